@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what faultline needs on a Debian machine (as root), only what is missing.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libglib2.0-dev libjson-glib-dev libgsl-dev
+      libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core check xvfb xauth)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

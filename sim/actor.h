@@ -1,0 +1,169 @@
+/* actor: the interface between the simulator and a protocol.
+ *
+ * A protocol is one const table of function pointers (fl_protocol), static in its .c file,
+ * registered by name. Every hook receives the protocol's state for one node and a node context,
+ * the protocol's only door to the world: messages, timers, its clock, its random stream, durable
+ * storage, client replies and trace annotations. A protocol includes this header, GLib and libc,
+ * and nothing else from faultline.
+ *
+ * Durable versus volatile: the state returned by init/on_restart is volatile; a crash frees it
+ * and cancels the node's timers. Only what the protocol wrote with fl_node_persist survives,
+ * and on_restart rebuilds volatile state from it with fl_node_load.
+ *
+ * Ownership: message pointers handed to hooks are borrowed until the hook returns; send copies
+ * the bytes it is given, so a protocol may send a stack buffer. Messages must not contain
+ * pointers (they cross "machines").
+ */
+#ifndef FL_ACTOR_H
+#define FL_ACTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+#include "op.h"
+#include "rng.h"
+
+#define FL_ACTOR_API_VERSION 1
+
+typedef struct fl_node_ctx fl_node_ctx;
+typedef struct fl_options fl_options;
+typedef struct fl_cluster_view fl_cluster_view;
+typedef uint64_t fl_timer_id;
+
+/* ---- Options: a protocol declares them; scenarios set them in a [protocol-name] section. */
+
+typedef enum fl_opt_type {
+  FL_OPT_INT,            /* "5" */
+  FL_OPT_BOOL,           /* "yes"/"no", "true"/"false", "on"/"off" */
+  FL_OPT_DURATION,       /* "150ms" */
+  FL_OPT_DURATION_RANGE, /* "150ms..300ms" */
+  FL_OPT_PERCENT,        /* "20%" or "0.2" */
+  FL_OPT_CHOICE          /* one of `choices`, separated by '|' */
+} fl_opt_type;
+
+typedef struct fl_option_spec {
+  const char *name;
+  fl_opt_type type;
+  const char *default_value; /* parsed like a scenario value; must be valid */
+  const char *choices;       /* FL_OPT_CHOICE only, e.g. "none|commit-previous-term" */
+  const char *help;
+} fl_option_spec;
+
+/* Values are looked up by name; asking for an undeclared name or the wrong type is a bug in
+ * the protocol and is asserted. */
+int64_t fl_options_int(const fl_options *o, const char *name);
+bool fl_options_bool(const fl_options *o, const char *name);
+int64_t fl_options_duration_ns(const fl_options *o, const char *name);
+void fl_options_range_ns(const fl_options *o, const char *name, int64_t *lo_ns, int64_t *hi_ns);
+double fl_options_fraction(const fl_options *o, const char *name);
+const char *fl_options_choice(const fl_options *o, const char *name);
+
+/* ---- The protocol table. Optional hooks may be NULL. */
+
+typedef struct fl_protocol {
+  int api_version; /* FL_ACTOR_API_VERSION */
+  const char *name;
+  const char *summary; /* one line, for `faultline list` */
+  const fl_option_spec *options; /* terminated by an entry with name NULL; may be NULL */
+
+  /* First boot. Returns the node's volatile state (owned by the protocol, freed by `free`). */
+  void *(*init)(fl_node_ctx *ctx);
+  void (*on_message)(void *state, fl_node_ctx *ctx, int from, const void *msg, size_t len);
+  void (*on_timer)(void *state, fl_node_ctx *ctx, uint64_t tag);
+  /* A client operation arrived; answer now or later with fl_node_reply. NULL: every request is
+   * refused with FL_REPLY_FAIL. */
+  void (*on_client_request)(void *state, fl_node_ctx *ctx, const fl_op *op);
+  /* Restart after a crash: rebuild state from durable storage. NULL: init runs again. */
+  void *(*on_restart)(fl_node_ctx *ctx);
+  void (*free)(void *state);
+  /* One line of state for the trace and the visualiser, e.g. "leader t3 commit=12". By
+   * convention it starts with the node's role in one word. */
+  void (*describe)(const void *state, GString *out);
+  /* One line for a message, e.g. "AppendEntries t3 prev=4/2 n=1". */
+  void (*describe_msg)(const void *msg, size_t len, GString *out);
+
+  /* Global invariants, over all nodes, after every event. The checker may keep ghost state of
+   * its own across checks (created by invariant_new, freed by invariant_free). Return false and
+   * write why into `why` to stop the run. */
+  void *(*invariant_new)(const fl_options *options, int n_nodes);
+  bool (*check_invariants)(void *ghost, const fl_cluster_view *view, GString *why);
+  /* At the end of the run: properties that must hold eventually (after a heal, say). */
+  bool (*check_final)(void *ghost, const fl_cluster_view *view, GString *why);
+  void (*invariant_free)(void *ghost);
+} fl_protocol;
+
+/* ---- The node API: valid only inside a hook, for the node the hook runs on. */
+
+int fl_node_id(const fl_node_ctx *ctx);    /* 0-based; scenarios and traces say n1, n2, ... */
+int fl_node_count(const fl_node_ctx *ctx); /* nodes in the cluster */
+/* The node's local clock: simulated time with the node's skew and drift applied. */
+int64_t fl_node_now(const fl_node_ctx *ctx);
+/* The node's own random stream (borrowed). */
+fl_rng *fl_node_rng(fl_node_ctx *ctx);
+const fl_options *fl_node_options(const fl_node_ctx *ctx);
+
+/* Copies len bytes and sends them to node `dst` (not to itself). */
+void fl_node_send(fl_node_ctx *ctx, int dst, const void *msg, size_t len);
+/* Sends to every other node, in node order. */
+void fl_node_broadcast(fl_node_ctx *ctx, const void *msg, size_t len);
+
+/* Fires on_timer(tag) after delay_ns of the node's local time (drift applies). */
+fl_timer_id fl_node_set_timer(fl_node_ctx *ctx, int64_t delay_ns, uint64_t tag);
+/* Returns false if the timer already fired or was cancelled. */
+bool fl_node_cancel_timer(fl_node_ctx *ctx, fl_timer_id id);
+
+/* Durable storage: a map from 64-bit keys to byte strings that survives crashes. persist copies
+ * the bytes; load returns a pointer valid until the next persist/erase on this node, or NULL. */
+void fl_node_persist(fl_node_ctx *ctx, uint64_t key, const void *data, size_t len);
+const void *fl_node_load(fl_node_ctx *ctx, uint64_t key, size_t *len);
+/* Erases every key >= `key` (truncating a log). */
+void fl_node_erase_from(fl_node_ctx *ctx, uint64_t key);
+
+/* Answers a client operation (op as received; copied). A reply to a client that has given up
+ * on the operation is dropped by the client, as a real one would. */
+void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result);
+
+/* A line in the trace, shown by the visualiser on the node's lane ("became leader, term 3"). */
+void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* The protocol found itself in a state it cannot continue from: stops the run with an error
+ * naming the protocol, node, time and event. */
+void fl_node_fail(fl_node_ctx *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* ---- What invariant checks see. */
+
+int fl_view_node_count(const fl_cluster_view *v);
+int64_t fl_view_now(const fl_cluster_view *v); /* simulated time */
+uint64_t fl_view_event(const fl_cluster_view *v); /* events run so far */
+bool fl_view_is_up(const fl_cluster_view *v, int node); /* not crashed (paused counts as up) */
+/* The node's volatile state, or NULL while it is crashed. */
+const void *fl_view_state(const fl_cluster_view *v, int node);
+/* A node's durable storage, readable even while it is crashed. */
+const void *fl_view_load(const fl_cluster_view *v, int node, uint64_t key, size_t *len);
+
+/* ---- Registry. */
+
+#define FL_ACTOR_ERROR (fl_actor_error_quark())
+GQuark fl_actor_error_quark(void);
+typedef enum {
+  FL_ACTOR_ERROR_UNKNOWN,
+  FL_ACTOR_ERROR_DUPLICATE,
+  FL_ACTOR_ERROR_VERSION,
+  FL_ACTOR_ERROR_INVALID,
+  FL_ACTOR_ERROR_PLUGIN
+} fl_actor_error;
+
+/* Registers a table (borrowed for the program's life). Rejects a duplicate name, a version
+ * mismatch and a table without init/on_message/free/describe. */
+bool fl_actor_register(const fl_protocol *p, GError **error);
+/* NULL with an error listing the known names when `name` is not registered. */
+const fl_protocol *fl_actor_lookup(const char *name, GError **error);
+/* Registered protocols in name order; the array is newly allocated (g_free), the tables are
+ * borrowed. */
+const fl_protocol **fl_actor_list(size_t *n);
+/* Loads a shared object with GModule and calls its `fl_plugin_register(GError **)` entry, which
+ * registers its protocols with fl_actor_register. */
+bool fl_actor_load_plugin(const char *path, GError **error);
+
+#endif

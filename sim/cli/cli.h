@@ -1,0 +1,14 @@
+/* cli: the `faultline` subcommands. Each takes the argument vector after the program name
+ * (argv[0] is the subcommand's name) and returns the process exit status:
+ * 0 success / every expectation held, 1 an expectation or verdict failed, 2 usage or input
+ * error (lincheck adds 3: unknown verdict). Only these functions turn errors into exit codes. */
+#ifndef FL_CLI_H
+#define FL_CLI_H
+
+int fl_cli_run(int argc, char **argv);
+int fl_cli_validate(int argc, char **argv);
+int fl_cli_list(int argc, char **argv);
+int fl_cli_lincheck(int argc, char **argv);
+int fl_cli_viz(int argc, char **argv);
+
+#endif

@@ -1,0 +1,227 @@
+/* client: the closed-loop client engine (see client.h for the semantics).
+ *
+ * Operation values are small (0..4), as in Jepsen's cas-register tests, so that compare-and-set
+ * succeeds often enough to matter and reads are ambiguous enough to test a checker.
+ */
+#include "world_int.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+
+#define VALUE_RANGE 5
+
+struct fl_client {
+  uint32_t index;
+  int endpoint;
+  fl_rng *rng;
+  uint64_t process;
+  uint64_t seq; /* of the current or last operation */
+  bool busy;
+  fl_op op;
+  int64_t invoked_ns;
+  int side; /* at invocation: 1 majority, 0 minority */
+  int target;
+  fl_timer_id timeout;
+};
+
+static gsl_ran_discrete_t *zipf_table(const fl_workload *wl) {
+  double *weights = g_new(double, wl->keys);
+  for (int k = 0; k < wl->keys; k++) weights[k] = 1.0 / pow(k + 1, wl->zipf_s);
+  gsl_ran_discrete_t *t = gsl_ran_discrete_preproc((size_t)wl->keys, weights);
+  g_free(weights);
+  return t;
+}
+
+fl_client *fl__clients_new(fl_world *w) {
+  int n = w->n_clients;
+  fl_client *cs = g_new0(fl_client, n ? n : 1);
+  for (int i = 0; i < n; i++) {
+    fl_client *c = &cs[i];
+    c->index = (uint32_t)i;
+    c->endpoint = w->n_nodes + i;
+    c->rng = fl_rng_new(w->seed, "client", (uint64_t)i);
+    c->process = (uint64_t)i;
+    c->target = i % w->n_nodes;
+  }
+  return cs;
+}
+
+void fl__clients_free(fl_world *w) {
+  for (int i = 0; i < w->n_clients; i++) fl_rng_free(w->clients[i].rng);
+  g_free(w->clients);
+  w->clients = NULL;
+  if (w->zipf) gsl_ran_discrete_free(w->zipf);
+  w->zipf = NULL;
+}
+
+static gsl_ran_discrete_t *zipf_of(fl_world *w) {
+  if (!w->zipf) w->zipf = zipf_table(&w->scn->workload);
+  return w->zipf;
+}
+
+static int64_t stop_ns(const fl_world *w) {
+  int64_t s = w->scn->workload.stop_ns;
+  return s > 0 && s < w->duration_ns ? s : w->duration_ns;
+}
+
+static void schedule_wake(fl_world *w, fl_client *c) {
+  int64_t think = fl_dist_sample_ns(&w->scn->workload.think, c->rng);
+  int64_t at = fl_sched_now(w->sched) + think;
+  if (at < stop_ns(w)) fl_sched_at(w->sched, at, FL_EV_CLIENT_WAKE, c->index);
+}
+
+void fl__clients_start(fl_world *w) {
+  int64_t start = w->scn->workload.start_ns;
+  for (int i = 0; i < w->n_clients; i++)
+    if (start < stop_ns(w)) fl_sched_at(w->sched, start, FL_EV_CLIENT_WAKE, (uint64_t)i);
+}
+
+static fl_op_kind pick_kind(const fl_workload *wl, fl_rng *r) {
+  double total = 0;
+  for (int k = 0; k < FL_OP_KIND_COUNT; k++) total += wl->mix[k];
+  double x = fl_rng_uniform(r) * total;
+  for (int k = 0; k < FL_OP_KIND_COUNT; k++) {
+    if (x < wl->mix[k]) return (fl_op_kind)k;
+    x -= wl->mix[k];
+  }
+  return FL_OP_READ;
+}
+
+static void send_request(fl_world *w, fl_client *c) {
+  fl__world_send(w, c->endpoint, c->target, &c->op, sizeof c->op);
+}
+
+static fl_side_stats *side_stats(fl_world *w, int side) {
+  return side ? &w->side_major : &w->side_minor;
+}
+
+static bool on_side(const fl_world *w, const fl_expect *e, const fl_client *c) {
+  switch (e->side) {
+  case FL_SIDE_ALL: return true;
+  case FL_SIDE_MAJORITY: return c->side == 1;
+  case FL_SIDE_MINORITY: return c->side == 0;
+  case FL_SIDE_NODES: return e->nodes && e->nodes[c->index % (uint32_t)w->n_nodes];
+  }
+  return false;
+}
+
+/* Availability expectations count operations invoked inside their window. */
+static void count_avail(fl_world *w, const fl_client *c, bool ok) {
+  const GArray *ex = w->scn->expects;
+  for (guint i = 0; ex && i < ex->len; i++) {
+    const fl_expect *e = &g_array_index(ex, fl_expect, i);
+    if (e->kind != FL_EXPECT_AVAILABILITY) continue;
+    if (c->invoked_ns < e->from_ns || c->invoked_ns >= e->to_ns || !on_side(w, e, c)) continue;
+    if (ok) w->avail[i].ok++;
+    else w->avail[i].invoked++;
+  }
+}
+
+void fl__client_wake(fl_world *w, uint32_t index) {
+  fl_client *c = &w->clients[index];
+  const fl_workload *wl = &w->scn->workload;
+  if (c->busy || fl_sched_now(w->sched) >= stop_ns(w)) return;
+  fl_op op;
+  memset(&op, 0, sizeof op); /* messages carry this struct: no uninitialised padding */
+  op.client = c->index;
+  op.endpoint = (uint32_t)c->endpoint;
+  op.process = c->process;
+  op.seq = ++c->seq;
+  op.kind = pick_kind(wl, c->rng);
+  op.key = wl->key_dist == FL_KEYS_ZIPF ? (int64_t)gsl_ran_discrete(fl_rng_gsl(c->rng), zipf_of(w))
+                                        : (int64_t)fl_rng_below(c->rng, (uint64_t)wl->keys);
+  if (op.kind == FL_OP_CAS) op.expected = (int64_t)fl_rng_below(c->rng, VALUE_RANGE);
+  if (op.kind != FL_OP_READ) op.value = (int64_t)fl_rng_below(c->rng, VALUE_RANGE);
+  c->op = op;
+  c->busy = true;
+  int64_t now = fl_sched_now(w->sched);
+  c->invoked_ns = now;
+  c->side = fl__world_side(w, c->endpoint);
+  side_stats(w, c->side)->invoked++;
+  w->side_all.invoked++;
+  count_avail(w, c, false);
+  fl_history_invoke(w->history, now, &op);
+  fl_trace_invoke(w->trace, now, c->endpoint, op.process, op.seq, op.kind, op.key, op.value,
+                  op.expected, c->target);
+  c->timeout = fl_sched_timer_at(w->sched, now + wl->timeout_ns, FL_EV_CLIENT_TIMEOUT,
+                                 (uint64_t)c->index | (op.seq << FL_CLIENT_BITS));
+  send_request(w, c);
+}
+
+static void complete(fl_world *w, fl_client *c, fl_hist_type type, bool has_value,
+                     int64_t value) {
+  int64_t now = fl_sched_now(w->sched);
+  fl_history_complete(w->history, now, &c->op, type, has_value, value);
+  fl_trace_complete(w->trace, now, c->endpoint, c->op.process, c->op.seq, type, has_value, value);
+  fl_side_stats *ss = side_stats(w, c->side);
+  switch (type) {
+  case FL_HIST_OK:
+    ss->ok++;
+    w->side_all.ok++;
+    fl_latency_add(&w->lat_all, now - c->invoked_ns);
+    fl_latency_add(c->side ? &w->lat_major : &w->lat_minor, now - c->invoked_ns);
+    count_avail(w, c, true);
+    break;
+  case FL_HIST_FAIL:
+    ss->fail++;
+    w->side_all.fail++;
+    break;
+  default:
+    ss->info++;
+    w->side_all.info++;
+    break;
+  }
+  c->busy = false;
+}
+
+void fl__client_timeout(fl_world *w, uint32_t index, uint64_t seq) {
+  fl_client *c = &w->clients[index];
+  if (!c->busy || c->seq != seq) return;
+  complete(w, c, FL_HIST_INFO, false, 0);
+  /* Jepsen: the process that timed out may still be executing; continue as a new one, and
+   * try the next node in case this one is gone. */
+  c->process += (uint64_t)w->n_clients;
+  c->target = (c->target + 1) % w->n_nodes;
+  schedule_wake(w, c);
+}
+
+void fl__client_retry(fl_world *w, uint32_t index, uint64_t seq) {
+  fl_client *c = &w->clients[index];
+  if (c->busy && c->seq == seq) send_request(w, c);
+}
+
+void fl__client_deliver(fl_world *w, fl_msg *m) {
+  fl_client *c = &w->clients[m->dst - w->n_nodes];
+  fl_client_reply r;
+  assert(m->len == sizeof r);
+  memcpy(&r, m->data, sizeof r);
+  /* A reply to an operation the client gave up on (or a duplicate) finds nobody waiting. */
+  if (!c->busy || r.op.seq != c->seq) return;
+  switch (r.result.status) {
+  case FL_REPLY_OK:
+    fl_sched_cancel(w->sched, c->timeout);
+    complete(w, c, FL_HIST_OK, r.op.kind == FL_OP_READ && r.result.has_value, r.result.value);
+    schedule_wake(w, c);
+    break;
+  case FL_REPLY_FAIL:
+    fl_sched_cancel(w->sched, c->timeout);
+    complete(w, c, FL_HIST_FAIL, false, 0);
+    schedule_wake(w, c);
+    break;
+  case FL_REPLY_REDIRECT: {
+    int to = r.result.redirect_to;
+    c->target = to >= 0 && to < w->n_nodes && to != m->src ? to : (m->src + 1) % w->n_nodes;
+    int64_t at = fl_sched_now(w->sched) + w->scn->workload.retry_ns;
+    fl_sched_at(w->sched, at, FL_EV_CLIENT_RETRY, (uint64_t)c->index | (c->seq << FL_CLIENT_BITS));
+    break;
+  }
+  }
+}
+
+/* Operations still open when the run ends: their outcome is unknown. */
+void fl__clients_finish(fl_world *w) {
+  for (int i = 0; i < w->n_clients; i++)
+    if (w->clients[i].busy) complete(w, &w->clients[i], FL_HIST_INFO, false, 0);
+}

@@ -1,0 +1,68 @@
+/* history: the record of every client operation, streamed to disk while a run goes.
+ *
+ * Events are written as they happen (invoke, then ok / fail / info), never held whole in memory.
+ * Two formats, chosen by the output file's extension:
+ *
+ * JSON lines (any name but *.edn), faultline's own format, one object per event:
+ *   {"index":0,"type":"invoke","process":0,"client":0,"f":"write","key":3,"value":17,"time":1500000}
+ *   {"index":1,"type":"ok","process":0,"client":0,"f":"write","key":3,"value":17,"time":2400000}
+ *   - "type": "invoke" | "ok" | "fail" (definitely did not happen) | "info" (unknown outcome:
+ *     the client timed out; the operation may take effect at any later time, or never).
+ *   - "f": "read" | "write" | "cas"; "key": an integer; "time": simulated nanoseconds.
+ *   - "value": read invoke null, read ok the value read or null (key never written);
+ *     write the value written; cas [expected, new].
+ *   - A process has at most one operation open. After an "info" its client continues as a new
+ *     process (process + n_clients), as Jepsen's clients do.
+ *
+ * EDN (*.edn), one map per line, as Jepsen, Knossos, Elle and Maelstrom's lin-kv read it: the key
+ * travels inside the value as [key value]:
+ *   {:index 0, :type :invoke, :process 0, :f :write, :value [3 17], :time 1500000}
+ *   {:index 2, :type :invoke, :process 1, :f :read, :value [3 nil], :time 1600000}
+ *   {:index 5, :type :invoke, :process 2, :f :cas, :value [3 [17 18]], :time 1700000}
+ */
+#ifndef FL_HISTORY_H
+#define FL_HISTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include "op.h"
+
+typedef enum fl_hist_type {
+  FL_HIST_INVOKE,
+  FL_HIST_OK,
+  FL_HIST_FAIL,
+  FL_HIST_INFO
+} fl_hist_type;
+
+typedef enum fl_hist_format { FL_HIST_JSONL, FL_HIST_EDN } fl_hist_format;
+
+typedef struct fl_history fl_history;
+
+#define FL_HISTORY_ERROR (fl_history_error_quark())
+GQuark fl_history_error_quark(void);
+typedef enum { FL_HISTORY_ERROR_IO } fl_history_error;
+
+/* Opens a history writer. `path` NULL: no file, only counts. Output goes to a temporary file
+ * beside `path`, renamed over it by fl_history_close(h, true); closing with false removes it,
+ * so a failed run leaves no partial file. Newly allocated; fl_history_close frees it. */
+fl_history *fl_history_open(const char *path, fl_hist_format format, GError **error);
+
+/* The format a path's extension selects: *.edn is EDN, anything else JSON lines. */
+fl_hist_format fl_history_format_for(const char *path);
+
+/* Appends one event. For FL_HIST_OK on a read, `has_value`/`value` is what was read; for other
+ * completions they are ignored and the invocation's values are repeated. */
+void fl_history_invoke(fl_history *h, int64_t time_ns, const fl_op *op);
+void fl_history_complete(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
+                         bool has_value, int64_t value);
+
+/* Events and operations by outcome so far. */
+uint64_t fl_history_events(const fl_history *h);
+uint64_t fl_history_count(const fl_history *h, fl_hist_type type);
+
+/* Flushes, closes and frees; keep false discards the file. Returns false with an error if the
+ * file could not be written (and then removes it). NULL accepted. */
+bool fl_history_close(fl_history *h, bool keep, GError **error);
+
+#endif

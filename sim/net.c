@@ -1,0 +1,236 @@
+/* net: links, partitions, cuts and message fates (see net.h for the model).
+ *
+ * Link state is one dense array of n*n entries: a lookup per send must be O(1), and a hundred
+ * nodes with a hundred clients is 40,000 links of a few dozen bytes. Overridden parameters are
+ * copies owned by the link; others point at the shared defaults.
+ */
+#include "net.h"
+
+#include <assert.h>
+#include <string.h>
+#include <glib.h>
+
+typedef struct link_state {
+  fl_link_params *own;  /* an override, or NULL for the defaults */
+  fl_rng *rng;          /* created on first send */
+  int64_t last_at_ns;   /* latest delivery time scheduled (FIFO) */
+  bool cut;
+  fl_link_counters c;
+} link_state;
+
+struct fl_net {
+  int n;
+  uint64_t seed;
+  fl_link_params defaults;
+  link_state *links; /* n * n */
+  int *group_of;     /* n; all 0 when not partitioned */
+  bool partitioned;
+  int n_cuts;
+  uint64_t next_msg_id;
+};
+
+const char *fl_drop_reason_name(fl_drop_reason r) {
+  static const char *names[] = {"loss", "partition", "cut", "crashed"};
+  return (unsigned)r < FL_DROP_REASON_COUNT ? names[r] : "unknown";
+}
+
+static void params_copy(fl_link_params *dst, const fl_link_params *src) {
+  fl_dist_copy(&dst->latency, &src->latency);
+  dst->loss = src->loss;
+  dst->duplicate = src->duplicate;
+  dst->reorder = src->reorder;
+}
+
+static link_state *link_at(const fl_net *net, int src, int dst) {
+  assert(src >= 0 && src < net->n && dst >= 0 && dst < net->n);
+  return &net->links[(size_t)src * (size_t)net->n + (size_t)dst];
+}
+
+fl_net *fl_net_new(int n_endpoints, const fl_link_params *defaults, uint64_t master_seed) {
+  assert(n_endpoints > 0);
+  fl_net *net = g_new0(fl_net, 1);
+  net->n = n_endpoints;
+  net->seed = master_seed;
+  params_copy(&net->defaults, defaults);
+  net->links = g_new0(link_state, (size_t)n_endpoints * (size_t)n_endpoints);
+  net->group_of = g_new0(int, n_endpoints);
+  net->next_msg_id = 1;
+  return net;
+}
+
+void fl_net_free(fl_net *net) {
+  if (!net) return;
+  size_t nl = (size_t)net->n * (size_t)net->n;
+  for (size_t i = 0; i < nl; i++) {
+    if (net->links[i].own) {
+      fl_dist_clear(&net->links[i].own->latency);
+      g_free(net->links[i].own);
+    }
+    fl_rng_free(net->links[i].rng);
+  }
+  g_free(net->links);
+  g_free(net->group_of);
+  fl_dist_clear(&net->defaults.latency);
+  g_free(net);
+}
+
+int fl_net_endpoints(const fl_net *net) { return net->n; }
+
+void fl_net_set_defaults(fl_net *net, const fl_link_params *p) {
+  fl_dist_clear(&net->defaults.latency);
+  params_copy(&net->defaults, p);
+}
+
+void fl_net_set_link(fl_net *net, int src, int dst, const fl_link_params *p) {
+  link_state *l = link_at(net, src, dst);
+  if (l->own) {
+    fl_dist_clear(&l->own->latency);
+  } else {
+    l->own = g_new0(fl_link_params, 1);
+  }
+  params_copy(l->own, p);
+}
+
+const fl_link_params *fl_net_link(const fl_net *net, int src, int dst) {
+  const link_state *l = link_at(net, src, dst);
+  return l->own ? l->own : &net->defaults;
+}
+
+void fl_net_set_loss_all(fl_net *net, double loss) {
+  net->defaults.loss = loss;
+  size_t nl = (size_t)net->n * (size_t)net->n;
+  for (size_t i = 0; i < nl; i++)
+    if (net->links[i].own) net->links[i].own->loss = loss;
+}
+
+void fl_net_set_latency_all(fl_net *net, const fl_dist *latency) {
+  fl_dist_clear(&net->defaults.latency);
+  fl_dist_copy(&net->defaults.latency, latency);
+  size_t nl = (size_t)net->n * (size_t)net->n;
+  for (size_t i = 0; i < nl; i++) {
+    if (!net->links[i].own) continue;
+    fl_dist_clear(&net->links[i].own->latency);
+    fl_dist_copy(&net->links[i].own->latency, latency);
+  }
+}
+
+void fl_net_partition(fl_net *net, const int *group_of) {
+  memcpy(net->group_of, group_of, sizeof(int) * (size_t)net->n);
+  net->partitioned = false;
+  for (int i = 1; i < net->n; i++)
+    if (group_of[i] != group_of[0]) net->partitioned = true;
+}
+
+void fl_net_cut(fl_net *net, int src, int dst, bool cut) {
+  link_state *l = link_at(net, src, dst);
+  if (l->cut != cut) net->n_cuts += cut ? 1 : -1;
+  l->cut = cut;
+}
+
+void fl_net_heal(fl_net *net) {
+  memset(net->group_of, 0, sizeof(int) * (size_t)net->n);
+  net->partitioned = false;
+  if (net->n_cuts) {
+    size_t nl = (size_t)net->n * (size_t)net->n;
+    for (size_t i = 0; i < nl; i++) net->links[i].cut = false;
+    net->n_cuts = 0;
+  }
+}
+
+bool fl_net_is_partitioned(const fl_net *net) { return net->partitioned; }
+int fl_net_group(const fl_net *net, int endpoint) { return net->group_of[endpoint]; }
+
+bool fl_net_can_reach(const fl_net *net, int src, int dst, fl_drop_reason *reason) {
+  if (net->partitioned && net->group_of[src] != net->group_of[dst]) {
+    if (reason) *reason = FL_DROP_PARTITION;
+    return false;
+  }
+  if (net->n_cuts && link_at(net, src, dst)->cut) {
+    if (reason) *reason = FL_DROP_CUT;
+    return false;
+  }
+  return true;
+}
+
+fl_msg *fl_net_msg_new(fl_net *net, int src, int dst, int64_t now_ns, const void *data,
+                       size_t len) {
+  fl_msg *m = g_malloc(sizeof *m + len);
+  m->id = net->next_msg_id++;
+  m->src = src;
+  m->dst = dst;
+  m->sent_ns = now_ns;
+  m->refs = 0;
+  m->len = (uint32_t)len;
+  if (len) memcpy(m->data, data, len);
+  return m;
+}
+
+static int64_t delivery_time(fl_net *net, link_state *l, const fl_link_params *p, int64_t now) {
+  int64_t at = now + fl_dist_sample_ns(&p->latency, l->rng);
+  if (!p->reorder) {
+    /* FIFO: never overtake an earlier message on this link; equal times keep send order. */
+    if (at < l->last_at_ns) at = l->last_at_ns;
+  }
+  if (at > l->last_at_ns) l->last_at_ns = at;
+  (void)net;
+  return at;
+}
+
+int fl_net_route(fl_net *net, fl_msg *m, int64_t now_ns, int64_t at_ns[2],
+                 fl_drop_reason *reason) {
+  link_state *l = link_at(net, m->src, m->dst);
+  const fl_link_params *p = l->own ? l->own : &net->defaults;
+  l->c.sent++;
+  if (!fl_net_can_reach(net, m->src, m->dst, reason)) {
+    l->c.dropped[*reason]++;
+    return 0;
+  }
+  if (!l->rng) l->rng = fl_rng_new(net->seed, "link", (uint64_t)m->src * (uint64_t)net->n + (uint64_t)m->dst);
+  if (fl_rng_chance(l->rng, p->loss)) {
+    *reason = FL_DROP_LOSS;
+    l->c.dropped[FL_DROP_LOSS]++;
+    return 0;
+  }
+  int copies = 1;
+  at_ns[0] = delivery_time(net, l, p, now_ns);
+  if (fl_rng_chance(l->rng, p->duplicate)) {
+    at_ns[1] = delivery_time(net, l, p, now_ns);
+    copies = 2;
+    l->c.duplicated++;
+  }
+  m->refs += (uint32_t)copies;
+  return copies;
+}
+
+void fl_net_count_delivered(fl_net *net, const fl_msg *m) {
+  link_at(net, m->src, m->dst)->c.delivered++;
+}
+
+void fl_net_count_dropped(fl_net *net, const fl_msg *m, fl_drop_reason reason) {
+  link_at(net, m->src, m->dst)->c.dropped[reason]++;
+}
+
+void fl_net_msg_release(fl_net *net, fl_msg *m) {
+  (void)net;
+  if (m->refs > 1) {
+    m->refs--;
+    return;
+  }
+  g_free(m);
+}
+
+const fl_link_counters *fl_net_counters(const fl_net *net, int src, int dst) {
+  return &link_at(net, src, dst)->c;
+}
+
+void fl_net_totals(const fl_net *net, fl_link_counters *out) {
+  memset(out, 0, sizeof *out);
+  size_t nl = (size_t)net->n * (size_t)net->n;
+  for (size_t i = 0; i < nl; i++) {
+    const fl_link_counters *c = &net->links[i].c;
+    out->sent += c->sent;
+    out->delivered += c->delivered;
+    out->duplicated += c->duplicated;
+    for (int r = 0; r < FL_DROP_REASON_COUNT; r++) out->dropped[r] += c->dropped[r];
+  }
+}

@@ -1,0 +1,297 @@
+/* node: a node's lifecycle (boot, crash, restart, pause, resume), its clock, its durable
+ * storage, and the node API protocols call (declared in actor.h).
+ *
+ * Durable storage is a GTree keyed by 64-bit integers: ordered, so erase_from (log truncation)
+ * is a range walk and nothing depends on hash order.
+ *
+ * A paused node (a GC-style freeze) runs nothing: messages and timers that reach it wait in
+ * arrival order and are handed over at resume, each as its own event at the resume instant.
+ * A timer that came due during the pause fires then even if the protocol cancels it after the
+ * resume, as a callback already queued in a frozen process would.
+ */
+#include "world_int.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <string.h>
+
+G_STATIC_ASSERT(sizeof(uintptr_t) == sizeof(uint64_t));
+
+static int cmp_key(gconstpointer a, gconstpointer b, gpointer unused) {
+  (void)unused;
+  uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+  return x < y ? -1 : x > y;
+}
+
+void fl__node_init(fl_world *w, fl_node *n, int id) {
+  memset(n, 0, sizeof *n);
+  n->w = w;
+  n->id = id;
+  n->rng = fl_rng_new(w->seed, "node", (uint64_t)id);
+  n->durable = g_tree_new_full(cmp_key, NULL, NULL, (GDestroyNotify)g_bytes_unref);
+  n->deferred = g_array_new(FALSE, TRUE, sizeof(fl_deferred));
+  n->last_state = g_string_new(NULL);
+}
+
+static void drop_deferred(fl_node *n) {
+  fl_world *w = n->w;
+  for (guint i = 0; i < n->deferred->len; i++) {
+    fl_deferred *d = &g_array_index(n->deferred, fl_deferred, i);
+    if (d->msg) {
+      fl_net_count_dropped(w->net, d->msg, FL_DROP_CRASHED);
+      fl_net_msg_release(w->net, d->msg);
+    }
+  }
+  g_array_set_size(n->deferred, 0);
+}
+
+void fl__node_clear(fl_node *n) {
+  if (n->state) fl__actor_free(n);
+  if (n->deferred) {
+    for (guint i = 0; i < n->deferred->len; i++) {
+      fl_deferred *d = &g_array_index(n->deferred, fl_deferred, i);
+      if (d->msg) fl_net_msg_release(n->w->net, d->msg);
+    }
+    g_array_free(n->deferred, TRUE);
+  }
+  if (n->durable) g_tree_destroy(n->durable);
+  fl_rng_free(n->rng);
+  if (n->last_state) g_string_free(n->last_state, TRUE);
+  memset(n, 0, sizeof *n);
+}
+
+int64_t fl__node_local_time(const fl_node *n, int64_t t) {
+  __int128 drifted = (__int128)t * (1000000 + n->drift_ppm) / 1000000;
+  return (int64_t)drifted + n->skew_ns;
+}
+
+void fl__node_boot(fl_node *n) {
+  n->is_up = true;
+  n->state = fl__actor_init(n);
+}
+
+void fl__node_deliver(fl_node *n, fl_msg *m) {
+  if (n->is_paused) {
+    fl_deferred d = {.is_timer = false, .msg = m};
+    g_array_append_val(n->deferred, d);
+    return;
+  }
+  fl_world *w = n->w;
+  fl_net_count_delivered(w->net, m);
+  fl_trace_deliver(w->trace, fl_sched_now(w->sched), m->id, m->src, m->dst);
+  if (m->src >= w->n_nodes) {
+    fl_op op;
+    assert(m->len == sizeof op);
+    memcpy(&op, m->data, sizeof op);
+    fl__actor_on_client_request(n, &op);
+  } else {
+    fl__actor_on_message(n, m->src, m->data, m->len);
+  }
+  fl_net_msg_release(w->net, m);
+}
+
+void fl__node_timer(fl_node *n, uint32_t incarnation, uint64_t tag) {
+  if (!n->is_up || incarnation != n->incarnation) return; /* a timer of an earlier life */
+  if (n->is_paused) {
+    fl_deferred d = {.is_timer = true, .tag = tag};
+    g_array_append_val(n->deferred, d);
+    return;
+  }
+  fl_trace_timer(n->w->trace, fl_sched_now(n->w->sched), n->id, tag);
+  fl__actor_on_timer(n, tag);
+}
+
+void fl__node_crash(fl_node *n) {
+  if (!n->is_up) return;
+  fl_world *w = n->w;
+  fl_trace_node_event(w->trace, fl_sched_now(w->sched), FL_TR_CRASH, n->id);
+  drop_deferred(n);
+  fl__actor_free(n);
+  n->is_up = false;
+  n->is_paused = false;
+  n->incarnation++;
+  g_string_truncate(n->last_state, 0);
+}
+
+void fl__node_restart(fl_node *n) {
+  if (n->is_up) return;
+  fl_world *w = n->w;
+  fl_trace_node_event(w->trace, fl_sched_now(w->sched), FL_TR_RESTART, n->id);
+  n->is_up = true;
+  n->state = fl__actor_restart(n);
+}
+
+void fl__node_pause(fl_node *n) {
+  if (!n->is_up || n->is_paused) return;
+  fl_trace_node_event(n->w->trace, fl_sched_now(n->w->sched), FL_TR_PAUSE, n->id);
+  n->is_paused = true;
+  n->pause_no++;
+}
+
+void fl__node_resume(fl_node *n) {
+  if (!n->is_up || !n->is_paused) return;
+  fl_world *w = n->w;
+  int64_t now = fl_sched_now(w->sched);
+  fl_trace_node_event(w->trace, now, FL_TR_RESUME, n->id);
+  n->is_paused = false;
+  /* Each waiting item becomes an event at this instant, in arrival order (the scheduler's
+   * insertion sequence keeps it). Timers are re-queued on the node itself, in the same order,
+   * and picked up by FL_EV_DEFERRED_TIMER events. */
+  GArray *items = n->deferred;
+  n->deferred = g_array_new(FALSE, TRUE, sizeof(fl_deferred));
+  for (guint i = 0; i < items->len; i++) {
+    fl_deferred *d = &g_array_index(items, fl_deferred, i);
+    if (d->msg) {
+      fl_sched_at(w->sched, now, FL_EV_DELIVER_HELD, (uint64_t)(uintptr_t)d->msg);
+    } else {
+      fl_deferred t = {.is_timer = true, .tag = d->tag};
+      g_array_append_val(n->deferred, t);
+      fl_sched_at(w->sched, now, FL_EV_DEFERRED_TIMER,
+                  (uint64_t)n->id | ((uint64_t)n->incarnation << FL_CLIENT_BITS));
+    }
+  }
+  g_array_free(items, TRUE);
+}
+
+/* ---- The node API. */
+
+/* A protocol calling the API for a node whose hook is not running is a protocol bug: stop the
+ * run with an error rather than corrupt another node's state. */
+static bool in_hook(fl_node_ctx *ctx, const char *fn) {
+  if (ctx && ctx->w && ctx->w->current == ctx) return true;
+  if (ctx && ctx->w)
+    fl__world_halt(ctx->w, FL_STOP_PROTOCOL_ERROR,
+                   "node n%d called %s outside one of its own hooks", ctx->id + 1, fn);
+  return false;
+}
+
+int fl_node_id(const fl_node_ctx *ctx) { return ctx->id; }
+int fl_node_count(const fl_node_ctx *ctx) { return ctx->w->n_nodes; }
+int64_t fl_node_now(const fl_node_ctx *ctx) {
+  return fl__node_local_time(ctx, fl_sched_now(ctx->w->sched));
+}
+fl_rng *fl_node_rng(fl_node_ctx *ctx) { return ctx->rng; }
+const fl_options *fl_node_options(const fl_node_ctx *ctx) { return ctx->w->options; }
+
+void fl_node_send(fl_node_ctx *ctx, int dst, const void *msg, size_t len) {
+  if (!in_hook(ctx, "fl_node_send")) return;
+  fl_world *w = ctx->w;
+  if (dst < 0 || dst >= w->n_nodes || dst == ctx->id) {
+    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+                   "node n%d sent a message to node index %d (expected 0..%d, not itself)",
+                   ctx->id + 1, dst, w->n_nodes - 1);
+    return;
+  }
+  if (len > (1u << 30)) {
+    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR, "node n%d sent a message of %zu bytes",
+                   ctx->id + 1, len);
+    return;
+  }
+  fl__world_send(w, ctx->id, dst, msg, len);
+}
+
+void fl_node_broadcast(fl_node_ctx *ctx, const void *msg, size_t len) {
+  if (!in_hook(ctx, "fl_node_broadcast")) return;
+  for (int i = 0; i < ctx->w->n_nodes && ctx->w->stop == FL_STOP_NONE; i++)
+    if (i != ctx->id) fl_node_send(ctx, i, msg, len);
+}
+
+fl_timer_id fl_node_set_timer(fl_node_ctx *ctx, int64_t delay_ns, uint64_t tag) {
+  if (!in_hook(ctx, "fl_node_set_timer")) return 0;
+  fl_world *w = ctx->w;
+  if (delay_ns < 0) {
+    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR, "node n%d set a timer %" G_GINT64_FORMAT
+                   "ns in the past", ctx->id + 1, -delay_ns);
+    return 0;
+  }
+  /* A clock that runs fast (drift > 0) reaches a local deadline sooner in simulated time.
+   * Rounded down; 128-bit so an hour of nanoseconds times a million cannot overflow. */
+  int64_t real = (int64_t)((__int128)delay_ns * 1000000 / (1000000 + ctx->drift_ppm));
+  fl_timer_id id = fl_sched_timer_at(w->sched, fl_sched_now(w->sched) + real, FL_EV_TIMER, tag);
+  guint slot = (guint)(uint32_t)id - 1;
+  if (slot >= w->timers->len) g_array_set_size(w->timers, slot + 1);
+  fl_timer_rec *rec = &g_array_index(w->timers, fl_timer_rec, slot);
+  rec->node = ctx->id;
+  rec->incarnation = ctx->incarnation;
+  return id;
+}
+
+bool fl_node_cancel_timer(fl_node_ctx *ctx, fl_timer_id id) {
+  if (!in_hook(ctx, "fl_node_cancel_timer")) return false;
+  fl_world *w = ctx->w;
+  guint slot = (guint)(uint32_t)id;
+  if (slot == 0 || slot > w->timers->len) return false;
+  fl_timer_rec *rec = &g_array_index(w->timers, fl_timer_rec, slot - 1);
+  if (rec->node != ctx->id || rec->incarnation != ctx->incarnation) return false;
+  return fl_sched_cancel(w->sched, id);
+}
+
+void fl_node_persist(fl_node_ctx *ctx, uint64_t key, const void *data, size_t len) {
+  if (!in_hook(ctx, "fl_node_persist")) return;
+  g_tree_replace(ctx->durable, (gpointer)(uintptr_t)key, g_bytes_new(data, len));
+}
+
+static const void *load(GTree *t, uint64_t key, size_t *len) {
+  GBytes *b = g_tree_lookup(t, (gpointer)(uintptr_t)key);
+  gsize n = 0;
+  const void *p = b ? g_bytes_get_data(b, &n) : NULL;
+  if (len) *len = b ? n : 0;
+  /* An empty value is still present: return a non-NULL pointer for it. */
+  return b && !p ? (const void *)"" : p;
+}
+
+const void *fl_node_load(fl_node_ctx *ctx, uint64_t key, size_t *len) {
+  return load(ctx->durable, key, len);
+}
+
+const void *fl__node_load(const fl_node *n, uint64_t key, size_t *len) {
+  return load(n->durable, key, len);
+}
+
+void fl_node_erase_from(fl_node_ctx *ctx, uint64_t key) {
+  if (!in_hook(ctx, "fl_node_erase_from")) return;
+  GTreeNode *node = g_tree_lower_bound(ctx->durable, (gpointer)(uintptr_t)key);
+  GArray *keys = g_array_new(FALSE, FALSE, sizeof(uintptr_t));
+  for (; node; node = g_tree_node_next(node)) {
+    uintptr_t k = (uintptr_t)g_tree_node_key(node);
+    g_array_append_val(keys, k);
+  }
+  for (guint i = 0; i < keys->len; i++)
+    g_tree_remove(ctx->durable, (gpointer)g_array_index(keys, uintptr_t, i));
+  g_array_free(keys, TRUE);
+}
+
+void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result) {
+  if (!in_hook(ctx, "fl_node_reply")) return;
+  fl_world *w = ctx->w;
+  if ((int)op->endpoint < w->n_nodes || (int)op->endpoint >= w->n_nodes + w->n_clients) {
+    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+                   "node n%d replied to endpoint %u, which is not a client", ctx->id + 1,
+                   op->endpoint);
+    return;
+  }
+  fl_client_reply r;
+  memset(&r, 0, sizeof r); /* no uninitialised padding goes on the wire */
+  r.op = *op;
+  r.result = *result;
+  fl__world_send(w, ctx->id, (int)op->endpoint, &r, sizeof r);
+}
+
+void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) {
+  if (!in_hook(ctx, "fl_node_annotate")) return;
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  fl_trace_annotate(ctx->w->trace, fl_sched_now(ctx->w->sched), ctx->id, text);
+  g_free(text);
+}
+
+void fl_node_fail(fl_node_ctx *ctx, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  fl__world_halt(ctx->w, FL_STOP_PROTOCOL_ERROR, "node n%d failed: %s", ctx->id + 1, text);
+  g_free(text);
+}

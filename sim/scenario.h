@@ -1,0 +1,182 @@
+/* scenario: the scenario file format, its parser and its validation.
+ *
+ * A scenario is a line-oriented text file with sections; '#' starts a comment. Durations carry
+ * units (ns, us, ms, s, min); probabilities are percentages ("20%") or fractions ("0.2").
+ * The format is documented in scenarios/README.md. Example:
+ *
+ *   [cluster]
+ *   protocol = rbcast
+ *   nodes    = 5
+ *   seed     = 1
+ *   duration = 30s
+ *
+ *   [rbcast]                     # the protocol's own options, checked against its schema
+ *   retransmit = 50ms
+ *
+ *   [network]
+ *   latency   = lognormal(mean=2ms, sd=1ms)
+ *   loss      = 1%
+ *   duplicate = 0.5%
+ *   reorder   = yes
+ *
+ *   [link n1 -> n2]              # a per-link override (also n1 <-> n2 for both directions)
+ *   latency = constant(20ms)
+ *
+ *   [clocks]
+ *   n2 = skew 5ms, drift 100ppm
+ *
+ *   [workload]
+ *   clients = 3
+ *   keys    = 4
+ *   mix     = read 50%, write 40%, cas 10%
+ *   key_distribution = zipf(1.1)          # or uniform
+ *   think   = exponential(mean=10ms)
+ *   timeout = 1s
+ *
+ *   [timeline]
+ *   5s   partition {n1 n2} {n3 n4 n5}
+ *   15s  heal
+ *   16s  cut n1 -> n2
+ *   17s  uncut n1 -> n2
+ *   20s  crash n3
+ *   22s  restart n3
+ *   25s  pause n1 for 2s
+ *   26s  pause n2
+ *   27s  resume n2
+ *   28s  loss = 20%
+ *   28s  latency = uniform(1ms, 5ms)
+ *   29s  loss n1 -> n3 = 50%
+ *
+ *   [expect]
+ *   invariants   = hold
+ *   linearizable = yes                    # or no, or skip
+ *   availability(majority, 5s..15s) >= 90%
+ *
+ * Parsing collects everything into an fl_scenario; validation then checks names against the
+ * cluster (n6 in a 5-node cluster), the protocol against the registry and its options against
+ * the protocol's schema. Every error message starts "FILE:LINE:COL: " and says what was
+ * expected and what was found.
+ */
+#ifndef FL_SCENARIO_H
+#define FL_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+#include "client.h"
+#include "net.h"
+
+#define FL_SCENARIO_ERROR (fl_scenario_error_quark())
+GQuark fl_scenario_error_quark(void);
+typedef enum {
+  FL_SCENARIO_ERROR_IO,
+  FL_SCENARIO_ERROR_SYNTAX,  /* malformed text */
+  FL_SCENARIO_ERROR_INVALID  /* well-formed, but wrong for this cluster or protocol */
+} fl_scenario_error;
+
+/* A place in the scenario file, 1-based. */
+typedef struct fl_srcpos {
+  int line, col;
+} fl_srcpos;
+
+typedef struct fl_link_override {
+  int src, dst; /* node indices, 0-based */
+  /* Only the properties the section set are applied on top of the defaults. */
+  bool has_latency, has_loss, has_duplicate, has_reorder;
+  fl_link_params params;
+  fl_srcpos pos;
+} fl_link_override;
+
+typedef struct fl_clock_spec {
+  int node;
+  int64_t skew_ns;   /* added to the node's clock */
+  int64_t drift_ppm; /* the node's clock runs (1 + drift/1e6) times as fast */
+  fl_srcpos pos;
+} fl_clock_spec;
+
+typedef enum fl_action_kind {
+  FL_ACT_PARTITION, /* groups */
+  FL_ACT_HEAL,
+  FL_ACT_CUT,       /* a -> b */
+  FL_ACT_UNCUT,     /* a -> b */
+  FL_ACT_CRASH,     /* a */
+  FL_ACT_RESTART,   /* a */
+  FL_ACT_PAUSE,     /* a; for_ns > 0 resumes automatically */
+  FL_ACT_RESUME,    /* a */
+  FL_ACT_SET_LOSS,  /* all links (a = -1) or a -> b; `fraction` */
+  FL_ACT_SET_LATENCY /* all links (a = -1) or a -> b; `latency` */
+} fl_action_kind;
+
+typedef struct fl_action {
+  int64_t at_ns;
+  fl_action_kind kind;
+  int a, b;          /* node indices, 0-based; -1 where unused */
+  int64_t for_ns;    /* PAUSE only */
+  double fraction;   /* SET_LOSS only */
+  fl_dist latency;   /* SET_LATENCY only */
+  /* PARTITION: group_of[node] for every node, n_nodes entries; nodes named in no group share
+   * one extra group. Owned. */
+  int *group_of;
+  fl_srcpos pos;
+} fl_action;
+
+typedef enum fl_expect_kind {
+  FL_EXPECT_INVARIANTS,   /* invariants = hold */
+  FL_EXPECT_LINEARIZABLE, /* linearizable = yes | no */
+  FL_EXPECT_AVAILABILITY  /* availability(SIDE, FROM..TO) >= P% */
+} fl_expect_kind;
+
+typedef enum fl_side {
+  FL_SIDE_ALL,      /* every client */
+  FL_SIDE_MAJORITY, /* clients whose home node is in a group holding a majority of nodes */
+  FL_SIDE_MINORITY, /* the others */
+  FL_SIDE_NODES     /* clients whose home node is in `nodes` */
+} fl_side;
+
+typedef struct fl_expect {
+  fl_expect_kind kind;
+  bool want;        /* INVARIANTS: hold; LINEARIZABLE: yes/no */
+  fl_side side;     /* AVAILABILITY */
+  bool *nodes;      /* FL_SIDE_NODES: n_nodes flags; owned */
+  int64_t from_ns, to_ns;
+  bool at_most;     /* "<=" rather than ">=" */
+  double fraction;  /* 0..1 */
+  char *text;       /* the expectation as written, for reports; owned */
+  fl_srcpos pos;
+} fl_expect;
+
+/* A protocol option as written: checked later against the protocol's schema. */
+typedef struct fl_scn_option {
+  char *name, *value; /* owned */
+  fl_srcpos pos, value_pos;
+} fl_scn_option;
+
+typedef struct fl_scenario {
+  char *path;     /* as given to fl_scenario_load; owned */
+  char *protocol; /* owned */
+  fl_srcpos protocol_pos;
+  int n_nodes;
+  uint64_t seed;
+  int64_t duration_ns;
+
+  fl_link_params net_defaults; /* [network]; defaults: constant(1ms), no loss, no dup, FIFO */
+  GArray *links;   /* of fl_link_override, file order */
+  GArray *clocks;  /* of fl_clock_spec */
+  fl_workload workload;
+  GArray *timeline; /* of fl_action, sorted by time, file order among equal times */
+  GArray *options;  /* of fl_scn_option, file order */
+  GArray *expects;  /* of fl_expect, file order */
+} fl_scenario;
+
+/* Parses a scenario from a file or a string (`path` names it in messages). Syntax errors and
+ * errors of reference (n7 in a 5-node cluster) are reported; the protocol name and options are
+ * not checked here. Newly allocated, freed by fl_scenario_free; NULL with an error. */
+fl_scenario *fl_scenario_load(const char *path, GError **error);
+fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, GError **error);
+void fl_scenario_free(fl_scenario *s);
+
+/* "n3" for node index 2. Static storage for small indices; do not free. */
+const char *fl_scenario_node_name(int node);
+
+#endif

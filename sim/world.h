@@ -1,0 +1,123 @@
+/* world: one simulation, built from a scenario and run by the scheduler.
+ *
+ * The world wires the modules together: the scheduler's events are message deliveries, node
+ * timers, client wake-ups and timeouts, and the scenario's timeline of faults. After every
+ * event it runs the protocol's invariant check and traces what changed. It owns everything it
+ * builds; the scenario is borrowed for the world's life.
+ *
+ * Running: fl_world_step runs one event, fl_world_run_until runs to a simulated time and
+ * fl_world_run runs the scenario's whole duration. A violated invariant or a protocol error
+ * stops the run for good (fl_world_stop_reason says which, fl_world_stop_message says why).
+ */
+#ifndef FL_WORLD_H
+#define FL_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include "net.h"
+#include "scenario.h"
+
+typedef struct fl_world fl_world;
+
+#define FL_WORLD_ERROR (fl_world_error_quark())
+GQuark fl_world_error_quark(void);
+typedef enum { FL_WORLD_ERROR_INVALID, FL_WORLD_ERROR_IO } fl_world_error;
+
+typedef struct fl_world_opts {
+  bool has_seed;          /* override the scenario's seed */
+  uint64_t seed;
+  int64_t duration_ns;    /* > 0: override the scenario's duration */
+  const char *trace_path; /* NULL: no trace file (the digest is still computed) */
+  const char *history_path; /* NULL: the history goes to a temporary file */
+  bool trace_messages;    /* false: omit message descriptions from the trace (smaller) */
+} fl_world_opts;
+
+void fl_world_opts_init(fl_world_opts *o);
+
+typedef enum fl_stop_reason {
+  FL_STOP_NONE,      /* still running */
+  FL_STOP_END,       /* the duration elapsed */
+  FL_STOP_VIOLATION, /* an invariant failed */
+  FL_STOP_PROTOCOL_ERROR /* the protocol misused the node API or called fl_node_fail */
+} fl_stop_reason;
+
+/* Builds a world: validates the protocol and its options against the scenario (errors carry
+ * the scenario's FILE:LINE:COL), opens the trace and history files. Newly allocated,
+ * fl_world_free; NULL with an error. */
+fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError **error);
+
+/* Closes outputs without keeping them (use fl_world_finish to keep them) and frees. NULL ok. */
+void fl_world_free(fl_world *w);
+
+/* Checks a scenario against the protocol registry and the protocol's option schema, without
+ * running anything ("faultline validate"). */
+bool fl_world_validate(const fl_scenario *scn, GError **error);
+
+bool fl_world_step(fl_world *w);
+void fl_world_run_until(fl_world *w, int64_t until_ns);
+/* Runs to the end of the duration (or until stopped), then runs the final checks. */
+void fl_world_run(fl_world *w);
+
+fl_stop_reason fl_world_stop_reason(const fl_world *w);
+/* Why the run stopped early, with event number and simulated time; NULL for FL_STOP_END. */
+const char *fl_world_stop_message(const fl_world *w);
+
+int64_t fl_world_now(const fl_world *w);
+uint64_t fl_world_seed(const fl_world *w);
+int64_t fl_world_duration(const fl_world *w);
+uint64_t fl_world_events(const fl_world *w);
+uint64_t fl_world_digest(const fl_world *w);
+fl_net *fl_world_net(fl_world *w);
+int fl_world_node_count(const fl_world *w);
+int fl_world_client_count(const fl_world *w);
+
+/* ---- Faults, as the timeline applies them (tests may call them directly). */
+void fl_world_partition(fl_world *w, const int *group_of_node);
+void fl_world_heal(fl_world *w);
+void fl_world_cut(fl_world *w, int src, int dst, bool cut);
+void fl_world_crash(fl_world *w, int node);
+void fl_world_restart(fl_world *w, int node);
+void fl_world_pause(fl_world *w, int node);
+void fl_world_resume(fl_world *w, int node);
+bool fl_world_node_is_up(const fl_world *w, int node);
+bool fl_world_node_is_paused(const fl_world *w, int node);
+/* The node's volatile protocol state (NULL while crashed), for tests. */
+const void *fl_world_node_state(const fl_world *w, int node);
+
+/* ---- Results. */
+
+typedef struct fl_side_stats {
+  uint64_t invoked, ok, fail, info;
+  uint64_t latency_count;       /* ok operations */
+  int64_t latency_ns_p50, latency_ns_p99, latency_ns_max;
+  double latency_ns_mean;
+} fl_side_stats;
+
+/* Operations by outcome and latency, for clients on the majority side of the network, the
+ * minority side (only while partitioned) and all clients. */
+typedef struct fl_run_stats {
+  uint64_t events;
+  int64_t sim_ns;
+  fl_link_counters net;
+  fl_side_stats all, majority, minority;
+  uint64_t history_events;
+} fl_run_stats;
+
+void fl_world_stats(const fl_world *w, fl_run_stats *out);
+
+/* Availability over a window for one expectation: operations invoked in [from, to) by clients
+ * on `side` (as the network stood at invocation) and how many of them completed ok. */
+void fl_world_availability(const fl_world *w, size_t expect_index, uint64_t *invoked,
+                           uint64_t *ok);
+
+/* Whether the final checks (check_final) passed; their message if not. */
+bool fl_world_final_ok(const fl_world *w, const char **why);
+
+/* Ends the run: closes the trace (writing its end record) and the history, keeping the files.
+ * The history file's path afterwards (the temporary one when none was asked for; it stays
+ * until fl_world_free) is returned by fl_world_history_path. Returns false on a write error. */
+bool fl_world_finish(fl_world *w, GError **error);
+const char *fl_world_history_path(const fl_world *w);
+
+#endif

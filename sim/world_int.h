@@ -1,0 +1,161 @@
+/* world_int: the structures shared by world.c, node.c, actor.c, client.c and fault.c.
+ * Nothing outside the core includes this. */
+#ifndef FL_WORLD_INT_H
+#define FL_WORLD_INT_H
+
+#include "actor.h"
+#include "history.h"
+#include "latency.h"
+#include "net.h"
+#include "rng.h"
+#include "sched.h"
+#include "scenario.h"
+#include "trace.h"
+#include "world.h"
+
+/* Scheduler event kinds. */
+enum {
+  FL_EV_DELIVER,        /* data: fl_msg * */
+  FL_EV_TIMER,          /* data: tag; handle -> world.timers[handle - 1] */
+  FL_EV_CLIENT_WAKE,    /* data: client index */
+  FL_EV_CLIENT_TIMEOUT, /* data: client | seq << 24 */
+  FL_EV_CLIENT_RETRY,   /* data: client | seq << 24 */
+  FL_EV_FAULT,          /* data: index into the scenario's timeline */
+  FL_EV_AUTO_RESUME,    /* data: node | pause number << 24 */
+  FL_EV_DEFERRED_TIMER, /* data: node | incarnation << 24; the tag waits in node->deferred */
+  FL_EV_DELIVER_HELD    /* data: fl_msg * that waited at a paused node: no network re-check */
+};
+
+#define FL_CLIENT_BITS 24
+
+/* The owner of a pending timer, indexed by its scheduler slot. */
+typedef struct fl_timer_rec {
+  int32_t node;
+  uint32_t incarnation;
+} fl_timer_rec;
+
+/* Something that reached a paused node and waits for its resume. */
+typedef struct fl_deferred {
+  bool is_timer;
+  uint64_t tag;    /* timer */
+  fl_msg *msg;     /* message */
+} fl_deferred;
+
+/* One node: the context protocols get (fl_node_ctx) is this struct. */
+struct fl_node_ctx {
+  fl_world *w;
+  int id;
+  void *state; /* the protocol's volatile state; NULL while crashed */
+  bool is_up, is_paused;
+  uint32_t incarnation; /* bumped by every crash: timers of an earlier life never fire */
+  uint32_t pause_no;    /* bumped by every pause: a stale auto-resume is ignored */
+  fl_rng *rng;
+  GTree *durable; /* uint64 key -> GBytes */
+  int64_t skew_ns, drift_ppm;
+  GArray *deferred; /* of fl_deferred, in arrival order */
+  GString *last_state;
+};
+typedef struct fl_node_ctx fl_node;
+
+typedef struct fl_client fl_client;
+
+typedef struct fl_avail {
+  uint64_t invoked, ok;
+} fl_avail;
+
+struct fl_world {
+  const fl_scenario *scn;
+  const fl_protocol *proto;
+  fl_options *options;
+  uint64_t seed;
+  int64_t duration_ns;
+  int n_nodes, n_clients;
+
+  fl_sched *sched;
+  fl_net *net;
+  fl_trace *trace;
+  fl_history *history;
+  char *history_path;     /* final path, or the temporary one */
+  bool history_is_temp;
+  bool trace_messages;
+
+  fl_node *nodes;     /* n_nodes */
+  fl_client *clients; /* n_clients */
+  gsl_ran_discrete_t *zipf; /* zipfian key table, built on first use */
+  GArray *timers;     /* fl_timer_rec by scheduler slot */
+
+  void *ghost; /* the protocol's invariant-checker state */
+  fl_cluster_view *view;
+
+  fl_node *current; /* the node whose hook is running, or NULL */
+  fl_stop_reason stop;
+  char *stop_message;
+  bool final_checked, final_ok;
+  char *final_message;
+  bool finished;
+  uint64_t digest, history_events; /* saved when the trace and history close */
+
+  GString *scratch; /* for describe lines */
+  fl_latency lat_all, lat_major, lat_minor;
+  fl_side_stats side_all, side_major, side_minor;
+  fl_avail *avail; /* one per expectation */
+};
+
+/* node.c: lifecycle. */
+void fl__node_init(fl_world *w, fl_node *n, int id);
+void fl__node_clear(fl_node *n);
+void fl__node_boot(fl_node *n);
+void fl__node_deliver(fl_node *n, fl_msg *m);
+void fl__node_timer(fl_node *n, uint32_t incarnation, uint64_t tag);
+void fl__node_crash(fl_node *n);
+void fl__node_restart(fl_node *n);
+void fl__node_pause(fl_node *n);
+void fl__node_resume(fl_node *n);
+const void *fl__node_load(const fl_node *n, uint64_t key, size_t *len);
+/* Local clock of node n at simulated time t. */
+int64_t fl__node_local_time(const fl_node *n, int64_t t);
+
+/* actor.c: the one wrapper per hook; each traces state changes and checks invariants. */
+void *fl__actor_init(fl_node *n);
+void *fl__actor_restart(fl_node *n);
+void fl__actor_on_message(fl_node *n, int from, const void *msg, size_t len);
+void fl__actor_on_timer(fl_node *n, uint64_t tag);
+void fl__actor_on_client_request(fl_node *n, const fl_op *op);
+void fl__actor_free(fl_node *n);
+void fl__actor_describe_msg(fl_world *w, const void *msg, size_t len, GString *out);
+/* After every event: the invariant check over all nodes. */
+void fl__actor_check(fl_world *w);
+void fl__actor_check_final(fl_world *w);
+fl_cluster_view *fl__view_new(fl_world *w);
+void fl__view_free(fl_cluster_view *v);
+
+/* options.c */
+fl_options *fl__options_new(const fl_protocol *p, const fl_scenario *scn, GError **error);
+void fl__options_free(fl_options *o);
+
+/* client.c */
+fl_client *fl__clients_new(fl_world *w);
+void fl__clients_free(fl_world *w);
+void fl__clients_start(fl_world *w);
+void fl__client_wake(fl_world *w, uint32_t client);
+void fl__client_timeout(fl_world *w, uint32_t client, uint64_t seq);
+void fl__client_retry(fl_world *w, uint32_t client, uint64_t seq);
+void fl__client_deliver(fl_world *w, fl_msg *m);
+void fl__clients_finish(fl_world *w);
+/* Client message payloads. */
+typedef struct fl_client_reply {
+  fl_op op;
+  fl_op_result result;
+} fl_client_reply;
+
+/* fault.c */
+void fl__fault_schedule(fl_world *w);
+void fl__fault_apply(fl_world *w, size_t index);
+
+/* world.c: sending and stopping, used by node.c and client.c. */
+void fl__world_send(fl_world *w, int src, int dst, const void *data, size_t len);
+void fl__world_halt(fl_world *w, fl_stop_reason reason, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* Which side of the network an endpoint is on now: 1 majority, 0 minority. */
+int fl__world_side(const fl_world *w, int endpoint);
+
+#endif

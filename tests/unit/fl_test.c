@@ -1,0 +1,49 @@
+/* fl_test: helpers shared by the Check suites. */
+#include "fl_test.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+int fl_test_run(Suite *s) {
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+char *fl_test_source_path(const char *rel) {
+  const char *dir = g_getenv("FL_SOURCE_DIR");
+  return g_build_filename(dir ? dir : ".", rel, NULL);
+}
+
+char *fl_test_shared_path(const char *rel) {
+  const char *dir = g_getenv("FL_SHARED_DIR");
+  char *path = g_build_filename(dir ? dir : "../shared", rel, NULL);
+  if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+    printf("SKIP: %s is absent (../shared/ is not beside this clone)\n", path);
+    g_free(path);
+    return NULL;
+  }
+  return path;
+}
+
+const char *fl_test_faultline(void) {
+  const char *p = g_getenv("FL_FAULTLINE");
+  return p ? p : "faultline";
+}
+
+int fl_test_sh(const char *cmdline, char **out, char **err) {
+  char *argv[] = {"/bin/sh", "-c", (char *)cmdline, NULL};
+  int status = -1;
+  GError *error = NULL;
+  if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error)) {
+    fprintf(stderr, "spawn failed: %s\n", error->message);
+    g_error_free(error);
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
