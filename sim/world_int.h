@@ -8,7 +8,7 @@
 #include "latency.h"
 #include "net.h"
 #include "rng.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "scenario.h"
 #include "trace.h"
 #include "world.h"

@@ -1,4 +1,4 @@
-/* sched: the event queue that drives a simulation.
+/* scheduler: the event queue that drives a simulation.
  *
  * Events are ordered by (time_ns, seq): simulated time in integer nanoseconds, then the
  * insertion sequence number, so two events at the same instant run in the order they were
@@ -12,8 +12,8 @@
  * The scheduler knows nothing about what an event means: the owner installs one dispatch
  * function and interprets (kind, arg, data). It owns no memory behind `data`.
  */
-#ifndef FL_SCHED_H
-#define FL_SCHED_H
+#ifndef FL_SCHEDULER_H
+#define FL_SCHEDULER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* sched: a 4-ary min-heap of 32-byte events with lazily cancelled timers.
+/* scheduler: a 4-ary min-heap of 32-byte events with lazily cancelled timers.
  *
  * Why a 4-ary heap: with 32-byte records a node's four children fill two cache lines, so a
  * sift-down touches half as many lines as a binary heap's for the same work, and the hold
@@ -14,7 +14,7 @@
  * memory proportional to live events; since (time, seq) is a total order, rebuilding never
  * changes the order events run in.
  */
-#include "sched.h"
+#include "scheduler.h"
 
 #include <assert.h>
 #include <stdint.h>
