@@ -128,7 +128,7 @@ bool fl_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, GError 
 void fl_format_duration(GString *out, int64_t ns) {
   int64_t a = ns < 0 ? -ns : ns;
   if (a >= 60000000000LL && a % 60000000000LL == 0)
-    g_string_append_printf(out, "%" G_GINT64_FORMAT "min", ns / 60000000000LL);
+    g_string_append_printf(out, "%" G_GINT64_FORMAT "min", (gint64)(ns / 60000000000LL));
   else if (a >= 1000000000LL)
     g_string_append_printf(out, "%.6gs", (double)ns / 1e9);
   else if (a >= 1000000LL)

@@ -1,0 +1,41 @@
+/* faultline list: the registered protocols, with their options and defaults. */
+#include "cli.h"
+#include "actor.h"
+
+#include <stdio.h>
+
+static const char *type_name(fl_opt_type t) {
+  switch (t) {
+  case FL_OPT_INT: return "integer";
+  case FL_OPT_BOOL: return "yes/no";
+  case FL_OPT_DURATION: return "duration";
+  case FL_OPT_DURATION_RANGE: return "duration range";
+  case FL_OPT_PERCENT: return "percentage";
+  case FL_OPT_CHOICE: return "choice";
+  }
+  return "?";
+}
+
+int fl_cli_list(int argc, char **argv) {
+  GOptionContext *oc = g_option_context_new("- list the protocols and their options");
+  GError *error = NULL;
+  if (!g_option_context_parse(oc, &argc, &argv, &error) || argc != 1) {
+    fprintf(stderr, "faultline list: %s\n", error ? error->message : "expected no arguments");
+    g_clear_error(&error);
+    g_option_context_free(oc);
+    return 2;
+  }
+  size_t n;
+  const fl_protocol **all = fl_actor_list(&n);
+  for (size_t i = 0; i < n; i++) {
+    printf("%-12s %s\n", all[i]->name, all[i]->summary ? all[i]->summary : "");
+    for (const fl_option_spec *o = all[i]->options; o && o->name; o++) {
+      printf("    %-18s %s, default %s", o->name, type_name(o->type), o->default_value);
+      if (o->type == FL_OPT_CHOICE) printf(" (one of %s)", o->choices);
+      printf(": %s\n", o->help ? o->help : "");
+    }
+  }
+  g_free(all);
+  g_option_context_free(oc);
+  return 0;
+}

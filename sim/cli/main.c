@@ -1,0 +1,63 @@
+/* faultline: the command line. main() dispatches to one subcommand per file and is the only
+ * place, with the subcommands, that turns errors into exit codes. */
+#include "cli.h"
+#include "builtin.h"
+#include "rng.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+typedef struct command {
+  const char *name;
+  int (*fn)(int argc, char **argv);
+  const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", fl_cli_run, "run a scenario and check its expectations"},
+    {"validate", fl_cli_validate, "check a scenario file without running it"},
+    {"list", fl_cli_list, "list the protocols and their options"},
+    {"lincheck", fl_cli_lincheck, "check recorded histories for linearizability"},
+    {"dump", fl_cli_dump, "print a trace file as text and verify its digest"},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "Usage: faultline COMMAND [OPTION...]\n\n"
+               "A deterministic discrete-event simulator for distributed protocols.\n\n"
+               "Commands:\n");
+  for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n'faultline COMMAND --help' describes a command's options.\n"
+               "Exit status: 0 every expectation held, 1 one failed, 2 usage or input error.\n");
+}
+
+int main(int argc, char **argv) {
+  fl_rng_global_init();
+  GError *error = NULL;
+  if (!fl_protocols_register_builtin(&error)) {
+    fprintf(stderr, "faultline: %s\n", error->message);
+    g_error_free(error);
+    return 2;
+  }
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("faultline %s\n", FL_VERSION);
+    return 0;
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+    if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "faultline: unknown command '%s' (expected one of: ", argv[1]);
+  for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+    fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);
+  fprintf(stderr, ")\n");
+  return 2;
+}

@@ -1,0 +1,147 @@
+/* faultline run: one scenario, one seed, one verdict. */
+#include "cli.h"
+#include "expect.h"
+#include "report.h"
+#include "scenario.h"
+#include "units.h"
+#include "world.h"
+#include "actor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static long peak_rss_kib(void) {
+  struct rusage ru;
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
+/* Runs the world in slices of simulated time so a terminal can show progress; the slicing
+ * cannot change the run (run_until is exact at any bound). */
+static void run_with_progress(fl_world *w, bool progress) {
+  int64_t total = fl_world_duration(w);
+  if (!progress) {
+    fl_world_run(w);
+    return;
+  }
+  int64_t slice = total / 100 > 0 ? total / 100 : 1;
+  gint64 last = g_get_monotonic_time();
+  for (int64_t t = slice; t < total && fl_world_stop_reason(w) == FL_STOP_NONE; t += slice) {
+    fl_world_run_until(w, t);
+    gint64 now = g_get_monotonic_time();
+    if (now - last > 200000) {
+      fprintf(stderr, "\r%3d%%  simulated %.3fs  events %" G_GUINT64_FORMAT "   ",
+              (int)(100 * t / total), (double)t / 1e9, fl_world_events(w));
+      last = now;
+    }
+  }
+  fl_world_run(w);
+  fprintf(stderr, "\r%60s\r", "");
+}
+
+int fl_cli_run(int argc, char **argv) {
+  gint64 seed = -1;
+  char *duration = NULL, *trace = NULL, *history = NULL, *report = NULL, *plugin = NULL;
+  gboolean quiet = FALSE, no_msg_text = FALSE;
+  GOptionEntry entries[] = {
+      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Master seed (default: the scenario's)", "N"},
+      {"duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Simulated time to run, e.g. 30s", "T"},
+      {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, "Write the event trace to P", "P"},
+      {"history", 0, 0, G_OPTION_ARG_FILENAME, &history,
+       "Write the client history to P (*.edn: Jepsen EDN, otherwise JSON lines)", "P"},
+      {"report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write the JSON report to P", "P"},
+      {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "Load protocols from a shared object",
+       "SO"},
+      {"no-message-text", 0, 0, G_OPTION_ARG_NONE, &no_msg_text,
+       "Leave message descriptions out of the trace (smaller files)", NULL},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the verdict line", NULL},
+      {NULL}};
+  GOptionContext *oc = g_option_context_new("FILE - run a scenario and check its expectations");
+  g_option_context_add_main_entries(oc, entries, NULL);
+  GError *error = NULL;
+  int rc = 2;
+  fl_scenario *scn = NULL;
+  fl_world *w = NULL;
+  fl_verdict *v = NULL;
+  char *json = NULL;
+  if (!g_option_context_parse(oc, &argc, &argv, &error)) {
+    fprintf(stderr, "faultline run: %s\n", error->message);
+    goto out;
+  }
+  if (argc != 2) {
+    fprintf(stderr, "faultline run: expected one scenario file, found %d arguments\n", argc - 1);
+    goto out;
+  }
+  fl_world_opts opts;
+  fl_world_opts_init(&opts);
+  if (seed >= 0) {
+    opts.has_seed = true;
+    opts.seed = (uint64_t)seed;
+  } else if (seed != -1) {
+    fprintf(stderr, "faultline run: --seed: expected a non-negative integer, found %" G_GINT64_FORMAT "\n", seed);
+    goto out;
+  }
+  if (duration && (!fl_parse_duration(duration, &opts.duration_ns, &error) || opts.duration_ns <= 0)) {
+    fprintf(stderr, "faultline run: --duration: %s\n",
+            error ? error->message : "expected a duration above zero");
+    goto out;
+  }
+  if (plugin && !fl_actor_load_plugin(plugin, &error)) {
+    fprintf(stderr, "faultline run: %s\n", error->message);
+    goto out;
+  }
+  opts.trace_path = trace;
+  opts.history_path = history;
+  opts.trace_messages = !no_msg_text;
+
+  scn = fl_scenario_load(argv[1], &error);
+  if (!scn || !(w = fl_world_new(scn, &opts, &error))) {
+    fprintf(stderr, "%s\n", error->message);
+    goto out;
+  }
+  if (!quiet) printf("seed         %" G_GUINT64_FORMAT "\n", fl_world_seed(w));
+  fflush(stdout);
+  gint64 t0 = g_get_monotonic_time();
+  run_with_progress(w, !quiet && isatty(STDERR_FILENO));
+  fl_report_timing timing = {.wall_s = (double)(g_get_monotonic_time() - t0) / 1e6};
+  if (!fl_world_finish(w, &error)) {
+    fprintf(stderr, "faultline run: %s\n", error->message);
+    goto out;
+  }
+  v = fl_verdict_evaluate(w, scn);
+  timing.peak_rss_kib = peak_rss_kib();
+  if (!quiet) {
+    fl_report_print(stdout, w, scn, v, &timing);
+  } else {
+    printf("%s %s seed %" G_GUINT64_FORMAT " digest 0x%016" G_GINT64_MODIFIER "x\n",
+           v->passed ? "PASS" : "FAIL", scn->path, fl_world_seed(w), fl_world_digest(w));
+    for (guint i = 0; i < v->results->len; i++) {
+      const fl_expect_result *r = &g_array_index(v->results, fl_expect_result, i);
+      if (!r->passed) printf("  FAIL %s: %s\n", r->expect->text, r->detail);
+    }
+    if (v->protocol_error) printf("  %s\n", fl_world_stop_message(w));
+  }
+  if (report) {
+    json = fl_report_json(w, scn, v, &timing);
+    if (!fl_report_write_file(report, json, &error)) {
+      fprintf(stderr, "faultline run: %s\n", error->message);
+      goto out;
+    }
+  }
+  rc = v->passed ? 0 : 1;
+out:
+  g_free(json);
+  fl_verdict_free(v);
+  fl_world_free(w);
+  fl_scenario_free(scn);
+  g_clear_error(&error);
+  g_option_context_free(oc);
+  g_free(duration);
+  g_free(trace);
+  g_free(history);
+  g_free(report);
+  g_free(plugin);
+  return rc;
+}

@@ -1,0 +1,98 @@
+/* expect: evaluation of a scenario's expectations (see expect.h). */
+#include "expect.h"
+
+#include <string.h>
+
+static void check_history(fl_verdict *v, fl_world *w) {
+  if (v->lin || v->lin_error) return;
+  GError *error = NULL;
+  v->history = fl_lincheck_load(fl_world_history_path(w), FL_LINCHECK_FORMAT_JSONL, &error);
+  if (v->history) {
+    fl_lincheck_opts o;
+    fl_lincheck_opts_init(&o);
+    o.model = "kv";
+    v->lin = fl_lincheck_check(v->history, &o, &error);
+  }
+  if (!v->lin) {
+    v->lin_error = g_strdup(error ? error->message : "the history could not be checked");
+    g_clear_error(&error);
+  }
+}
+
+static char *invariants_detail(fl_world *w, bool *held) {
+  const char *why = NULL;
+  switch (fl_world_stop_reason(w)) {
+  case FL_STOP_VIOLATION:
+    *held = false;
+    return g_strdup(fl_world_stop_message(w));
+  case FL_STOP_PROTOCOL_ERROR:
+    *held = false;
+    return g_strdup(fl_world_stop_message(w));
+  default:
+    break;
+  }
+  if (!fl_world_final_ok(w, &why)) {
+    *held = false;
+    return g_strdup_printf("at the end of the run: %s", why);
+  }
+  *held = true;
+  return g_strdup("held on every event and at the end");
+}
+
+fl_verdict *fl_verdict_evaluate(fl_world *w, const fl_scenario *scn) {
+  fl_verdict *v = g_new0(fl_verdict, 1);
+  v->results = g_array_new(FALSE, TRUE, sizeof(fl_expect_result));
+  v->protocol_error = fl_world_stop_reason(w) == FL_STOP_PROTOCOL_ERROR;
+  v->passed = !v->protocol_error;
+  for (guint i = 0; scn->expects && i < scn->expects->len; i++) {
+    const fl_expect *e = &g_array_index(scn->expects, fl_expect, i);
+    fl_expect_result r = {.expect = e};
+    switch (e->kind) {
+    case FL_EXPECT_INVARIANTS: {
+      bool held;
+      r.detail = invariants_detail(w, &held);
+      r.passed = held == e->want;
+      break;
+    }
+    case FL_EXPECT_LINEARIZABLE:
+      check_history(v, w);
+      if (!v->lin) {
+        r.detail = g_strdup(v->lin_error);
+      } else {
+        r.passed = v->lin->verdict == (e->want ? FL_LIN_OK : FL_LIN_VIOLATION);
+        r.detail = g_strdup_printf("%s (%" G_GUINT64_FORMAT " operations)",
+                                   fl_lin_verdict_name(v->lin->verdict), v->lin->n_ops);
+      }
+      break;
+    case FL_EXPECT_AVAILABILITY: {
+      uint64_t invoked, ok;
+      fl_world_availability(w, i, &invoked, &ok);
+      if (invoked == 0) {
+        r.detail = g_strdup("no operations were invoked on that side in that window");
+      } else {
+        double f = (double)ok / (double)invoked;
+        /* Compare in integers so 90% of 10 operations is exactly 9. */
+        double need = e->fraction * (double)invoked;
+        r.passed = e->at_most ? (double)ok <= need + 1e-9 : (double)ok >= need - 1e-9;
+        r.detail = g_strdup_printf("%.1f%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                                   " operations ok)", f * 100.0, ok, invoked);
+      }
+      break;
+    }
+    }
+    if (!r.passed) v->passed = false;
+    g_array_append_val(v->results, r);
+  }
+  return v;
+}
+
+void fl_verdict_free(fl_verdict *v) {
+  if (!v) return;
+  for (guint i = 0; i < v->results->len; i++)
+    g_free(g_array_index(v->results, fl_expect_result, i).detail);
+  g_array_free(v->results, TRUE);
+  fl_lincheck_result_free(v->lin);
+  fl_lincheck_history_free(v->history);
+  g_free(v->lin_error);
+  g_free(v);
+}

@@ -1,0 +1,231 @@
+/* report: the summary and the JSON report of a run (see report.h). */
+#include "report.h"
+#include "units.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+static const char *stop_name(fl_stop_reason r) {
+  switch (r) {
+  case FL_STOP_END: return "end";
+  case FL_STOP_VIOLATION: return "violation";
+  case FL_STOP_PROTOCOL_ERROR: return "protocol-error";
+  default: return "running";
+  }
+}
+
+static double ratio(const fl_world *w, const fl_report_timing *t) {
+  return t->wall_s > 0 ? (double)fl_world_now(w) / 1e9 / t->wall_s : 0.0;
+}
+
+static void print_side(FILE *out, const char *name, const fl_side_stats *s) {
+  GString *l = g_string_new(NULL);
+  g_string_append_printf(l, "  %-9s invoked %" G_GUINT64_FORMAT ", ok %" G_GUINT64_FORMAT
+                         ", fail %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT,
+                         name, s->invoked, s->ok, s->fail, s->info);
+  if (s->latency_count) {
+    g_string_append(l, "; latency p50 ");
+    fl_format_duration(l, s->latency_ns_p50);
+    g_string_append(l, " p99 ");
+    fl_format_duration(l, s->latency_ns_p99);
+    g_string_append(l, " max ");
+    fl_format_duration(l, s->latency_ns_max);
+  }
+  fprintf(out, "%s\n", l->str);
+  g_string_free(l, TRUE);
+}
+
+void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_verdict *v,
+                     const fl_report_timing *t) {
+  fl_run_stats st;
+  fl_world_stats(w, &st);
+  fprintf(out, "scenario     %s (protocol %s, %d nodes, %d clients)\n", scn->path, scn->protocol,
+          fl_world_node_count(w), fl_world_client_count(w));
+  fprintf(out, "events       %" G_GUINT64_FORMAT "\n", st.events);
+  fprintf(out,
+          "messages     sent %" G_GUINT64_FORMAT ", delivered %" G_GUINT64_FORMAT
+          ", duplicated %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT,
+          st.net.sent, st.net.delivered, st.net.duplicated,
+          st.net.dropped[0] + st.net.dropped[1] + st.net.dropped[2] + st.net.dropped[3]);
+  fprintf(out, " (");
+  for (int r = 0; r < FL_DROP_REASON_COUNT; r++)
+    fprintf(out, "%s%s %" G_GUINT64_FORMAT, r ? ", " : "", fl_drop_reason_name(r),
+            st.net.dropped[r]);
+  fprintf(out, ")\n");
+  fprintf(out, "operations   invoked %" G_GUINT64_FORMAT ", ok %" G_GUINT64_FORMAT
+          ", fail %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT "\n",
+          st.all.invoked, st.all.ok, st.all.fail, st.all.info);
+  if (st.all.invoked) {
+    print_side(out, "majority", &st.majority);
+    if (st.minority.invoked) print_side(out, "minority", &st.minority);
+  }
+  const char *why = NULL;
+  switch (fl_world_stop_reason(w)) {
+  case FL_STOP_VIOLATION:
+  case FL_STOP_PROTOCOL_ERROR:
+    fprintf(out, "invariants   VIOLATED: %s\n", fl_world_stop_message(w));
+    break;
+  default:
+    if (!fl_world_final_ok(w, &why))
+      fprintf(out, "invariants   FAILED at the end: %s\n", why);
+    else
+      fprintf(out, "invariants   held\n");
+  }
+  if (v->lin)
+    fprintf(out, "history      %s (%" G_GUINT64_FORMAT " operations, %.3fs)\n",
+            fl_lin_verdict_name(v->lin->verdict), v->lin->n_ops, v->lin->seconds);
+  else if (v->lin_error)
+    fprintf(out, "history      not checked: %s\n", v->lin_error);
+  if (v->lin && v->lin->evidence && v->lin->evidence->timeline)
+    fprintf(out, "%s\n", v->lin->evidence->timeline);
+  for (guint i = 0; i < v->results->len; i++) {
+    const fl_expect_result *r = &g_array_index(v->results, fl_expect_result, i);
+    fprintf(out, "%s %s  %s: %s\n", i == 0 ? "expect      " : "            ",
+            r->passed ? "PASS" : "FAIL", r->expect->text, r->detail);
+  }
+  fprintf(out, "digest       0x%016" G_GINT64_MODIFIER "x\n", fl_world_digest(w));
+  GString *sim = g_string_new(NULL);
+  fl_format_duration(sim, fl_world_now(w));
+  fprintf(out, "time         simulated %s in %.3fs wall (%.0fx real time), peak memory %ld MiB\n",
+          sim->str, t->wall_s, ratio(w, t), t->peak_rss_kib / 1024);
+  g_string_free(sim, TRUE);
+  fprintf(out, "verdict      %s\n", v->passed ? "PASS" : "FAIL");
+}
+
+static void side_json(JsonBuilder *b, const char *name, const fl_side_stats *s) {
+  json_builder_set_member_name(b, name);
+  json_builder_begin_object(b);
+#define INT(k, val) json_builder_set_member_name(b, k), json_builder_add_int_value(b, (gint64)(val))
+  INT("invoked", s->invoked);
+  INT("ok", s->ok);
+  INT("fail", s->fail);
+  INT("unknown", s->info);
+  INT("latency_p50_ns", s->latency_ns_p50);
+  INT("latency_p99_ns", s->latency_ns_p99);
+  INT("latency_max_ns", s->latency_ns_max);
+  json_builder_set_member_name(b, "latency_mean_ns");
+  json_builder_add_double_value(b, s->latency_ns_mean);
+  json_builder_set_member_name(b, "availability");
+  json_builder_add_double_value(b, s->invoked ? (double)s->ok / (double)s->invoked : 0.0);
+  json_builder_end_object(b);
+}
+
+char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
+                     const fl_report_timing *t) {
+  fl_run_stats st;
+  fl_world_stats(w, &st);
+  JsonBuilder *b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "faultline");
+  json_builder_add_string_value(b, FL_VERSION);
+  json_builder_set_member_name(b, "scenario");
+  json_builder_add_string_value(b, scn->path);
+  json_builder_set_member_name(b, "protocol");
+  json_builder_add_string_value(b, scn->protocol);
+  INT("seed", fl_world_seed(w));
+  INT("nodes", fl_world_node_count(w));
+  INT("clients", fl_world_client_count(w));
+  INT("duration_ns", fl_world_duration(w));
+  INT("simulated_ns", fl_world_now(w));
+  INT("events", st.events);
+  char digest[32];
+  g_snprintf(digest, sizeof digest, "0x%016" G_GINT64_MODIFIER "x", fl_world_digest(w));
+  json_builder_set_member_name(b, "digest");
+  json_builder_add_string_value(b, digest);
+  json_builder_set_member_name(b, "stop");
+  json_builder_add_string_value(b, stop_name(fl_world_stop_reason(w)));
+  json_builder_set_member_name(b, "stop_message");
+  if (fl_world_stop_message(w)) json_builder_add_string_value(b, fl_world_stop_message(w));
+  else json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "wall_seconds");
+  json_builder_add_double_value(b, t->wall_s);
+  json_builder_set_member_name(b, "simulated_to_wall");
+  json_builder_add_double_value(b, ratio(w, t));
+  INT("peak_rss_kib", t->peak_rss_kib);
+
+  json_builder_set_member_name(b, "messages");
+  json_builder_begin_object(b);
+  INT("sent", st.net.sent);
+  INT("delivered", st.net.delivered);
+  INT("duplicated", st.net.duplicated);
+  json_builder_set_member_name(b, "dropped");
+  json_builder_begin_object(b);
+  for (int r = 0; r < FL_DROP_REASON_COUNT; r++) INT(fl_drop_reason_name(r), st.net.dropped[r]);
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+
+  json_builder_set_member_name(b, "operations");
+  json_builder_begin_object(b);
+  side_json(b, "all", &st.all);
+  side_json(b, "majority", &st.majority);
+  side_json(b, "minority", &st.minority);
+  json_builder_end_object(b);
+
+  const char *why = NULL;
+  json_builder_set_member_name(b, "invariants");
+  json_builder_begin_object(b);
+  bool violated = fl_world_stop_reason(w) == FL_STOP_VIOLATION ||
+                  fl_world_stop_reason(w) == FL_STOP_PROTOCOL_ERROR;
+  bool final_ok = fl_world_final_ok(w, &why);
+  json_builder_set_member_name(b, "held");
+  json_builder_add_boolean_value(b, !violated && final_ok);
+  json_builder_set_member_name(b, "message");
+  if (violated) json_builder_add_string_value(b, fl_world_stop_message(w));
+  else if (!final_ok) json_builder_add_string_value(b, why);
+  else json_builder_add_null_value(b);
+  json_builder_end_object(b);
+
+  json_builder_set_member_name(b, "linearizability");
+  if (v->lin) {
+    json_builder_begin_object(b);
+    fl_lincheck_result_to_json(v->lin, v->history, b);
+    json_builder_end_object(b);
+  } else if (v->lin_error) {
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "error");
+    json_builder_add_string_value(b, v->lin_error);
+    json_builder_end_object(b);
+  } else {
+    json_builder_add_null_value(b);
+  }
+
+  json_builder_set_member_name(b, "expectations");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < v->results->len; i++) {
+    const fl_expect_result *r = &g_array_index(v->results, fl_expect_result, i);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "expect");
+    json_builder_add_string_value(b, r->expect->text);
+    INT("line", r->expect->pos.line);
+    json_builder_set_member_name(b, "passed");
+    json_builder_add_boolean_value(b, r->passed);
+    json_builder_set_member_name(b, "detail");
+    json_builder_add_string_value(b, r->detail);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "passed");
+  json_builder_add_boolean_value(b, v->passed);
+#undef INT
+  json_builder_end_object(b);
+
+  JsonGenerator *g = json_generator_new();
+  json_generator_set_pretty(g, TRUE);
+  JsonNode *root = json_builder_get_root(b);
+  json_generator_set_root(g, root);
+  char *s = json_generator_to_data(g, NULL);
+  json_node_unref(root);
+  g_object_unref(g);
+  g_object_unref(b);
+  return s;
+}
+
+bool fl_report_write_file(const char *path, const char *text, GError **error) {
+  /* g_file_set_contents writes a temporary file beside path and renames it into place. */
+  char *with_nl = g_strconcat(text, "\n", NULL);
+  bool ok = g_file_set_contents(path, with_nl, -1, error);
+  g_free(with_nl);
+  return ok;
+}

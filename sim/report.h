@@ -1,0 +1,34 @@
+/* report: a run's figures for people (a summary on the terminal) and for programs (JSON).
+ *
+ * Both carry the same figures: events, messages sent / delivered / dropped by reason,
+ * operations by outcome and latency on each side of a partition (the CAP view), invariant and
+ * linearizability verdicts, every expectation with what was measured, the digest, and
+ * simulated and wall time with their ratio.
+ */
+#ifndef FL_REPORT_H
+#define FL_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <glib.h>
+#include "expect.h"
+#include "world.h"
+
+/* Timing measured by the caller (the simulation itself never reads a clock). */
+typedef struct fl_report_timing {
+  double wall_s;
+  long peak_rss_kib;
+} fl_report_timing;
+
+/* Writes the human summary. */
+void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_verdict *v,
+                     const fl_report_timing *t);
+
+/* The JSON report as text. Newly allocated (g_free). */
+char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
+                     const fl_report_timing *t);
+
+/* Writes text to path through a temporary file renamed into place: never a partial file. */
+bool fl_report_write_file(const char *path, const char *text, GError **error);
+
+#endif
