@@ -1,0 +1,355 @@
+/* evidence: why a refuted part is not linearizable, for people and for the visualiser.
+ *
+ * Three pieces. The longest linearizable prefix the search found (its deepest stack). The
+ * operations that could not be placed after it: the first operation to complete among those
+ * not linearized (its return forced the backtracking) and every operation concurrent with it.
+ * And a smallest window: the part cut at the earliest completion that is already refuted (binary
+ * search over completions; an operation still open at the cut becomes "unknown outcome"), then
+ * started as late as possible while the window stays refuted from every model state the search
+ * reached (so it does not merely misread a value written before the window). Each trial search
+ * has a step budget; a trial that runs out counts as "not refuted", which can only make the
+ * window larger, never wrong. Refutation is assumed monotone in the cut (true of prefixes);
+ * for the start it is a heuristic, so the final window is always verified. */
+#include "lincheck_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_START_STATES = 64, PREFIX_SHOWN = 12 };
+
+typedef struct trial {
+  const fl_lincheck_history *h;
+  fl__lincheck_states *st;
+  const uint32_t *ids;
+  uint32_t n;
+  uint32_t *twin;      /* per local op: the id of its unknown-outcome variant, or UINT32_MAX */
+  uint32_t n_starts;   /* start states for windows not at the beginning: ids 0..n_starts-1 */
+  uint32_t init;
+  uint32_t first_pos;
+  uint64_t budget;
+} trial;
+
+static const fl_lincheck_op *op_at(const trial *t, uint32_t k) {
+  return fl_lincheck_history_op(t->h, t->ids[k]);
+}
+
+/* Is the window [from, to] refuted from every start state? */
+static bool window_refuted(trial *t, uint32_t from, uint32_t to) {
+  GArray *ids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  for (uint32_t k = 0; k < t->n; k++) {
+    const fl_lincheck_op *op = op_at(t, k);
+    if (op->call_pos < from || op->call_pos > to) continue;
+    uint32_t id = op->id;
+    if (op->outcome != FL_LINCHECK_UNKNOWN && op->ret_pos > to) {
+      if (t->twin[k] == UINT32_MAX) {
+        fl_lincheck_op open = *op;
+        open.outcome = FL_LINCHECK_UNKNOWN;
+        open.out.kind = FL_LINCHECK_VAL_NONE;
+        open.ret_pos = UINT32_MAX;
+        t->twin[k] = fl__lincheck_states_add_op(t->st, &open);
+      }
+      id = t->twin[k];
+    }
+    g_array_append_val(ids, id);
+  }
+  bool refuted = true;
+  uint32_t n_starts = from <= t->first_pos ? 1 : t->n_starts;
+  for (uint32_t s = 0; s < n_starts && refuted; s++) {
+    uint32_t start = from <= t->first_pos ? t->init : s;
+    fl__lincheck_search *search =
+        fl__lincheck_search_new(t->st, (const uint32_t *)(void *)ids->data, ids->len, start);
+    size_t bytes = 0;
+    uint64_t steps = 0;
+    refuted = fl__lincheck_search_run(search, t->budget, 0, &bytes, 0, &steps) == FL__LINCHECK_REFUTED;
+    fl__lincheck_search_free(search);
+  }
+  g_array_free(ids, TRUE);
+  return refuted;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* ---- Text ---------------------------------------------------------------------------------- */
+
+static char *op_label(const fl_lincheck_op *op, bool unplaced, bool one_key) {
+  fl_lincheck_op bare = *op;
+  if (one_key) bare.key = NULL; /* the header names the key */
+  char *full = fl_lincheck_op_describe(&bare);
+  const char *p = strchr(full, ' '); /* past "pN": the row names the process */
+  char *label = g_strdup_printf("%s%s", p ? p + 1 : full, unplaced ? "*" : "");
+  g_free(full);
+  return label;
+}
+
+typedef struct row_op {
+  uint32_t id;
+  int64_t process;
+} row_op;
+
+static int row_cmp(const void *a, const void *b) {
+  const row_op *x = a, *y = b;
+  if (x->process != y->process) return x->process < y->process ? -1 : 1;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+static void append_ops(GString *out, const fl_lincheck_history *h, const GArray *ids, guint from) {
+  for (guint k = from; k < ids->len; k++) {
+    const fl_lincheck_op *op = fl_lincheck_history_op(h, g_array_index(ids, uint32_t, k));
+    char *d = fl_lincheck_op_describe(op);
+    g_string_append_printf(out, "%s%s [#%" G_GINT64_FORMAT ", line %u]", k > from ? ", " : "", d,
+                           op->index, op->call_line);
+    g_free(d);
+  }
+}
+
+/* The window as rows, one per process: |label-----| spans an operation from its invocation to
+ * its completion; an open end (unknown outcome) is drawn "-->" to the right edge. Columns are
+ * assigned in real-time order, each event at least one column after the previous and far
+ * enough from its invocation to fit the label. */
+static char *timeline(const fl_lincheck_history *h, const fl_lincheck_evidence *e) {
+  const GArray *w = e->window;
+  uint32_t n = w->len;
+  GHashTable *unplaced = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (guint k = 0; k < e->unplaced->len; k++)
+    g_hash_table_add(unplaced, GUINT_TO_POINTER(g_array_index(e->unplaced, uint32_t, k) + 1));
+  typedef struct ev {
+    uint32_t pos;
+    uint32_t k;
+    bool ret;
+  } ev;
+  ev *evs = g_new(ev, 2 * (size_t)n + 1);
+  char **labels = g_new0(char *, n + 1);
+  uint32_t m = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    const fl_lincheck_op *op = fl_lincheck_history_op(h, g_array_index(w, uint32_t, k));
+    labels[k] = op_label(op, g_hash_table_contains(unplaced, GUINT_TO_POINTER(op->id + 1)), e->key != NULL);
+    evs[m++] = (ev){op->call_pos, k, false};
+    if (op->ret_pos != UINT32_MAX && op->ret_pos <= e->window_to) evs[m++] = (ev){op->ret_pos, k, true};
+  }
+  /* Positions are distinct, so sorting by position alone is a total order. */
+  for (uint32_t a = 1; a < m; a++) {
+    ev x = evs[a];
+    uint32_t b = a;
+    while (b > 0 && evs[b - 1].pos > x.pos) {
+      evs[b] = evs[b - 1];
+      b--;
+    }
+    evs[b] = x;
+  }
+  uint32_t *call_x = g_new0(uint32_t, n + 1), *ret_x = g_new0(uint32_t, n + 1);
+  bool *closed = g_new0(bool, n + 1);
+  uint32_t x = 0, width = 0;
+  for (uint32_t a = 0; a < m; a++) {
+    x = a ? x + 2 : 0;
+    if (evs[a].ret) {
+      uint32_t need = call_x[evs[a].k] + (uint32_t)g_utf8_strlen(labels[evs[a].k], -1) + 2;
+      if (x < need) x = need;
+      ret_x[evs[a].k] = x;
+      closed[evs[a].k] = true;
+    } else {
+      call_x[evs[a].k] = x;
+    }
+    width = MAX(width, x + 1);
+  }
+  for (uint32_t k = 0; k < n; k++)
+    if (!closed[k]) width = MAX(width, call_x[k] + (uint32_t)strlen(labels[k]) + 5);
+  row_op *rows = g_new(row_op, n + 1);
+  for (uint32_t k = 0; k < n; k++) rows[k] = (row_op){k, fl_lincheck_history_op(h, g_array_index(w, uint32_t, k))->process};
+  qsort(rows, n, sizeof *rows, row_cmp);
+
+  GString *out = g_string_new(NULL);
+  g_string_append_printf(out, "window: %s%s%s%u operations, real-time positions %u..%u (* = could not be placed)\n",
+                         e->key ? "key " : "", e->key ? e->key : "", e->key ? ", " : "", n,
+                         e->window_from, e->window_to);
+  char *line = g_malloc(width + 1);
+  for (uint32_t r = 0; r < n;) {
+    int64_t process = rows[r].process;
+    memset(line, ' ', width);
+    line[width] = '\0';
+    for (; r < n && rows[r].process == process; r++) {
+      uint32_t k = rows[r].id;
+      uint32_t end = closed[k] ? ret_x[k] : width - 1;
+      line[call_x[k]] = '|';
+      for (uint32_t c = call_x[k] + 1; c < end; c++) line[c] = '-';
+      line[end] = closed[k] ? '|' : '>';
+      size_t len = strlen(labels[k]);
+      memcpy(line + call_x[k] + 1, labels[k], MIN(len, (size_t)(width - call_x[k] - 1)));
+    }
+    g_strchomp(line);
+    g_string_append_printf(out, "p%-4" G_GINT64_FORMAT " %s\n", process, line);
+  }
+  g_free(line);
+  guint plen = e->prefix->len;
+  g_string_append_printf(out, "longest linearizable prefix: %u operations", plen);
+  if (plen) {
+    guint from = plen > PREFIX_SHOWN ? plen - PREFIX_SHOWN : 0;
+    g_string_append_printf(out, "%s", from ? ", the last ones: " : ": ");
+    append_ops(out, h, e->prefix, from);
+  }
+  g_string_append(out, "\ncould not place: ");
+  append_ops(out, h, e->unplaced, 0);
+  g_string_append_c(out, '\n');
+
+  for (uint32_t k = 0; k < n; k++) g_free(labels[k]);
+  g_free(labels);
+  g_free(evs);
+  g_free(call_x);
+  g_free(ret_x);
+  g_free(closed);
+  g_free(rows);
+  g_hash_table_destroy(unplaced);
+  return g_string_free(out, FALSE);
+}
+
+/* ---- Building ---------------------------------------------------------------------------- */
+
+static int key_order(const void *a, const void *b) {
+  return fl__lincheck_key_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A history checked unsplit (kv with splitting off) is refuted as a whole; the evidence is
+ * smaller if one key alone is already refuted. Tries the keys in key order and returns the
+ * first refuted key's operations (newly allocated, e->key set), or NULL. */
+static GArray *narrow_to_key(trial *t, fl_lincheck_evidence *e) {
+  GPtrArray *keys = g_ptr_array_new();
+  GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (uint32_t k = 0; k < t->n; k++) {
+    const char *key = op_at(t, k)->key;
+    if (g_hash_table_add(seen, (gpointer)key)) g_ptr_array_add(keys, (gpointer)key);
+  }
+  g_hash_table_destroy(seen);
+  qsort(keys->pdata, keys->len, sizeof(gpointer), key_order);
+  GArray *found = NULL;
+  for (guint j = 0; j < keys->len && !found; j++) {
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    for (uint32_t k = 0; k < t->n; k++)
+      if (op_at(t, k)->key == g_ptr_array_index(keys, j)) g_array_append_val(ids, t->ids[k]);
+    fl__lincheck_search *s = fl__lincheck_search_new(t->st, (const uint32_t *)(void *)ids->data, ids->len, t->init);
+    size_t bytes = 0;
+    uint64_t steps = 0;
+    if (fl__lincheck_search_run(s, t->budget, 0, &bytes, 0, &steps) == FL__LINCHECK_REFUTED) {
+      found = ids;
+      e->key = g_strdup(g_ptr_array_index(keys, j));
+    } else {
+      g_array_free(ids, TRUE);
+    }
+    fl__lincheck_search_free(s);
+  }
+  g_ptr_array_free(keys, TRUE);
+  return found;
+}
+
+fl_lincheck_evidence *fl__lincheck_evidence_build(const fl_lincheck_history *h,
+                                                  fl__lincheck_states *st, const uint32_t *ids,
+                                                  uint32_t n, const fl__lincheck_search *s,
+                                                  bool minimize, uint64_t step_budget) {
+  g_assert(n > 0);
+  fl_lincheck_evidence *e = g_new0(fl_lincheck_evidence, 1);
+  const fl_lincheck_op *first = fl_lincheck_history_op(h, ids[0]);
+  bool one_key = true;
+  for (uint32_t k = 1; k < n && one_key; k++) one_key = fl_lincheck_history_op(h, ids[k])->key == first->key;
+  e->key = one_key ? g_strdup(first->key) : NULL;
+  const GArray *best = fl__lincheck_search_best(s);
+  e->prefix = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), best->len);
+  g_array_append_vals(e->prefix, best->data, best->len);
+
+  /* Unplaced: the earliest completion among known operations not in the prefix, and every
+   * operation invoked before it that is not in the prefix either. */
+  bool *placed = g_new0(bool, fl_lincheck_history_n_ops(h) + 1);
+  for (guint k = 0; k < best->len; k++) placed[g_array_index(best, uint32_t, k)] = true;
+  uint32_t blocker = UINT32_MAX, block_pos = UINT32_MAX;
+  for (uint32_t k = 0; k < n; k++) {
+    const fl_lincheck_op *op = fl_lincheck_history_op(h, ids[k]);
+    if (!placed[op->id] && op->outcome != FL_LINCHECK_UNKNOWN && op->ret_pos < block_pos) {
+      block_pos = op->ret_pos;
+      blocker = op->id;
+    }
+  }
+  e->unplaced = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  if (blocker != UINT32_MAX) g_array_append_val(e->unplaced, blocker);
+  for (uint32_t k = 0; k < n; k++) {
+    const fl_lincheck_op *op = fl_lincheck_history_op(h, ids[k]);
+    if (!placed[op->id] && op->id != blocker && op->call_pos < block_pos) g_array_append_val(e->unplaced, op->id);
+  }
+  g_free(placed);
+
+  /* The window. */
+  trial t = {h, st, ids, n, g_new(uint32_t, n), 0, fl__lincheck_states_initial(st), first->call_pos,
+             step_budget};
+  memset(t.twin, 0xff, n * sizeof(uint32_t));
+  t.n_starts = fl__lincheck_states_count(st);
+  GArray *narrow = NULL;
+  if (!one_key && minimize) narrow = narrow_to_key(&t, e);
+  if (narrow) {
+    t.ids = (const uint32_t *)(void *)narrow->data;
+    t.n = n = narrow->len;
+    ids = t.ids;
+    first = fl_lincheck_history_op(h, ids[0]);
+    t.first_pos = first->call_pos;
+  }
+  uint32_t last = 0;
+  GArray *rets = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  for (uint32_t k = 0; k < n; k++) {
+    const fl_lincheck_op *op = fl_lincheck_history_op(h, ids[k]);
+    if (op->outcome != FL_LINCHECK_UNKNOWN) {
+      g_array_append_val(rets, op->ret_pos);
+      last = MAX(last, op->ret_pos);
+    }
+    last = MAX(last, op->call_pos);
+  }
+  qsort(rets->data, rets->len, sizeof(uint32_t), cmp_u32);
+  uint32_t from = first->call_pos, to = last;
+  if (minimize && rets->len > 0) {
+    guint lo = 0, hi = rets->len - 1;
+    if (window_refuted(&t, from, g_array_index(rets, uint32_t, hi))) {
+      while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (window_refuted(&t, from, g_array_index(rets, uint32_t, mid))) hi = mid;
+        else lo = mid + 1;
+      }
+      to = g_array_index(rets, uint32_t, lo);
+      if (t.n_starts <= MAX_START_STATES) {
+        GArray *calls = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        for (uint32_t k = 0; k < n; k++) {
+          uint32_t c = fl_lincheck_history_op(h, ids[k])->call_pos;
+          if (c <= to) g_array_append_val(calls, c);
+        }
+        qsort(calls->data, calls->len, sizeof(uint32_t), cmp_u32);
+        guint a = 0, b = calls->len - 1;
+        while (a < b) {
+          guint mid = a + (b - a + 1) / 2;
+          if (window_refuted(&t, g_array_index(calls, uint32_t, mid), to)) a = mid;
+          else b = mid - 1;
+        }
+        /* The start is found by a heuristic bisection: keep it only if verified. */
+        if (a > 0 && window_refuted(&t, g_array_index(calls, uint32_t, a), to)) from = g_array_index(calls, uint32_t, a);
+        g_array_free(calls, TRUE);
+      }
+    }
+  }
+  g_array_free(rets, TRUE);
+  g_free(t.twin);
+  e->window_from = from;
+  e->window_to = to;
+  e->window = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  for (uint32_t k = 0; k < n; k++) {
+    const fl_lincheck_op *op = fl_lincheck_history_op(h, ids[k]);
+    if (op->call_pos >= from && op->call_pos <= to) g_array_append_val(e->window, op->id);
+  }
+  e->timeline = timeline(h, e);
+  if (narrow) g_array_free(narrow, TRUE);
+  return e;
+}
+
+void fl__lincheck_evidence_free(fl_lincheck_evidence *e) {
+  if (!e) return;
+  g_free(e->key);
+  g_array_free(e->prefix, TRUE);
+  g_array_free(e->unplaced, TRUE);
+  g_array_free(e->window, TRUE);
+  g_free(e->timeline);
+  g_free(e);
+}
