@@ -161,9 +161,9 @@ static char *timeline(const fl_lincheck_history *h, const fl_lincheck_evidence *
   qsort(rows, n, sizeof *rows, row_cmp);
 
   GString *out = g_string_new(NULL);
-  g_string_append_printf(out, "window: %s%s%s%u operations, real-time positions %u..%u (* = could not be placed)\n",
+  g_string_append_printf(out, "window: %s%s%s%u operation%s, real-time positions %u..%u (* = could not be placed)\n",
                          e->key ? "key " : "", e->key ? e->key : "", e->key ? ", " : "", n,
-                         e->window_from, e->window_to);
+                         n == 1 ? "" : "s", e->window_from, e->window_to);
   char *line = g_malloc(width + 1);
   for (uint32_t r = 0; r < n;) {
     int64_t process = rows[r].process;

@@ -322,8 +322,9 @@ const char *fl_lincheck_format_name(fl_lincheck_format fmt) {
 }
 
 char *fl__lincheck_found(const char *p, const char *end) {
-  if (p >= end || *p == '\0') return g_strdup("end of file");
+  /* Every buffer the parsers read ends with a NUL, so *end is readable. */
   if (*p == '\n' || *p == '\r') return g_strdup("end of line");
+  if (p >= end || *p == '\0') return g_strdup("end of file");
   size_t n = 0;
   while (p + n < end && n < 24 && p[n] != '\n' && p[n] != '\r') n++;
   char *text = g_strndup(p, n);
