@@ -287,37 +287,43 @@ START_TEST(test_auto_detects_formats) {
 }
 END_TEST
 
+static const struct {
+  const char *text;
+  fl_lincheck_format format;
+  const char *want;
+} parse_errors[] = {
+    {"[{:process 0, :type :invoke, :f :write, :value 1}\n {:process 0, :type :ok", EDN,
+     "bad.hist:2:24: expected '}', found end of file"},
+    {"{:process 0 :type :invoke :f :write :value 1}\n{:process 0, :type :done, :f :write}", EDN,
+     "bad.hist:2:20: expected :invoke, :ok, :fail or :info, found done"},
+    {"{:process 0, :type :invoke, :f :write, :value}", EDN,
+     "bad.hist:1:1: expected a value for every key in the map, found an odd number of forms"},
+    {"{:process 0, :type :ok, :f :read, :value 1}", EDN,
+     "bad.hist:1: expected an invocation by process 0 before its completion, "
+     "found a completion of read with none open"},
+    {"{:process 0, :type :invoke, :f :read}\n{:process 0, :type :invoke, :f :read}", EDN,
+     "bad.hist:2: expected a completion of process 0's operation invoked on line 1, "
+     "found another invocation"},
+    {"{\"type\":\"invoke\",\"process\":\"zero\",\"f\":\"read\"}\n", JSONL,
+     "bad.hist:1: expected an integer \"process\", found a string"},
+    {"INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:okay\t:read\t3\n", LOG,
+     "bad.hist:2:23: expected :invoke, :ok, :fail or :info, found ':okay\t:read\t3'"},
+    {"INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2\n", LOG,
+     "bad.hist:1:40: expected a value or ']', found end of line"},
+};
+
 START_TEST(test_parse_errors_name_file_line_and_column) {
-  char *m = load_error("[{:process 0, :type :invoke, :f :write, :value 1}\n {:process 0, :type :ok", EDN);
-  ck_assert_str_eq(m, "bad.hist:2:24: expected '}', found end of file");
+  char *m = load_error(parse_errors[_i].text, parse_errors[_i].format);
+  ck_assert_str_eq(m, parse_errors[_i].want);
   g_free(m);
-  m = load_error("{:process 0 :type :invoke :f :write :value 1}\n{:process 0, :type :done, :f :write}", EDN);
-  ck_assert_str_eq(m, "bad.hist:2:20: expected :invoke, :ok, :fail or :info, found done");
-  g_free(m);
-  m = load_error("{:process 0, :type :invoke, :f :write, :value}", EDN);
-  ck_assert_str_eq(m, "bad.hist:1:1: expected a value for every key in the map, found an odd number of forms");
-  g_free(m);
-  m = load_error("{:process 0, :type :ok, :f :read, :value 1}", EDN);
-  ck_assert_str_eq(m, "bad.hist:1: expected an invocation by process 0 before its completion, "
-                      "found a completion of read with none open");
-  g_free(m);
-  m = load_error("{:process 0, :type :invoke, :f :read}\n{:process 0, :type :invoke, :f :read}", EDN);
-  ck_assert_str_eq(m, "bad.hist:2: expected a completion of process 0's operation invoked on line 1, "
-                      "found another invocation");
-  g_free(m);
-  m = load_error("{\"type\":\"invoke\",\"process\":0,\"f\":\"read\"}\n{\"type\":\"ok\",\"process\":0,\"f\":\"read\",\"value\":}\n",
-                 JSONL);
+}
+END_TEST
+
+START_TEST(test_json_syntax_errors_keep_the_column) {
+  char *m = load_error("{\"type\":\"invoke\",\"process\":0,\"f\":\"read\"}\n"
+                       "{\"type\":\"ok\",\"process\":0,\"f\":\"read\",\"value\":}\n", JSONL);
   ck_assert_msg(g_str_has_prefix(m, "bad.hist:2:45: expected a JSON object ("), "got: %s", m);
   ck_assert_msg(g_str_has_suffix(m, "), found '}'"), "got: %s", m);
-  g_free(m);
-  m = load_error("{\"type\":\"invoke\",\"process\":\"zero\",\"f\":\"read\"}\n", JSONL);
-  ck_assert_str_eq(m, "bad.hist:1: expected an integer \"process\", found a string");
-  g_free(m);
-  m = load_error("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:okay\t:read\t3\n", LOG);
-  ck_assert_str_eq(m, "bad.hist:2:23: expected :invoke, :ok, :fail or :info, found ':okay\t:read\t3'");
-  g_free(m);
-  m = load_error("INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2\n", LOG);
-  ck_assert_str_eq(m, "bad.hist:1:40: expected a value or ']', found end of line");
   g_free(m);
 }
 END_TEST
@@ -816,7 +822,8 @@ static Suite *lincheck_suite(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, test_known_verdicts, 0, G_N_ELEMENTS(cases));
   tcase_add_test(tc, test_auto_detects_formats);
-  tcase_add_test(tc, test_parse_errors_name_file_line_and_column);
+  tcase_add_loop_test(tc, test_parse_errors_name_file_line_and_column, 0, G_N_ELEMENTS(parse_errors));
+  tcase_add_test(tc, test_json_syntax_errors_keep_the_column);
   tcase_add_test(tc, test_missing_file_is_an_io_error);
   tcase_add_test(tc, test_model_errors);
   tcase_add_test(tc, test_user_model_registers_and_checks);
