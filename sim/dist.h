@@ -30,8 +30,9 @@ typedef struct fl_dist {
   double a, b;
   /* Lognormal: the underlying normal's mu and sigma, derived once. */
   double mu, sigma;
-  /* Empirical: values (ns) and GSL's preprocessed lookup table; owned. */
+  /* Empirical: values (ns), their normalised weights and GSL's lookup table; owned. */
   double *values;
+  double *weights;
   size_t n_values;
   gsl_ran_discrete_t *table;
 } fl_dist;
