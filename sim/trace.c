@@ -1,0 +1,261 @@
+/* trace: the trace writer and the run's digest (format in trace.h).
+ *
+ * Each record is encoded into one reusable buffer, hashed, and appended to the file through
+ * stdio's buffer, so a record costs no allocation. The digest is computed whether or not a
+ * file is written: it is the run's fingerprint.
+ */
+#include "trace.h"
+#include "trace_int.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+G_DEFINE_QUARK(fl-trace-error-quark, fl_trace_error)
+
+struct fl_trace {
+  char *path, *tmp_path;
+  FILE *f;
+  bool write_failed;
+  uint64_t digest, records, bytes;
+  int64_t last_ns;
+  GByteArray *buf;
+};
+
+const char *fl_trace_kind_name(fl_trace_kind k) {
+  static const char *names[] = {"?",       "send",      "deliver", "drop",      "duplicate",
+                                "timer",   "crash",     "restart", "pause",     "resume",
+                                "partition", "heal",    "cut",     "net",       "invoke",
+                                "complete", "annotate", "state",   "violation", "end"};
+  return (unsigned)k < FL_TR_KIND_MAX ? names[k] : "?";
+}
+
+static void put_u8(fl_trace *t, uint8_t v) { g_byte_array_append(t->buf, &v, 1); }
+
+static void put_uv(fl_trace *t, uint64_t v) {
+  uint8_t b[10];
+  int n = 0;
+  do {
+    b[n] = (uint8_t)(v & 0x7f);
+    v >>= 7;
+    if (v) b[n] |= 0x80;
+    n++;
+  } while (v);
+  g_byte_array_append(t->buf, b, (guint)n);
+}
+
+static void put_zz(fl_trace *t, int64_t v) { put_uv(t, fl__trace_zigzag(v)); }
+
+static void put_str(fl_trace *t, const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  put_uv(t, n);
+  if (n) g_byte_array_append(t->buf, (const guint8 *)s, (guint)n);
+}
+
+static void begin(fl_trace *t, fl_trace_kind kind, int64_t time_ns) {
+  /* Time never goes back: the scheduler guarantees it, and the encoding relies on it. */
+  assert(time_ns >= t->last_ns);
+  g_byte_array_set_size(t->buf, 0);
+  put_u8(t, (uint8_t)kind);
+  put_uv(t, (uint64_t)(time_ns - t->last_ns));
+  t->last_ns = time_ns;
+}
+
+static void end(fl_trace *t) {
+  t->digest = fl__trace_fnv(t->digest, t->buf->data, t->buf->len);
+  t->records++;
+  t->bytes += t->buf->len;
+  if (t->f && fwrite(t->buf->data, 1, t->buf->len, t->f) != t->buf->len) t->write_failed = true;
+}
+
+fl_trace *fl_trace_open(const char *path, const char *meta_json, GError **error) {
+  fl_trace *t = g_new0(fl_trace, 1);
+  t->digest = FL_FNV_OFFSET;
+  t->buf = g_byte_array_sized_new(256);
+  if (!path) return t;
+  t->path = g_strdup(path);
+  t->tmp_path = g_strdup_printf("%s.tmp.XXXXXX", path);
+  int fd = g_mkstemp(t->tmp_path);
+  if (fd < 0 || !(t->f = fdopen(fd, "wb"))) {
+    int e = errno;
+    g_set_error(error, FL_TRACE_ERROR, FL_TRACE_ERROR_IO, "%s: cannot write: %s", path,
+                g_strerror(e));
+    if (fd >= 0) {
+      close(fd);
+      g_unlink(t->tmp_path);
+    }
+    g_free(t->tmp_path);
+    t->tmp_path = NULL;
+    fl_trace_close(t, false, NULL);
+    return NULL;
+  }
+  setvbuf(t->f, NULL, _IOFBF, 1 << 16);
+  fwrite(FL_TRACE_MAGIC, 1, FL_TRACE_MAGIC_LEN, t->f);
+  g_byte_array_set_size(t->buf, 0);
+  put_str(t, meta_json ? meta_json : "{}");
+  if (fwrite(t->buf->data, 1, t->buf->len, t->f) != t->buf->len) t->write_failed = true;
+  return t;
+}
+
+void fl_trace_send(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int dst, size_t len,
+                   const char *desc) {
+  begin(t, FL_TR_SEND, time_ns);
+  put_uv(t, msg_id);
+  put_uv(t, (uint64_t)src);
+  put_uv(t, (uint64_t)dst);
+  put_uv(t, len);
+  put_str(t, desc);
+  end(t);
+}
+
+static void msg_record(fl_trace *t, fl_trace_kind kind, int64_t time_ns, uint64_t msg_id, int src,
+                       int dst) {
+  begin(t, kind, time_ns);
+  put_uv(t, msg_id);
+  put_uv(t, (uint64_t)src);
+  put_uv(t, (uint64_t)dst);
+}
+
+void fl_trace_deliver(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int dst) {
+  msg_record(t, FL_TR_DELIVER, time_ns, msg_id, src, dst);
+  end(t);
+}
+
+void fl_trace_drop(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int dst, int reason) {
+  msg_record(t, FL_TR_DROP, time_ns, msg_id, src, dst);
+  put_uv(t, (uint64_t)reason);
+  end(t);
+}
+
+void fl_trace_duplicate(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int dst) {
+  msg_record(t, FL_TR_DUPLICATE, time_ns, msg_id, src, dst);
+  end(t);
+}
+
+void fl_trace_timer(fl_trace *t, int64_t time_ns, int node, uint64_t tag) {
+  begin(t, FL_TR_TIMER, time_ns);
+  put_uv(t, (uint64_t)node);
+  put_uv(t, tag);
+  end(t);
+}
+
+void fl_trace_node_event(fl_trace *t, int64_t time_ns, fl_trace_kind kind, int node) {
+  assert(kind == FL_TR_CRASH || kind == FL_TR_RESTART || kind == FL_TR_PAUSE ||
+           kind == FL_TR_RESUME);
+  begin(t, kind, time_ns);
+  put_uv(t, (uint64_t)node);
+  end(t);
+}
+
+void fl_trace_partition(fl_trace *t, int64_t time_ns, const int *group_of, int n) {
+  begin(t, FL_TR_PARTITION, time_ns);
+  put_uv(t, (uint64_t)n);
+  for (int i = 0; i < n; i++) put_uv(t, (uint64_t)group_of[i]);
+  end(t);
+}
+
+void fl_trace_heal(fl_trace *t, int64_t time_ns) {
+  begin(t, FL_TR_HEAL, time_ns);
+  end(t);
+}
+
+void fl_trace_cut(fl_trace *t, int64_t time_ns, int src, int dst, bool cut) {
+  begin(t, FL_TR_CUT, time_ns);
+  put_uv(t, (uint64_t)src);
+  put_uv(t, (uint64_t)dst);
+  put_uv(t, cut ? 1 : 0);
+  end(t);
+}
+
+void fl_trace_net_change(fl_trace *t, int64_t time_ns, const char *what) {
+  begin(t, FL_TR_NET_CHANGE, time_ns);
+  put_str(t, what);
+  end(t);
+}
+
+void fl_trace_invoke(fl_trace *t, int64_t time_ns, int client, uint64_t process, uint64_t seq,
+                     int op_kind, int64_t key, int64_t value, int64_t expected, int node) {
+  begin(t, FL_TR_INVOKE, time_ns);
+  put_uv(t, (uint64_t)client);
+  put_uv(t, process);
+  put_uv(t, seq);
+  put_uv(t, (uint64_t)op_kind);
+  put_zz(t, key);
+  put_zz(t, value);
+  put_zz(t, expected);
+  put_uv(t, (uint64_t)node);
+  end(t);
+}
+
+void fl_trace_complete(fl_trace *t, int64_t time_ns, int client, uint64_t process, uint64_t seq,
+                       int outcome, bool has_value, int64_t value) {
+  begin(t, FL_TR_COMPLETE, time_ns);
+  put_uv(t, (uint64_t)client);
+  put_uv(t, process);
+  put_uv(t, seq);
+  put_uv(t, (uint64_t)outcome);
+  put_uv(t, has_value ? 1 : 0);
+  put_zz(t, value);
+  end(t);
+}
+
+static void node_text(fl_trace *t, fl_trace_kind kind, int64_t time_ns, int node,
+                      const char *text) {
+  begin(t, kind, time_ns);
+  put_uv(t, (uint64_t)node);
+  put_str(t, text);
+  end(t);
+}
+
+void fl_trace_annotate(fl_trace *t, int64_t time_ns, int node, const char *text) {
+  node_text(t, FL_TR_ANNOTATE, time_ns, node, text);
+}
+
+void fl_trace_state(fl_trace *t, int64_t time_ns, int node, const char *text) {
+  node_text(t, FL_TR_STATE, time_ns, node, text);
+}
+
+void fl_trace_violation(fl_trace *t, int64_t time_ns, const char *text) {
+  begin(t, FL_TR_VIOLATION, time_ns);
+  put_str(t, text);
+  end(t);
+}
+
+uint64_t fl_trace_digest(const fl_trace *t) { return t->digest; }
+uint64_t fl_trace_records(const fl_trace *t) { return t->records; }
+uint64_t fl_trace_bytes(const fl_trace *t) { return t->bytes; }
+
+bool fl_trace_close(fl_trace *t, bool keep, GError **error) {
+  if (!t) return true;
+  bool ok = true;
+  if (t->f) {
+    if (keep) {
+      /* The end record carries the digest of everything before it and is not hashed. */
+      g_byte_array_set_size(t->buf, 0);
+      put_u8(t, FL_TR_END);
+      put_uv(t, 0);
+      uint8_t d[8];
+      for (int i = 0; i < 8; i++) d[i] = (uint8_t)(t->digest >> (8 * i));
+      g_byte_array_append(t->buf, d, 8);
+      if (fwrite(t->buf->data, 1, t->buf->len, t->f) != t->buf->len) t->write_failed = true;
+    }
+    int e = 0;
+    if (fflush(t->f) != 0 || t->write_failed) e = errno ? errno : EIO;
+    if (fclose(t->f) != 0 && !e) e = errno;
+    if (keep && !e && g_rename(t->tmp_path, t->path) != 0) e = errno;
+    if (!keep || e) g_unlink(t->tmp_path);
+    if (keep && e) {
+      g_set_error(error, FL_TRACE_ERROR, FL_TRACE_ERROR_IO, "%s: cannot write: %s", t->path,
+                  g_strerror(e));
+      ok = false;
+    }
+  }
+  g_byte_array_free(t->buf, TRUE);
+  g_free(t->path);
+  g_free(t->tmp_path);
+  g_free(t);
+  return ok;
+}
