@@ -1,0 +1,152 @@
+/* faultline dump: a trace as text, one line per record, and the check of its digest. */
+#include "cli.h"
+#include "trace.h"
+#include "units.h"
+
+#include <stdio.h>
+#include <json-glib/json-glib.h>
+
+static const char *reason_names[] = {"loss", "partition", "cut", "crashed"};
+static const char *op_names[] = {"read", "write", "cas"};
+static const char *outcome_names[] = {"invoke", "ok", "fail", "info"};
+
+/* n1..nN for nodes, c1..cM for clients, from the header's node count. */
+static void name(GString *out, int64_t nodes, int32_t e) {
+  if (e < nodes) g_string_append_printf(out, "n%d", e + 1);
+  else g_string_append_printf(out, "c%" G_GINT64_FORMAT, e - nodes + 1);
+}
+
+static void line(GString *l, int64_t nodes, const fl_trace_rec *r) {
+  g_string_truncate(l, 0);
+  GString *t = g_string_new(NULL);
+  fl_format_duration(t, r->time_ns);
+  g_string_append_printf(l, "%12s %-9s ", t->str, fl_trace_kind_name(r->kind));
+  g_string_free(t, TRUE);
+  switch (r->kind) {
+  case FL_TR_SEND:
+  case FL_TR_DELIVER:
+  case FL_TR_DROP:
+  case FL_TR_DUPLICATE:
+    g_string_append_printf(l, "#%" G_GUINT64_FORMAT " ", r->msg_id);
+    name(l, nodes, r->src);
+    g_string_append(l, "->");
+    name(l, nodes, r->dst);
+    if (r->kind == FL_TR_SEND)
+      g_string_append_printf(l, " (%" G_GUINT64_FORMAT " B) %s", r->len, r->text);
+    if (r->kind == FL_TR_DROP)
+      g_string_append_printf(l, " (%s)", r->tag < 4 ? reason_names[r->tag] : "?");
+    break;
+  case FL_TR_TIMER:
+    name(l, nodes, r->node);
+    g_string_append_printf(l, " tag %" G_GUINT64_FORMAT, r->tag);
+    break;
+  case FL_TR_CRASH:
+  case FL_TR_RESTART:
+  case FL_TR_PAUSE:
+  case FL_TR_RESUME:
+    name(l, nodes, r->node);
+    break;
+  case FL_TR_PARTITION:
+    for (int32_t i = 0; i < r->n_groups; i++) {
+      name(l, nodes, i);
+      g_string_append_printf(l, ":%d ", r->groups[i]);
+    }
+    break;
+  case FL_TR_CUT:
+    name(l, nodes, r->src);
+    g_string_append(l, "->");
+    name(l, nodes, r->dst);
+    g_string_append(l, r->tag ? " cut" : " repaired");
+    break;
+  case FL_TR_INVOKE:
+    name(l, nodes, r->node);
+    g_string_append_printf(l, " p%" G_GUINT64_FORMAT " #%" G_GUINT64_FORMAT " %s k%" G_GINT64_FORMAT,
+                           r->process, r->seq, r->op_kind >= 0 && r->op_kind < 3 ? op_names[r->op_kind] : "?",
+                           r->key);
+    if (r->op_kind == 1) g_string_append_printf(l, " = %" G_GINT64_FORMAT, r->value);
+    if (r->op_kind == 2)
+      g_string_append_printf(l, " %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT, r->expected, r->value);
+    g_string_append(l, " to ");
+    name(l, nodes, r->dst);
+    break;
+  case FL_TR_COMPLETE:
+    name(l, nodes, r->node);
+    g_string_append_printf(l, " p%" G_GUINT64_FORMAT " #%" G_GUINT64_FORMAT " %s", r->process,
+                           r->seq, r->outcome >= 0 && r->outcome < 4 ? outcome_names[r->outcome] : "?");
+    if (r->has_value) g_string_append_printf(l, " %" G_GINT64_FORMAT, r->value);
+    break;
+  case FL_TR_ANNOTATE:
+  case FL_TR_STATE:
+    name(l, nodes, r->node);
+    g_string_append_printf(l, " %s", r->text);
+    break;
+  case FL_TR_NET_CHANGE:
+  case FL_TR_VIOLATION:
+    g_string_append(l, r->text);
+    break;
+  case FL_TR_END:
+    g_string_append_printf(l, "digest 0x%016" G_GINT64_MODIFIER "x", r->digest);
+    break;
+  default:
+    break;
+  }
+}
+
+int fl_cli_dump(int argc, char **argv) {
+  GOptionContext *oc = g_option_context_new("TRACE - print a trace as text and verify its digest");
+  GError *error = NULL;
+  int rc = 2;
+  fl_trace_reader *r = NULL;
+  if (!g_option_context_parse(oc, &argc, &argv, &error) || argc != 2) {
+    fprintf(stderr, "faultline dump: %s\n", error ? error->message : "expected one trace file");
+    goto out;
+  }
+  r = fl_trace_reader_open(argv[1], &error);
+  if (!r) {
+    fprintf(stderr, "%s\n", error->message);
+    goto out;
+  }
+  int64_t nodes = 0;
+  JsonParser *p = json_parser_new();
+  if (json_parser_load_from_data(p, fl_trace_reader_meta(r), -1, NULL) &&
+      JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+    JsonObject *o = json_node_get_object(json_parser_get_root(p));
+    if (json_object_has_member(o, "nodes")) nodes = json_object_get_int_member(o, "nodes");
+  }
+  g_object_unref(p);
+  printf("# %s\n", fl_trace_reader_meta(r));
+  fl_trace_rec rec;
+  GString *l = g_string_new(NULL);
+  bool ended = false;
+  uint64_t expected = 0, got = 0;
+  while (fl_trace_reader_next(r, &rec, &error)) {
+    if (rec.kind == FL_TR_END) {
+      ended = true;
+      expected = rec.digest;
+      got = fl_trace_reader_digest(r);
+    }
+    line(l, nodes, &rec);
+    printf("%s\n", l->str);
+  }
+  g_string_free(l, TRUE);
+  if (error) {
+    fprintf(stderr, "%s\n", error->message);
+    goto out;
+  }
+  if (!ended) {
+    fprintf(stderr, "%s: trace is truncated (no end record)\n", argv[1]);
+    rc = 1;
+  } else if (expected != got) {
+    fprintf(stderr, "%s: digest mismatch: the end record says 0x%016" G_GINT64_MODIFIER
+            "x, the records hash to 0x%016" G_GINT64_MODIFIER "x\n", argv[1], expected, got);
+    rc = 1;
+  } else {
+    printf("digest 0x%016" G_GINT64_MODIFIER "x verified\n", got);
+    rc = 0;
+  }
+out:
+  fl_trace_reader_free(r);
+  g_clear_error(&error);
+  g_option_context_free(oc);
+  return rc;
+}
