@@ -107,15 +107,18 @@ static bool on_side(const fl_world *w, const fl_expect *e, const fl_client *c) {
   return false;
 }
 
-/* Availability expectations count operations invoked inside their window. */
-static void count_avail(fl_world *w, const fl_client *c, bool ok) {
+/* Availability expectations count the operations invoked inside their window that got a
+ * definite answer (ok, or a definite fail such as a cas whose compare did not match) against
+ * all of them. Operations still open when the run ends are not counted: the run's end, not
+ * the system, cut them short. */
+static void count_avail(fl_world *w, const fl_client *c, bool answered) {
   const GArray *ex = w->scn->expects;
   for (guint i = 0; ex && i < ex->len; i++) {
     const fl_expect *e = &g_array_index(ex, fl_expect, i);
     if (e->kind != FL_EXPECT_AVAILABILITY) continue;
     if (c->invoked_ns < e->from_ns || c->invoked_ns >= e->to_ns || !on_side(w, e, c)) continue;
-    if (ok) w->avail[i].ok++;
-    else w->avail[i].invoked++;
+    w->avail[i].invoked++;
+    if (answered) w->avail[i].ok++;
   }
 }
 
@@ -141,7 +144,6 @@ void fl__client_wake(fl_world *w, uint32_t index) {
   c->side = fl__world_side(w, c->endpoint);
   side_stats(w, c->side)->invoked++;
   w->side_all.invoked++;
-  count_avail(w, c, false);
   fl_history_invoke(w->history, now, &op);
   fl_trace_invoke(w->trace, now, c->endpoint, op.process, op.seq, op.kind, op.key, op.value,
                   op.expected, c->target);
@@ -151,7 +153,7 @@ void fl__client_wake(fl_world *w, uint32_t index) {
 }
 
 static void complete(fl_world *w, fl_client *c, fl_hist_type type, bool has_value,
-                     int64_t value) {
+                     int64_t value, bool at_end) {
   int64_t now = fl_sched_now(w->sched);
   fl_history_complete(w->history, now, &c->op, type, has_value, value);
   fl_trace_complete(w->trace, now, c->endpoint, c->op.process, c->op.seq, type, has_value, value);
@@ -162,7 +164,6 @@ static void complete(fl_world *w, fl_client *c, fl_hist_type type, bool has_valu
     w->side_all.ok++;
     fl_latency_add(&w->lat_all, now - c->invoked_ns);
     fl_latency_add(c->side ? &w->lat_major : &w->lat_minor, now - c->invoked_ns);
-    count_avail(w, c, true);
     break;
   case FL_HIST_FAIL:
     ss->fail++;
@@ -173,13 +174,14 @@ static void complete(fl_world *w, fl_client *c, fl_hist_type type, bool has_valu
     w->side_all.info++;
     break;
   }
+  if (!at_end) count_avail(w, c, type == FL_HIST_OK || type == FL_HIST_FAIL);
   c->busy = false;
 }
 
 void fl__client_timeout(fl_world *w, uint32_t index, uint64_t seq) {
   fl_client *c = &w->clients[index];
   if (!c->busy || c->seq != seq) return;
-  complete(w, c, FL_HIST_INFO, false, 0);
+  complete(w, c, FL_HIST_INFO, false, 0, false);
   /* Jepsen: the process that timed out may still be executing; continue as a new one, and
    * try the next node in case this one is gone. */
   c->process += (uint64_t)w->n_clients;
@@ -202,12 +204,13 @@ void fl__client_deliver(fl_world *w, fl_msg *m) {
   switch (r.result.status) {
   case FL_REPLY_OK:
     fl_sched_cancel(w->sched, c->timeout);
-    complete(w, c, FL_HIST_OK, r.op.kind == FL_OP_READ && r.result.has_value, r.result.value);
+    complete(w, c, FL_HIST_OK, r.op.kind == FL_OP_READ && r.result.has_value, r.result.value,
+             false);
     schedule_wake(w, c);
     break;
   case FL_REPLY_FAIL:
     fl_sched_cancel(w->sched, c->timeout);
-    complete(w, c, FL_HIST_FAIL, false, 0);
+    complete(w, c, FL_HIST_FAIL, false, 0, false);
     schedule_wake(w, c);
     break;
   case FL_REPLY_REDIRECT: {
@@ -223,5 +226,5 @@ void fl__client_deliver(fl_world *w, fl_msg *m) {
 /* Operations still open when the run ends: their outcome is unknown. */
 void fl__clients_finish(fl_world *w) {
   for (int i = 0; i < w->n_clients; i++)
-    if (w->clients[i].busy) complete(w, &w->clients[i], FL_HIST_INFO, false, 0);
+    if (w->clients[i].busy) complete(w, &w->clients[i], FL_HIST_INFO, false, 0, true);
 }

@@ -75,7 +75,7 @@ fl_verdict *fl_verdict_evaluate(fl_world *w, const fl_scenario *scn) {
         double need = e->fraction * (double)invoked;
         r.passed = e->at_most ? (double)ok <= need + 1e-9 : (double)ok >= need - 1e-9;
         r.detail = g_strdup_printf("%.1f%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                                   " operations ok)", f * 100.0, ok, invoked);
+                                   " operations answered)", f * 100.0, ok, invoked);
       }
       break;
     }

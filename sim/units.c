@@ -130,11 +130,11 @@ void fl_format_duration(GString *out, int64_t ns) {
   if (a >= 60000000000LL && a % 60000000000LL == 0)
     g_string_append_printf(out, "%" G_GINT64_FORMAT "min", (gint64)(ns / 60000000000LL));
   else if (a >= 1000000000LL)
-    g_string_append_printf(out, "%.6gs", (double)ns / 1e9);
+    g_string_append_printf(out, "%.4gs", (double)ns / 1e9);
   else if (a >= 1000000LL)
-    g_string_append_printf(out, "%.6gms", (double)ns / 1e6);
+    g_string_append_printf(out, "%.4gms", (double)ns / 1e6);
   else if (a >= 1000LL)
-    g_string_append_printf(out, "%.6gus", (double)ns / 1e3);
+    g_string_append_printf(out, "%.4gus", (double)ns / 1e3);
   else
     g_string_append_printf(out, "%" G_GINT64_FORMAT "ns", ns);
 }

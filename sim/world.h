@@ -107,7 +107,8 @@ typedef struct fl_run_stats {
 void fl_world_stats(const fl_world *w, fl_run_stats *out);
 
 /* Availability over a window for one expectation: operations invoked in [from, to) by clients
- * on `side` (as the network stood at invocation) and how many of them completed ok. */
+ * on `side` (as the network stood at invocation), and how many of them got a definite answer
+ * (ok or fail; not a timeout). Operations the end of the run cut short are not counted. */
 void fl_world_availability(const fl_world *w, size_t expect_index, uint64_t *invoked,
                            uint64_t *ok);
 

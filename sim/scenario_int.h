@@ -1,0 +1,40 @@
+/* scenario_int: the parser's cursor over one line, shared by scenario.c (sections and keys)
+ * and scenario_values.c (values: numbers, durations, distributions, node names). */
+#ifndef FL_SCENARIO_INT_H
+#define FL_SCENARIO_INT_H
+
+#include "scenario.h"
+
+/* A position in the line being parsed. `s` is the line without its comment and newline. */
+typedef struct fl__cur {
+  const char *path;
+  const char *s;
+  int line;
+  int pos;      /* 0-based byte offset into s */
+  int n_nodes;  /* 0 until [cluster] nodes is read */
+  GError **error;
+} fl__cur;
+
+/* Sets *error to "PATH:LINE:COL: <message>" at byte offset `at`; returns false. */
+bool fl__scn_fail(fl__cur *c, int at, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+void fl__scn_skip_ws(fl__cur *c);
+bool fl__scn_at_end(fl__cur *c);
+/* The next run of characters up to whitespace or one of `stops` (newly allocated, g_free);
+ * empty string at the end. */
+char *fl__scn_token(fl__cur *c, const char *stops);
+/* Consumes `lit` (after whitespace) or fails with "expected 'lit', found ...". */
+bool fl__scn_expect(fl__cur *c, const char *lit);
+bool fl__scn_accept(fl__cur *c, const char *lit);
+/* Fails unless only whitespace remains. */
+bool fl__scn_expect_end(fl__cur *c);
+
+bool fl__scn_duration(fl__cur *c, int64_t *out_ns);
+bool fl__scn_signed_duration(fl__cur *c, int64_t *out_ns);
+bool fl__scn_fraction(fl__cur *c, double *out);
+bool fl__scn_int(fl__cur *c, int64_t min, int64_t max, int64_t *out);
+bool fl__scn_node(fl__cur *c, int *out);
+/* A distribution, or a bare duration (a constant). */
+bool fl__scn_dist(fl__cur *c, fl_dist *out);
+
+#endif
