@@ -1,0 +1,233 @@
+/* Tests of the trace: every record kind round-trips with its fields, the digest is the same
+ * computed three ways (writer, END record, reader), outputs appear only on a kept close, and
+ * malformed files give exact errors and never a crash. */
+#include "fl_test.h"
+#include "trace.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+static char *tmp(const char *name) { return g_build_filename(g_get_tmp_dir(), name, NULL); }
+
+static void write_all(fl_trace *t) {
+  int groups[4] = {0, 0, 1, 1};
+  fl_trace_send(t, 10, 1, 0, 2, 37, "AppendEntries t3");
+  fl_trace_deliver(t, 15, 1, 0, 2);
+  fl_trace_drop(t, 20, 2, 1, 0, 2);
+  fl_trace_duplicate(t, 20, 3, 2, 1);
+  fl_trace_timer(t, 25, 1, 77);
+  fl_trace_node_event(t, 30, FL_TR_CRASH, 2);
+  fl_trace_node_event(t, 31, FL_TR_RESTART, 2);
+  fl_trace_node_event(t, 32, FL_TR_PAUSE, 1);
+  fl_trace_node_event(t, 33, FL_TR_RESUME, 1);
+  fl_trace_partition(t, 40, groups, 4);
+  fl_trace_heal(t, 50);
+  fl_trace_cut(t, 60, 0, 1, true);
+  fl_trace_net_change(t, 61, "loss = 20%");
+  fl_trace_invoke(t, 70, 3, 5, 9, 2, -4, 17, -1, 1);
+  fl_trace_complete(t, 80, 3, 5, 9, 1, true, -123456789012LL);
+  fl_trace_annotate(t, 90, 0, "became leader, term 3");
+  fl_trace_state(t, 90, 0, "leader t3");
+  fl_trace_violation(t, 1000000000000LL, "election safety");
+}
+
+START_TEST(every_kind_round_trips) {
+  char *path = tmp("fl-test.trace");
+  fl_trace *t = fl_trace_open(path, "{\"nodes\":3}", NULL);
+  ck_assert_ptr_nonnull(t);
+  write_all(t);
+  uint64_t digest = fl_trace_digest(t);
+  ck_assert_uint_eq(fl_trace_records(t), 18);
+  ck_assert(fl_trace_close(t, true, NULL));
+
+  fl_trace_reader *r = fl_trace_reader_open(path, NULL);
+  ck_assert_ptr_nonnull(r);
+  ck_assert_str_eq(fl_trace_reader_meta(r), "{\"nodes\":3}");
+  fl_trace_rec rec;
+  GError *e = NULL;
+#define NEXT(k) ck_assert(fl_trace_reader_next(r, &rec, &e)); ck_assert_int_eq(rec.kind, k)
+  NEXT(FL_TR_SEND);
+  ck_assert_int_eq(rec.time_ns, 10);
+  ck_assert_uint_eq(rec.msg_id, 1);
+  ck_assert_int_eq(rec.src, 0);
+  ck_assert_int_eq(rec.dst, 2);
+  ck_assert_uint_eq(rec.len, 37);
+  ck_assert_str_eq(rec.text, "AppendEntries t3");
+  NEXT(FL_TR_DELIVER);
+  ck_assert_int_eq(rec.time_ns, 15);
+  NEXT(FL_TR_DROP);
+  ck_assert_uint_eq(rec.msg_id, 2);
+  ck_assert_uint_eq(rec.tag, 2);
+  NEXT(FL_TR_DUPLICATE);
+  ck_assert_int_eq(rec.src, 2);
+  NEXT(FL_TR_TIMER);
+  ck_assert_int_eq(rec.node, 1);
+  ck_assert_uint_eq(rec.tag, 77);
+  NEXT(FL_TR_CRASH);
+  ck_assert_int_eq(rec.node, 2);
+  NEXT(FL_TR_RESTART);
+  NEXT(FL_TR_PAUSE);
+  NEXT(FL_TR_RESUME);
+  ck_assert_int_eq(rec.time_ns, 33);
+  NEXT(FL_TR_PARTITION);
+  ck_assert_int_eq(rec.n_groups, 4);
+  ck_assert_int_eq(rec.groups[0], 0);
+  ck_assert_int_eq(rec.groups[3], 1);
+  NEXT(FL_TR_HEAL);
+  NEXT(FL_TR_CUT);
+  ck_assert_uint_eq(rec.tag, 1);
+  NEXT(FL_TR_NET_CHANGE);
+  ck_assert_str_eq(rec.text, "loss = 20%");
+  NEXT(FL_TR_INVOKE);
+  ck_assert_int_eq(rec.node, 3);
+  ck_assert_uint_eq(rec.process, 5);
+  ck_assert_uint_eq(rec.seq, 9);
+  ck_assert_int_eq(rec.op_kind, 2);
+  ck_assert_int_eq(rec.key, -4);
+  ck_assert_int_eq(rec.value, 17);
+  ck_assert_int_eq(rec.expected, -1);
+  ck_assert_int_eq(rec.dst, 1);
+  NEXT(FL_TR_COMPLETE);
+  ck_assert_int_eq(rec.outcome, 1);
+  ck_assert(rec.has_value);
+  ck_assert_int_eq(rec.value, -123456789012LL);
+  NEXT(FL_TR_ANNOTATE);
+  ck_assert_str_eq(rec.text, "became leader, term 3");
+  NEXT(FL_TR_STATE);
+  ck_assert_str_eq(rec.text, "leader t3");
+  NEXT(FL_TR_VIOLATION);
+  ck_assert_int_eq(rec.time_ns, 1000000000000LL);
+  NEXT(FL_TR_END);
+  ck_assert_uint_eq(rec.digest, digest);
+  ck_assert_uint_eq(fl_trace_reader_digest(r), digest);
+  ck_assert(!fl_trace_reader_next(r, &rec, &e));
+  ck_assert_ptr_null(e);
+#undef NEXT
+  fl_trace_reader_free(r);
+  g_unlink(path);
+  g_free(path);
+}
+END_TEST
+
+START_TEST(digest_is_the_same_without_a_file_and_changes_with_any_field) {
+  fl_trace *a = fl_trace_open(NULL, NULL, NULL), *b = fl_trace_open(NULL, NULL, NULL);
+  char *path = tmp("fl-test-digest.trace");
+  fl_trace *c = fl_trace_open(path, "{}", NULL);
+  write_all(a);
+  write_all(b);
+  write_all(c);
+  ck_assert_uint_eq(fl_trace_digest(a), fl_trace_digest(b));
+  ck_assert_uint_eq(fl_trace_digest(a), fl_trace_digest(c));
+  fl_trace_timer(b, 2000000000000LL, 1, 78);
+  fl_trace_timer(a, 2000000000000LL, 1, 77);
+  ck_assert_uint_ne(fl_trace_digest(a), fl_trace_digest(b));
+  ck_assert(fl_trace_close(a, true, NULL));
+  ck_assert(fl_trace_close(b, true, NULL));
+  ck_assert(fl_trace_close(c, false, NULL));
+  ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS));
+  /* No temporary file is left beside it either. */
+  char *dir = g_path_get_dirname(path);
+  GDir *d = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name(d))) ck_assert(!g_str_has_prefix(name, "fl-test-digest.trace"));
+  g_dir_close(d);
+  g_free(dir);
+  g_free(path);
+}
+END_TEST
+
+static char *bad_file(const char *name, const void *bytes, size_t len) {
+  char *path = tmp(name);
+  ck_assert(g_file_set_contents(path, bytes, (gssize)len, NULL));
+  return path;
+}
+
+/* Reads to the end; returns the error message (newly allocated) or NULL. */
+static char *read_error(const char *path) {
+  GError *e = NULL;
+  fl_trace_reader *r = fl_trace_reader_open(path, &e);
+  if (r) {
+    fl_trace_rec rec;
+    while (fl_trace_reader_next(r, &rec, &e)) {
+    }
+    fl_trace_reader_free(r);
+  }
+  char *msg = e ? g_strdup(e->message) : NULL;
+  g_clear_error(&e);
+  return msg;
+}
+
+static void expect_message(const char *name, const void *bytes, size_t len, const char *suffix) {
+  char *path = bad_file(name, bytes, len);
+  char *msg = read_error(path);
+  char *want = g_strdup_printf("%s: %s", path, suffix);
+  ck_assert_ptr_nonnull(msg);
+  ck_assert_str_eq(msg, want);
+  g_unlink(path);
+  g_free(path);
+  g_free(msg);
+  g_free(want);
+}
+
+START_TEST(malformed_traces_give_exact_errors) {
+  expect_message("fl-bad1.trace", "NOTATRACE", 9,
+                 "byte 0: expected a faultline trace (starting with FLTRACE1), found other bytes");
+  /* Header, then a SEND record cut in the middle of its fields. */
+  const unsigned char cut[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '1', 2, '{', '}', 1, 5, 1, 0};
+  expect_message("fl-bad2.trace", cut, sizeof cut,
+                 "byte 15: expected a complete record, found the end of the file");
+  const unsigned char kind[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '1', 0, 77, 0};
+  expect_message("fl-bad3.trace", kind, sizeof kind,
+                 "byte 9: expected a record kind from 1 to 19, found 77");
+  unsigned char longv[30] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '1', 0, 5};
+  for (int i = 10; i < 30; i++) longv[i] = 0xff;
+  expect_message("fl-bad4.trace", longv, sizeof longv,
+                 "byte 10: expected a varint of at most 64 bits, found a longer one");
+  const unsigned char huge[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '1', 0, 18, 0, 0x80, 0x80, 0x04, 'x'};
+  expect_message("fl-bad5.trace", huge, sizeof huge,
+                 "byte 11: expected a string of at most 1 bytes (the rest of the file), found a "
+                 "length of 65536");
+}
+END_TEST
+
+START_TEST(random_garbage_never_crashes) {
+  uint64_t x = 7;
+  for (int i = 0; i < 400; i++) {
+    unsigned char buf[200];
+    memcpy(buf, "FLTRACE1", 8);
+    buf[8] = 0;
+    size_t len = 9 + (size_t)(i % 190);
+    for (size_t k = 9; k < len; k++) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      buf[k] = (unsigned char)(i % 3 == 0 ? (x % 20) : x);
+    }
+    char *path = bad_file("fl-garbage.trace", buf, len);
+    g_free(read_error(path));
+    g_unlink(path);
+    g_free(path);
+  }
+}
+END_TEST
+
+START_TEST(kind_names) {
+  ck_assert_str_eq(fl_trace_kind_name(FL_TR_SEND), "send");
+  ck_assert_str_eq(fl_trace_kind_name(FL_TR_END), "end");
+  ck_assert_str_eq(fl_trace_kind_name(FL_TR_KIND_MAX), "?");
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("trace");
+  TCase *tc = tcase_create("trace");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, every_kind_round_trips);
+  tcase_add_test(tc, digest_is_the_same_without_a_file_and_changes_with_any_field);
+  tcase_add_test(tc, malformed_traces_give_exact_errors);
+  tcase_add_test(tc, random_garbage_never_crashes);
+  tcase_add_test(tc, kind_names);
+  suite_add_tcase(s, tc);
+  return fl_test_run(s);
+}
