@@ -1,0 +1,125 @@
+/* Tests of the history writer: the exact JSON-lines and EDN text, counts, the format chosen
+ * by extension, and no file left behind by a discarded history. */
+#include "fl_test.h"
+#include "history.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+static fl_op op(fl_op_kind kind, uint64_t process, int64_t key, int64_t value, int64_t expected) {
+  fl_op o;
+  memset(&o, 0, sizeof o);
+  o.client = (uint32_t)(process % 2);
+  o.process = process;
+  o.kind = kind;
+  o.key = key;
+  o.value = value;
+  o.expected = expected;
+  return o;
+}
+
+static void record(fl_history *h) {
+  fl_op w = op(FL_OP_WRITE, 0, 3, 17, 0), r = op(FL_OP_READ, 1, 3, 0, 0),
+        c = op(FL_OP_CAS, 0, 2, 5, 4);
+  fl_history_invoke(h, 1500000, &w);
+  fl_history_invoke(h, 1600000, &r);
+  fl_history_complete(h, 2400000, &w, FL_HIST_OK, false, 0);
+  fl_history_complete(h, 2500000, &r, FL_HIST_OK, true, 17);
+  fl_history_invoke(h, 2600000, &r);
+  fl_history_complete(h, 2700000, &r, FL_HIST_OK, false, 0);
+  fl_history_invoke(h, 3000000, &c);
+  fl_history_complete(h, 3100000, &c, FL_HIST_FAIL, false, 0);
+  fl_history_invoke(h, 3200000, &c);
+  fl_history_complete(h, 4200000, &c, FL_HIST_INFO, false, 0);
+}
+
+static char *written(const char *name, fl_hist_format format) {
+  char *path = g_build_filename(g_get_tmp_dir(), name, NULL);
+  fl_history *h = fl_history_open(path, format, NULL);
+  ck_assert_ptr_nonnull(h);
+  record(h);
+  ck_assert_uint_eq(fl_history_events(h), 10);
+  ck_assert_uint_eq(fl_history_count(h, FL_HIST_INVOKE), 5);
+  ck_assert_uint_eq(fl_history_count(h, FL_HIST_OK), 3);
+  ck_assert_uint_eq(fl_history_count(h, FL_HIST_FAIL), 1);
+  ck_assert_uint_eq(fl_history_count(h, FL_HIST_INFO), 1);
+  ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS)); /* only on close */
+  ck_assert(fl_history_close(h, true, NULL));
+  char *text = NULL;
+  ck_assert(g_file_get_contents(path, &text, NULL, NULL));
+  g_unlink(path);
+  g_free(path);
+  return text;
+}
+
+START_TEST(json_lines_exact_text) {
+  char *text = written("fl-hist.jsonl", FL_HIST_JSONL);
+  ck_assert_str_eq(text,
+      "{\"index\":0,\"type\":\"invoke\",\"process\":0,\"client\":0,\"f\":\"write\",\"key\":3,\"value\":17,\"time\":1500000}\n"
+      "{\"index\":1,\"type\":\"invoke\",\"process\":1,\"client\":1,\"f\":\"read\",\"key\":3,\"value\":null,\"time\":1600000}\n"
+      "{\"index\":2,\"type\":\"ok\",\"process\":0,\"client\":0,\"f\":\"write\",\"key\":3,\"value\":17,\"time\":2400000}\n"
+      "{\"index\":3,\"type\":\"ok\",\"process\":1,\"client\":1,\"f\":\"read\",\"key\":3,\"value\":17,\"time\":2500000}\n"
+      "{\"index\":4,\"type\":\"invoke\",\"process\":1,\"client\":1,\"f\":\"read\",\"key\":3,\"value\":null,\"time\":2600000}\n"
+      "{\"index\":5,\"type\":\"ok\",\"process\":1,\"client\":1,\"f\":\"read\",\"key\":3,\"value\":null,\"time\":2700000}\n"
+      "{\"index\":6,\"type\":\"invoke\",\"process\":0,\"client\":0,\"f\":\"cas\",\"key\":2,\"value\":[4,5],\"time\":3000000}\n"
+      "{\"index\":7,\"type\":\"fail\",\"process\":0,\"client\":0,\"f\":\"cas\",\"key\":2,\"value\":[4,5],\"time\":3100000}\n"
+      "{\"index\":8,\"type\":\"invoke\",\"process\":0,\"client\":0,\"f\":\"cas\",\"key\":2,\"value\":[4,5],\"time\":3200000}\n"
+      "{\"index\":9,\"type\":\"info\",\"process\":0,\"client\":0,\"f\":\"cas\",\"key\":2,\"value\":[4,5],\"time\":4200000}\n");
+  g_free(text);
+}
+END_TEST
+
+START_TEST(edn_exact_text) {
+  char *text = written("fl-hist.edn", FL_HIST_EDN);
+  ck_assert_str_eq(text,
+      "{:index 0, :type :invoke, :process 0, :f :write, :value [3 17], :time 1500000}\n"
+      "{:index 1, :type :invoke, :process 1, :f :read, :value [3 nil], :time 1600000}\n"
+      "{:index 2, :type :ok, :process 0, :f :write, :value [3 17], :time 2400000}\n"
+      "{:index 3, :type :ok, :process 1, :f :read, :value [3 17], :time 2500000}\n"
+      "{:index 4, :type :invoke, :process 1, :f :read, :value [3 nil], :time 2600000}\n"
+      "{:index 5, :type :ok, :process 1, :f :read, :value [3 nil], :time 2700000}\n"
+      "{:index 6, :type :invoke, :process 0, :f :cas, :value [2 [4 5]], :time 3000000}\n"
+      "{:index 7, :type :fail, :process 0, :f :cas, :value [2 [4 5]], :time 3100000}\n"
+      "{:index 8, :type :invoke, :process 0, :f :cas, :value [2 [4 5]], :time 3200000}\n"
+      "{:index 9, :type :info, :process 0, :f :cas, :value [2 [4 5]], :time 4200000}\n");
+  g_free(text);
+}
+END_TEST
+
+START_TEST(format_follows_the_extension) {
+  ck_assert_int_eq(fl_history_format_for("run.edn"), FL_HIST_EDN);
+  ck_assert_int_eq(fl_history_format_for("run.jsonl"), FL_HIST_JSONL);
+  ck_assert_int_eq(fl_history_format_for("run.json"), FL_HIST_JSONL);
+  ck_assert_int_eq(fl_history_format_for(NULL), FL_HIST_JSONL);
+}
+END_TEST
+
+START_TEST(discarded_history_leaves_no_file) {
+  char *path = g_build_filename(g_get_tmp_dir(), "fl-hist-discard.jsonl", NULL);
+  fl_history *h = fl_history_open(path, FL_HIST_JSONL, NULL);
+  record(h);
+  ck_assert(fl_history_close(h, false, NULL));
+  ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS));
+  GError *e = NULL;
+  ck_assert_ptr_null(fl_history_open("/nonexistent-dir/h.jsonl", FL_HIST_JSONL, &e));
+  ck_assert_str_eq(e->message, "/nonexistent-dir/h.jsonl: cannot write: No such file or directory");
+  g_error_free(e);
+  fl_history *counting = fl_history_open(NULL, FL_HIST_JSONL, NULL);
+  record(counting);
+  ck_assert_uint_eq(fl_history_events(counting), 10);
+  ck_assert(fl_history_close(counting, true, NULL));
+  g_free(path);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("history");
+  TCase *tc = tcase_create("history");
+  tcase_add_test(tc, json_lines_exact_text);
+  tcase_add_test(tc, edn_exact_text);
+  tcase_add_test(tc, format_follows_the_extension);
+  tcase_add_test(tc, discarded_history_leaves_no_file);
+  suite_add_tcase(s, tc);
+  return fl_test_run(s);
+}
