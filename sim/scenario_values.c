@@ -170,12 +170,14 @@ static bool arg_duration(fl__cur *c, GArray *a, const char *key, guint index, co
   if (!d) return fl__scn_fail(c, at, "expected %s, found no %s", form, key);
   int64_t ns;
   GError *inner = NULL;
-  if (!fl_parse_duration(d->value, &ns, &inner)) {
+  /* A negative value is well-formed: the distribution's own check explains what is wrong. */
+  bool neg = d->value[0] == '-';
+  if (!fl_parse_duration(d->value + neg, &ns, &inner)) {
     fl__scn_fail(c, d->at, "%s: %s", key, inner->message);
     g_error_free(inner);
     return false;
   }
-  *out = (double)ns;
+  *out = neg ? -(double)ns : (double)ns;
   return true;
 }
 
