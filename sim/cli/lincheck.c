@@ -5,6 +5,7 @@
  * evidence under each refuted one. Exit status: 0 all linearizable, 1 some not linearizable,
  * 3 some unknown (a budget ran out) and none refuted, 2 bad input or usage (which wins). */
 #include "cli.h"
+#include "units.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,19 +19,11 @@
 
 enum { EXIT_LINEARIZABLE = 0, EXIT_REFUTED = 1, EXIT_BAD_INPUT = 2, EXIT_UNKNOWN = 3 };
 
-/* "10s", "500ms", "2m", "1.5" (seconds). */
+/* A duration in the scenario syntax (units.h), as seconds of wall-clock budget. */
 static bool parse_duration(const char *text, double *seconds) {
-  char *end = NULL;
-  errno = 0;
-  double v = g_ascii_strtod(text, &end);
-  if (end == text || errno != 0 || v < 0) return false;
-  double unit = 1;
-  if (strcmp(end, "ms") == 0) unit = 1e-3;
-  else if (strcmp(end, "s") == 0 || *end == '\0') unit = 1;
-  else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0) unit = 60;
-  else if (strcmp(end, "us") == 0) unit = 1e-6;
-  else return false;
-  *seconds = v * unit;
+  int64_t ns;
+  if (!fl_parse_duration(text, &ns, NULL)) return false;
+  *seconds = (double)ns / 1e9;
   return true;
 }
 
