@@ -15,40 +15,28 @@ void fl__fault_schedule(fl_world *w) {
   }
 }
 
+/* One link's parameters with its loss or its latency replaced. */
+static void set_one_link(fl_world *w, const fl_action *a) {
+  const fl_link_params *cur = fl_net_link(w->net, a->a, a->b);
+  fl_link_params p = *cur;
+  fl_dist_copy(&p.latency, a->kind == FL_ACT_SET_LATENCY ? &a->latency : &cur->latency);
+  if (a->kind == FL_ACT_SET_LOSS) p.loss = a->fraction;
+  fl_net_set_link(w->net, a->a, a->b, &p);
+  fl_dist_clear(&p.latency);
+}
+
 static void link_change(fl_world *w, const fl_action *a) {
   GString *what = g_string_new(NULL);
-  if (a->a >= 0)
-    g_string_append_printf(what, "n%d -> n%d ", a->a + 1, a->b + 1);
+  if (a->a >= 0) g_string_append_printf(what, "n%d -> n%d ", a->a + 1, a->b + 1);
   if (a->kind == FL_ACT_SET_LOSS) {
     g_string_append_printf(what, "loss = %g%%", a->fraction * 100);
-    if (a->a < 0) {
-      fl_net_set_loss_all(w->net, a->fraction);
-    } else {
-      fl_link_params p;
-      const fl_link_params *cur = fl_net_link(w->net, a->a, a->b);
-      fl_dist_copy(&p.latency, &cur->latency);
-      p.loss = a->fraction;
-      p.duplicate = cur->duplicate;
-      p.reorder = cur->reorder;
-      fl_net_set_link(w->net, a->a, a->b, &p);
-      fl_dist_clear(&p.latency);
-    }
   } else {
     g_string_append(what, "latency = ");
     fl_dist_describe(&a->latency, what);
-    if (a->a < 0) {
-      fl_net_set_latency_all(w->net, &a->latency);
-    } else {
-      fl_link_params p;
-      const fl_link_params *cur = fl_net_link(w->net, a->a, a->b);
-      fl_dist_copy(&p.latency, &a->latency);
-      p.loss = cur->loss;
-      p.duplicate = cur->duplicate;
-      p.reorder = cur->reorder;
-      fl_net_set_link(w->net, a->a, a->b, &p);
-      fl_dist_clear(&p.latency);
-    }
   }
+  if (a->a >= 0) set_one_link(w, a);
+  else if (a->kind == FL_ACT_SET_LOSS) fl_net_set_loss_all(w->net, a->fraction);
+  else fl_net_set_latency_all(w->net, &a->latency);
   fl_trace_net_change(w->trace, fl_sched_now(w->sched), what->str);
   g_string_free(what, TRUE);
 }

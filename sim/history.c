@@ -1,21 +1,18 @@
 /* history: the client history writer, JSON lines or EDN (formats in history.h). */
 #include "history.h"
+#include "outfile.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-#include <glib/gstdio.h>
 
 G_DEFINE_QUARK(fl-history-error-quark, fl_history_error)
 
 struct fl_history {
-  char *path, *tmp_path;
+  fl_outfile *out; /* NULL: counting only */
   FILE *f;
   fl_hist_format format;
   uint64_t events;
   uint64_t counts[4];
-  bool write_failed;
 };
 
 fl_hist_format fl_history_format_for(const char *path) {
@@ -26,30 +23,32 @@ fl_history *fl_history_open(const char *path, fl_hist_format format, GError **er
   fl_history *h = g_new0(fl_history, 1);
   h->format = format;
   if (!path) return h;
-  h->path = g_strdup(path);
-  h->tmp_path = g_strdup_printf("%s.tmp.XXXXXX", path);
-  int fd = g_mkstemp(h->tmp_path);
-  if (fd < 0 || !(h->f = fdopen(fd, "w"))) {
-    int e = errno;
-    g_set_error(error, FL_HISTORY_ERROR, FL_HISTORY_ERROR_IO, "%s: cannot write: %s", path,
-                g_strerror(e));
-    if (fd >= 0) {
-      close(fd);
-      g_unlink(h->tmp_path);
-    }
-    g_free(h->path);
-    g_free(h->tmp_path);
+  h->out = fl_outfile_open(path, FL_HISTORY_ERROR, FL_HISTORY_ERROR_IO, error);
+  if (!h->out) {
     g_free(h);
     return NULL;
   }
-  /* A large buffer: a history can have millions of lines. */
-  setvbuf(h->f, NULL, _IOFBF, 1 << 16);
+  h->f = fl_outfile_stream(h->out);
   return h;
 }
 
 static const char *type_name(fl_hist_type t) {
   static const char *names[] = {"invoke", "ok", "fail", "info"};
   return names[t];
+}
+
+/* The value field: reads carry what was read (or nil), writes their value, cas [expected new].
+ * JSON and EDN differ only in the spelling of nil and the list separator. */
+static void value_text(char *v, size_t n, const fl_op *op, bool read_value, bool has_value,
+                       int64_t value, const char *nil, const char *sep) {
+  if (op->kind == FL_OP_READ && !(read_value && has_value))
+    g_snprintf(v, n, "%s", nil);
+  else if (op->kind == FL_OP_READ)
+    g_snprintf(v, n, "%" G_GINT64_FORMAT, value);
+  else if (op->kind == FL_OP_WRITE)
+    g_snprintf(v, n, "%" G_GINT64_FORMAT, op->value);
+  else
+    g_snprintf(v, n, "[%" G_GINT64_FORMAT "%s%" G_GINT64_FORMAT "]", op->expected, sep, op->value);
 }
 
 static void write_event(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
@@ -60,34 +59,19 @@ static void write_event(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist
   const char *f = fl_op_kind_name(op->kind);
   char v[64];
   if (h->format == FL_HIST_JSONL) {
-    if (op->kind == FL_OP_READ)
-      read_value && has_value ? g_snprintf(v, sizeof v, "%" G_GINT64_FORMAT, value)
-                              : g_snprintf(v, sizeof v, "null");
-    else if (op->kind == FL_OP_WRITE)
-      g_snprintf(v, sizeof v, "%" G_GINT64_FORMAT, op->value);
-    else
-      g_snprintf(v, sizeof v, "[%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "]", op->expected,
-                 op->value);
+    value_text(v, sizeof v, op, read_value, has_value, value, "null", ",");
     fprintf(h->f,
             "{\"index\":%" G_GUINT64_FORMAT ",\"type\":\"%s\",\"process\":%" G_GUINT64_FORMAT
             ",\"client\":%u,\"f\":\"%s\",\"key\":%" G_GINT64_FORMAT ",\"value\":%s,\"time\":%"
             G_GINT64_FORMAT "}\n",
             index, type_name(type), op->process, op->client, f, op->key, v, time_ns);
   } else {
-    if (op->kind == FL_OP_READ)
-      read_value && has_value ? g_snprintf(v, sizeof v, "%" G_GINT64_FORMAT, value)
-                              : g_snprintf(v, sizeof v, "nil");
-    else if (op->kind == FL_OP_WRITE)
-      g_snprintf(v, sizeof v, "%" G_GINT64_FORMAT, op->value);
-    else
-      g_snprintf(v, sizeof v, "[%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "]", op->expected,
-                 op->value);
+    value_text(v, sizeof v, op, read_value, has_value, value, "nil", " ");
     fprintf(h->f,
             "{:index %" G_GUINT64_FORMAT ", :type :%s, :process %" G_GUINT64_FORMAT
             ", :f :%s, :value [%" G_GINT64_FORMAT " %s], :time %" G_GINT64_FORMAT "}\n",
             index, type_name(type), op->process, f, op->key, v, time_ns);
   }
-  if (ferror(h->f)) h->write_failed = true;
 }
 
 void fl_history_invoke(fl_history *h, int64_t time_ns, const fl_op *op) {
@@ -104,21 +88,7 @@ uint64_t fl_history_count(const fl_history *h, fl_hist_type type) { return h->co
 
 bool fl_history_close(fl_history *h, bool keep, GError **error) {
   if (!h) return true;
-  bool ok = true;
-  if (h->f) {
-    int e = 0;
-    if (fflush(h->f) != 0 || h->write_failed) e = errno ? errno : EIO;
-    if (fclose(h->f) != 0 && !e) e = errno;
-    if (keep && !e && g_rename(h->tmp_path, h->path) != 0) e = errno;
-    if (!keep || e) g_unlink(h->tmp_path);
-    if (keep && e) {
-      g_set_error(error, FL_HISTORY_ERROR, FL_HISTORY_ERROR_IO, "%s: cannot write: %s", h->path,
-                  g_strerror(e));
-      ok = false;
-    }
-  }
-  g_free(h->path);
-  g_free(h->tmp_path);
+  bool ok = fl_outfile_close(h->out, keep, error);
   g_free(h);
   return ok;
 }

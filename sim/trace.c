@@ -5,21 +5,18 @@
  * file is written: it is the run's fingerprint.
  */
 #include "trace.h"
+#include "outfile.h"
 #include "trace_int.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-#include <glib/gstdio.h>
 
 G_DEFINE_QUARK(fl-trace-error-quark, fl_trace_error)
 
 struct fl_trace {
-  char *path, *tmp_path;
+  fl_outfile *out; /* NULL: digest only */
   FILE *f;
-  bool write_failed;
   uint64_t digest, records, bytes;
   int64_t last_ns;
   GByteArray *buf;
@@ -68,7 +65,7 @@ static void end(fl_trace *t) {
   t->digest = fl__trace_fnv(t->digest, t->buf->data, t->buf->len);
   t->records++;
   t->bytes += t->buf->len;
-  if (t->f && fwrite(t->buf->data, 1, t->buf->len, t->f) != t->buf->len) t->write_failed = true;
+  if (t->f) fwrite(t->buf->data, 1, t->buf->len, t->f); /* errors surface at close */
 }
 
 fl_trace *fl_trace_open(const char *path, const char *meta_json, GError **error) {
@@ -76,27 +73,16 @@ fl_trace *fl_trace_open(const char *path, const char *meta_json, GError **error)
   t->digest = FL_FNV_OFFSET;
   t->buf = g_byte_array_sized_new(256);
   if (!path) return t;
-  t->path = g_strdup(path);
-  t->tmp_path = g_strdup_printf("%s.tmp.XXXXXX", path);
-  int fd = g_mkstemp(t->tmp_path);
-  if (fd < 0 || !(t->f = fdopen(fd, "wb"))) {
-    int e = errno;
-    g_set_error(error, FL_TRACE_ERROR, FL_TRACE_ERROR_IO, "%s: cannot write: %s", path,
-                g_strerror(e));
-    if (fd >= 0) {
-      close(fd);
-      g_unlink(t->tmp_path);
-    }
-    g_free(t->tmp_path);
-    t->tmp_path = NULL;
+  t->out = fl_outfile_open(path, FL_TRACE_ERROR, FL_TRACE_ERROR_IO, error);
+  if (!t->out) {
     fl_trace_close(t, false, NULL);
     return NULL;
   }
-  setvbuf(t->f, NULL, _IOFBF, 1 << 16);
+  t->f = fl_outfile_stream(t->out);
   fwrite(FL_TRACE_MAGIC, 1, FL_TRACE_MAGIC_LEN, t->f);
   g_byte_array_set_size(t->buf, 0);
   put_str(t, meta_json ? meta_json : "{}");
-  if (fwrite(t->buf->data, 1, t->buf->len, t->f) != t->buf->len) t->write_failed = true;
+  fwrite(t->buf->data, 1, t->buf->len, t->f);
   return t;
 }
 
@@ -230,32 +216,18 @@ uint64_t fl_trace_bytes(const fl_trace *t) { return t->bytes; }
 
 bool fl_trace_close(fl_trace *t, bool keep, GError **error) {
   if (!t) return true;
-  bool ok = true;
-  if (t->f) {
-    if (keep) {
-      /* The end record carries the digest of everything before it and is not hashed. */
-      g_byte_array_set_size(t->buf, 0);
-      put_u8(t, FL_TR_END);
-      put_uv(t, 0);
-      uint8_t d[8];
-      for (int i = 0; i < 8; i++) d[i] = (uint8_t)(t->digest >> (8 * i));
-      g_byte_array_append(t->buf, d, 8);
-      if (fwrite(t->buf->data, 1, t->buf->len, t->f) != t->buf->len) t->write_failed = true;
-    }
-    int e = 0;
-    if (fflush(t->f) != 0 || t->write_failed) e = errno ? errno : EIO;
-    if (fclose(t->f) != 0 && !e) e = errno;
-    if (keep && !e && g_rename(t->tmp_path, t->path) != 0) e = errno;
-    if (!keep || e) g_unlink(t->tmp_path);
-    if (keep && e) {
-      g_set_error(error, FL_TRACE_ERROR, FL_TRACE_ERROR_IO, "%s: cannot write: %s", t->path,
-                  g_strerror(e));
-      ok = false;
-    }
+  if (t->f && keep) {
+    /* The end record carries the digest of everything before it and is not hashed. */
+    g_byte_array_set_size(t->buf, 0);
+    put_u8(t, FL_TR_END);
+    put_uv(t, 0);
+    uint8_t d[8];
+    for (int i = 0; i < 8; i++) d[i] = (uint8_t)(t->digest >> (8 * i));
+    g_byte_array_append(t->buf, d, 8);
+    fwrite(t->buf->data, 1, t->buf->len, t->f);
   }
+  bool ok = fl_outfile_close(t->out, keep, error);
   g_byte_array_free(t->buf, TRUE);
-  g_free(t->path);
-  g_free(t->tmp_path);
   g_free(t);
   return ok;
 }
