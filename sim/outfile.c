@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 struct fl_outfile {
@@ -31,6 +32,10 @@ fl_outfile *fl_outfile_open(const char *path, GQuark domain, int code, GError **
     g_free(o);
     return NULL;
   }
+  /* mkstemp creates the file private (0600); an output is an ordinary file (0666 - umask). */
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
   setvbuf(o->f, NULL, _IOFBF, 1 << 16);
   return o;
 }

@@ -19,7 +19,6 @@ G_DEFINE_QUARK(fl-world-error-quark, fl_world_error)
 
 void fl_world_opts_init(fl_world_opts *o) {
   memset(o, 0, sizeof *o);
-  o->trace_messages = true;
 }
 
 static const fl_protocol *lookup_protocol(const fl_scenario *scn, GError **error) {
@@ -117,7 +116,6 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   w->duration_ns = opts->duration_ns > 0 ? opts->duration_ns : scn->duration_ns;
   w->n_nodes = scn->n_nodes;
   w->n_clients = scn->workload.clients;
-  w->trace_messages = opts->trace_messages;
   w->scratch = g_string_new(NULL);
   w->timers = g_array_new(FALSE, TRUE, sizeof(fl_timer_rec));
   fl_latency_init(&w->lat_all);
@@ -229,12 +227,8 @@ static void describe_payload(fl_world *w, int src, int dst, const void *data, si
 void fl__world_send(fl_world *w, int src, int dst, const void *data, size_t len) {
   int64_t now = fl_sched_now(w->sched);
   fl_msg *m = fl_net_msg_new(w->net, src, dst, now, data, len);
-  const char *desc = NULL;
-  if (w->trace_messages) {
-    describe_payload(w, src, dst, data, len, w->scratch);
-    desc = w->scratch->str;
-  }
-  fl_trace_send(w->trace, now, m->id, src, dst, len, desc ? desc : "");
+  describe_payload(w, src, dst, data, len, w->scratch);
+  fl_trace_send(w->trace, now, m->id, src, dst, len, w->scratch->str);
   int64_t at[2];
   fl_drop_reason reason;
   int copies = fl_net_route(w->net, m, now, at, &reason);

@@ -30,7 +30,6 @@ typedef struct fl_world_opts {
   int64_t duration_ns;    /* > 0: override the scenario's duration */
   const char *trace_path; /* NULL: no trace file (the digest is still computed) */
   const char *history_path; /* NULL: the history goes to a temporary file */
-  bool trace_messages;    /* false: omit message descriptions from the trace (smaller) */
 } fl_world_opts;
 
 void fl_world_opts_init(fl_world_opts *o);

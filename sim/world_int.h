@@ -77,7 +77,6 @@ struct fl_world {
   fl_history *history;
   char *history_path;     /* final path, or the temporary one */
   bool history_is_temp;
-  bool trace_messages;
 
   fl_node *nodes;     /* n_nodes */
   fl_client *clients; /* n_clients */

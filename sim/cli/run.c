@@ -44,7 +44,7 @@ static void run_with_progress(fl_world *w, bool progress) {
 int fl_cli_run(int argc, char **argv) {
   gint64 seed = -1;
   char *duration = NULL, *trace = NULL, *history = NULL, *report = NULL, *plugin = NULL;
-  gboolean quiet = FALSE, no_msg_text = FALSE;
+  gboolean quiet = FALSE;
   GOptionEntry entries[] = {
       {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Master seed (default: the scenario's)", "N"},
       {"duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Simulated time to run, e.g. 30s", "T"},
@@ -54,8 +54,6 @@ int fl_cli_run(int argc, char **argv) {
       {"report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write the JSON report to P", "P"},
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "Load protocols from a shared object",
        "SO"},
-      {"no-message-text", 0, 0, G_OPTION_ARG_NONE, &no_msg_text,
-       "Leave message descriptions out of the trace (smaller files)", NULL},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the verdict line", NULL},
       {NULL}};
   GOptionContext *oc = g_option_context_new("FILE - run a scenario and check its expectations");
@@ -94,7 +92,6 @@ int fl_cli_run(int argc, char **argv) {
   }
   opts.trace_path = trace;
   opts.history_path = history;
-  opts.trace_messages = !no_msg_text;
 
   scn = fl_scenario_load(argv[1], &error);
   if (!scn || !(w = fl_world_new(scn, &opts, &error))) {
