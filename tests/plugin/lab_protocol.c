@@ -1,0 +1,76 @@
+/* A protocol built outside faultline, as a teaching lab would: a shared object that registers
+ * its protocol table when `faultline run --plugin lab_protocol.so` loads it. This one answers
+ * every client request from a local register and pings its successor on a timer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "actor.h"
+
+typedef struct lab {
+  int64_t value;
+  bool has_value;
+  int64_t pings;
+} lab;
+
+static void *lab_init(fl_node_ctx *ctx) {
+  fl_node_set_timer(ctx, 10000000, 1);
+  return g_new0(lab, 1);
+}
+
+static void lab_on_message(void *state, fl_node_ctx *ctx, int from, const void *msg, size_t len) {
+  (void)ctx;
+  (void)from;
+  (void)msg;
+  (void)len;
+  ((lab *)state)->pings++;
+}
+
+static void lab_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
+  (void)state;
+  (void)tag;
+  int next = (fl_node_id(ctx) + 1) % fl_node_count(ctx);
+  if (next != fl_node_id(ctx)) fl_node_send(ctx, next, "ping", 4);
+  fl_node_set_timer(ctx, 10000000, 1);
+}
+
+static void lab_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *op) {
+  lab *l = state;
+  fl_op_result r = {.status = FL_REPLY_OK, .redirect_to = -1};
+  if (op->kind == FL_OP_READ) {
+    r.has_value = l->has_value;
+    r.value = l->value;
+  } else if (op->kind == FL_OP_WRITE || (l->has_value && l->value == op->expected)) {
+    l->value = op->value;
+    l->has_value = true;
+  } else {
+    r.status = FL_REPLY_FAIL;
+  }
+  fl_node_reply(ctx, op, &r);
+}
+
+static void lab_free(void *state) { g_free(state); }
+
+static void lab_describe(const void *state, GString *out) {
+  g_string_append_printf(out, "lab pings=%" G_GINT64_FORMAT, ((const lab *)state)->pings);
+}
+
+static void lab_describe_msg(const void *msg, size_t len, GString *out) {
+  g_string_append_len(out, msg, (gssize)len);
+}
+
+static const fl_protocol lab_protocol = {
+    .api_version = FL_ACTOR_API_VERSION,
+    .name = "lab-register",
+    .summary = "a lab's single-node register, loaded as a plugin",
+    .init = lab_init,
+    .on_message = lab_on_message,
+    .on_timer = lab_on_timer,
+    .on_client_request = lab_on_client_request,
+    .free = lab_free,
+    .describe = lab_describe,
+    .describe_msg = lab_describe_msg,
+};
+
+bool fl_plugin_register(GError **error);
+
+bool fl_plugin_register(GError **error) { return fl_actor_register(&lab_protocol, error); }
