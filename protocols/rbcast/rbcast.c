@@ -302,12 +302,15 @@ static void rb_describe_msg(const void *msg, size_t len, GString *out) {
     g_string_append_printf(out, "data n%d#%" G_GUINT64_FORMAT " k%" G_GINT64_FORMAT
                            " = %" G_GINT64_FORMAT " @%" G_GUINT64_FORMAT,
                            m.e.origin + 1, m.e.seq, m.e.key, m.e.value, m.e.ts);
-  } else if (type == MSG_DIGEST) {
-    g_string_append(out, "digest [");
+  } else if (type == MSG_DIGEST && len >= sizeof(msg_digest)) {
+    /* Summed rather than listed: a digest has one count per node, and the trace keeps one
+     * line per message. */
     const msg_digest *d = msg;
+    uint64_t total = 0;
     for (uint32_t i = 0; i < d->n && len == sizeof *d + d->n * sizeof(uint64_t); i++)
-      g_string_append_printf(out, "%s%" G_GUINT64_FORMAT, i ? " " : "", d->delivered[i]);
-    g_string_append(out, "]");
+      total += d->delivered[i];
+    g_string_append_printf(out, "digest of %u origins, %" G_GUINT64_FORMAT " delivered", d->n,
+                           total);
   } else {
     g_string_append_printf(out, "unknown (%zu bytes)", len);
   }
