@@ -53,8 +53,16 @@ int main(int argc, char **argv) {
     printf("faultline %s\n", FL_VERSION);
     return 0;
   }
-  for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-    if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+  for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+    if (strcmp(argv[1], commands[i].name) != 0) continue;
+    /* "faultline run" in the subcommand's own --help and messages. */
+    char *name = g_strconcat("faultline ", commands[i].name, NULL);
+    g_set_prgname(name);
+    argv[1] = name;
+    int rc = commands[i].fn(argc - 1, argv + 1);
+    g_free(name);
+    return rc;
+  }
   fprintf(stderr, "faultline: unknown command '%s' (expected one of: ", argv[1]);
   for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
     fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);

@@ -22,10 +22,11 @@ int fl_cli_validate(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     fl_scenario *scn = fl_scenario_load(argv[i], &error);
     if (scn && fl_world_validate(scn, &error)) {
-      printf("%s: ok (protocol %s, %d nodes, %d clients, %zu timeline events, %u expectations)\n",
-             argv[i], scn->protocol, scn->n_nodes, scn->workload.clients,
-             (size_t)(scn->timeline ? scn->timeline->len : 0),
-             scn->expects ? scn->expects->len : 0);
+      guint events = scn->timeline->len, expects = scn->expects->len;
+      printf("%s: ok (protocol %s, %d node%s, %d client%s, %u timeline event%s, %u expectation%s)\n",
+             argv[i], scn->protocol, scn->n_nodes, scn->n_nodes == 1 ? "" : "s",
+             scn->workload.clients, scn->workload.clients == 1 ? "" : "s", events,
+             events == 1 ? "" : "s", expects, expects == 1 ? "" : "s");
     } else {
       fprintf(stderr, "%s\n", error->message);
       g_clear_error(&error);
