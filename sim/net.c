@@ -185,7 +185,9 @@ int fl_net_route(fl_net *net, fl_msg *m, int64_t now_ns, int64_t at_ns[2],
     l->c.dropped[*reason]++;
     return 0;
   }
-  if (!l->rng) l->rng = fl_rng_new(net->seed, "link", (uint64_t)m->src * (uint64_t)net->n + (uint64_t)m->dst);
+  /* The stream's identity is the link itself, not its index in this network: a network with
+   * more endpoints (clients) must give the same draws to the same link. */
+  if (!l->rng) l->rng = fl_rng_new(net->seed, "link", ((uint64_t)m->src << 32) | (uint64_t)m->dst);
   if (fl_rng_chance(l->rng, p->loss)) {
     *reason = FL_DROP_LOSS;
     l->c.dropped[FL_DROP_LOSS]++;

@@ -6,7 +6,7 @@
  * twice (a duplicate) at sampled times. A message's fate is re-checked at delivery: a partition
  * or cut installed while it was in flight drops it then.
  *
- * Randomness: each directed link draws from its own stream ("link", src * n + dst), created on
+ * Randomness: each directed link draws from its own stream ("link", src << 32 | dst), created on
  * the link's first send, so traffic on one link never shifts the draws of another: adding a
  * client leaves node-to-node latencies unchanged.
  *

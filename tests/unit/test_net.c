@@ -143,9 +143,12 @@ START_TEST(adding_endpoints_leaves_link_draws_unchanged) {
   fl_drop_reason wa, wb;
   for (int i = 0; i < 500; i++) {
     send1(big, 5, 1, 0, b, &wb); /* a client's traffic on another link */
-    int na = send1(small, 0, 1, i, a, &wa), nb = send1(big, 0, 1, i, b, &wb);
-    ck_assert_int_eq(na, nb);
-    for (int k = 0; k < na; k++) ck_assert_int_eq(a[k], b[k]);
+    for (int src = 0; src < 3; src++) {
+      int dst = (src + 1) % 3;
+      int na = send1(small, src, dst, i, a, &wa), nb = send1(big, src, dst, i, b, &wb);
+      ck_assert_int_eq(na, nb);
+      for (int k = 0; k < na; k++) ck_assert_int_eq(a[k], b[k]);
+    }
   }
   fl_net_free(small);
   fl_net_free(big);

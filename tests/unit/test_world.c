@@ -19,6 +19,7 @@ typedef struct probe {
   int64_t ticks;
   int64_t last_tick_local_ns;
   int64_t limit;
+  int64_t recv_time_sum; /* local receive times, summed: a fingerprint of the latencies */
 } probe;
 
 static const fl_option_spec probe_options[] = {
@@ -53,6 +54,7 @@ static void probe_on_message(void *st, fl_node_ctx *ctx, int from, const void *m
   (void)len;
   p->recv_from[from]++;
   p->recv_total++;
+  p->recv_time_sum += fl_node_now(ctx);
   p->durable_total++;
   fl_node_persist(ctx, 7, &p->durable_total, sizeof p->durable_total);
 }
@@ -331,6 +333,33 @@ START_TEST(same_seed_same_digest_other_seed_other_digest) {
 }
 END_TEST
 
+/* Each link draws from its own stream: clients, their traffic and their own draws leave the
+ * latencies and losses between nodes exactly as they were. */
+START_TEST(adding_clients_leaves_node_traffic_unchanged) {
+  const char *net = "[network]\nlatency = exponential(mean=2ms)\nloss = 10%\nreorder = yes\n";
+  char *none = g_strconcat(net, "[workload]\nclients = 0\n", NULL);
+  char *three = g_strconcat(net, "[workload]\nclients = 3\nthink = exponential(mean=5ms)\ntimeout = 20ms\n", NULL);
+  fl_scenario *a = scenario(none), *b = scenario(three);
+  fl_world *wa = world(a), *wb = world(b);
+  fl_world_run(wa);
+  fl_world_run(wb);
+  fl_run_stats sb;
+  fl_world_stats(wb, &sb);
+  ck_assert_uint_gt(sb.all.invoked, 100);
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(node(wa, i)->recv_total, node(wb, i)->recv_total);
+    ck_assert_int_eq(node(wa, i)->recv_time_sum, node(wb, i)->recv_time_sum);
+  }
+  ck_assert_uint_ne(fl_world_digest(wa), fl_world_digest(wb));
+  fl_world_free(wa);
+  fl_world_free(wb);
+  fl_scenario_free(a);
+  fl_scenario_free(b);
+  g_free(none);
+  g_free(three);
+}
+END_TEST
+
 START_TEST(stepping_equals_running) {
   fl_scenario *s = scenario(NULL);
   fl_world *a = world(s), *b = world(s);
@@ -363,6 +392,7 @@ int main(void) {
   tcase_add_test(tc, unknown_option_names_file_line_and_known_options);
   tcase_add_test(tc, unknown_protocol_lists_known_ones);
   tcase_add_test(tc, same_seed_same_digest_other_seed_other_digest);
+  tcase_add_test(tc, adding_clients_leaves_node_traffic_unchanged);
   tcase_add_test(tc, stepping_equals_running);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
