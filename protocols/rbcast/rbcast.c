@@ -20,7 +20,8 @@
  *
  * Invariants: after every event, every message a node has delivered was broadcast by its
  * origin (it is in the origin's durable log); at the end of the run, every live node has
- * delivered every message any node broadcast (after a heal, given time).
+ * delivered every message any node broadcast. That is an "eventually" property: a scenario
+ * must leave quiet time after its last fault and last write (the workload's `stop`) for it.
  *
  * Reads are local, so this store is available under partition and not linearizable: it is
  * the AP contrast to the consensus protocols.

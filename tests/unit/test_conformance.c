@@ -13,7 +13,7 @@
 static const char *scenario_text =
     "[cluster]\nprotocol = %s\nnodes = 3\nseed = 1\nduration = 8s\n"
     "[network]\nlatency = exponential(mean=2ms)\nloss = 5%%\nduplicate = 2%%\nreorder = yes\n"
-    "[workload]\nclients = 2\nkeys = 2\nthink = exponential(mean=20ms)\ntimeout = 500ms\n"
+    "[workload]\nclients = 2\nkeys = 2\nthink = exponential(mean=20ms)\ntimeout = 500ms\nstop = 6s\n"
     "[timeline]\n1s partition {n1} {n2 n3}\n2s heal\n3s crash n2\n4s restart n2\n"
     "5s pause n3 for 300ms\n";
 

@@ -60,7 +60,7 @@ END_TEST
 
 START_TEST(restart_recovers_from_durable_log) {
   fl_scenario *s;
-  fl_world *w = run("[workload]\nclients = 2\nkeys = 2\n"
+  fl_world *w = run("[workload]\nclients = 2\nkeys = 2\nstop = 8s\n"
                     "[timeline]\n3s crash n2\n6s restart n2\n",
                     &s);
   const char *why = NULL;
@@ -74,7 +74,7 @@ END_TEST
 
 START_TEST(both_sides_of_a_partition_stay_available) {
   fl_scenario *s;
-  fl_world *w = run("[workload]\nclients = 5\nkeys = 2\ntimeout = 300ms\n"
+  fl_world *w = run("[workload]\nclients = 5\nkeys = 2\ntimeout = 300ms\nstop = 9s\n"
                     "[timeline]\n2s partition {n1 n2} {n3 n4 n5}\n7s heal\n",
                     &s);
   fl_run_stats st;
