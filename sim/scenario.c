@@ -229,8 +229,10 @@ static bool cluster_line(parser *p, const char *key, int at) {
     char *end = NULL;
     errno = 0;
     guint64 v = g_ascii_strtoull(tok, &end, 10);
-    bool ok = g_ascii_isdigit(tok[0]) && end && !*end && errno == 0;
-    if (!ok) fl__scn_fail(c, vat, "expected a seed from 0 to 18446744073709551615, found '%s'", tok);
+    /* Seeds stop at 2^63 - 1 so that --seed, the JSON report and the trace header, which
+     * carry signed 64-bit integers, can all state every seed exactly. */
+    bool ok = g_ascii_isdigit(tok[0]) && end && !*end && errno == 0 && v <= (guint64)INT64_MAX;
+    if (!ok) fl__scn_fail(c, vat, "expected a seed from 0 to 9223372036854775807, found '%s'", tok);
     g_free(tok);
     s->seed = v;
     return ok && fl__scn_expect_end(c);

@@ -13,7 +13,7 @@ static const char *good =
     "[cluster]\n"
     "protocol = rbcast   # the first protocol\n"
     "nodes    = 5\n"
-    "seed     = 18446744073709551615\n"
+    "seed     = 9223372036854775807\n"
     "duration = 30s\n"
     "\n"
     "[rbcast]\n"
@@ -60,7 +60,7 @@ START_TEST(complete_scenario_fields) {
   ck_assert_int_eq(s->protocol_pos.line, 3);
   ck_assert_int_eq(s->protocol_pos.col, 12);
   ck_assert_int_eq(s->n_nodes, 5);
-  ck_assert_uint_eq(s->seed, 18446744073709551615ull);
+  ck_assert_uint_eq(s->seed, 9223372036854775807ull);
   ck_assert_int_eq(s->duration_ns, 30000000000LL);
   ck_assert_int_eq(s->options->len, 1);
   fl_scn_option *o = &g_array_index(s->options, fl_scn_option, 0);
