@@ -207,7 +207,13 @@ fl_timer_id fl_node_set_timer(fl_node_ctx *ctx, int64_t delay_ns, uint64_t tag) 
   /* A clock that runs fast (drift > 0) reaches a local deadline sooner in simulated time.
    * Rounded down; 128-bit so an hour of nanoseconds times a million cannot overflow. */
   int64_t real = (int64_t)((__int128)delay_ns * 1000000 / (1000000 + ctx->drift_ppm));
-  fl_timer_id id = fl_sched_timer_at(w->sched, fl_sched_now(w->sched) + real, FL_EV_TIMER, tag);
+  int64_t now = fl_sched_now(w->sched);
+  if (real > INT64_MAX / 2 - now) {
+    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR, "node n%d set a timer %" G_GINT64_FORMAT
+                   "ns ahead, beyond any run", ctx->id + 1, delay_ns);
+    return 0;
+  }
+  fl_timer_id id = fl_sched_timer_at(w->sched, now + real, FL_EV_TIMER, tag);
   guint slot = (guint)(uint32_t)id - 1;
   if (slot >= w->timers->len) g_array_set_size(w->timers, slot + 1);
   fl_timer_rec *rec = &g_array_index(w->timers, fl_timer_rec, slot);
