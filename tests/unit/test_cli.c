@@ -169,6 +169,37 @@ START_TEST(outputs_are_written_and_trace_verifies) {
 }
 END_TEST
 
+/* The linearizability expectation reads the history back in whichever format was written. */
+START_TEST(edn_history_is_checked_like_json_lines) {
+  char *out = NULL, *err = NULL;
+  char *edn = tmp_path("fl-cli-lin.edn"), *jsonl = tmp_path("fl-cli-lin.jsonl");
+  char *a = g_strdup_printf("run scenarios/rbcast/partition.fl --history %s", edn);
+  char *b = g_strdup_printf("run scenarios/rbcast/partition.fl --history %s", jsonl);
+  ck_assert_int_eq(run(a, &out, &err), 0);
+  char *line_a = g_strdup(strstr(out, "history      "));
+  *strchr(line_a, '\n') = '\0';
+  g_free(out);
+  g_free(err);
+  ck_assert_int_eq(run(b, &out, &err), 0);
+  char *line_b = g_strdup(strstr(out, "history      "));
+  *strchr(line_b, '\n') = '\0';
+  ck_assert(g_str_has_prefix(line_a, "history      not linearizable ("));
+  /* Same verdict and operation count; only the check's time may differ. */
+  ck_assert_int_eq(strchr(line_a, ',') - line_a, strchr(line_b, ',') - line_b);
+  ck_assert_int_eq(strncmp(line_a, line_b, (size_t)(strchr(line_a, ',') - line_a)), 0);
+  g_unlink(edn);
+  g_unlink(jsonl);
+  g_free(line_a);
+  g_free(line_b);
+  g_free(edn);
+  g_free(jsonl);
+  g_free(a);
+  g_free(b);
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
 START_TEST(validate_and_list) {
   char *out = NULL, *err = NULL;
   ck_assert_int_eq(run("validate scenarios/rbcast/partition.fl", &out, &err), 0);
@@ -196,6 +227,7 @@ int main(void) {
   tcase_add_test(tc, usage_errors_exit_two);
   tcase_add_test(tc, same_seed_same_digest_in_two_processes);
   tcase_add_test(tc, outputs_are_written_and_trace_verifies);
+  tcase_add_test(tc, edn_history_is_checked_like_json_lines);
   tcase_add_test(tc, validate_and_list);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
