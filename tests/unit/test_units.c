@@ -1,0 +1,85 @@
+/* Tests of the value syntax shared by scenarios and protocol options. */
+#include "fl_test.h"
+#include "units.h"
+
+START_TEST(durations) {
+  int64_t ns;
+  ck_assert(fl_parse_duration("150ms", &ns, NULL));
+  ck_assert_int_eq(ns, 150000000);
+  ck_assert(fl_parse_duration("1.5s", &ns, NULL));
+  ck_assert_int_eq(ns, 1500000000);
+  ck_assert(fl_parse_duration("2min", &ns, NULL));
+  ck_assert_int_eq(ns, 120000000000LL);
+  ck_assert(fl_parse_duration("7ns", &ns, NULL));
+  ck_assert_int_eq(ns, 7);
+  ck_assert(fl_parse_duration("0.5us", &ns, NULL));
+  ck_assert_int_eq(ns, 500);
+  GError *e = NULL;
+  ck_assert(!fl_parse_duration("10", &ns, &e));
+  ck_assert_str_eq(e->message, "expected a duration with a unit (ns, us, ms, s, min), found '10'");
+  g_clear_error(&e);
+  ck_assert(!fl_parse_duration("5 ms", &ns, NULL));
+  ck_assert(!fl_parse_duration("5mss", &ns, NULL));
+  ck_assert(!fl_parse_duration("-5ms", &ns, NULL));
+  ck_assert(!fl_parse_duration("999999999999min", &ns, NULL));
+  int64_t lo, hi;
+  ck_assert(fl_parse_duration_range("150ms..300ms", &lo, &hi, NULL));
+  ck_assert_int_eq(lo, 150000000);
+  ck_assert_int_eq(hi, 300000000);
+  ck_assert(!fl_parse_duration_range("3s..1s", &lo, &hi, &e));
+  ck_assert_str_eq(e->message, "expected a range whose start is not after its end, found '3s..1s'");
+  g_clear_error(&e);
+}
+END_TEST
+
+START_TEST(fractions_booleans_integers) {
+  double f;
+  ck_assert(fl_parse_fraction("20%", &f, NULL));
+  ck_assert_double_eq(f, 0.2);
+  ck_assert(fl_parse_fraction("0.25", &f, NULL));
+  ck_assert_double_eq(f, 0.25);
+  GError *e = NULL;
+  ck_assert(!fl_parse_fraction("1.5", &f, &e));
+  ck_assert_str_eq(e->message,
+                   "expected a percentage from 0% to 100% or a fraction from 0 to 1, found '1.5'");
+  g_clear_error(&e);
+  bool b;
+  ck_assert(fl_parse_bool("on", &b, NULL) && b);
+  ck_assert(fl_parse_bool("no", &b, NULL) && !b);
+  ck_assert(!fl_parse_bool("maybe", &b, &e));
+  ck_assert_str_eq(e->message, "expected yes or no, found 'maybe'");
+  g_clear_error(&e);
+  int64_t v;
+  ck_assert(fl_parse_int("-3", -5, 5, &v, NULL));
+  ck_assert_int_eq(v, -3);
+  ck_assert(!fl_parse_int("9", 1, 5, &v, &e));
+  ck_assert_str_eq(e->message, "expected an integer from 1 to 5, found 9");
+  g_clear_error(&e);
+}
+END_TEST
+
+START_TEST(formatting) {
+  GString *s = g_string_new(NULL);
+  fl_format_duration(s, 150000000);
+  g_string_append(s, " ");
+  fl_format_duration(s, 1500000000);
+  g_string_append(s, " ");
+  fl_format_duration(s, 120000000000LL);
+  g_string_append(s, " ");
+  fl_format_duration(s, 7);
+  g_string_append(s, " ");
+  fl_format_duration(s, 20000);
+  ck_assert_str_eq(s->str, "150ms 1.5s 2min 7ns 20us");
+  g_string_free(s, TRUE);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("units");
+  TCase *tc = tcase_create("units");
+  tcase_add_test(tc, durations);
+  tcase_add_test(tc, fractions_booleans_integers);
+  tcase_add_test(tc, formatting);
+  suite_add_tcase(s, tc);
+  return fl_test_run(s);
+}
