@@ -1,8 +1,7 @@
 /* fault: the scenario's timeline of faults, scheduled as events and applied to the world.
  *
- * The fault injector draws no randomness today (every fault is at a stated time); it gets its
- * own stream ("fault", 0) when randomized fault schedules arrive, so they cannot shift any
- * other component's draws.
+ * Random faults (random halves, a random crash) draw from the fault injector's own stream
+ * ("fault", 0), so adding one never shifts another component's draws.
  */
 #include "world_int.h"
 #include "units.h"
@@ -41,15 +40,55 @@ static void link_change(fl_world *w, const fl_action *a) {
   g_string_free(what, TRUE);
 }
 
+/* Jepsen's "random halves": a shuffled node order, split into a smaller and a larger half. */
+static void random_halves(fl_world *w) {
+  int n = w->n_nodes;
+  int *order = g_new(int, n), *group_of = g_new(int, n);
+  for (int i = 0; i < n; i++) order[i] = i;
+  for (int i = n - 1; i > 0; i--) {
+    int j = (int)fl_rng_below(w->fault_rng, (uint64_t)i + 1);
+    int t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  for (int i = 0; i < n; i++) group_of[order[i]] = i < n / 2 ? 0 : 1;
+  fl_world_partition(w, group_of);
+  g_free(order);
+  g_free(group_of);
+}
+
+/* A live node chosen uniformly; none when every node is down. */
+static void crash_random(fl_world *w) {
+  int up = 0;
+  for (int i = 0; i < w->n_nodes; i++) up += w->nodes[i].is_up;
+  if (up == 0) return;
+  int k = (int)fl_rng_below(w->fault_rng, (uint64_t)up);
+  for (int i = 0; i < w->n_nodes; i++)
+    if (w->nodes[i].is_up && k-- == 0) {
+      fl_world_crash(w, i);
+      return;
+    }
+}
+
 void fl__fault_apply(fl_world *w, size_t index) {
   const fl_action *a = &g_array_index(w->scn->timeline, fl_action, index);
   switch (a->kind) {
-  case FL_ACT_PARTITION: fl_world_partition(w, a->group_of); break;
+  case FL_ACT_PARTITION:
+    if (a->group_of) fl_world_partition(w, a->group_of);
+    else random_halves(w);
+    break;
   case FL_ACT_HEAL: fl_world_heal(w); break;
   case FL_ACT_CUT: fl_world_cut(w, a->a, a->b, true); break;
   case FL_ACT_UNCUT: fl_world_cut(w, a->a, a->b, false); break;
-  case FL_ACT_CRASH: fl_world_crash(w, a->a); break;
-  case FL_ACT_RESTART: fl_world_restart(w, a->a); break;
+  case FL_ACT_CRASH:
+    if (a->a >= 0) fl_world_crash(w, a->a);
+    else crash_random(w);
+    break;
+  case FL_ACT_RESTART:
+    if (a->a >= 0) fl_world_restart(w, a->a);
+    else
+      for (int i = 0; i < w->n_nodes; i++) fl_world_restart(w, i);
+    break;
   case FL_ACT_PAUSE:
     fl_world_pause(w, a->a);
     if (a->for_ns > 0) {

@@ -420,7 +420,9 @@ static bool timeline_line(parser *p) {
   int vat = c->pos;
   char *verb = fl__scn_token(c, "{");
   bool ok = true;
-  if (strcmp(verb, "partition") == 0) {
+  if (strcmp(verb, "partition") == 0 && fl__scn_accept(c, "random-halves")) {
+    a.kind = FL_ACT_PARTITION; /* group_of NULL: drawn when it happens */
+  } else if (strcmp(verb, "partition") == 0) {
     a.kind = FL_ACT_PARTITION;
     a.group_of = g_new(int, c->n_nodes > 0 ? c->n_nodes : 1);
     for (int i = 0; i < c->n_nodes; i++) a.group_of[i] = -1;
@@ -470,7 +472,9 @@ static bool timeline_line(parser *p) {
     a.kind = strcmp(verb, "crash") == 0     ? FL_ACT_CRASH
              : strcmp(verb, "restart") == 0 ? FL_ACT_RESTART
                                              : FL_ACT_RESUME;
-    ok = fl__scn_node(c, &a.a);
+    if (a.kind == FL_ACT_CRASH && fl__scn_accept(c, "random")) a.a = -1;
+    else if (a.kind == FL_ACT_RESTART && fl__scn_accept(c, "all")) a.a = -1;
+    else ok = fl__scn_node(c, &a.a);
   } else if (strcmp(verb, "pause") == 0) {
     a.kind = FL_ACT_PAUSE;
     ok = fl__scn_node(c, &a.a);

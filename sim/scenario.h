@@ -40,6 +40,9 @@
  *   17s  uncut n1 -> n2
  *   20s  crash n3
  *   22s  restart n3
+ *   23s  partition random-halves      # drawn from the fault injector's own stream
+ *   23s  crash random
+ *   24s  restart all
  *   25s  pause n1 for 2s
  *   26s  pause n2
  *   27s  resume n2
@@ -96,12 +99,12 @@ typedef struct fl_clock_spec {
 } fl_clock_spec;
 
 typedef enum fl_action_kind {
-  FL_ACT_PARTITION, /* groups */
+  FL_ACT_PARTITION, /* groups; or, when group_of is NULL, random halves (Jepsen's nemesis) */
   FL_ACT_HEAL,
   FL_ACT_CUT,       /* a -> b */
   FL_ACT_UNCUT,     /* a -> b */
-  FL_ACT_CRASH,     /* a */
-  FL_ACT_RESTART,   /* a */
+  FL_ACT_CRASH,     /* a; -1: a live node chosen at random */
+  FL_ACT_RESTART,   /* a; -1: every crashed node */
   FL_ACT_PAUSE,     /* a; for_ns > 0 resumes automatically */
   FL_ACT_RESUME,    /* a */
   FL_ACT_SET_LOSS,  /* all links (a = -1) or a -> b; `fraction` */

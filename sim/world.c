@@ -144,6 +144,7 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   w->history = fl_history_open(w->history_path, fl_history_format_for(w->history_path), error);
   if (!w->history) goto fail;
 
+  w->fault_rng = fl_rng_new(w->seed, "fault", 0);
   w->nodes = g_new0(fl_node, w->n_nodes);
   for (int i = 0; i < w->n_nodes; i++) fl__node_init(w, &w->nodes[i], i);
   for (guint i = 0; scn->clocks && i < scn->clocks->len; i++) {
@@ -186,6 +187,7 @@ void fl_world_free(fl_world *w) {
   if (w->history_is_temp && w->history_path) g_unlink(w->history_path);
   g_free(w->history_path);
   fl_net_free(w->net);
+  fl_rng_free(w->fault_rng);
   fl_sched_free(w->sched);
   fl__options_free(w->options);
   g_array_free(w->timers, TRUE);

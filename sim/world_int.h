@@ -79,6 +79,7 @@ struct fl_world {
   bool history_is_temp;
 
   fl_node *nodes;     /* n_nodes */
+  fl_rng *fault_rng;  /* the fault injector's stream ("fault", 0): random faults */
   fl_client *clients; /* n_clients */
   gsl_ran_discrete_t *zipf; /* zipfian key table, built on first use */
   GArray *timers;     /* fl_timer_rec by scheduler slot */

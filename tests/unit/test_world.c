@@ -360,6 +360,51 @@ START_TEST(adding_clients_leaves_node_traffic_unchanged) {
 }
 END_TEST
 
+/* Random faults draw from the fault injector's own stream: the same seed, the same faults. */
+static void random_faults(uint64_t seed, int *groups, int *crashed) {
+  fl_scenario *s = scenario("[timeline]\n100ms partition random-halves\n200ms crash random\n");
+  fl_world_opts o;
+  fl_world_opts_init(&o);
+  o.has_seed = true;
+  o.seed = seed;
+  fl_world *w = fl_world_new(s, &o, NULL);
+  fl_world_run_until(w, 150000000);
+  for (int i = 0; i < 3; i++) groups[i] = fl_net_group(fl_world_net(w), i);
+  fl_world_run(w);
+  *crashed = -1;
+  for (int i = 0; i < 3; i++)
+    if (!fl_world_node_is_up(w, i)) {
+      ck_assert_int_eq(*crashed, -1); /* exactly one */
+      *crashed = i;
+    }
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+
+START_TEST(random_faults_follow_the_seed) {
+  int g1[3], g2[3], c1, c2;
+  random_faults(11, g1, &c1);
+  random_faults(11, g2, &c2);
+  ck_assert_int_eq(c1, c2);
+  ck_assert_int_ge(c1, 0);
+  int ones = 0;
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(g1[i], g2[i]);
+    ones += g1[i];
+  }
+  ck_assert_int_eq(ones, 2); /* a smaller half of one node, a larger half of two */
+  /* Over seeds, every node is sometimes the one cut off and sometimes the one crashed. */
+  bool alone[3] = {false}, hit[3] = {false};
+  for (uint64_t seed = 1; seed <= 40; seed++) {
+    random_faults(seed, g1, &c1);
+    for (int i = 0; i < 3; i++)
+      if (g1[i] == 0) alone[i] = true;
+    hit[c1] = true;
+  }
+  for (int i = 0; i < 3; i++) ck_assert(alone[i] && hit[i]);
+}
+END_TEST
+
 START_TEST(stepping_equals_running) {
   fl_scenario *s = scenario(NULL);
   fl_world *a = world(s), *b = world(s);
@@ -393,6 +438,7 @@ int main(void) {
   tcase_add_test(tc, unknown_protocol_lists_known_ones);
   tcase_add_test(tc, same_seed_same_digest_other_seed_other_digest);
   tcase_add_test(tc, adding_clients_leaves_node_traffic_unchanged);
+  tcase_add_test(tc, random_faults_follow_the_seed);
   tcase_add_test(tc, stepping_equals_running);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
