@@ -92,6 +92,24 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
           sim->str, t->wall_s, ratio(w, t), t->peak_rss_kib / 1024);
   g_string_free(sim, TRUE);
   fprintf(out, "verdict      %s\n", v->passed ? "PASS" : "FAIL");
+  if (!v->passed) {
+    char *cmd = fl_report_reproduce(w, scn);
+    fprintf(out, "reproduce    %s\n", cmd);
+    g_free(cmd);
+  }
+}
+
+char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn) {
+  GString *s = g_string_new(NULL);
+  char *quoted = g_shell_quote(scn->path);
+  g_string_append_printf(s, "faultline run %s --seed %" G_GUINT64_FORMAT, quoted,
+                         fl_world_seed(w));
+  if (fl_world_duration(w) != scn->duration_ns) {
+    g_string_append(s, " --duration ");
+    fl_format_duration(s, fl_world_duration(w));
+  }
+  g_free(quoted);
+  return g_string_free(s, FALSE);
 }
 
 static void side_json(JsonBuilder *b, const char *name, const fl_side_stats *s) {
@@ -208,6 +226,10 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
   json_builder_end_array(b);
   json_builder_set_member_name(b, "passed");
   json_builder_add_boolean_value(b, v->passed);
+  char *cmd = fl_report_reproduce(w, scn);
+  json_builder_set_member_name(b, "reproduce");
+  json_builder_add_string_value(b, cmd);
+  g_free(cmd);
 #undef INT
   json_builder_end_object(b);
 

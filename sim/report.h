@@ -28,6 +28,10 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
 char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
                      const fl_report_timing *t);
 
+/* The command line that reproduces this run exactly (same file, seed and duration). Newly
+ * allocated (g_free). */
+char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn);
+
 /* Writes text to path through a temporary file renamed into place: never a partial file. */
 bool fl_report_write_file(const char *path, const char *text, GError **error);
 

@@ -119,6 +119,11 @@ int fl_cli_run(int argc, char **argv) {
       if (!r->passed) printf("  FAIL %s: %s\n", r->expect->text, r->detail);
     }
     if (v->protocol_error) printf("  %s\n", fl_world_stop_message(w));
+    if (!v->passed) {
+      char *cmd = fl_report_reproduce(w, scn);
+      printf("  reproduce: %s\n", cmd);
+      g_free(cmd);
+    }
   }
   if (report) {
     json = fl_report_json(w, scn, v, &timing);

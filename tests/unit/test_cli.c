@@ -65,6 +65,9 @@ START_TEST(failing_expectation_exits_one) {
   ck_assert_int_eq(run(args, &out, &err), 1);
   ck_assert(g_str_has_prefix(out, "FAIL "));
   ck_assert_ptr_nonnull(strstr(out, "  FAIL invariants = violated: held on every event and at the end\n"));
+  char *repro = g_strdup_printf("  reproduce: faultline run '%s' --seed 1\n", path);
+  ck_assert_ptr_nonnull(strstr(out, repro));
+  g_free(repro);
   g_unlink(path);
   g_free(path);
   g_free(args);
