@@ -172,6 +172,34 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
   json_builder_begin_object(b);
   for (int r = 0; r < FL_DROP_REASON_COUNT; r++) INT(fl_drop_reason_name(r), st.net.dropped[r]);
   json_builder_end_object(b);
+  /* Per directed link that carried anything, in (from, to) order. */
+  json_builder_set_member_name(b, "links");
+  json_builder_begin_array(b);
+  fl_net *net = fl_world_net(w);
+  int n = fl_net_endpoints(net), nodes = fl_world_node_count(w);
+  for (int src = 0; src < n; src++) {
+    for (int dst = 0; dst < n; dst++) {
+      const fl_link_counters *c = fl_net_counters(net, src, dst);
+      if (!c->sent) continue;
+      char from[24], to[24];
+      g_snprintf(from, sizeof from, src < nodes ? "n%d" : "c%d", src < nodes ? src + 1 : src - nodes + 1);
+      g_snprintf(to, sizeof to, dst < nodes ? "n%d" : "c%d", dst < nodes ? dst + 1 : dst - nodes + 1);
+      json_builder_begin_object(b);
+      json_builder_set_member_name(b, "from");
+      json_builder_add_string_value(b, from);
+      json_builder_set_member_name(b, "to");
+      json_builder_add_string_value(b, to);
+      INT("sent", c->sent);
+      INT("delivered", c->delivered);
+      INT("duplicated", c->duplicated);
+      json_builder_set_member_name(b, "dropped");
+      json_builder_begin_object(b);
+      for (int r = 0; r < FL_DROP_REASON_COUNT; r++) INT(fl_drop_reason_name(r), c->dropped[r]);
+      json_builder_end_object(b);
+      json_builder_end_object(b);
+    }
+  }
+  json_builder_end_array(b);
   json_builder_end_object(b);
 
   json_builder_set_member_name(b, "operations");

@@ -150,6 +150,7 @@ START_TEST(outputs_are_written_and_trace_verifies) {
   ck_assert(g_file_get_contents(report, &text, NULL, NULL));
   ck_assert_ptr_nonnull(strstr(text, "\"passed\" : true"));
   ck_assert_ptr_nonnull(strstr(text, "\"simulated_ns\" : 2000000000"));
+  ck_assert_ptr_nonnull(strstr(text, "\"from\" : \"c1\",\n        \"to\" : \"n1\","));
   g_free(text);
   ck_assert(g_file_get_contents(hist, &text, NULL, NULL));
   ck_assert(g_str_has_prefix(text, "{:index 0, :type :invoke, :process 0, :f "));
