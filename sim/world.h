@@ -59,7 +59,8 @@ void fl_world_run_until(fl_world *w, int64_t until_ns);
 void fl_world_run(fl_world *w);
 
 fl_stop_reason fl_world_stop_reason(const fl_world *w);
-/* Why the run stopped early, with event number and simulated time; NULL for FL_STOP_END. */
+/* Why the run stopped early, with event number and simulated time; NULL for FL_STOP_END.
+ * Borrowed until fl_world_free. */
 const char *fl_world_stop_message(const fl_world *w);
 
 int64_t fl_world_now(const fl_world *w);
@@ -67,6 +68,7 @@ uint64_t fl_world_seed(const fl_world *w);
 int64_t fl_world_duration(const fl_world *w);
 uint64_t fl_world_events(const fl_world *w);
 uint64_t fl_world_digest(const fl_world *w);
+/* The world's network (borrowed until fl_world_free), for counters and direct faults. */
 fl_net *fl_world_net(fl_world *w);
 int fl_world_node_count(const fl_world *w);
 int fl_world_client_count(const fl_world *w);
@@ -81,7 +83,8 @@ void fl_world_pause(fl_world *w, int node);
 void fl_world_resume(fl_world *w, int node);
 bool fl_world_node_is_up(const fl_world *w, int node);
 bool fl_world_node_is_paused(const fl_world *w, int node);
-/* The node's volatile protocol state (NULL while crashed), for tests. */
+/* The node's volatile protocol state (NULL while crashed), for tests; borrowed until the
+ * node's next event. */
 const void *fl_world_node_state(const fl_world *w, int node);
 
 /* ---- Results. */
