@@ -111,6 +111,11 @@ bool fl_actor_load_plugin(const char *path, GError **error) {
 
 /* ---- Wrappers. */
 
+/* By convention a state line starts with the node's role; timelines can name "leader". */
+static bool is_leader_line(const char *line) {
+  return strncmp(line, "leader", 6) == 0 && (line[6] == ' ' || line[6] == '\0');
+}
+
 static void trace_state(fl_node *n) {
   fl_world *w = n->w;
   if (!n->state) return;
@@ -118,6 +123,8 @@ static void trace_state(fl_node *n) {
   g_string_truncate(s, 0);
   w->proto->describe(n->state, s);
   if (strcmp(s->str, n->last_state->str) != 0) {
+    if (is_leader_line(s->str) && !is_leader_line(n->last_state->str))
+      n->leader_since = fl_sched_events_run(w->sched) + 1;
     g_string_assign(n->last_state, s->str);
     fl_trace_state(w->trace, fl_sched_now(w->sched), n->id, s->str);
   }

@@ -119,6 +119,8 @@ void fl_node_persist(fl_node_ctx *ctx, uint64_t key, const void *data, size_t le
 const void *fl_node_load(fl_node_ctx *ctx, uint64_t key, size_t *len);
 /* Erases every key >= `key` (truncating a log). */
 void fl_node_erase_from(fl_node_ctx *ctx, uint64_t key);
+/* Erases every key in [from, to) (discarding a log prefix that a snapshot replaced). */
+void fl_node_erase_range(fl_node_ctx *ctx, uint64_t from, uint64_t to);
 
 /* Answers a client operation (op as received; copied). A reply to a client that has given up
  * on the operation is dropped by the client, as a real one would. */

@@ -70,19 +70,56 @@ static void crash_random(fl_world *w) {
     }
 }
 
+/* The node that most recently became leader among the live ones whose state line says
+ * "leader" (a deposed leader that has not heard so may still say it), or -1. */
+static int current_leader(fl_world *w) {
+  int best = -1;
+  for (int i = 0; i < w->n_nodes; i++) {
+    const fl_node *n = &w->nodes[i];
+    if (!n->is_up || !n->leader_since || strncmp(n->last_state->str, "leader", 6) != 0) continue;
+    if (best < 0 || n->leader_since > w->nodes[best].leader_since) best = i;
+  }
+  return best;
+}
+
+/* Resolves FL_NODE_LEADER; -1 (and a note in the trace) when there is none. */
+static int resolve(fl_world *w, int node, const char *action) {
+  if (node != FL_NODE_LEADER) return node;
+  int l = current_leader(w);
+  if (l < 0) {
+    char *what = g_strdup_printf("%s leader: no node is leader", action);
+    fl_trace_net_change(w->trace, fl_sched_now(w->sched), what);
+    g_free(what);
+  }
+  return l;
+}
+
+static void partition(fl_world *w, const fl_action *a) {
+  if (a->leader_group < 0) {
+    fl_world_partition(w, a->group_of);
+    return;
+  }
+  int *g = g_memdup2(a->group_of, (gsize)w->n_nodes * sizeof(int));
+  int l = resolve(w, FL_NODE_LEADER, "partition");
+  if (l >= 0) g[l] = a->leader_group;
+  fl_world_partition(w, g);
+  g_free(g);
+}
+
 void fl__fault_apply(fl_world *w, size_t index) {
   const fl_action *a = &g_array_index(w->scn->timeline, fl_action, index);
+  int node = a->a;
   switch (a->kind) {
   case FL_ACT_PARTITION:
-    if (a->group_of) fl_world_partition(w, a->group_of);
+    if (a->group_of) partition(w, a);
     else random_halves(w);
     break;
   case FL_ACT_HEAL: fl_world_heal(w); break;
   case FL_ACT_CUT: fl_world_cut(w, a->a, a->b, true); break;
   case FL_ACT_UNCUT: fl_world_cut(w, a->a, a->b, false); break;
   case FL_ACT_CRASH:
-    if (a->a >= 0) fl_world_crash(w, a->a);
-    else crash_random(w);
+    if (node == -1) crash_random(w);
+    else if ((node = resolve(w, node, "crash")) >= 0) fl_world_crash(w, node);
     break;
   case FL_ACT_RESTART:
     if (a->a >= 0) fl_world_restart(w, a->a);
@@ -90,11 +127,12 @@ void fl__fault_apply(fl_world *w, size_t index) {
       for (int i = 0; i < w->n_nodes; i++) fl_world_restart(w, i);
     break;
   case FL_ACT_PAUSE:
-    fl_world_pause(w, a->a);
+    if ((node = resolve(w, node, "pause")) < 0) break;
+    fl_world_pause(w, node);
     if (a->for_ns > 0) {
-      fl_node *n = &w->nodes[a->a];
+      fl_node *n = &w->nodes[node];
       fl_sched_at(w->sched, fl_sched_now(w->sched) + a->for_ns, FL_EV_AUTO_RESUME,
-                  (uint64_t)a->a | ((uint64_t)n->pause_no << FL_CLIENT_BITS));
+                  (uint64_t)node | ((uint64_t)n->pause_no << FL_CLIENT_BITS));
     }
     break;
   case FL_ACT_RESUME: fl_world_resume(w, a->a); break;

@@ -254,17 +254,29 @@ const void *fl__node_load(const fl_node *n, uint64_t key, size_t *len) {
   return load(n->durable, key, len);
 }
 
-void fl_node_erase_from(fl_node_ctx *ctx, uint64_t key) {
-  if (!in_hook(ctx, "fl_node_erase_from")) return;
-  GTreeNode *node = g_tree_lower_bound(ctx->durable, (gpointer)(uintptr_t)key);
+/* Erases keys >= from and < to; to_end: every key >= from. */
+static void erase_range(GTree *t, uint64_t from, uint64_t to, bool to_end) {
+  /* Keys first, removal after: removing while walking would invalidate the walk. */
   GArray *keys = g_array_new(FALSE, FALSE, sizeof(uintptr_t));
-  for (; node; node = g_tree_node_next(node)) {
+  for (GTreeNode *node = g_tree_lower_bound(t, (gpointer)(uintptr_t)from); node;
+       node = g_tree_node_next(node)) {
     uintptr_t k = (uintptr_t)g_tree_node_key(node);
+    if (!to_end && k >= to) break;
     g_array_append_val(keys, k);
   }
   for (guint i = 0; i < keys->len; i++)
-    g_tree_remove(ctx->durable, (gpointer)g_array_index(keys, uintptr_t, i));
+    g_tree_remove(t, (gpointer)g_array_index(keys, uintptr_t, i));
   g_array_free(keys, TRUE);
+}
+
+void fl_node_erase_from(fl_node_ctx *ctx, uint64_t key) {
+  if (!in_hook(ctx, "fl_node_erase_from")) return;
+  erase_range(ctx->durable, key, 0, true);
+}
+
+void fl_node_erase_range(fl_node_ctx *ctx, uint64_t from, uint64_t to) {
+  if (!in_hook(ctx, "fl_node_erase_range")) return;
+  if (from < to) erase_range(ctx->durable, from, to, false);
 }
 
 void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result) {

@@ -99,6 +99,16 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
   }
 }
 
+char *fl_report_failures(const fl_world *w, const fl_verdict *v, const char *indent) {
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < v->results->len; i++) {
+    const fl_expect_result *r = &g_array_index(v->results, fl_expect_result, i);
+    if (!r->passed) g_string_append_printf(s, "%sFAIL %s: %s\n", indent, r->expect->text, r->detail);
+  }
+  if (v->protocol_error) g_string_append_printf(s, "%s%s\n", indent, fl_world_stop_message(w));
+  return g_string_free(s, FALSE);
+}
+
 char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn) {
   GString *s = g_string_new(NULL);
   char *quoted = g_shell_quote(scn->path);

@@ -32,6 +32,11 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
  * allocated (g_free). */
 char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn);
 
+/* What broke: one line per failed expectation ("FAIL TEXT: DETAIL") and the protocol error
+ * if there was one, each line starting with `indent`. Empty if the run passed. Newly
+ * allocated (g_free). */
+char *fl_report_failures(const fl_world *w, const fl_verdict *v, const char *indent);
+
 /* Writes text to path through a temporary file renamed into place: never a partial file. */
 bool fl_report_write_file(const char *path, const char *text, GError **error);
 

@@ -413,9 +413,34 @@ static bool timeline_line(parser *p) {
   fl_action a;
   memset(&a, 0, sizeof a);
   a.a = a.b = -1;
+  a.leader_group = -1;
   fl__scn_skip_ws(c);
   a.pos = here(p, c->pos);
-  if (!fl__scn_duration(c, &a.at_ns)) return false;
+  /* "TIME ACTION", or "FROM..TO every PERIOD ACTION": the action at FROM, FROM + PERIOD, ...
+   * up to TO. */
+  int64_t until_ns = 0, every_ns = 0;
+  int tat = c->pos;
+  char *when = fl__scn_token(c, ",)}");
+  GError *inner = NULL;
+  bool ranged = strstr(when, "..") != NULL;
+  bool timed = ranged ? fl_parse_duration_range(when, &a.at_ns, &until_ns, &inner)
+                      : fl_parse_duration(when, &a.at_ns, &inner);
+  g_free(when);
+  if (!timed) {
+    fl__scn_fail(c, tat, "%s", inner->message);
+    g_error_free(inner);
+    return false;
+  }
+  if (ranged) {
+    if (!fl__scn_expect(c, "every")) return false;
+    fl__scn_skip_ws(c);
+    int eat = c->pos;
+    if (!fl__scn_duration(c, &every_ns)) return false;
+    if (every_ns <= 0) return fl__scn_fail(c, eat, "expected a period above zero, found 0");
+    if ((until_ns - a.at_ns) / every_ns >= 100000)
+      return fl__scn_fail(c, eat, "expected at most 100000 repetitions, found %" G_GINT64_FORMAT,
+                          (until_ns - a.at_ns) / every_ns + 1);
+  }
   fl__scn_skip_ws(c);
   int vat = c->pos;
   char *verb = fl__scn_token(c, "{");
@@ -444,6 +469,15 @@ static bool timeline_line(parser *p) {
           break;
         }
         int nat = c->pos, n;
+        if (fl__scn_accept(c, "leader")) {
+          if (a.leader_group >= 0) {
+            ok = fl__scn_fail(c, nat, "expected 'leader' in one group, found it again");
+            break;
+          }
+          a.leader_group = groups;
+          members++;
+          continue;
+        }
         if (!fl__scn_node(c, &n)) {
           ok = false;
           break;
@@ -473,11 +507,13 @@ static bool timeline_line(parser *p) {
              : strcmp(verb, "restart") == 0 ? FL_ACT_RESTART
                                              : FL_ACT_RESUME;
     if (a.kind == FL_ACT_CRASH && fl__scn_accept(c, "random")) a.a = -1;
+    else if (a.kind == FL_ACT_CRASH && fl__scn_accept(c, "leader")) a.a = FL_NODE_LEADER;
     else if (a.kind == FL_ACT_RESTART && fl__scn_accept(c, "all")) a.a = -1;
     else ok = fl__scn_node(c, &a.a);
   } else if (strcmp(verb, "pause") == 0) {
     a.kind = FL_ACT_PAUSE;
-    ok = fl__scn_node(c, &a.a);
+    if (fl__scn_accept(c, "leader")) a.a = FL_NODE_LEADER;
+    else ok = fl__scn_node(c, &a.a);
     if (ok && fl__scn_accept(c, "for")) {
       int dat = c->pos;
       ok = fl__scn_duration(c, &a.for_ns);
@@ -503,9 +539,18 @@ static bool timeline_line(parser *p) {
     if (a.kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a.latency);
     return false;
   }
-  g_array_append_val(p->s->timeline, a);
-  guint seq = p->timeline_seq++;
-  g_array_append_val(p->timeline_order, seq);
+  for (int64_t t = a.at_ns;; t += every_ns) {
+    fl_action copy = a;
+    copy.at_ns = t;
+    if (t != a.at_ns) { /* each copy owns its own group table and distribution */
+      if (a.group_of) copy.group_of = g_memdup2(a.group_of, (gsize)c->n_nodes * sizeof(int));
+      if (a.kind == FL_ACT_SET_LATENCY) fl_dist_copy(&copy.latency, &a.latency);
+    }
+    g_array_append_val(p->s->timeline, copy);
+    guint seq = p->timeline_seq++;
+    g_array_append_val(p->timeline_order, seq);
+    if (every_ns == 0 || t > until_ns - every_ns) break;
+  }
   return true;
 }
 

@@ -103,13 +103,18 @@ typedef enum fl_action_kind {
   FL_ACT_HEAL,
   FL_ACT_CUT,       /* a -> b */
   FL_ACT_UNCUT,     /* a -> b */
-  FL_ACT_CRASH,     /* a; -1: a live node chosen at random */
+  FL_ACT_CRASH,     /* a; -1: a live node chosen at random; FL_NODE_LEADER */
   FL_ACT_RESTART,   /* a; -1: every crashed node */
-  FL_ACT_PAUSE,     /* a; for_ns > 0 resumes automatically */
+  FL_ACT_PAUSE,     /* a (or FL_NODE_LEADER); for_ns > 0 resumes automatically */
   FL_ACT_RESUME,    /* a */
   FL_ACT_SET_LOSS,  /* all links (a = -1) or a -> b; `fraction` */
   FL_ACT_SET_LATENCY /* all links (a = -1) or a -> b; `latency` */
 } fl_action_kind;
+
+/* A node an action names by role: the node that most recently became leader, among those
+ * whose state line (the protocol's describe) starts with the word "leader", resolved when the
+ * action happens. */
+#define FL_NODE_LEADER (-2)
 
 typedef struct fl_action {
   int64_t at_ns;
@@ -121,6 +126,7 @@ typedef struct fl_action {
   /* PARTITION: group_of[node] for every node, n_nodes entries; nodes named in no group share
    * one extra group. Owned. */
   int *group_of;
+  int leader_group; /* PARTITION: the group `leader` was named in, or -1 */
   fl_srcpos pos;
 } fl_action;
 

@@ -54,6 +54,7 @@ struct fl_node_ctx {
   int64_t skew_ns, drift_ppm;
   GArray *deferred; /* of fl_deferred, in arrival order */
   GString *last_state;
+  uint64_t leader_since; /* event at which its state line last turned to "leader ...", or 0 */
 };
 typedef struct fl_node_ctx fl_node;
 

@@ -6,6 +6,7 @@
 #define FL_CLI_H
 
 int fl_cli_run(int argc, char **argv);
+int fl_cli_sweep(int argc, char **argv);
 int fl_cli_validate(int argc, char **argv);
 int fl_cli_list(int argc, char **argv);
 int fl_cli_lincheck(int argc, char **argv);

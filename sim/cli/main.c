@@ -16,6 +16,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"run", fl_cli_run, "run a scenario and check its expectations"},
+    {"sweep", fl_cli_sweep, "run a scenario over a range of seeds in parallel"},
     {"validate", fl_cli_validate, "check a scenario file without running it"},
     {"list", fl_cli_list, "list the protocols and their options"},
     {"lincheck", fl_cli_lincheck, "check recorded histories for linearizability"},

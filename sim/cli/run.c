@@ -114,11 +114,9 @@ int fl_cli_run(int argc, char **argv) {
   } else {
     printf("%s %s seed %" G_GUINT64_FORMAT " digest 0x%016" G_GINT64_MODIFIER "x\n",
            v->passed ? "PASS" : "FAIL", scn->path, fl_world_seed(w), fl_world_digest(w));
-    for (guint i = 0; i < v->results->len; i++) {
-      const fl_expect_result *r = &g_array_index(v->results, fl_expect_result, i);
-      if (!r->passed) printf("  FAIL %s: %s\n", r->expect->text, r->detail);
-    }
-    if (v->protocol_error) printf("  %s\n", fl_world_stop_message(w));
+    char *failures = fl_report_failures(w, v, "  ");
+    fputs(failures, stdout);
+    g_free(failures);
     if (!v->passed) {
       char *cmd = fl_report_reproduce(w, scn);
       printf("  reproduce: %s\n", cmd);

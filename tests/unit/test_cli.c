@@ -36,7 +36,7 @@ START_TEST(unknown_command_exits_two) {
   char *out = NULL, *err = NULL;
   ck_assert_int_eq(run("frobnicate", &out, &err), 2);
   ck_assert_str_eq(err, "faultline: unknown command 'frobnicate' (expected one of: run, "
-                        "validate, list, lincheck, dump)\n");
+                        "sweep, validate, list, lincheck, dump)\n");
   g_free(out);
   g_free(err);
 }
@@ -212,7 +212,9 @@ START_TEST(validate_and_list) {
   g_free(out);
   g_free(err);
   ck_assert_int_eq(run("list", &out, &err), 0);
-  ck_assert(g_str_has_prefix(out, "rbcast       reliable broadcast"));
+  ck_assert(g_str_has_prefix(out, "raft         Raft consensus (Figure 2, PreVote, CheckQuorum"));
+  ck_assert_ptr_nonnull(strstr(out, "\nrbcast       reliable broadcast"));
+  ck_assert_ptr_nonnull(strstr(out, "    prevote            yes/no, default no: "));
   ck_assert_ptr_nonnull(strstr(out, "    retransmission     yes/no, default yes: "));
   g_free(out);
   g_free(err);

@@ -1,0 +1,159 @@
+/* election: leader election (Figure 2's RequestVote and "Rules for Servers"), with the thesis's
+ * PreVote (9.6) and CheckQuorum (6.2) when the options ask for them. */
+#include "raft_int.h"
+
+#include <string.h>
+
+static int majority(const raft_state *s) { return s->n / 2 + 1; }
+
+static int count_votes(const raft_state *s) {
+  int granted = 0;
+  for (int i = 0; i < s->n; i++) granted += s->votes[i];
+  return granted;
+}
+
+/* The candidate's log is at least as up to date as ours (5.4.1): a later last term, or the
+ * same last term and at least as long. */
+static bool log_ok(const raft_state *s, uint64_t last_index, uint64_t last_term) {
+  uint64_t my_term = fl__raft_last_term(&s->log);
+  return last_term > my_term || (last_term == my_term && last_index >= raft_last_index(&s->log));
+}
+
+/* This node heard from a leader within the minimum election timeout (or is the leader). */
+static bool heard_leader_recently(const raft_state *s, fl_node_ctx *ctx) {
+  if (s->role == RAFT_LEADER) return true;
+  return s->leader != RAFT_NOBODY && s->heard_leader_at >= 0 &&
+         fl_node_now(ctx) - s->heard_leader_at < s->cfg.election_lo_ns;
+}
+
+/* With CheckQuorum a node that heard a leader recently ignores votes (thesis 4.2.3): a server
+ * cut off from the leader cannot depose it. */
+static bool in_leader_lease(const raft_state *s, fl_node_ctx *ctx) {
+  return s->cfg.check_quorum && heard_leader_recently(s, ctx);
+}
+
+static void send_vote_requests(raft_state *s, fl_node_ctx *ctx, bool prevote) {
+  raft_msg_vote m;
+  memset(&m, 0, sizeof m);
+  m.type = RAFT_MSG_VOTE;
+  m.prevote = prevote;
+  m.term = prevote ? s->term + 1 : s->term;
+  m.last_index = raft_last_index(&s->log);
+  m.last_term = fl__raft_last_term(&s->log);
+  fl_node_broadcast(ctx, &m, sizeof m);
+}
+
+static void start_election(raft_state *s, fl_node_ctx *ctx) {
+  s->term++;
+  s->voted_for = s->id;
+  fl__raft_persist_meta(s, ctx);
+  s->role = RAFT_CANDIDATE;
+  s->leader = RAFT_NOBODY;
+  memset(s->votes, 0, (size_t)s->n * sizeof *s->votes);
+  s->votes[s->id] = true;
+  fl__raft_reset_election_timer(s, ctx);
+  if (count_votes(s) >= majority(s)) {
+    fl__raft_become_leader(s, ctx);
+    return;
+  }
+  send_vote_requests(s, ctx, false);
+}
+
+void fl__raft_on_election_timeout(raft_state *s, fl_node_ctx *ctx) {
+  if (s->role == RAFT_LEADER) return;
+  if (!s->cfg.prevote) {
+    start_election(s, ctx);
+    return;
+  }
+  s->role = RAFT_PRECANDIDATE;
+  s->leader = RAFT_NOBODY;
+  memset(s->votes, 0, (size_t)s->n * sizeof *s->votes);
+  s->votes[s->id] = true;
+  fl__raft_reset_election_timer(s, ctx);
+  if (count_votes(s) >= majority(s)) {
+    start_election(s, ctx);
+    return;
+  }
+  send_vote_requests(s, ctx, true);
+}
+
+void fl__raft_step_down(raft_state *s, fl_node_ctx *ctx, uint64_t term) {
+  if (term > s->term) {
+    s->term = term;
+    s->voted_for = RAFT_NOBODY;
+    s->leader = RAFT_NOBODY;
+    fl__raft_persist_meta(s, ctx);
+  }
+  if (s->role == RAFT_LEADER) {
+    fl__raft_drop_waiters(s, ctx);
+    if (s->heartbeat_timer) fl_node_cancel_timer(ctx, s->heartbeat_timer);
+    if (s->quorum_timer) fl_node_cancel_timer(ctx, s->quorum_timer);
+    s->heartbeat_timer = s->quorum_timer = 0;
+  }
+  s->role = RAFT_FOLLOWER;
+  if (!s->election_timer) fl__raft_reset_election_timer(s, ctx);
+}
+
+static void reply(fl_node_ctx *ctx, int to, const raft_state *s, bool prevote, bool granted) {
+  raft_msg_vote_reply r;
+  memset(&r, 0, sizeof r);
+  r.type = RAFT_MSG_VOTE_REPLY;
+  r.prevote = prevote;
+  r.term = s->term;
+  r.granted = granted;
+  fl_node_send(ctx, to, &r, sizeof r);
+}
+
+void fl__raft_on_vote(raft_state *s, fl_node_ctx *ctx, int from, const raft_msg_vote *m) {
+  if (m->prevote) {
+    /* A PreVote changes nothing here: it only asks whether a vote would be granted. */
+    bool granted = m->term > s->term && log_ok(s, m->last_index, m->last_term) &&
+                   !heard_leader_recently(s, ctx);
+    reply(ctx, from, s, true, granted);
+    return;
+  }
+  if (m->term < s->term || (m->term > s->term && in_leader_lease(s, ctx))) {
+    reply(ctx, from, s, false, false);
+    return;
+  }
+  if (m->term > s->term) fl__raft_step_down(s, ctx, m->term);
+  bool free_to_vote = s->voted_for == RAFT_NOBODY || s->voted_for == from ||
+                      (s->cfg.bug == RAFT_BUG_VOTE_TWICE && s->role == RAFT_FOLLOWER);
+  bool granted = free_to_vote && log_ok(s, m->last_index, m->last_term);
+  if (granted) {
+    s->voted_for = from;
+    fl__raft_persist_meta(s, ctx);
+    fl__raft_reset_election_timer(s, ctx);
+  }
+  reply(ctx, from, s, false, granted);
+}
+
+void fl__raft_on_vote_reply(raft_state *s, fl_node_ctx *ctx, int from,
+                            const raft_msg_vote_reply *m) {
+  if (m->term > s->term) {
+    fl__raft_step_down(s, ctx, m->term);
+    return;
+  }
+  if (!m->granted) return;
+  if (m->prevote && s->role == RAFT_PRECANDIDATE) {
+    s->votes[from] = true;
+    if (count_votes(s) >= majority(s)) start_election(s, ctx);
+  } else if (!m->prevote && s->role == RAFT_CANDIDATE && m->term == s->term) {
+    s->votes[from] = true;
+    if (count_votes(s) >= majority(s)) fl__raft_become_leader(s, ctx);
+  }
+}
+
+void fl__raft_check_quorum(raft_state *s, fl_node_ctx *ctx) {
+  int heard = 1;
+  for (int i = 0; i < s->n; i++)
+    if (i != s->id && s->heard[i]) heard++;
+  memset(s->heard, 0, (size_t)s->n * sizeof *s->heard);
+  if (heard >= majority(s)) {
+    s->quorum_timer = fl_node_set_timer(ctx, s->cfg.election_hi_ns, RAFT_TIMER_QUORUM);
+    return;
+  }
+  fl_node_annotate(ctx, "heard from %d of %d: stepping down (CheckQuorum)", heard, s->n);
+  s->leader = RAFT_NOBODY;
+  fl__raft_step_down(s, ctx, s->term);
+}

@@ -1,0 +1,361 @@
+/* raft: Raft as in the paper's Figure 2, with the thesis's PreVote and CheckQuorum as options,
+ * log compaction by snapshots, and a key-value state machine with client sessions.
+ *
+ * The folder divides the protocol by concern:
+ *   raft.c         the table, options, lifecycle (boot, restart from durable state), the log
+ *                  and its persistence, timers, message dispatch, describe;
+ *   election.c     election timeouts, PreVote, RequestVote, stepping down, CheckQuorum;
+ *   replication.c  AppendEntries with the consistency check and fast conflict backtracking,
+ *                  the commit rule, InstallSnapshot and compaction;
+ *   kv.c           the state machine, exactly-once client sessions, redirects, ReadIndex;
+ *   invariants.c   election safety, leader append-only, log matching, leader completeness and
+ *                  state machine safety, checked after every event.
+ *
+ * Durable state is currentTerm and votedFor (one record), the log (one record per entry) and
+ * the latest snapshot. Every change to them is persisted in the handler that makes it, before
+ * the handler sends anything, so no message ever depends on state a crash could lose.
+ */
+#include "raft.h"
+#include "raft_int.h"
+
+#include <string.h>
+
+static const fl_option_spec options[] = {
+    {.name = "election_timeout", .type = FL_OPT_DURATION_RANGE, .default_value = "150ms..300ms",
+     .help = "a follower that hears no leader for a time drawn from this range stands"},
+    {.name = "heartbeat", .type = FL_OPT_DURATION, .default_value = "50ms",
+     .help = "the leader's AppendEntries period when it has nothing new to send"},
+    {.name = "prevote", .type = FL_OPT_BOOL, .default_value = "no",
+     .help = "PreVote (thesis 9.6): ask whether an election could be won before raising the term"},
+    {.name = "check_quorum", .type = FL_OPT_BOOL, .default_value = "no",
+     .help = "CheckQuorum (thesis 6.2): a leader that has not heard from a majority for an "
+             "election timeout steps down; followers that hear a leader ignore votes"},
+    {.name = "read", .type = FL_OPT_CHOICE, .default_value = "log", .choices = "log|read-index",
+     .help = "linearizable reads through the log, or by ReadIndex (thesis 6.4)"},
+    {.name = "max_batch", .type = FL_OPT_INT, .default_value = "64",
+     .help = "entries per AppendEntries"},
+    {.name = "snapshot_every", .type = FL_OPT_INT, .default_value = "1000",
+     .help = "compact the log when this many applied entries sit in it (0: never)"},
+    {.name = "bug", .type = FL_OPT_CHOICE, .default_value = "none",
+     .choices = "none|commit-previous-term|vote-twice-per-term|stale-read",
+     .help = "reinject a known bug, to watch the checkers catch it"},
+    {0},
+};
+
+const char *fl__raft_role_name(raft_role r) {
+  static const char *names[] = {"follower", "precandidate", "candidate", "leader"};
+  return names[r];
+}
+
+/* ---- The log. */
+
+uint64_t fl__raft_term_at(const raft_log *l, uint64_t index) {
+  if (index == l->base) return l->base_term;
+  if (index < l->base || index > raft_last_index(l)) return 0;
+  return g_array_index(l->entries, raft_entry, index - l->base - 1).term;
+}
+
+const raft_entry *fl__raft_entry_at(const raft_log *l, uint64_t index) {
+  g_assert(index > l->base && index <= raft_last_index(l));
+  return &g_array_index(l->entries, raft_entry, index - l->base - 1);
+}
+
+uint64_t fl__raft_last_term(const raft_log *l) { return fl__raft_term_at(l, raft_last_index(l)); }
+
+void fl__raft_persist_meta(raft_state *s, fl_node_ctx *ctx) {
+  raft_meta m;
+  memset(&m, 0, sizeof m);
+  m.term = s->term;
+  m.voted_for = s->voted_for;
+  fl_node_persist(ctx, RAFT_KEY_META, &m, sizeof m);
+}
+
+void fl__raft_append(raft_state *s, fl_node_ctx *ctx, const raft_entry *e) {
+  g_array_append_val(s->log.entries, *e);
+  fl_node_persist(ctx, RAFT_KEY_LOG(raft_last_index(&s->log)), e, sizeof *e);
+}
+
+void fl__raft_truncate(raft_state *s, fl_node_ctx *ctx, uint64_t from) {
+  g_assert(from > s->log.base && from <= raft_last_index(&s->log));
+  g_array_set_size(s->log.entries, (guint)(from - s->log.base - 1));
+  fl_node_erase_from(ctx, RAFT_KEY_LOG(from));
+  s->log.gen++;
+  s->log.changed_from = from;
+}
+
+/* ---- Lifecycle. */
+
+static void config_init(raft_config *c, const fl_options *o) {
+  fl_options_range_ns(o, "election_timeout", &c->election_lo_ns, &c->election_hi_ns);
+  c->heartbeat_ns = fl_options_duration_ns(o, "heartbeat");
+  c->prevote = fl_options_bool(o, "prevote");
+  c->check_quorum = fl_options_bool(o, "check_quorum");
+  c->read_index = strcmp(fl_options_choice(o, "read"), "read-index") == 0;
+  c->max_batch = fl_options_int(o, "max_batch");
+  c->snapshot_every = fl_options_int(o, "snapshot_every");
+  const char *bug = fl_options_choice(o, "bug");
+  c->bug = strcmp(bug, "commit-previous-term") == 0 ? RAFT_BUG_COMMIT_PREVIOUS_TERM
+           : strcmp(bug, "vote-twice-per-term") == 0 ? RAFT_BUG_VOTE_TWICE
+           : strcmp(bug, "stale-read") == 0          ? RAFT_BUG_STALE_READ
+                                                     : RAFT_BUG_NONE;
+}
+
+static int cmp_i64(gconstpointer a, gconstpointer b, gpointer unused) {
+  (void)unused;
+  intptr_t x = (intptr_t)a, y = (intptr_t)b;
+  return x < y ? -1 : x > y;
+}
+
+static raft_state *state_new(fl_node_ctx *ctx) {
+  raft_state *s = g_new0(raft_state, 1);
+  s->id = fl_node_id(ctx);
+  s->n = fl_node_count(ctx);
+  config_init(&s->cfg, fl_node_options(ctx));
+  s->voted_for = RAFT_NOBODY;
+  s->leader = RAFT_NOBODY;
+  s->log.entries = g_array_new(FALSE, TRUE, sizeof(raft_entry));
+  s->kv = g_tree_new_full(cmp_i64, NULL, NULL, NULL);
+  s->sessions = g_array_new(FALSE, TRUE, sizeof(raft_session));
+  s->heard_leader_at = -1;
+  s->votes = g_new0(bool, s->n);
+  s->next = g_new0(uint64_t, s->n);
+  s->match = g_new0(uint64_t, s->n);
+  s->acked_round = g_new0(uint64_t, s->n);
+  s->heard = g_new0(bool, s->n);
+  s->waiters = g_array_new(FALSE, TRUE, sizeof(raft_waiter));
+  s->reads = g_array_new(FALSE, TRUE, sizeof(raft_waiter));
+  return s;
+}
+
+static void raft_free(void *state) {
+  raft_state *s = state;
+  if (!s) return;
+  g_array_free(s->log.entries, TRUE);
+  g_tree_destroy(s->kv);
+  g_array_free(s->sessions, TRUE);
+  g_free(s->votes);
+  g_free(s->next);
+  g_free(s->match);
+  g_free(s->acked_round);
+  g_free(s->heard);
+  g_array_free(s->waiters, TRUE);
+  g_array_free(s->reads, TRUE);
+  g_free(s);
+}
+
+void fl__raft_reset_election_timer(raft_state *s, fl_node_ctx *ctx) {
+  if (s->election_timer) fl_node_cancel_timer(ctx, s->election_timer);
+  uint64_t span = (uint64_t)(s->cfg.election_hi_ns - s->cfg.election_lo_ns);
+  int64_t delay = s->cfg.election_lo_ns +
+                  (int64_t)(span ? fl_rng_below(fl_node_rng(ctx), span + 1) : 0);
+  s->election_timer = fl_node_set_timer(ctx, delay, RAFT_TIMER_ELECTION);
+}
+
+static void arm_compaction(raft_state *s, fl_node_ctx *ctx) {
+  /* Compaction runs in an event of its own, never in one that applies entries: the
+   * invariant checker sees every applied entry before it leaves the log. */
+  if (s->cfg.snapshot_every > 0) fl_node_set_timer(ctx, 10 * s->cfg.heartbeat_ns, RAFT_TIMER_COMPACT);
+}
+
+static void *raft_init(fl_node_ctx *ctx) {
+  raft_state *s = state_new(ctx);
+  fl__raft_persist_meta(s, ctx);
+  fl__raft_reset_election_timer(s, ctx);
+  arm_compaction(s, ctx);
+  return s;
+}
+
+static void *raft_restart(fl_node_ctx *ctx) {
+  raft_state *s = state_new(ctx);
+  size_t len = 0;
+  const void *p = fl_node_load(ctx, RAFT_KEY_META, &len);
+  if (p && len == sizeof(raft_meta)) {
+    raft_meta m;
+    memcpy(&m, p, sizeof m);
+    s->term = m.term;
+    s->voted_for = m.voted_for;
+  }
+  p = fl_node_load(ctx, RAFT_KEY_SNAPSHOT, &len);
+  if (p && !fl__raft_snapshot_restore(s, p, len)) {
+    fl_node_fail(ctx, "raft: the durable snapshot is malformed (%zu bytes)", len);
+    return s;
+  }
+  for (uint64_t i = s->log.base + 1;; i++) {
+    p = fl_node_load(ctx, RAFT_KEY_LOG(i), &len);
+    if (!p || len != sizeof(raft_entry)) break;
+    raft_entry e;
+    memcpy(&e, p, sizeof e);
+    g_array_append_val(s->log.entries, e);
+  }
+  fl_node_annotate(ctx, "recovered term %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                        " entries after snapshot %" G_GUINT64_FORMAT,
+                   s->term, (uint64_t)s->log.entries->len, s->log.base);
+  fl__raft_reset_election_timer(s, ctx);
+  arm_compaction(s, ctx);
+  return s;
+}
+
+/* ---- Events. */
+
+static void raft_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
+  raft_state *s = state;
+  switch (tag) {
+  case RAFT_TIMER_ELECTION:
+    s->election_timer = 0;
+    fl__raft_on_election_timeout(s, ctx);
+    break;
+  case RAFT_TIMER_HEARTBEAT:
+    s->heartbeat_timer = 0;
+    if (s->role != RAFT_LEADER) break;
+    fl__raft_broadcast_append(s, ctx);
+    s->heartbeat_timer = fl_node_set_timer(ctx, s->cfg.heartbeat_ns, RAFT_TIMER_HEARTBEAT);
+    break;
+  case RAFT_TIMER_QUORUM:
+    s->quorum_timer = 0;
+    if (s->role == RAFT_LEADER) fl__raft_check_quorum(s, ctx);
+    break;
+  case RAFT_TIMER_COMPACT:
+    fl__raft_maybe_compact(s, ctx);
+    arm_compaction(s, ctx);
+    break;
+  default:
+    break;
+  }
+}
+
+/* Copies a fixed-size message out of the network buffer (which need not be aligned) after
+ * checking its length: a malformed message is ignored, as a real node would. */
+#define READ_MSG(type, var)                                                                     \
+  type var;                                                                                     \
+  if (len != sizeof var) return;                                                                \
+  memcpy(&var, msg, sizeof var)
+
+static void raft_on_message(void *state, fl_node_ctx *ctx, int from, const void *msg,
+                            size_t len) {
+  raft_state *s = state;
+  uint32_t type = 0;
+  if (len < sizeof type || from < 0 || from >= s->n) return;
+  memcpy(&type, msg, sizeof type);
+  switch (type) {
+  case RAFT_MSG_VOTE: {
+    READ_MSG(raft_msg_vote, m);
+    fl__raft_on_vote(s, ctx, from, &m);
+    break;
+  }
+  case RAFT_MSG_VOTE_REPLY: {
+    READ_MSG(raft_msg_vote_reply, m);
+    fl__raft_on_vote_reply(s, ctx, from, &m);
+    break;
+  }
+  case RAFT_MSG_APPEND:
+    fl__raft_on_append(s, ctx, from, msg, len);
+    break;
+  case RAFT_MSG_APPEND_REPLY: {
+    READ_MSG(raft_msg_append_reply, m);
+    fl__raft_on_append_reply(s, ctx, from, &m);
+    break;
+  }
+  case RAFT_MSG_SNAPSHOT:
+    fl__raft_on_snapshot(s, ctx, from, msg, len);
+    break;
+  case RAFT_MSG_SNAPSHOT_REPLY: {
+    /* Answered like an AppendEntries that matched up to the snapshot. */
+    READ_MSG(raft_msg_append_reply, m);
+    fl__raft_on_append_reply(s, ctx, from, &m);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+static void raft_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *op) {
+  fl__raft_on_client_request(state, ctx, op);
+}
+
+/* Role and term only: the trace records a state line whenever it changes, and these two
+ * change only at elections. */
+static void raft_describe(const void *state, GString *out) {
+  const raft_state *s = state;
+  g_string_append_printf(out, "%s t%" G_GUINT64_FORMAT, fl__raft_role_name(s->role), s->term);
+  if (s->role == RAFT_FOLLOWER && s->leader != RAFT_NOBODY)
+    g_string_append_printf(out, " leader=n%d", s->leader + 1);
+}
+
+static void raft_describe_msg(const void *msg, size_t len, GString *out) {
+  uint32_t type = 0;
+  if (len >= sizeof type) memcpy(&type, msg, sizeof type);
+  if ((type == RAFT_MSG_VOTE) && len == sizeof(raft_msg_vote)) {
+    raft_msg_vote m;
+    memcpy(&m, msg, sizeof m);
+    g_string_append_printf(out, "%s t%" G_GUINT64_FORMAT " last=%" G_GUINT64_FORMAT
+                           "/t%" G_GUINT64_FORMAT,
+                           m.prevote ? "PreVote" : "RequestVote", m.term, m.last_index,
+                           m.last_term);
+  } else if (type == RAFT_MSG_VOTE_REPLY && len == sizeof(raft_msg_vote_reply)) {
+    raft_msg_vote_reply m;
+    memcpy(&m, msg, sizeof m);
+    g_string_append_printf(out, "%s t%" G_GUINT64_FORMAT " %s",
+                           m.prevote ? "PreVoteReply" : "VoteReply", m.term,
+                           m.granted ? "granted" : "refused");
+  } else if (type == RAFT_MSG_APPEND && len >= sizeof(raft_msg_append)) {
+    raft_msg_append m;
+    memcpy(&m, msg, sizeof m);
+    g_string_append_printf(out, "AppendEntries t%" G_GUINT64_FORMAT " prev=%" G_GUINT64_FORMAT
+                           "/t%" G_GUINT64_FORMAT " n=%u commit=%" G_GUINT64_FORMAT,
+                           m.term, m.prev_index, m.prev_term, m.n, m.commit);
+  } else if ((type == RAFT_MSG_APPEND_REPLY || type == RAFT_MSG_SNAPSHOT_REPLY) &&
+             len == sizeof(raft_msg_append_reply)) {
+    raft_msg_append_reply m;
+    memcpy(&m, msg, sizeof m);
+    const char *name = type == RAFT_MSG_APPEND_REPLY ? "AppendReply" : "SnapshotReply";
+    if (m.success)
+      g_string_append_printf(out, "%s t%" G_GUINT64_FORMAT " ok match=%" G_GUINT64_FORMAT,
+                             name, m.term, m.match);
+    else
+      g_string_append_printf(out, "%s t%" G_GUINT64_FORMAT " conflict=%" G_GUINT64_FORMAT
+                             "/t%" G_GUINT64_FORMAT,
+                             name, m.term, m.conflict_index, m.conflict_term);
+  } else if (type == RAFT_MSG_SNAPSHOT &&
+             len >= sizeof(raft_msg_snapshot) + sizeof(raft_snapshot_header)) {
+    raft_msg_snapshot m;
+    raft_snapshot_header h;
+    memcpy(&m, msg, sizeof m);
+    memcpy(&h, (const char *)msg + sizeof m, sizeof h);
+    g_string_append_printf(out, "InstallSnapshot t%" G_GUINT64_FORMAT " last=%" G_GUINT64_FORMAT
+                           "/t%" G_GUINT64_FORMAT " keys=%u",
+                           m.term, h.index, h.term, h.n_kv);
+  } else {
+    g_string_append_printf(out, "unknown (%zu bytes)", len);
+  }
+}
+
+static const fl_protocol raft_protocol = {
+    .api_version = FL_ACTOR_API_VERSION,
+    .name = "raft",
+    .summary = "Raft consensus (Figure 2, PreVote, CheckQuorum, snapshots) behind a "
+               "linearizable key-value store",
+    .options = options,
+    .init = raft_init,
+    .on_message = raft_on_message,
+    .on_timer = raft_on_timer,
+    .on_client_request = raft_on_client_request,
+    .on_restart = raft_restart,
+    .free = raft_free,
+    .describe = raft_describe,
+    .describe_msg = raft_describe_msg,
+    .invariant_new = fl__raft_invariant_new,
+    .check_invariants = fl__raft_check_invariants,
+    .invariant_free = fl__raft_invariant_free,
+};
+
+const fl_protocol *fl_protocol_raft(void) { return &raft_protocol; }
+
+void fl__raft_arm_leader_timers(raft_state *s, fl_node_ctx *ctx) {
+  if (s->heartbeat_timer) fl_node_cancel_timer(ctx, s->heartbeat_timer);
+  s->heartbeat_timer = fl_node_set_timer(ctx, s->cfg.heartbeat_ns, RAFT_TIMER_HEARTBEAT);
+  if (s->quorum_timer) fl_node_cancel_timer(ctx, s->quorum_timer);
+  s->quorum_timer = 0;
+  if (s->cfg.check_quorum)
+    s->quorum_timer = fl_node_set_timer(ctx, s->cfg.election_hi_ns, RAFT_TIMER_QUORUM);
+}
