@@ -1,0 +1,11 @@
+/* viz_int: what viz.c and app.c share; private to viz/. */
+#ifndef FL_VIZ_INT_H
+#define FL_VIZ_INT_H
+
+#include "layout.h"
+#include "viz.h"
+
+/* The first view: --from/--to, defaulting to the start and the end of the run. */
+fl_viz_view fl__viz_initial_view(const fl_viz_opts *o, const fl_viz_timeline *tl);
+
+#endif
