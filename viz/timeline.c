@@ -143,7 +143,7 @@ static bool bad(loader *ld, const fl_trace_rec *r, GError **error, const char *f
   va_start(ap, fmt);
   char *what = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  char *t = fl_viz_format_time(r->time_ns, 1);
+  char *t = fl_viz_format_time(r->time_ns, 0);
   g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT, "%s: record %zu (%s, at %s): %s",
               ld->path, ld->record + 1, fl_trace_kind_name(r->kind), t, what);
   g_free(t);

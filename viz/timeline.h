@@ -204,7 +204,9 @@ char *fl_viz_event_describe(const fl_viz_timeline *tl, size_t i);
 /* A description of an operation (newly allocated): "c1 p0 #3 read k0 -> n1: ok 4 (2.1ms)". */
 char *fl_viz_op_describe(const fl_viz_timeline *tl, const fl_viz_op *op);
 
-/* Time as text with a precision of `step_ns` (newly allocated): "5s", "5.25s", "120ms". */
+/* Time as text with a precision of `step_ns` (newly allocated): "5s", "5.25s", "120ms";
+ * step_ns <= 0: exact and shortest. The unit is the largest that keeps the integer part
+ * non-zero. */
 char *fl_viz_format_time(int64_t t_ns, int64_t step_ns);
 
 #endif

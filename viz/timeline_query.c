@@ -36,6 +36,10 @@ int64_t fl_viz_state_at(const fl_viz_lane *lane, int64_t t) {
 
 char *fl_viz_format_time(int64_t t_ns, int64_t step_ns) {
   int64_t a = t_ns < 0 ? -t_ns : t_ns;
+  if (step_ns <= 0) { /* exact and shortest: the largest power of ten dividing t */
+    step_ns = 1;
+    while (step_ns < 1000000000 && a % (step_ns * 10) == 0) step_ns *= 10;
+  }
   int64_t ref = a ? a : step_ns;
   int64_t unit;
   const char *u;

@@ -26,7 +26,7 @@ bool fl_viz_opts_check(const fl_viz_opts *o, GError **error) {
     return false;
   }
   if (o->has_from && o->has_to && o->to_ns <= o->from_ns) {
-    char *a = fl_viz_format_time(o->from_ns, 1), *b = fl_viz_format_time(o->to_ns, 1);
+    char *a = fl_viz_format_time(o->from_ns, 0), *b = fl_viz_format_time(o->to_ns, 0);
     g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT,
                 "--to: expected a time after --from (%s), found %s", a, b);
     g_free(a);
