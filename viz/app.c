@@ -142,7 +142,21 @@ static void show_lin(app *a) {
   int64_t span = a->lin->to_ns - a->lin->from_ns, pad = MAX(span / 2, 1000000);
   fl_viz_view v = {a->lin->from_ns - pad, a->lin->to_ns + pad};
   set_view(a, v);
-  update_hover(a);
+  /* The panel explains the counterexample's operations (until the pointer moves): those that
+   * could not be placed first, then the rest of the window. */
+  for (int i = 0; i < 3; i++) g_clear_pointer(&a->hover[i], g_free);
+  a->pick = (fl_viz_pick){.kind = FL_VIZ_PICK_NONE, .index = -1};
+  int n = 0;
+  GArray *sets[] = {a->lin->unplaced, a->lin->window};
+  for (int k = 0; k < 2; k++)
+    for (guint i = 0; i < sets[k]->len && n < 3; i++) {
+      uint32_t oi = g_array_index(sets[k], uint32_t, i);
+      if (k == 1 && (a->lin->mark[oi] & FL_VIZ_LIN_UNPLACED)) continue;
+      char *d = fl_viz_op_describe(a->tl, &g_array_index(a->tl->ops, fl_viz_op, oi));
+      a->hover[n++] = g_strdup_printf("%s %s", k == 0 ? "cannot be placed:" : "in the window:  ", d);
+      g_free(d);
+    }
+  a->dirty = true;
 }
 
 static void zoom_at(app *a, int x, double factor) {
@@ -302,7 +316,7 @@ bool fl_viz_show(const fl_viz_opts *o, GError **error) {
   app a = {.o = o, .speed = 1, .cursor_ns = -1, .cursor_event = -1, .mouse_x = -1, .mouse_y = -1};
   if (!(a.tl = fl_viz_timeline_load(o->trace_path, error))) return false;
   bool ok = false;
-  if (o->report_path && !(a.lin = fl_viz_lin_load(o->report_path, a.tl, error))) goto out;
+  if (!fl__viz_load_report(o, a.tl, &a.lin, error)) goto out;
   a.lin_line = fl_viz_lin_summary(a.tl, a.lin);
   if (!(a.fonts = fl_viz_fonts_open(error))) goto out;
   if (SDL_Init(SDL_INIT_VIDEO) != 0) {

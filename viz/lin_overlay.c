@@ -37,10 +37,29 @@ static bool ids(const char *path, JsonObject *ev, const char *member, const fl_v
   return true;
 }
 
+/* Takes the parser (unreferenced before returning); `parsed` says whether it parsed, or
+ * `inner` why not. */
+static fl_viz_lin *from_parser(JsonParser *p, bool parsed, GError *inner, const char *path,
+                               const fl_viz_timeline *tl, GError **error);
+
 fl_viz_lin *fl_viz_lin_load(const char *path, const fl_viz_timeline *tl, GError **error) {
   JsonParser *p = json_parser_new();
   GError *inner = NULL;
-  if (!json_parser_load_from_file(p, path, &inner)) {
+  bool parsed = json_parser_load_from_file(p, path, &inner);
+  return from_parser(p, parsed, inner, path, tl, error);
+}
+
+fl_viz_lin *fl_viz_lin_load_data(const char *json, const char *name, const fl_viz_timeline *tl,
+                                 GError **error) {
+  JsonParser *p = json_parser_new();
+  GError *inner = NULL;
+  bool parsed = json_parser_load_from_data(p, json, -1, &inner);
+  return from_parser(p, parsed, inner, name, tl, error);
+}
+
+static fl_viz_lin *from_parser(JsonParser *p, bool parsed, GError *inner, const char *path,
+                               const fl_viz_timeline *tl, GError **error) {
+  if (!parsed) {
     g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT, "%s: expected a JSON report: %s", path,
                 inner->message);
     g_error_free(inner);

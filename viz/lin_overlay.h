@@ -36,6 +36,9 @@ typedef struct fl_viz_lin {
  * this trace's run (its digest differs), or evidence naming an index that is no operation of
  * the trace. A report whose history check passed (or was not run) gives failed = false. */
 fl_viz_lin *fl_viz_lin_load(const char *path, const fl_viz_timeline *tl, GError **error);
+/* The same from a report held in memory (`json`, borrowed); errors name it `name`. */
+fl_viz_lin *fl_viz_lin_load_data(const char *json, const char *name, const fl_viz_timeline *tl,
+                                 GError **error);
 void fl_viz_lin_free(fl_viz_lin *l);
 
 #endif

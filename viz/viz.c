@@ -44,6 +44,15 @@ fl_viz_view fl__viz_initial_view(const fl_viz_opts *o, const fl_viz_timeline *tl
   return v;
 }
 
+bool fl__viz_load_report(const fl_viz_opts *o, const fl_viz_timeline *tl, fl_viz_lin **lin,
+                         GError **error) {
+  *lin = NULL;
+  if (o->report_path) *lin = fl_viz_lin_load(o->report_path, tl, error);
+  else if (o->report_json) *lin = fl_viz_lin_load_data(o->report_json, "the run's report", tl, error);
+  else return true;
+  return *lin != NULL;
+}
+
 bool fl_viz_png(const fl_viz_opts *o, const char *out, GError **error) {
   if (!fl_viz_opts_check(o, error)) return false;
   int w = o->width ? o->width : FL_VIZ_PNG_W, h = o->height ? o->height : FL_VIZ_PNG_H;
@@ -54,7 +63,7 @@ bool fl_viz_png(const fl_viz_opts *o, const char *out, GError **error) {
   fl_viz_fonts *fonts = NULL;
   SDL_Surface *surf = NULL;
   SDL_Renderer *r = NULL;
-  if (o->report_path && !(lin = fl_viz_lin_load(o->report_path, tl, error))) goto out;
+  if (!fl__viz_load_report(o, tl, &lin, error)) goto out;
   if (!(fonts = fl_viz_fonts_open(error))) goto out;
   surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
   r = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;

@@ -24,6 +24,7 @@
 typedef struct fl_viz_opts {
   const char *trace_path;
   const char *report_path;       /* NULL: no linearizability overlay */
+  const char *report_json;       /* or the report itself (faultline run --viz) */
   int width, height;             /* 0: the defaults below */
   bool has_from, has_to;         /* the initial view; otherwise the whole run */
   int64_t from_ns, to_ns;
