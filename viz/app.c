@@ -319,6 +319,9 @@ bool fl_viz_show(const fl_viz_opts *o, GError **error) {
   if (!fl__viz_load_report(o, a.tl, &a.lin, error)) goto out;
   a.lin_line = fl_viz_lin_summary(a.tl, a.lin);
   if (!(a.fonts = fl_viz_fonts_open(error))) goto out;
+  /* The window's pixels are drawn by the software renderer; a GL "framebuffer acceleration"
+   * behind it would load Mesa for nothing (and its threads and allocations with it). */
+  SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
   if (SDL_Init(SDL_INIT_VIDEO) != 0) {
     g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
                 "cannot open a window (no display? --png draws without one): %s", SDL_GetError());
