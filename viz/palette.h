@@ -1,6 +1,7 @@
-/* palette: every colour of the picture, in one place. All drawing is opaque (no alpha
- * blending), so a pixel's colour is exactly one of these values or a fl_viz_mix of two, and
- * tests can compute what a pixel must be. Plain values, no ownership. */
+/* palette: every colour of the picture, in one place. All drawing but text is opaque (no
+ * alpha blending; only glyph edges are blended), so a pixel away from text is exactly one of
+ * these values or a fl_viz_mix of two, and tests can compute what it must be. Plain values,
+ * no ownership. */
 #ifndef FL_VIZ_PALETTE_H
 #define FL_VIZ_PALETTE_H
 

@@ -2,26 +2,32 @@
  * Every search is a binary search over an array sorted by time: O(log n) per call. */
 #include "timeline.h"
 
+#include <string.h>
+
 #include "trace.h"
 
-size_t fl_viz_arrow_lower(const fl_viz_timeline *tl, int64_t t) {
-  size_t lo = 0, hi = tl->arrows->len;
+/* First element of `a` whose time is >= t, for arrays of structs that begin with their
+ * int64 time (fl_viz_arrow, fl_viz_event). */
+static size_t lower_by_time(const GArray *a, int64_t t) {
+  size_t lo = 0, hi = a->len, size = g_array_get_element_size((GArray *)a);
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (g_array_index(tl->arrows, fl_viz_arrow, mid).send_ns < t) lo = mid + 1;
+    int64_t at;
+    memcpy(&at, a->data + mid * size, sizeof at);
+    if (at < t) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
+size_t fl_viz_arrow_lower(const fl_viz_timeline *tl, int64_t t) {
+  G_STATIC_ASSERT(G_STRUCT_OFFSET(fl_viz_arrow, send_ns) == 0);
+  return lower_by_time(tl->arrows, t);
+}
+
 size_t fl_viz_event_lower(const fl_viz_timeline *tl, int64_t t) {
-  size_t lo = 0, hi = tl->events->len;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (g_array_index(tl->events, fl_viz_event, mid).time_ns < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  G_STATIC_ASSERT(G_STRUCT_OFFSET(fl_viz_event, time_ns) == 0);
+  return lower_by_time(tl->events, t);
 }
 
 int64_t fl_viz_state_at(const fl_viz_lane *lane, int64_t t) {
