@@ -2,7 +2,7 @@
 # Installs what faultline needs on a Debian machine (as root), only what is missing.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libglib2.0-dev libjson-glib-dev libgsl-dev
-      libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core check xvfb xauth)
+      libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core check xvfb xauth xdotool)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -11,5 +11,6 @@ int fl_cli_validate(int argc, char **argv);
 int fl_cli_list(int argc, char **argv);
 int fl_cli_lincheck(int argc, char **argv);
 int fl_cli_dump(int argc, char **argv);
+int fl_cli_viz(int argc, char **argv);
 
 #endif

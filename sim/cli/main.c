@@ -21,6 +21,7 @@ static const command commands[] = {
     {"list", fl_cli_list, "list the protocols and their options"},
     {"lincheck", fl_cli_lincheck, "check recorded histories for linearizability"},
     {"dump", fl_cli_dump, "print a trace file as text and verify its digest"},
+    {"viz", fl_cli_viz, "see a run: its timeline in a window, or drawn into a PNG"},
 };
 
 static void usage(FILE *out) {

@@ -12,6 +12,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
+#ifdef FL_HAVE_VIZ
+#include "viz/viz.h"
+#endif
 
 static long peak_rss_kib(void) {
   struct rusage ru;
@@ -41,10 +45,29 @@ static void run_with_progress(fl_world *w, bool progress) {
   fprintf(stderr, "\r%60s\r", "");
 }
 
+#ifdef FL_HAVE_VIZ
+/* --viz: the window on the run just made, with its report for the linearizability overlay.
+ * Returns the run's status, or 2 if the window could not be shown. */
+static int show(const char *trace, const char *report_json, int rc) {
+  fl_viz_opts o;
+  fl_viz_opts_init(&o);
+  o.trace_path = trace;
+  o.report_json = report_json;
+  GError *error = NULL;
+  if (!fl_viz_show(&o, &error)) {
+    fprintf(stderr, "faultline run: --viz: %s\n", error->message);
+    g_error_free(error);
+    return 2;
+  }
+  return rc;
+}
+#endif
+
 int fl_cli_run(int argc, char **argv) {
   gint64 seed = -1;
   char *duration = NULL, *trace = NULL, *history = NULL, *report = NULL, *plugin = NULL;
-  gboolean quiet = FALSE;
+  gboolean quiet = FALSE, viz = FALSE;
+  char *viz_dir = NULL; /* --viz without --trace: the trace goes to a temporary folder */
   GOptionEntry entries[] = {
       {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Master seed (default: the scenario's)", "N"},
       {"duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Simulated time to run, e.g. 30s", "T"},
@@ -55,6 +78,7 @@ int fl_cli_run(int argc, char **argv) {
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "Load protocols from a shared object",
        "SO"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the verdict line", NULL},
+      {"viz", 0, 0, G_OPTION_ARG_NONE, &viz, "Then show the run's timeline (faultline viz)", NULL},
       {NULL}};
   GOptionContext *oc = g_option_context_new("FILE - run a scenario and check its expectations");
   g_option_context_add_main_entries(oc, entries, NULL);
@@ -90,6 +114,8 @@ int fl_cli_run(int argc, char **argv) {
     fprintf(stderr, "faultline run: %s\n", error->message);
     goto out;
   }
+  if (viz && !trace && (viz_dir = g_dir_make_tmp("faultline-viz-XXXXXX", NULL)))
+    trace = g_build_filename(viz_dir, "run.trace", NULL);
   opts.trace_path = trace;
   opts.history_path = history;
 
@@ -131,7 +157,15 @@ int fl_cli_run(int argc, char **argv) {
     }
   }
   rc = v->passed ? 0 : 1;
+#ifdef FL_HAVE_VIZ
+  if (viz) rc = show(trace, json ? json : (json = fl_report_json(w, scn, v, &timing)), rc);
+#endif
 out:
+  if (viz_dir) {
+    g_unlink(trace);
+    g_rmdir(viz_dir);
+    g_free(viz_dir);
+  }
   g_free(json);
   fl_verdict_free(v);
   fl_world_free(w);

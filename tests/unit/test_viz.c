@@ -1,0 +1,608 @@
+/* Tests of the visualiser: the model a trace loads into, the exact time/pixel mapping, the
+ * headless renderer's pixels (a lane, an arrow, a drop, a partition stripe, a crashed span, an
+ * operation, the linearizability outline), level of detail, deterministic PNG bytes, error
+ * messages of `faultline viz`, and a smoke test of the real window under Xvfb driven by X
+ * events from xdotool. */
+#include "fl_test.h"
+#include "trace.h"
+#include "viz/layout.h"
+#include "viz/lin_overlay.h"
+#include "viz/palette.h"
+#include "viz/pngout.h"
+#include "viz/render.h"
+#include "viz/viz.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MS 1000000LL
+
+static char *tmpdir(void) { return g_dir_make_tmp("fl-viz-XXXXXX", NULL); }
+
+static void rm_rf(const char *dir) {
+  char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cmd), 0);
+  g_free(cmd);
+}
+
+/* A small hand-made run: 3 nodes, 1 client, 1 s.
+ *   0 ms    n1 "leader t3", n2 and n3 "follower t3"
+ *   100 ms  #1 n1->n2, delivered at 150 ms
+ *   200 ms  c1 invokes a write via n1, ok at 300 ms
+ *   500 ms  partition {n1} {n2 n3 c1}, healed at 800 ms
+ *   520 ms  #2 n1->n3 dropped (partition)
+ *   600 ms  n3 crashes, restarts at 700 ms
+ *   900 ms  #3 n2->n1, duplicated, delivered twice at 920 and 930 ms */
+static char *write_small_trace(const char *dir) {
+  char *path = g_build_filename(dir, "small.trace", NULL);
+  const char *meta = "{\"version\":1,\"seed\":3,\"protocol\":\"test\",\"nodes\":3,\"clients\":1,"
+                     "\"node_names\":[\"n1\",\"n2\",\"n3\",\"c1\"],\"scenario\":\"small.fl\","
+                     "\"duration_ns\":1000000000}";
+  fl_trace *t = fl_trace_open(path, meta, NULL);
+  ck_assert_ptr_nonnull(t);
+  fl_trace_state(t, 0, 0, "leader t3 commit=0");
+  fl_trace_state(t, 0, 1, "follower t3");
+  fl_trace_state(t, 0, 2, "follower t3");
+  fl_trace_send(t, 100 * MS, 1, 0, 1, 40, "append t3 [1]");
+  fl_trace_deliver(t, 150 * MS, 1, 0, 1);
+  fl_trace_invoke(t, 200 * MS, 3, 0, 1, 1, 7, 42, 0, 0);
+  fl_trace_complete(t, 300 * MS, 3, 0, 1, 1, false, 0);
+  int groups[4] = {0, 1, 1, 1};
+  fl_trace_partition(t, 500 * MS, groups, 4);
+  fl_trace_send(t, 520 * MS, 2, 0, 2, 40, "append t3 [2]");
+  fl_trace_drop(t, 520 * MS, 2, 0, 2, 1);
+  fl_trace_node_event(t, 600 * MS, FL_TR_CRASH, 2);
+  fl_trace_node_event(t, 700 * MS, FL_TR_RESTART, 2);
+  fl_trace_heal(t, 800 * MS);
+  fl_trace_send(t, 900 * MS, 3, 1, 0, 8, "ack");
+  fl_trace_duplicate(t, 900 * MS, 3, 1, 0);
+  fl_trace_deliver(t, 920 * MS, 3, 1, 0);
+  fl_trace_deliver(t, 930 * MS, 3, 1, 0);
+  ck_assert(fl_trace_close(t, true, NULL));
+  return path;
+}
+
+START_TEST(loads_the_model_of_a_trace) {
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  GError *e = NULL;
+  fl_viz_timeline *tl = fl_viz_timeline_load(path, &e);
+  ck_assert_ptr_null(e);
+  ck_assert_ptr_nonnull(tl);
+  ck_assert_int_eq(tl->n_lanes, 4);
+  ck_assert_int_eq(tl->end_ns, 1000 * MS);
+  ck_assert_str_eq(tl->lanes[3].name, "c1");
+  ck_assert(tl->lanes[3].is_client);
+  ck_assert_uint_eq(tl->msgs->len, 3);
+  ck_assert_uint_eq(tl->arrows->len, 4); /* #1, #2 dropped, #3 twice */
+  const fl_viz_arrow *a = &g_array_index(tl->arrows, fl_viz_arrow, 1);
+  ck_assert_int_eq(a->end, FL_VIZ_END_DROP);
+  ck_assert_int_eq(a->reason, 1);
+  a = &g_array_index(tl->arrows, fl_viz_arrow, 3);
+  ck_assert(a->dup);
+  ck_assert_int_eq(a->end_ns, 930 * MS);
+  ck_assert_uint_eq(tl->partitions->len, 1);
+  const fl_viz_partition *p = &g_array_index(tl->partitions, fl_viz_partition, 0);
+  ck_assert_int_eq(p->from_ns, 500 * MS);
+  ck_assert_int_eq(p->to_ns, 800 * MS);
+  ck_assert_int_eq(p->group[0], 0);
+  ck_assert_int_eq(p->group[3], 1);
+  ck_assert_uint_eq(tl->down->len, 1);
+  ck_assert_int_eq(g_array_index(tl->down, fl_viz_span, 0).from_ns, 600 * MS);
+  ck_assert_uint_eq(tl->ops->len, 1);
+  const fl_viz_op *op = &g_array_index(tl->ops, fl_viz_op, 0);
+  ck_assert_int_eq(op->outcome, FL_VIZ_OP_OK);
+  ck_assert_int_eq(op->hist_index, 0);
+  char *d = fl_viz_op_describe(tl, op);
+  ck_assert_str_eq(d, "c1 p0 #1 write k7 = 42 via n1: ok  (invoked 200.000ms, took 100.000ms)");
+  g_free(d);
+  const fl_viz_role_span *rs = &g_array_index(tl->lanes[0].roles, fl_viz_role_span, 0);
+  ck_assert_str_eq(g_ptr_array_index(tl->role_names, rs->role), "leader");
+  ck_assert_int_eq(rs->term, 3);
+  /* Faults: partition, drop, crash, restart, heal. */
+  ck_assert_uint_eq(tl->faults->len, 5);
+  d = fl_viz_event_describe(tl, g_array_index(tl->faults, uint32_t, 0));
+  ck_assert_str_eq(d, "500.000ms  partition {n1} {n2 n3 c1} ");
+  g_free(d);
+  d = fl_viz_event_describe(tl, g_array_index(tl->faults, uint32_t, 1));
+  ck_assert_str_eq(d, "520.000ms  drop #2 n1->n3 after 0us (partition): append t3 [2]");
+  g_free(d);
+  fl_viz_timeline_free(tl);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+}
+END_TEST
+
+START_TEST(roles_and_terms_come_from_the_describe_line) {
+  int64_t term;
+  char *r = fl_viz_parse_role("leader t3 commit=12", &term);
+  ck_assert_str_eq(r, "leader");
+  ck_assert_int_eq(term, 3);
+  g_free(r);
+  r = fl_viz_parse_role("peer delivered=0 buffered=0", &term);
+  ck_assert_str_eq(r, "peer");
+  ck_assert_int_eq(term, -1);
+  g_free(r);
+  r = fl_viz_parse_role("acceptor ballot=17 tx", &term);
+  ck_assert_str_eq(r, "acceptor");
+  ck_assert_int_eq(term, 17);
+  g_free(r);
+  r = fl_viz_parse_role("candidate term=9", &term);
+  ck_assert_int_eq(term, 9);
+  g_free(r);
+  r = fl_viz_parse_role("follower tail=3", &term); /* "tail=3" is no term */
+  ck_assert_int_eq(term, -1);
+  g_free(r);
+}
+END_TEST
+
+START_TEST(time_and_pixels_map_exactly_both_ways) {
+  fl_viz_layout L;
+  fl_viz_view v = {.t0_ns = -333, .t1_ns = 20000000007LL};
+  fl_viz_layout_init(&L, 1000, 500, 7, true, v);
+  ck_assert_int_eq(L.plot_x, FL_VIZ_LABEL_W);
+  ck_assert_int_eq(L.plot_w, 1000 - FL_VIZ_LABEL_W - 8);
+  for (int x = L.plot_x; x <= L.plot_x + L.plot_w; x++) {
+    int64_t t = fl_viz_layout_time(&L, x);
+    ck_assert_int_eq(fl_viz_layout_x(&L, t), x);
+    ck_assert_int_eq(fl_viz_layout_x(&L, t - 1), x - 1);
+  }
+  ck_assert_int_eq(fl_viz_layout_tick_step(&L, 90), 2000000000LL);
+  ck_assert_int_eq(fl_viz_layout_lane_at(&L, fl_viz_layout_lane_mid(&L, 6)), 6);
+  ck_assert_int_eq(fl_viz_layout_lane_at(&L, L.plot_y - 1), -1);
+}
+END_TEST
+
+START_TEST(times_print_in_the_unit_that_fits) {
+  struct { int64_t t, step; const char *want; } cases[] = {
+      {5200000000LL, 100000000LL, "5.2s"}, {0, 1000000000LL, "0s"}, {4000000, 1000000, "4ms"},
+      {5001000000LL, 1000000, "5.001s"}, {1500, 100, "1.5us"}, {7, 1, "7ns"},
+      {2000000000LL, 0, "2s"}, {150000000LL, 0, "150ms"}, {-2500000, 0, "-2.5ms"}};
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *s = fl_viz_format_time(cases[i].t, cases[i].step);
+    ck_assert_str_eq(s, cases[i].want);
+    g_free(s);
+  }
+}
+END_TEST
+
+static uint8_t *render_png(const char *trace, const char *report, const char *out, int w, int h,
+                           int64_t from, int64_t to) {
+  fl_viz_opts o;
+  fl_viz_opts_init(&o);
+  o.trace_path = trace;
+  o.report_path = report;
+  o.width = w;
+  o.height = h;
+  o.has_from = from >= 0;
+  o.from_ns = from;
+  o.has_to = to >= 0;
+  o.to_ns = to;
+  GError *e = NULL;
+  ck_assert_msg(fl_viz_png(&o, out, &e), "%s", e ? e->message : "?");
+  int pw, ph;
+  uint8_t *px = fl_viz_png_read(out, &pw, &ph, &e);
+  ck_assert_ptr_nonnull(px);
+  ck_assert_int_eq(pw, w);
+  ck_assert_int_eq(ph, h);
+  return px;
+}
+
+#define PIX(px, w, x, y) (&(px)[((size_t)(y) * (size_t)(w) + (size_t)(x)) * 3])
+#define ASSERT_RGB(px, w, x, y, c)                                                            \
+  do {                                                                                        \
+    const uint8_t *p_ = PIX(px, w, x, y);                                                     \
+    ck_assert_msg(p_[0] == (c).r && p_[1] == (c).g && p_[2] == (c).b,                         \
+                  "pixel (%d, %d) is %u,%u,%u, expected %u,%u,%u", (int)(x), (int)(y), p_[0], \
+                  p_[1], p_[2], (c).r, (c).g, (c).b);                                         \
+  } while (0)
+
+START_TEST(png_has_the_expected_pixels) {
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  char *out = g_build_filename(dir, "small.png", NULL);
+  const int W = 800, H = 400;
+  uint8_t *px = render_png(path, NULL, out, W, H, -1, -1);
+  fl_viz_layout L;
+  fl_viz_layout_init(&L, W, H, 4, false, (fl_viz_view){0, 1000 * MS});
+  /* The title bar and the lanes' area. */
+  ASSERT_RGB(px, W, 1, 1, FL_VIZ_C_TITLE_BG);
+  /* n2's lane away from everything: its role colour. */
+  int y_n2 = fl_viz_layout_lane_top(&L, 1) + L.lane_h / 4;
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 400 * MS), y_n2, fl_viz_role_colour("follower", 3));
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 400 * MS), fl_viz_layout_lane_top(&L, 0) + L.lane_h / 4,
+             fl_viz_role_colour("leader", 3));
+  /* Arrow #1, n1 -> n2: both ends. */
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 100 * MS), fl_viz_layout_lane_mid(&L, 0), FL_VIZ_C_ARROW);
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 150 * MS), fl_viz_layout_lane_mid(&L, 1), FL_VIZ_C_ARROW);
+  /* #2 dropped: the cross's centre on n3, and a corner of the cross. */
+  int xd = fl_viz_layout_x(&L, 520 * MS), yd = fl_viz_layout_lane_mid(&L, 2);
+  ASSERT_RGB(px, W, xd, yd, FL_VIZ_C_DROP);
+  ASSERT_RGB(px, W, xd + 3, yd + 3, FL_VIZ_C_DROP);
+  /* The partition stripes: n1 on side 0, n2 and c1 on side 1. */
+  int xp = fl_viz_layout_x(&L, 750 * MS);
+  ASSERT_RGB(px, W, xp, fl_viz_layout_lane_top(&L, 0), fl_viz_group_colour(0));
+  ASSERT_RGB(px, W, xp, fl_viz_layout_lane_top(&L, 1), fl_viz_group_colour(1));
+  ASSERT_RGB(px, W, xp, fl_viz_layout_lane_top(&L, 3) + fl_viz_stripe_h(&L) - 1,
+             fl_viz_group_colour(1));
+  /* ... and below the stripe, the lane's own colour again. */
+  ASSERT_RGB(px, W, xp, fl_viz_layout_lane_top(&L, 1) + fl_viz_stripe_h(&L),
+             fl_viz_role_colour("follower", 3));
+  /* n3 crashed from 600 to 700 ms. */
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 690 * MS), fl_viz_layout_lane_top(&L, 2) + L.lane_h - 3,
+             FL_VIZ_C_DOWN);
+  /* c1's write: ok. */
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 250 * MS), fl_viz_layout_lane_mid(&L, 3), FL_VIZ_C_OP_OK);
+  /* #3 was duplicated: its arrows are purple. */
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 930 * MS), fl_viz_layout_lane_mid(&L, 0), FL_VIZ_C_DUP);
+  /* Lane separators. */
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 400 * MS), fl_viz_layout_lane_top(&L, 1) + L.lane_h - 1,
+             FL_VIZ_C_SEPARATOR);
+  g_free(px);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+  g_free(out);
+}
+END_TEST
+
+static char *slurp(const char *path, gsize *len) {
+  char *c = NULL;
+  ck_assert(g_file_get_contents(path, &c, len, NULL));
+  return c;
+}
+
+START_TEST(the_same_trace_gives_the_same_png_bytes) {
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  char *a = g_build_filename(dir, "a.png", NULL), *b = g_build_filename(dir, "b.png", NULL);
+  g_free(render_png(path, NULL, a, 640, 360, 50 * MS, 950 * MS));
+  g_free(render_png(path, NULL, b, 640, 360, 50 * MS, 950 * MS));
+  gsize la, lb;
+  char *ca = slurp(a, &la), *cb = slurp(b, &lb);
+  ck_assert_uint_eq(la, lb);
+  ck_assert(memcmp(ca, cb, la) == 0);
+  g_free(ca);
+  g_free(cb);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+  g_free(a);
+  g_free(b);
+}
+END_TEST
+
+/* 3000 messages in one second: too many arrows for 728 columns at full view, arrows again once
+ * zoomed to 100 ms. */
+START_TEST(many_messages_are_aggregated_until_zoomed_in) {
+  char *dir = tmpdir();
+  char *path = g_build_filename(dir, "busy.trace", NULL);
+  fl_trace *t = fl_trace_open(path, "{\"nodes\":2,\"clients\":0,\"duration_ns\":1000000000}", NULL);
+  for (int i = 0; i < 3000; i++) {
+    int64_t at = (int64_t)i * 333333;
+    fl_trace_send(t, at, (uint64_t)i + 1, i % 2, 1 - i % 2, 8, "m");
+    fl_trace_deliver(t, at + 1000, (uint64_t)i + 1, i % 2, 1 - i % 2);
+  }
+  ck_assert(fl_trace_close(t, true, NULL));
+  fl_viz_timeline *tl = fl_viz_timeline_load(path, NULL);
+  ck_assert_ptr_nonnull(tl);
+  GError *e = NULL;
+  fl_viz_fonts *fonts = fl_viz_fonts_open(&e);
+  ck_assert_msg(fonts != NULL, "%s", e ? e->message : "");
+  SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, 800, 400, 32, SDL_PIXELFORMAT_RGB888);
+  SDL_Renderer *r = SDL_CreateSoftwareRenderer(surf);
+  fl_viz_scene s = {.tl = tl, .fonts = fonts, .cursor_ns = -1, .hover_arrow = -1, .hover_op = -1};
+  fl_viz_layout L;
+  fl_viz_frame_info info;
+  fl_viz_layout_init(&L, 800, 400, 2, false, fl_viz_view_fit(tl->end_ns));
+  fl_viz_render(r, &s, &L, &info);
+  ck_assert(info.aggregated);
+  ck_assert_uint_eq(info.arrows, 0);
+  /* A column is 1/728 s: about 4 sends and 4 deliveries per lane, drawn as a density bar
+   * in the arrow colour across the lane's middle. */
+  uint32_t *pix = surf->pixels;
+  int y = fl_viz_layout_lane_mid(&L, 0);
+  uint32_t p = pix[(size_t)y * (size_t)(surf->pitch / 4) + (size_t)L.plot_x + 10];
+  ck_assert_uint_eq(p & 0xffffff, (uint32_t)FL_VIZ_C_ARROW.r << 16 | FL_VIZ_C_ARROW.g << 8 |
+                                      FL_VIZ_C_ARROW.b);
+  fl_viz_layout_init(&L, 800, 400, 2, false, (fl_viz_view){500 * MS, 600 * MS});
+  fl_viz_render(r, &s, &L, &info);
+  ck_assert(!info.aggregated);
+  /* 300 sent in the view, and the one sent 0.5 us before it, still in flight at 500 ms. */
+  ck_assert_uint_eq(info.arrows, 301);
+  fl_viz_fonts_free(fonts);
+  SDL_DestroyRenderer(r);
+  SDL_FreeSurface(surf);
+  fl_viz_timeline_free(tl);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+}
+END_TEST
+
+/* A real run whose history is not linearizable (rbcast under partition). */
+START_TEST(the_linearizability_counterexample_is_outlined) {
+  char *dir = tmpdir();
+  char *scn = fl_test_source_path("scenarios/rbcast/partition.fl");
+  char *cmd = g_strdup_printf("cd '%s' && '%s' run '%s' --quiet --trace p.trace --report p.json",
+                              dir, fl_test_faultline(), scn);
+  ck_assert_int_eq(fl_test_sh(cmd, NULL, NULL), 0);
+  char *trace = g_build_filename(dir, "p.trace", NULL);
+  char *report = g_build_filename(dir, "p.json", NULL);
+  fl_viz_timeline *tl = fl_viz_timeline_load(trace, NULL);
+  ck_assert_ptr_nonnull(tl);
+  GError *e = NULL;
+  fl_viz_lin *lin = fl_viz_lin_load(report, tl, &e);
+  ck_assert_msg(lin != NULL, "%s", e ? e->message : "");
+  ck_assert(lin->failed);
+  ck_assert_str_eq(lin->key, "0");
+  ck_assert_uint_eq(lin->window->len, 2);
+  ck_assert_uint_eq(lin->unplaced->len, 1);
+  /* The report says: p3 write k0 0 [#2096] and p0 read k0 = 1 [#2098], which could not be
+   * placed. */
+  const fl_viz_op *w = &g_array_index(tl->ops, fl_viz_op, g_array_index(lin->window, uint32_t, 0));
+  ck_assert_int_eq(w->hist_index, 2096);
+  ck_assert_int_eq(w->kind, 1);
+  ck_assert_int_eq(w->key, 0);
+  ck_assert_int_eq(w->value, 0);
+  const fl_viz_op *u = &g_array_index(tl->ops, fl_viz_op, g_array_index(lin->unplaced, uint32_t, 0));
+  ck_assert_int_eq(u->hist_index, 2098);
+  ck_assert_int_eq(u->kind, 0);
+  ck_assert(u->has_result);
+  ck_assert_int_eq(u->result, 1);
+  /* Drawn: the outline's left edge beside the unplaced read. */
+  char *out = g_build_filename(dir, "lin.png", NULL);
+  int64_t from = lin->from_ns - 2 * MS, to = lin->to_ns + 2 * MS;
+  uint8_t *px = render_png(trace, report, out, 800, 500, from, to);
+  fl_viz_layout L;
+  fl_viz_layout_init(&L, 800, 500, tl->n_lanes, false, (fl_viz_view){from, to});
+  int x0 = fl_viz_layout_x(&L, u->invoke_ns) - 1;
+  int y = fl_viz_layout_lane_top(&L, u->lane) + L.lane_h - 4;
+  ASSERT_RGB(px, 800, x0, y, FL_VIZ_C_LIN);
+  ASSERT_RGB(px, 800, x0 - 1, y, FL_VIZ_C_LIN);
+  g_free(px);
+  /* A report of another run is refused. */
+  char *other = g_build_filename(dir, "other.json", NULL);
+  ck_assert(g_file_set_contents(other, "{\"digest\":\"0x0000000000000001\"}", -1, NULL));
+  fl_viz_lin *bad = fl_viz_lin_load(other, tl, &e);
+  ck_assert_ptr_null(bad);
+  char *want = g_strdup_printf("%s: expected the report of the run in %s (digest 0x%016"
+                               G_GINT64_MODIFIER "x), found digest 0x0000000000000001", other,
+                               trace, tl->digest);
+  ck_assert_str_eq(e->message, want);
+  g_free(want);
+  g_clear_error(&e);
+  fl_viz_lin_free(lin);
+  fl_viz_timeline_free(tl);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(scn);
+  g_free(cmd);
+  g_free(trace);
+  g_free(report);
+  g_free(out);
+  g_free(other);
+}
+END_TEST
+
+/* Runs `faultline viz ARGS` in dir; returns the exit status, stderr in *err. */
+static int viz_cli(const char *dir, const char *args, char **err) {
+  char *cmd = g_strdup_printf("cd '%s' && '%s' viz %s", dir, fl_test_faultline(), args);
+  int rc = fl_test_sh(cmd, NULL, err);
+  g_free(cmd);
+  return rc;
+}
+
+static bool only_file_in(const char *dir, const char *name) {
+  GDir *d = g_dir_open(dir, 0, NULL);
+  const char *n;
+  bool ok = true;
+  while ((n = g_dir_read_name(d)))
+    if (strcmp(n, name) != 0) ok = false;
+  g_dir_close(d);
+  return ok;
+}
+
+START_TEST(bad_input_gets_an_exact_message_and_no_png) {
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  char *err = NULL;
+  ck_assert_int_eq(viz_cli(dir, "missing.trace --png out.png", &err), 2);
+  ck_assert_str_eq(err, "faultline viz: missing.trace: cannot read: Failed to open file "
+                        "\xe2\x80\x9cmissing.trace\xe2\x80\x9d: open() failed: No such file or "
+                        "directory\n");
+  g_free(err);
+  ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png --width 12", &err), 2);
+  ck_assert_str_eq(err, "faultline viz: --width: expected 320 to 16384 pixels, found 12\n");
+  g_free(err);
+  ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png --height 2x", &err), 2);
+  ck_assert_str_eq(err, "faultline viz: --height: expected a number of pixels, found '2x'\n");
+  g_free(err);
+  ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png --from 2s --to 1500ms", &err), 2);
+  ck_assert_str_eq(err, "faultline viz: --to: expected a time after --from (2s), found 1.5s\n");
+  g_free(err);
+  /* Truncated: inside the end record, then exactly before it. */
+  gsize len;
+  char *bytes = slurp(path, &len);
+  ck_assert(g_file_set_contents(path, bytes, (gssize)len - 3, NULL));
+  ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png", &err), 2);
+  char *want = g_strdup_printf("faultline viz: small.trace: byte %zu: expected an 8-byte digest, "
+                               "found the end of the file\n", len - 8);
+  ck_assert_str_eq(err, want);
+  g_free(want);
+  g_free(err);
+  ck_assert(g_file_set_contents(path, bytes, (gssize)len - 10, NULL));
+  ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png", &err), 2);
+  ck_assert_str_eq(err, "faultline viz: small.trace: after record 17: expected more records or "
+                        "the end record, found the end of the file: the trace was cut short\n");
+  g_free(err);
+  g_free(bytes);
+  /* Not a trace at all. */
+  ck_assert(g_file_set_contents(path, "hello", -1, NULL));
+  ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png", &err), 2);
+  ck_assert_str_eq(err, "faultline viz: small.trace: byte 0: expected a faultline trace (starting "
+                        "with FLTRACE1), found other bytes\n");
+  g_free(err);
+  ck_assert(only_file_in(dir, "small.trace"));
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+}
+END_TEST
+
+/* ---- The window under Xvfb, driven by real X events (XTEST, through xdotool). */
+
+static char *which(const char *prog) { return g_find_program_in_path(prog); }
+
+typedef struct proc {
+  GPid pid;
+  GIOChannel *out;
+} proc;
+
+static proc spawn(char **argv, char **envp) {
+  proc p = {0};
+  int out_fd;
+  GError *e = NULL;
+  ck_assert_msg(g_spawn_async_with_pipes(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                         &p.pid, NULL, &out_fd, NULL, &e),
+                "%s", e ? e->message : "");
+  p.out = g_io_channel_unix_new(out_fd);
+  g_io_channel_set_close_on_unref(p.out, TRUE);
+  return p;
+}
+
+/* The next line the process prints (blocking; the test's timeout bounds it). */
+static char *read_line(proc *p) {
+  char *line = NULL;
+  gsize term;
+  GIOStatus st = g_io_channel_read_line(p->out, &line, NULL, &term, NULL);
+  ck_assert_msg(st == G_IO_STATUS_NORMAL, "the process ended without the expected line");
+  line[term] = '\0';
+  return line;
+}
+
+static void xdo(const char *display, const char *args) {
+  char *cmd = g_strdup_printf("DISPLAY=%s xdotool %s", display, args);
+  char *err = NULL;
+  int rc = fl_test_sh(cmd, NULL, &err);
+  ck_assert_msg(rc == 0, "%s: %s", cmd, err);
+  g_free(err);
+  g_free(cmd);
+}
+
+static size_t count_rgb(const uint8_t *px, int w, int h, fl_viz_rgb c) {
+  size_t n = 0;
+  for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
+    n += px[3 * i] == c.r && px[3 * i + 1] == c.g && px[3 * i + 2] == c.b;
+  return n;
+}
+
+static uint8_t *expect_shot(proc *app, const char *prefix, int n, int *w, int *h) {
+  char *line = read_line(app);
+  char *want = g_strdup_printf("screenshot %s-%d.png", prefix, n);
+  ck_assert_str_eq(line, want);
+  uint8_t *px = fl_viz_png_read(want + strlen("screenshot "), w, h, NULL);
+  ck_assert_ptr_nonnull(px);
+  g_free(line);
+  g_free(want);
+  return px;
+}
+
+START_TEST(the_window_answers_keys_and_the_mouse_under_xvfb) {
+  char *xvfb = which("Xvfb"), *xdotool = which("xdotool");
+  if (!xvfb || !xdotool) {
+    printf("SKIP: the window test needs Xvfb and xdotool (scripts/setup.sh installs them)\n");
+    g_free(xvfb);
+    g_free(xdotool);
+    return;
+  }
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  /* -displayfd: Xvfb picks a free display and prints its number once it accepts clients. */
+  char *xargv[] = {xvfb, "-displayfd", "1", "-screen", "0", "1400x900x24", "-nolisten", "tcp",
+                   NULL};
+  proc x = spawn(xargv, NULL);
+  char *num = read_line(&x);
+  char *display = g_strdup_printf(":%s", num);
+  char **env = g_environ_setenv(g_get_environ(), "DISPLAY", display, TRUE);
+  char *prefix = g_build_filename(dir, "shot", NULL);
+  char *vargv[] = {(char *)fl_test_faultline(), "viz", path, "--screenshot", prefix, NULL};
+  proc app = spawn(vargv, env);
+  char *ready = read_line(&app);
+  ck_assert_str_eq(ready, "ready 1280x800");
+  xdo(display, "search --sync --name \"faultline viz\" windowfocus --sync");
+  xdo(display, "key F12");
+  int w, h;
+  uint8_t *a = expect_shot(&app, prefix, 1, &w, &h);
+  ck_assert_int_eq(w, 1280);
+  ck_assert_int_eq(h, 800);
+  fl_viz_layout L;
+  fl_viz_layout_init(&L, 1280, 800, 4, true, (fl_viz_view){0, 1000 * MS});
+  ASSERT_RGB(a, w, fl_viz_layout_x(&L, 400 * MS), fl_viz_layout_lane_top(&L, 1) + L.lane_h / 4,
+             fl_viz_role_colour("follower", 3));
+  ASSERT_RGB(a, w, fl_viz_layout_x(&L, 750 * MS), fl_viz_layout_lane_top(&L, 1),
+             fl_viz_group_colour(1));
+  /* Three wheel notches up over 750 ms: zoomed in around it, the partition fills more. */
+  int mx = fl_viz_layout_x(&L, 750 * MS), my = fl_viz_layout_lane_mid(&L, 1);
+  char *move = g_strdup_printf("search --name \"faultline viz\" mousemove --window %%1 %d %d "
+                               "click 4 click 4 click 4 key F12", mx, my);
+  xdo(display, move);
+  g_free(move);
+  uint8_t *b = expect_shot(&app, prefix, 2, &w, &h);
+  size_t band_a = count_rgb(a, w, h, fl_viz_group_colour(1));
+  size_t band_b = count_rgb(b, w, h, fl_viz_group_colour(1));
+  ck_assert_msg(band_b > band_a, "zooming in on the partition did not enlarge it (%zu, %zu)",
+                band_a, band_b);
+  /* The pointer is over n2's lane: the details panel describes it (darker text pixels appear
+   * in the panel) and the help overlay opens with h. */
+  xdo(display, "key h F12");
+  uint8_t *c = expect_shot(&app, prefix, 3, &w, &h);
+  ck_assert_uint_gt(count_rgb(c, w, h, FL_VIZ_C_HELP_BG), 10000);
+  ck_assert_uint_eq(count_rgb(b, w, h, FL_VIZ_C_HELP_BG), 0);
+  /* Drag to the left pans towards later times; f fits again: the first picture again. */
+  xdo(display, "mousedown 1 mousemove_relative -- -300 0 mouseup 1 key h f F12");
+  uint8_t *d = expect_shot(&app, prefix, 4, &w, &h);
+  ck_assert_uint_eq(count_rgb(d, w, h, fl_viz_group_colour(1)), band_a);
+  xdo(display, "key q");
+  int status;
+  ck_assert_int_eq(waitpid(app.pid, &status, 0), app.pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "faultline viz exited with %d",
+                status);
+  kill(x.pid, SIGTERM);
+  waitpid(x.pid, &status, 0);
+  g_io_channel_unref(app.out);
+  g_io_channel_unref(x.out);
+  g_free(a);
+  g_free(b);
+  g_free(c);
+  g_free(d);
+  g_free(ready);
+  g_free(num);
+  g_free(display);
+  g_strfreev(env);
+  g_free(prefix);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+  g_free(xvfb);
+  g_free(xdotool);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("viz");
+  TCase *tc = tcase_create("viz");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, loads_the_model_of_a_trace);
+  tcase_add_test(tc, roles_and_terms_come_from_the_describe_line);
+  tcase_add_test(tc, time_and_pixels_map_exactly_both_ways);
+  tcase_add_test(tc, times_print_in_the_unit_that_fits);
+  tcase_add_test(tc, png_has_the_expected_pixels);
+  tcase_add_test(tc, the_same_trace_gives_the_same_png_bytes);
+  tcase_add_test(tc, many_messages_are_aggregated_until_zoomed_in);
+  tcase_add_test(tc, the_linearizability_counterexample_is_outlined);
+  tcase_add_test(tc, bad_input_gets_an_exact_message_and_no_png);
+  tcase_add_test(tc, the_window_answers_keys_and_the_mouse_under_xvfb);
+  suite_add_tcase(s, tc);
+  return fl_test_run(s);
+}

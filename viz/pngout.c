@@ -1,0 +1,118 @@
+/* pngout: PNG files with libpng (see pngout.h). libpng reports errors by longjmp; every
+ * resource is released on both paths, and `volatile` keeps the locals that setjmp may
+ * clobber. */
+#include "pngout.h"
+
+#include <errno.h>
+#include <png.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "timeline.h" /* FL_VIZ_ERROR */
+
+static void png_fail(png_structp p, png_const_charp msg) {
+  char **slot = png_get_error_ptr(p);
+  if (slot && !*slot) *slot = g_strdup(msg);
+  png_longjmp(p, 1);
+}
+
+static void png_warn(png_structp p, png_const_charp msg) {
+  (void)p;
+  (void)msg;
+}
+
+static bool encode(FILE *f, SDL_Surface *s, char **why) {
+  png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, why, png_fail, png_warn);
+  if (!p) {
+    *why = g_strdup("out of memory");
+    return false;
+  }
+  png_infop info = png_create_info_struct(p);
+  uint8_t *volatile row = g_malloc((gsize)s->w * 3);
+  if (!info || setjmp(png_jmpbuf(p))) {
+    png_destroy_write_struct(&p, info ? &info : NULL);
+    g_free(row);
+    if (!*why) *why = g_strdup("libpng failed");
+    return false;
+  }
+  png_init_io(p, f);
+  png_set_compression_level(p, 6);
+  png_set_IHDR(p, info, (png_uint_32)s->w, (png_uint_32)s->h, 8, PNG_COLOR_TYPE_RGB,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(p, info);
+  for (int y = 0; y < s->h; y++) {
+    const uint32_t *px = (const uint32_t *)(const void *)((const uint8_t *)s->pixels + (size_t)y * (size_t)s->pitch);
+    for (int x = 0; x < s->w; x++) {
+      row[3 * x] = (uint8_t)(px[x] >> 16);
+      row[3 * x + 1] = (uint8_t)(px[x] >> 8);
+      row[3 * x + 2] = (uint8_t)px[x];
+    }
+    png_write_row(p, row);
+  }
+  png_write_end(p, NULL);
+  png_destroy_write_struct(&p, &info);
+  g_free(row);
+  return true;
+}
+
+bool fl_viz_png_write(const char *path, SDL_Surface *surface, GError **error) {
+  g_return_val_if_fail(surface->format->BytesPerPixel == 4, false);
+  char *tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
+  int fd = g_mkstemp(tmp);
+  if (fd < 0) {
+    int e = errno;
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_IO, "%s: cannot write: %s", path, g_strerror(e));
+    g_free(tmp);
+    return false;
+  }
+  /* mkstemp makes the file private; an image is for sharing. */
+  (void)fchmod(fd, 0644);
+  FILE *f = fdopen(fd, "wb");
+  char *why = NULL;
+  bool locked = SDL_MUSTLOCK(surface) && SDL_LockSurface(surface) == 0;
+  bool ok = f && encode(f, surface, &why);
+  if (locked) SDL_UnlockSurface(surface);
+  if (f) {
+    ok = fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok;
+    if (fclose(f) != 0) ok = false;
+  } else {
+    close(fd);
+  }
+  if (ok && g_rename(tmp, path) != 0) ok = false;
+  if (!ok) {
+    int e = errno;
+    g_unlink(tmp);
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_IO, "%s: cannot write: %s", path,
+                why ? why : g_strerror(e));
+  }
+  g_free(why);
+  g_free(tmp);
+  return ok;
+}
+
+uint8_t *fl_viz_png_read(const char *path, int *w, int *h, GError **error) {
+  png_image img;
+  memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&img, path)) {
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_IO, "%s: cannot read a PNG: %s", path,
+                img.message);
+    return NULL;
+  }
+  img.format = PNG_FORMAT_RGB;
+  uint8_t *buf = g_malloc(PNG_IMAGE_SIZE(img));
+  if (!png_image_finish_read(&img, NULL, buf, 0, NULL)) {
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_IO, "%s: cannot read a PNG: %s", path,
+                img.message);
+    png_image_free(&img);
+    g_free(buf);
+    return NULL;
+  }
+  *w = (int)img.width;
+  *h = (int)img.height;
+  return buf;
+}

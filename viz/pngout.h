@@ -1,0 +1,25 @@
+/* pngout: an SDL surface written as a PNG file (libpng), whole or not at all.
+ *
+ * The image goes to PATH.tmp.XXXXXX beside the destination and is renamed over it only when
+ * every byte was written; on any failure the temporary file is removed, so no partial PNG is
+ * ever left. The encoding is fixed (8-bit RGB, no time or text chunks, fixed compression), so
+ * the same pixels always give the same bytes.
+ *
+ * Ownership: the surface is borrowed for the call.
+ */
+#ifndef FL_VIZ_PNGOUT_H
+#define FL_VIZ_PNGOUT_H
+
+#include <stdbool.h>
+#include <SDL.h>
+#include <glib.h>
+
+/* Writes a surface of format SDL_PIXELFORMAT_RGB888 or ARGB8888. Errors (FL_VIZ_ERROR_IO):
+ * "PATH: cannot write: REASON". */
+bool fl_viz_png_write(const char *path, SDL_Surface *surface, GError **error);
+
+/* Reads a PNG back as 8-bit RGB (for tests and the benchmark). Returns a newly allocated
+ * buffer of w * h * 3 bytes (g_free), or NULL with an error. */
+uint8_t *fl_viz_png_read(const char *path, int *w, int *h, GError **error);
+
+#endif
