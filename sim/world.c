@@ -228,6 +228,7 @@ static void describe_payload(fl_world *w, int src, int dst, const void *data, si
 
 void fl__world_send(fl_world *w, int src, int dst, const void *data, size_t len) {
   int64_t now = fl_sched_now(w->sched);
+  if (w->send_tap) w->send_tap(w->send_tap_user, src, dst, data, len);
   fl_msg *m = fl_net_msg_new(w->net, src, dst, now, data, len);
   describe_payload(w, src, dst, data, len, w->scratch);
   fl_trace_send(w->trace, now, m->id, src, dst, len, w->scratch->str);
@@ -450,3 +451,29 @@ bool fl_world_finish(fl_world *w, GError **error) {
 }
 
 const char *fl_world_history_path(const fl_world *w) { return w->history_path; }
+
+/* ---- Test support. */
+
+static bool can_inject(fl_world *w, int dst) {
+  return w->stop == FL_STOP_NONE && dst >= 0 && dst < w->n_nodes && w->nodes[dst].is_up &&
+         !w->nodes[dst].is_paused;
+}
+
+bool fl_world_inject(fl_world *w, int src, int dst, const void *msg, size_t len) {
+  if (!can_inject(w, dst) || src < 0 || src >= w->n_nodes || src == dst) return false;
+  fl__actor_on_message(&w->nodes[dst], src, msg, len);
+  fl__actor_check(w);
+  return true;
+}
+
+bool fl_world_inject_request(fl_world *w, int dst, const fl_op *op) {
+  if (!can_inject(w, dst)) return false;
+  fl__actor_on_client_request(&w->nodes[dst], op);
+  fl__actor_check(w);
+  return true;
+}
+
+void fl_world_set_send_tap(fl_world *w, fl_send_tap fn, void *user) {
+  w->send_tap = fn;
+  w->send_tap_user = user;
+}

@@ -87,6 +87,20 @@ bool fl_world_node_is_paused(const fl_world *w, int node);
  * node's next event. */
 const void *fl_world_node_state(const fl_world *w, int node);
 
+/* ---- Test support: drive one node's handlers directly, as unit tests of a protocol do. */
+
+/* Runs node dst's on_message hook now with a message from node src, bypassing the network
+ * (no latency, loss or partition, and no deliver record in the trace), then the invariant
+ * checks, as after any event. False if dst is down or paused or src is not another node. */
+bool fl_world_inject(fl_world *w, int src, int dst, const void *msg, size_t len);
+/* The same for a client operation arriving at node dst (op->endpoint must be a client's). */
+bool fl_world_inject_request(fl_world *w, int dst, const fl_op *op);
+
+/* Called for every message a node or client sends, before the network sees it; the bytes are
+ * borrowed for the call. NULL stops it. */
+typedef void (*fl_send_tap)(void *user, int src, int dst, const void *msg, size_t len);
+void fl_world_set_send_tap(fl_world *w, fl_send_tap fn, void *user);
+
 /* ---- Results. */
 
 typedef struct fl_side_stats {

@@ -74,6 +74,8 @@ struct fl_world {
 
   fl_sched *sched;
   fl_net *net;
+  fl_send_tap send_tap; /* tests only */
+  void *send_tap_user;
   fl_trace *trace;
   fl_history *history;
   char *history_path;     /* final path, or the temporary one */
