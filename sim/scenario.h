@@ -1,7 +1,7 @@
 /* scenario: the scenario file format, its parser and its validation.
  *
  * A scenario is a line-oriented text file with sections; '#' starts a comment. Durations carry
- * units (ns, us, ms, s, min); probabilities are percentages ("20%") or fractions ("0.2").
+ * units (ns, us, ms, s, min, h); probabilities are percentages ("20%") or fractions ("0.2").
  * The format is documented in scenarios/README.md. Example:
  *
  *   [cluster]

@@ -15,7 +15,7 @@ typedef struct unit {
 
 /* Longest names first so "ms" is not read as "m" + garbage and "min" before "ms". */
 static const unit units[] = {
-    {"min", 60e9}, {"ns", 1.0}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9},
+    {"min", 60e9}, {"ns", 1.0}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"h", 3600e9},
 };
 
 bool fl_scan_duration(const char *s, int64_t *out_ns, const char **end) {
@@ -49,7 +49,7 @@ bool fl_parse_duration(const char *s, int64_t *out_ns, GError **error) {
   int64_t v;
   if (!fl_scan_duration(s, &v, &end) || *end != '\0') {
     g_set_error(error, FL_UNITS_ERROR, FL_UNITS_ERROR_PARSE,
-                "expected a duration with a unit (ns, us, ms, s, min), found '%s'", s);
+                "expected a duration with a unit (ns, us, ms, s, min, h), found '%s'", s);
     return false;
   }
   *out_ns = v;
@@ -127,7 +127,9 @@ bool fl_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, GError 
 
 void fl_format_duration(GString *out, int64_t ns) {
   int64_t a = ns < 0 ? -ns : ns;
-  if (a >= 60000000000LL && a % 60000000000LL == 0)
+  if (a >= 3600000000000LL && a % 3600000000000LL == 0)
+    g_string_append_printf(out, "%" G_GINT64_FORMAT "h", (gint64)(ns / 3600000000000LL));
+  else if (a >= 60000000000LL && a % 60000000000LL == 0)
     g_string_append_printf(out, "%" G_GINT64_FORMAT "min", (gint64)(ns / 60000000000LL));
   else if (a >= 1000000000LL)
     g_string_append_printf(out, "%.4gs", (double)ns / 1e9);

@@ -1,6 +1,6 @@
 /* units: parsing and printing the value syntax scenarios and protocol options share.
  *
- * Durations are an integer or decimal number followed by a unit: ns, us, ms, s, min
+ * Durations are an integer or decimal number followed by a unit: ns, us, ms, s, min, h
  * ("150ms", "1.5s"); the result is rounded to the nearest nanosecond. Fractions are a
  * percentage ("20%", "0.5%") or a plain number in [0, 1] ("0.2"). Booleans are yes/no,
  * true/false, on/off. Parsers take the whole string (no surrounding spaces) and, on failure,

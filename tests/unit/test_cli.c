@@ -84,7 +84,7 @@ START_TEST(malformed_scenario_exits_two_without_outputs) {
   g_unlink(report);
   char *args = g_strdup_printf("run %s --report %s", path, report);
   ck_assert_int_eq(run(args, &out, &err), 2);
-  char *want = g_strdup_printf("%s:4:12: expected a duration with a unit (ns, us, ms, s, min), "
+  char *want = g_strdup_printf("%s:4:12: expected a duration with a unit (ns, us, ms, s, min, h), "
                                "found '10'\n", path);
   ck_assert_str_eq(err, want);
   ck_assert(!g_file_test(report, G_FILE_TEST_EXISTS));
@@ -106,7 +106,7 @@ START_TEST(usage_errors_exit_two) {
   g_free(err);
   ck_assert_int_eq(run("run scenarios/rbcast/steady.fl --duration 5", &out, &err), 2);
   ck_assert_str_eq(err, "faultline run: --duration: expected a duration with a unit (ns, us, "
-                        "ms, s, min), found '5'\n");
+                        "ms, s, min, h), found '5'\n");
   g_free(out);
   g_free(err);
   ck_assert_int_eq(run("run no/such/file.fl", &out, &err), 2);

@@ -10,13 +10,15 @@ START_TEST(durations) {
   ck_assert_int_eq(ns, 1500000000);
   ck_assert(fl_parse_duration("2min", &ns, NULL));
   ck_assert_int_eq(ns, 120000000000LL);
+  ck_assert(fl_parse_duration("4h", &ns, NULL));
+  ck_assert_int_eq(ns, 14400000000000LL);
   ck_assert(fl_parse_duration("7ns", &ns, NULL));
   ck_assert_int_eq(ns, 7);
   ck_assert(fl_parse_duration("0.5us", &ns, NULL));
   ck_assert_int_eq(ns, 500);
   GError *e = NULL;
   ck_assert(!fl_parse_duration("10", &ns, &e));
-  ck_assert_str_eq(e->message, "expected a duration with a unit (ns, us, ms, s, min), found '10'");
+  ck_assert_str_eq(e->message, "expected a duration with a unit (ns, us, ms, s, min, h), found '10'");
   g_clear_error(&e);
   ck_assert(!fl_parse_duration("5 ms", &ns, NULL));
   ck_assert(!fl_parse_duration("5mss", &ns, NULL));
@@ -69,7 +71,9 @@ START_TEST(formatting) {
   fl_format_duration(s, 7);
   g_string_append(s, " ");
   fl_format_duration(s, 20000);
-  ck_assert_str_eq(s->str, "150ms 1.5s 2min 7ns 20us");
+  g_string_append(s, " ");
+  fl_format_duration(s, 3600000000000LL);
+  ck_assert_str_eq(s->str, "150ms 1.5s 2min 7ns 20us 1h");
   g_string_free(s, TRUE);
 }
 END_TEST
