@@ -137,7 +137,7 @@ void fl__client_wake(fl_world *w, uint32_t index) {
                                         : (int64_t)fl_rng_below(c->rng, (uint64_t)wl->keys);
   if (op.kind == FL_OP_CAS) op.expected = (int64_t)fl_rng_below(c->rng, VALUE_RANGE);
   if (op.kind != FL_OP_READ) op.value = (int64_t)fl_rng_below(c->rng, VALUE_RANGE);
-  c->op = op;
+  fl_op_copy(&c->op, &op);
   c->busy = true;
   int64_t now = fl_sched_now(w->sched);
   c->invoked_ns = now;

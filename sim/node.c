@@ -290,8 +290,8 @@ void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result
   }
   fl_client_reply r;
   memset(&r, 0, sizeof r); /* no uninitialised padding goes on the wire */
-  r.op = *op;
-  r.result = *result;
+  fl_op_copy(&r.op, op);
+  fl_op_result_copy(&r.result, result);
   fl__world_send(w, ctx->id, (int)op->endpoint, &r, sizeof r);
 }
 

@@ -1,5 +1,31 @@
-/* op: names of client operations. */
+/* op: canonical copies and names of client operations. */
 #include "op.h"
+
+#include <string.h>
+
+void fl_op_copy(fl_op *dst, const fl_op *src) {
+  fl_op o;
+  memset(&o, 0, sizeof o);
+  o.client = src->client;
+  o.endpoint = src->endpoint;
+  o.process = src->process;
+  o.seq = src->seq;
+  o.kind = src->kind;
+  o.key = src->key;
+  o.value = src->value;
+  o.expected = src->expected;
+  memcpy(dst, &o, sizeof o);
+}
+
+void fl_op_result_copy(fl_op_result *dst, const fl_op_result *src) {
+  fl_op_result r;
+  memset(&r, 0, sizeof r);
+  r.status = src->status;
+  r.has_value = src->has_value;
+  r.value = src->value;
+  r.redirect_to = src->redirect_to;
+  memcpy(dst, &r, sizeof r);
+}
 
 const char *fl_op_kind_name(fl_op_kind kind) {
   static const char *names[] = {"read", "write", "cas"};

@@ -42,6 +42,12 @@ typedef struct fl_op_result {
   int32_t redirect_to; /* node index or -1 */
 } fl_op_result;
 
+/* Field-by-field copies into zeroed storage. Struct assignment need not copy padding, and a
+ * protocol's designated initialiser need not zero it; these structs cross the simulated
+ * network, where their bytes are hashed into the run's digest, so every byte must be set. */
+void fl_op_copy(fl_op *dst, const fl_op *src);
+void fl_op_result_copy(fl_op_result *dst, const fl_op_result *src);
+
 /* "read", "write", "cas". */
 const char *fl_op_kind_name(fl_op_kind kind);
 

@@ -19,7 +19,8 @@ struct fl_trace {
   FILE *f;
   uint64_t digest, records, bytes;
   int64_t last_ns;
-  GByteArray *buf;
+  uint8_t *buf; /* the record being encoded: len bytes of cap */
+  size_t len, cap;
 };
 
 const char *fl_trace_kind_name(fl_trace_kind k) {
@@ -30,10 +31,21 @@ const char *fl_trace_kind_name(fl_trace_kind k) {
   return (unsigned)k < FL_TR_KIND_MAX ? names[k] : "?";
 }
 
-static void put_u8(fl_trace *t, uint8_t v) { g_byte_array_append(t->buf, &v, 1); }
+/* Every record is encoded on every event: plain stores into a buffer that only grows. */
+static inline void reserve(fl_trace *t, size_t n) {
+  if (t->len + n <= t->cap) return;
+  while (t->len + n > t->cap) t->cap *= 2;
+  t->buf = g_realloc(t->buf, t->cap);
+}
+
+static void put_u8(fl_trace *t, uint8_t v) {
+  reserve(t, 1);
+  t->buf[t->len++] = v;
+}
 
 static void put_uv(fl_trace *t, uint64_t v) {
-  uint8_t b[10];
+  reserve(t, 10);
+  uint8_t *b = t->buf + t->len;
   int n = 0;
   do {
     b[n] = (uint8_t)(v & 0x7f);
@@ -41,7 +53,7 @@ static void put_uv(fl_trace *t, uint64_t v) {
     if (v) b[n] |= 0x80;
     n++;
   } while (v);
-  g_byte_array_append(t->buf, b, (guint)n);
+  t->len += (size_t)n;
 }
 
 static void put_zz(fl_trace *t, int64_t v) { put_uv(t, fl__trace_zigzag(v)); }
@@ -49,29 +61,32 @@ static void put_zz(fl_trace *t, int64_t v) { put_uv(t, fl__trace_zigzag(v)); }
 static void put_str(fl_trace *t, const char *s) {
   size_t n = s ? strlen(s) : 0;
   put_uv(t, n);
-  if (n) g_byte_array_append(t->buf, (const guint8 *)s, (guint)n);
+  reserve(t, n);
+  if (n) memcpy(t->buf + t->len, s, n);
+  t->len += n;
 }
 
 static void begin(fl_trace *t, fl_trace_kind kind, int64_t time_ns) {
   /* Time never goes back: the scheduler guarantees it, and the encoding relies on it. */
   assert(time_ns >= t->last_ns);
-  g_byte_array_set_size(t->buf, 0);
+  t->len = 0;
   put_u8(t, (uint8_t)kind);
   put_uv(t, (uint64_t)(time_ns - t->last_ns));
   t->last_ns = time_ns;
 }
 
 static void end(fl_trace *t) {
-  t->digest = fl__trace_fnv(t->digest, t->buf->data, t->buf->len);
+  t->digest = fl__trace_fnv(t->digest, t->buf, t->len);
   t->records++;
-  t->bytes += t->buf->len;
-  if (t->f) fwrite(t->buf->data, 1, t->buf->len, t->f); /* errors surface at close */
+  t->bytes += t->len;
+  if (t->f) fwrite(t->buf, 1, t->len, t->f); /* errors surface at close */
 }
 
 fl_trace *fl_trace_open(const char *path, const char *meta_json, GError **error) {
   fl_trace *t = g_new0(fl_trace, 1);
   t->digest = FL_FNV_OFFSET;
-  t->buf = g_byte_array_sized_new(256);
+  t->cap = 256;
+  t->buf = g_malloc(t->cap);
   if (!path) return t;
   t->out = fl_outfile_open(path, FL_TRACE_ERROR, FL_TRACE_ERROR_IO, error);
   if (!t->out) {
@@ -80,21 +95,46 @@ fl_trace *fl_trace_open(const char *path, const char *meta_json, GError **error)
   }
   t->f = fl_outfile_stream(t->out);
   fwrite(FL_TRACE_MAGIC, 1, FL_TRACE_MAGIC_LEN, t->f);
-  g_byte_array_set_size(t->buf, 0);
+  t->len = 0;
   put_str(t, meta_json ? meta_json : "{}");
-  fwrite(t->buf->data, 1, t->buf->len, t->f);
+  fwrite(t->buf, 1, t->len, t->f);
   return t;
 }
 
+bool fl_trace_has_file(const fl_trace *t) { return t->f != NULL; }
+
+uint64_t fl_trace_payload_hash(const void *data, size_t len) {
+  /* A word at a time: payloads are hashed on every send. */
+  const unsigned char *p = data;
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+  for (; len >= 8; p += 8, len -= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  if (len) {
+    uint64_t w = 0;
+    memcpy(&w, p, len);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  return h;
+}
+
 void fl_trace_send(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int dst, size_t len,
-                   const char *desc) {
+                   uint64_t payload_hash, const char *desc) {
   begin(t, FL_TR_SEND, time_ns);
   put_uv(t, msg_id);
   put_uv(t, (uint64_t)src);
   put_uv(t, (uint64_t)dst);
   put_uv(t, len);
+  put_uv(t, payload_hash);
+  t->digest = fl__trace_fnv(t->digest, t->buf, t->len);
   put_str(t, desc);
-  end(t);
+  t->records++;
+  t->bytes += t->len;
+  if (t->f) fwrite(t->buf, 1, t->len, t->f);
 }
 
 static void msg_record(fl_trace *t, fl_trace_kind kind, int64_t time_ns, uint64_t msg_id, int src,
@@ -218,16 +258,14 @@ bool fl_trace_close(fl_trace *t, bool keep, GError **error) {
   if (!t) return true;
   if (t->f && keep) {
     /* The end record carries the digest of everything before it and is not hashed. */
-    g_byte_array_set_size(t->buf, 0);
+    t->len = 0;
     put_u8(t, FL_TR_END);
     put_uv(t, 0);
-    uint8_t d[8];
-    for (int i = 0; i < 8; i++) d[i] = (uint8_t)(t->digest >> (8 * i));
-    g_byte_array_append(t->buf, d, 8);
-    fwrite(t->buf->data, 1, t->buf->len, t->f);
+    for (int i = 0; i < 8; i++) put_u8(t, (uint8_t)(t->digest >> (8 * i)));
+    fwrite(t->buf, 1, t->len, t->f);
   }
   bool ok = fl_outfile_close(t->out, keep, error);
-  g_byte_array_free(t->buf, TRUE);
+  g_free(t->buf);
   g_free(t);
   return ok;
 }

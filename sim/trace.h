@@ -7,7 +7,7 @@
  *
  * File format (documented for the visualiser and other readers; all integers are unsigned
  * LEB128 varints unless noted, "str" is a varint length then UTF-8 bytes):
- *   header:  the 8 bytes "FLTRACE1", then str: a JSON object with the run's metadata
+ *   header:  the 8 bytes "FLTRACE2", then str: a JSON object with the run's metadata
  *            ({"version":1,"seed":..,"protocol":..,"nodes":..,"clients":..,"node_names":[..],
  *              "scenario":..,"duration_ns":..,"build":..})
  *   record:  u8 kind, varint dt (ns since the previous record; time never goes back), then the
@@ -17,6 +17,9 @@
  *            every record before it. A trace without it was cut short.
  *
  * Digest: FNV-1a 64 over the canonical bytes of every record (header excluded), in order.
+ * A SEND record's description is presentation, not content: the digest covers the record up
+ * to it, the payload through its hash. So the run's digest is the same whether a trace file
+ * is written or not, and without one the protocol's describe_msg is never called.
  */
 #ifndef FL_TRACE_H
 #define FL_TRACE_H
@@ -28,7 +31,7 @@
 
 /* Record kinds and their fields after (kind, dt). */
 typedef enum fl_trace_kind {
-  FL_TR_SEND = 1,   /* msg_id, src, dst, len, str description */
+  FL_TR_SEND = 1,   /* msg_id, src, dst, len, payload hash, str description */
   FL_TR_DELIVER,    /* msg_id, src, dst */
   FL_TR_DROP,       /* msg_id, src, dst, reason (fl_drop_reason) */
   FL_TR_DUPLICATE,  /* msg_id, src, dst: a second copy was scheduled */
@@ -68,8 +71,13 @@ fl_trace *fl_trace_open(const char *path, const char *meta_json, GError **error)
 
 /* Record writers; time_ns must not be earlier than the previous record's. Strings are
  * borrowed for the call. */
+/* desc may be NULL when fl_trace_has_file is false: it is written, never hashed. */
 void fl_trace_send(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int dst, size_t len,
-                   const char *desc);
+                   uint64_t payload_hash, const char *desc);
+/* A trace file is being written (so SEND descriptions are worth computing). */
+bool fl_trace_has_file(const fl_trace *t);
+/* The hash of a message's bytes that SEND records carry. */
+uint64_t fl_trace_payload_hash(const void *data, size_t len);
 void fl_trace_deliver(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int dst);
 void fl_trace_drop(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int dst, int reason);
 void fl_trace_duplicate(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int dst);
@@ -112,6 +120,7 @@ typedef struct fl_trace_rec {
   bool has_value;
   int64_t key, value, expected;
   uint64_t len;      /* SEND payload length */
+  uint64_t payload;  /* SEND payload hash */
   const char *text;  /* SEND description, ANNOTATE, STATE, NET_CHANGE, VIOLATION; or NULL */
   const int32_t *groups; /* PARTITION: n_groups entries */
   int32_t n_groups;

@@ -14,6 +14,7 @@ struct fl_trace_reader {
   GMappedFile *map;
   const unsigned char *data;
   size_t len, pos;
+  size_t hashed_end; /* SEND: where the hashed part of the record ends */
   char *meta;
   int64_t now_ns;
   uint64_t digest;
@@ -111,7 +112,7 @@ fl_trace_reader *fl_trace_reader_open(const char *path, GError **error) {
   r->groups = g_array_new(FALSE, FALSE, sizeof(int32_t));
   cursor c = {.r = r, .pos = 0, .error = error};
   if (r->len < FL_TRACE_MAGIC_LEN || memcmp(r->data, FL_TRACE_MAGIC, FL_TRACE_MAGIC_LEN) != 0) {
-    fail(&c, 0, "expected a faultline trace (starting with FLTRACE1), found other bytes");
+    fail(&c, 0, "expected a faultline trace (starting with FLTRACE2), found other bytes");
     fl_trace_reader_free(r);
     return NULL;
   }
@@ -144,8 +145,10 @@ static bool decode(cursor *c, fl_trace_rec *rec) {
   switch (rec->kind) {
   case FL_TR_SEND:
     if (!get_uv(c, &rec->msg_id) || !get_i32(c, &rec->src) || !get_i32(c, &rec->dst) ||
-        !get_uv(c, &rec->len) || !get_str(c, r->text))
+        !get_uv(c, &rec->len) || !get_uv(c, &rec->payload))
       return false;
+    r->hashed_end = c->pos; /* the description is not part of the digest */
+    if (!get_str(c, r->text)) return false;
     rec->text = r->text->str;
     return true;
   case FL_TR_DELIVER:
@@ -248,7 +251,8 @@ bool fl_trace_reader_next(fl_trace_reader *r, fl_trace_rec *rec, GError **error)
   if (kind == FL_TR_END) {
     r->done = true;
   } else {
-    r->digest = fl__trace_fnv(r->digest, r->data + r->pos, c.pos - r->pos);
+    size_t end = kind == FL_TR_SEND ? r->hashed_end : c.pos;
+    r->digest = fl__trace_fnv(r->digest, r->data + r->pos, end - r->pos);
   }
   r->pos = c.pos;
   return true;

@@ -230,8 +230,12 @@ void fl__world_send(fl_world *w, int src, int dst, const void *data, size_t len)
   int64_t now = fl_sched_now(w->sched);
   if (w->send_tap) w->send_tap(w->send_tap_user, src, dst, data, len);
   fl_msg *m = fl_net_msg_new(w->net, src, dst, now, data, len);
-  describe_payload(w, src, dst, data, len, w->scratch);
-  fl_trace_send(w->trace, now, m->id, src, dst, len, w->scratch->str);
+  const char *desc = NULL;
+  if (fl_trace_has_file(w->trace)) { /* only a file shows descriptions; the digest does not */
+    describe_payload(w, src, dst, data, len, w->scratch);
+    desc = w->scratch->str;
+  }
+  fl_trace_send(w->trace, now, m->id, src, dst, len, fl_trace_payload_hash(data, len), desc);
   int64_t at[2];
   fl_drop_reason reason;
   int copies = fl_net_route(w->net, m, now, at, &reason);

@@ -120,6 +120,7 @@ static raft_state *state_new(fl_node_ctx *ctx) {
   s->votes = g_new0(bool, s->n);
   s->next = g_new0(uint64_t, s->n);
   s->match = g_new0(uint64_t, s->n);
+  s->sent_at = g_new0(int64_t, s->n);
   s->acked_round = g_new0(uint64_t, s->n);
   s->heard = g_new0(bool, s->n);
   s->waiters = g_array_new(FALSE, TRUE, sizeof(raft_waiter));
@@ -136,6 +137,7 @@ static void raft_free(void *state) {
   g_free(s->votes);
   g_free(s->next);
   g_free(s->match);
+  g_free(s->sent_at);
   g_free(s->acked_round);
   g_free(s->heard);
   g_array_free(s->waiters, TRUE);
@@ -207,7 +209,7 @@ static void raft_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
   case RAFT_TIMER_HEARTBEAT:
     s->heartbeat_timer = 0;
     if (s->role != RAFT_LEADER) break;
-    fl__raft_broadcast_append(s, ctx);
+    fl__raft_heartbeat(s, ctx);
     s->heartbeat_timer = fl_node_set_timer(ctx, s->cfg.heartbeat_ns, RAFT_TIMER_HEARTBEAT);
     break;
   case RAFT_TIMER_QUORUM:
@@ -275,11 +277,23 @@ static void raft_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *o
 
 /* Role and term only: the trace records a state line whenever it changes, and these two
  * change only at elections. */
+static void append_u64(GString *out, uint64_t v) {
+  char d[20];
+  int n = 0;
+  do d[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  while (n) g_string_append_c(out, d[--n]);
+}
+
+/* Called after every event on the node, so formatted by hand rather than by printf. */
 static void raft_describe(const void *state, GString *out) {
   const raft_state *s = state;
-  g_string_append_printf(out, "%s t%" G_GUINT64_FORMAT, fl__raft_role_name(s->role), s->term);
-  if (s->role == RAFT_FOLLOWER && s->leader != RAFT_NOBODY)
-    g_string_append_printf(out, " leader=n%d", s->leader + 1);
+  g_string_append(out, fl__raft_role_name(s->role));
+  g_string_append(out, " t");
+  append_u64(out, s->term);
+  if (s->role == RAFT_FOLLOWER && s->leader != RAFT_NOBODY) {
+    g_string_append(out, " leader=n");
+    append_u64(out, (uint64_t)s->leader + 1);
+  }
 }
 
 static void raft_describe_msg(const void *msg, size_t len, GString *out) {

@@ -99,6 +99,7 @@ typedef struct raft_state {
 
   /* Leader only. */
   uint64_t *next, *match;
+  int64_t *sent_at;       /* per peer: local time of the last AppendEntries sent to it */
   uint64_t term_start;    /* the index of this term's no-op */
   uint64_t round;         /* AppendEntries broadcasts sent this term (for ReadIndex) */
   uint64_t *acked_round;  /* per peer: the latest round it answered */
@@ -198,6 +199,9 @@ void fl__raft_check_quorum(raft_state *s, fl_node_ctx *ctx);
 void fl__raft_become_leader(raft_state *s, fl_node_ctx *ctx);
 /* Sends AppendEntries (or InstallSnapshot) to every peer, starting a new round. */
 void fl__raft_broadcast_append(raft_state *s, fl_node_ctx *ctx);
+/* The heartbeat: AppendEntries to the peers sent nothing for a heartbeat period (the others
+ * heard from the leader recently enough). */
+void fl__raft_heartbeat(raft_state *s, fl_node_ctx *ctx);
 void fl__raft_on_append(raft_state *s, fl_node_ctx *ctx, int from, const raft_msg_append *m,
                         size_t len);
 void fl__raft_on_append_reply(raft_state *s, fl_node_ctx *ctx, int from,

@@ -28,6 +28,7 @@ static void send_snapshot(raft_state *s, fl_node_ctx *ctx, int peer) {
 }
 
 static void send_append(raft_state *s, fl_node_ctx *ctx, int peer) {
+  s->sent_at[peer] = fl_node_now(ctx);
   if (s->next[peer] <= s->log.base) {
     send_snapshot(s, ctx, peer);
     return;
@@ -53,6 +54,13 @@ void fl__raft_broadcast_append(raft_state *s, fl_node_ctx *ctx) {
   s->round++;
   for (int i = 0; i < s->n; i++)
     if (i != s->id) send_append(s, ctx, i);
+}
+
+void fl__raft_heartbeat(raft_state *s, fl_node_ctx *ctx) {
+  int64_t now = fl_node_now(ctx);
+  s->round++;
+  for (int i = 0; i < s->n; i++)
+    if (i != s->id && now - s->sent_at[i] >= s->cfg.heartbeat_ns) send_append(s, ctx, i);
 }
 
 /* The commit rule (5.3, 5.4.2): the highest index stored on a majority commits, but only if
@@ -87,6 +95,7 @@ void fl__raft_become_leader(raft_state *s, fl_node_ctx *ctx) {
     s->next[i] = last + 1;
     s->match[i] = 0;
     s->acked_round[i] = 0;
+    s->sent_at[i] = INT64_MIN / 2; /* long ago */
     s->heard[i] = false;
   }
   s->round = 0;

@@ -12,7 +12,7 @@ static char *tmp(const char *name) { return g_build_filename(g_get_tmp_dir(), na
 
 static void write_all(fl_trace *t) {
   int groups[4] = {0, 0, 1, 1};
-  fl_trace_send(t, 10, 1, 0, 2, 37, "AppendEntries t3");
+  fl_trace_send(t, 10, 1, 0, 2, 37, 0, "AppendEntries t3");
   fl_trace_deliver(t, 15, 1, 0, 2);
   fl_trace_drop(t, 20, 2, 1, 0, 2);
   fl_trace_duplicate(t, 20, 3, 2, 1);
@@ -172,19 +172,19 @@ static void expect_message(const char *name, const void *bytes, size_t len, cons
 
 START_TEST(malformed_traces_give_exact_errors) {
   expect_message("fl-bad1.trace", "NOTATRACE", 9,
-                 "byte 0: expected a faultline trace (starting with FLTRACE1), found other bytes");
+                 "byte 0: expected a faultline trace (starting with FLTRACE2), found other bytes");
   /* Header, then a SEND record cut in the middle of its fields. */
-  const unsigned char cut[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '1', 2, '{', '}', 1, 5, 1, 0};
+  const unsigned char cut[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '2', 2, '{', '}', 1, 5, 1, 0};
   expect_message("fl-bad2.trace", cut, sizeof cut,
                  "byte 15: expected a complete record, found the end of the file");
-  const unsigned char kind[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '1', 0, 77, 0};
+  const unsigned char kind[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '2', 0, 77, 0};
   expect_message("fl-bad3.trace", kind, sizeof kind,
                  "byte 9: expected a record kind from 1 to 19, found 77");
-  unsigned char longv[30] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '1', 0, 5};
+  unsigned char longv[30] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '2', 0, 5};
   for (int i = 10; i < 30; i++) longv[i] = 0xff;
   expect_message("fl-bad4.trace", longv, sizeof longv,
                  "byte 10: expected a varint of at most 64 bits, found a longer one");
-  const unsigned char huge[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '1', 0, 18, 0, 0x80, 0x80, 0x04, 'x'};
+  const unsigned char huge[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '2', 0, 18, 0, 0x80, 0x80, 0x04, 'x'};
   expect_message("fl-bad5.trace", huge, sizeof huge,
                  "byte 11: expected a string of at most 1 bytes (the rest of the file), found a "
                  "length of 65536");
@@ -195,7 +195,7 @@ START_TEST(random_garbage_never_crashes) {
   uint64_t x = 7;
   for (int i = 0; i < 400; i++) {
     unsigned char buf[200];
-    memcpy(buf, "FLTRACE1", 8);
+    memcpy(buf, "FLTRACE2", 8);
     buf[8] = 0;
     size_t len = 9 + (size_t)(i % 190);
     for (size_t k = 9; k < len; k++) {

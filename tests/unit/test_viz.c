@@ -47,18 +47,18 @@ static char *write_small_trace(const char *dir) {
   fl_trace_state(t, 0, 0, "leader t3 commit=0");
   fl_trace_state(t, 0, 1, "follower t3");
   fl_trace_state(t, 0, 2, "follower t3");
-  fl_trace_send(t, 100 * MS, 1, 0, 1, 40, "append t3 [1]");
+  fl_trace_send(t, 100 * MS, 1, 0, 1, 40, 0, "append t3 [1]");
   fl_trace_deliver(t, 150 * MS, 1, 0, 1);
   fl_trace_invoke(t, 200 * MS, 3, 0, 1, 1, 7, 42, 0, 0);
   fl_trace_complete(t, 300 * MS, 3, 0, 1, 1, false, 0);
   int groups[4] = {0, 1, 1, 1};
   fl_trace_partition(t, 500 * MS, groups, 4);
-  fl_trace_send(t, 520 * MS, 2, 0, 2, 40, "append t3 [2]");
+  fl_trace_send(t, 520 * MS, 2, 0, 2, 40, 0, "append t3 [2]");
   fl_trace_drop(t, 520 * MS, 2, 0, 2, 1);
   fl_trace_node_event(t, 600 * MS, FL_TR_CRASH, 2);
   fl_trace_node_event(t, 700 * MS, FL_TR_RESTART, 2);
   fl_trace_heal(t, 800 * MS);
-  fl_trace_send(t, 900 * MS, 3, 1, 0, 8, "ack");
+  fl_trace_send(t, 900 * MS, 3, 1, 0, 8, 0, "ack");
   fl_trace_duplicate(t, 900 * MS, 3, 1, 0);
   fl_trace_deliver(t, 920 * MS, 3, 1, 0);
   fl_trace_deliver(t, 930 * MS, 3, 1, 0);
@@ -282,7 +282,7 @@ START_TEST(many_messages_are_aggregated_until_zoomed_in) {
   fl_trace *t = fl_trace_open(path, "{\"nodes\":2,\"clients\":0,\"duration_ns\":1000000000}", NULL);
   for (int i = 0; i < 3000; i++) {
     int64_t at = (int64_t)i * 333333;
-    fl_trace_send(t, at, (uint64_t)i + 1, i % 2, 1 - i % 2, 8, "m");
+    fl_trace_send(t, at, (uint64_t)i + 1, i % 2, 1 - i % 2, 8, 0, "m");
     fl_trace_deliver(t, at + 1000, (uint64_t)i + 1, i % 2, 1 - i % 2);
   }
   ck_assert(fl_trace_close(t, true, NULL));
@@ -442,7 +442,7 @@ START_TEST(bad_input_gets_an_exact_message_and_no_png) {
   ck_assert(g_file_set_contents(path, "hello", -1, NULL));
   ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png", &err), 2);
   ck_assert_str_eq(err, "faultline viz: small.trace: byte 0: expected a faultline trace (starting "
-                        "with FLTRACE1), found other bytes\n");
+                        "with FLTRACE2), found other bytes\n");
   g_free(err);
   ck_assert(only_file_in(dir, "small.trace"));
   rm_rf(dir);
