@@ -24,6 +24,7 @@ struct fl_client {
   int side; /* at invocation: 1 majority, 0 minority */
   int target;
   fl_timer_id timeout;
+  int64_t resend_at; /* when the request goes out again if unanswered (resend > 0) */
 };
 
 static gsl_ran_discrete_t *zipf_table(const fl_workload *wl) {
@@ -91,6 +92,12 @@ static fl_op_kind pick_kind(const fl_workload *wl, fl_rng *r) {
 
 static void send_request(fl_world *w, fl_client *c) {
   fl__world_send(w, c->endpoint, c->target, &c->op, sizeof c->op);
+  int64_t resend = w->scn->workload.resend_ns;
+  if (resend > 0) {
+    c->resend_at = fl_sched_now(w->sched) + resend;
+    fl_sched_at(w->sched, c->resend_at, FL_EV_CLIENT_RESEND,
+                (uint64_t)c->index | (c->seq << FL_CLIENT_BITS));
+  }
 }
 
 static fl_side_stats *side_stats(fl_world *w, int side) {
@@ -192,6 +199,14 @@ void fl__client_timeout(fl_world *w, uint32_t index, uint64_t seq) {
 void fl__client_retry(fl_world *w, uint32_t index, uint64_t seq) {
   fl_client *c = &w->clients[index];
   if (c->busy && c->seq == seq) send_request(w, c);
+}
+
+void fl__client_resend(fl_world *w, uint32_t index, uint64_t seq) {
+  fl_client *c = &w->clients[index];
+  /* Only the latest send's resend counts: an earlier one was overtaken by a redirect. */
+  if (!c->busy || c->seq != seq || fl_sched_now(w->sched) != c->resend_at) return;
+  c->target = (c->target + 1) % w->n_nodes; /* this node may be gone: try the next */
+  send_request(w, c);
 }
 
 void fl__client_deliver(fl_world *w, fl_msg *m) {

@@ -4,7 +4,10 @@
  * operation on a node, waits for the reply, records it, and thinks again. A redirect sends the
  * same operation (same client and sequence number) to the node named, or to the next node; a
  * definite failure is recorded as fail. When an operation's timeout passes, it is recorded as
- * info (unknown outcome) and the client continues as a fresh process.
+ * info (unknown outcome) and the client continues as a fresh process. With `resend`, an
+ * unanswered request goes out again, unchanged, to the next node, as a client of a protocol
+ * with sessions would; the operation's outcome is then unknown only if no attempt is answered
+ * within the timeout.
  *
  * A client is a network endpoint (n_nodes + index) living beside its home node (index mod
  * n_nodes): partitions put it in its home node's group, and it first sends to that node.
@@ -30,6 +33,9 @@ typedef struct fl_workload {
   fl_dist think;       /* pause between a completion and the next invocation */
   int64_t timeout_ns;  /* per operation; then the outcome is unknown */
   int64_t retry_ns;    /* pause before following a redirect */
+  int64_t resend_ns;   /* unanswered for this long: send the same request (same client and
+                          seq) to the next node; 0: never. Safe only for protocols that
+                          apply a (client, seq) once. */
   int64_t start_ns;    /* first invocations at start_ns */
   int64_t stop_ns;     /* no invocations at or after this (0: until the run ends) */
 } fl_workload;

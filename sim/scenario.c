@@ -55,7 +55,7 @@ typedef struct parser {
 static const char *cluster_keys[] = {"protocol", "nodes", "seed", "duration", NULL};
 static const char *network_keys[] = {"latency", "loss", "duplicate", "reorder", NULL};
 static const char *workload_keys[] = {"clients", "keys", "mix", "key_distribution", "think",
-                                      "timeout", "retry", "start", "stop", NULL};
+                                      "timeout", "retry", "resend", "start", "stop", NULL};
 
 /* ---- Helpers. */
 
@@ -397,6 +397,8 @@ static bool workload_line(parser *p, const char *key, int at) {
       w->timeout_ns = v;
     } else if (strcmp(key, "retry") == 0) {
       w->retry_ns = v;
+    } else if (strcmp(key, "resend") == 0) {
+      w->resend_ns = v;
     } else if (strcmp(key, "start") == 0) {
       w->start_ns = v;
     } else {

@@ -308,6 +308,10 @@ static void dispatch(void *ctx, const fl_event *ev) {
     fl__client_retry(w, (uint32_t)(ev->data & ((1u << FL_CLIENT_BITS) - 1)),
                      ev->data >> FL_CLIENT_BITS);
     break;
+  case FL_EV_CLIENT_RESEND:
+    fl__client_resend(w, (uint32_t)(ev->data & ((1u << FL_CLIENT_BITS) - 1)),
+                      ev->data >> FL_CLIENT_BITS);
+    break;
   case FL_EV_FAULT: fl__fault_apply(w, (size_t)ev->data); break;
   case FL_EV_AUTO_RESUME: {
     fl_node *n = &w->nodes[ev->data & ((1u << FL_CLIENT_BITS) - 1)];

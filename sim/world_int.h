@@ -20,6 +20,7 @@ enum {
   FL_EV_CLIENT_WAKE,    /* data: client index */
   FL_EV_CLIENT_TIMEOUT, /* data: client | seq << 24 */
   FL_EV_CLIENT_RETRY,   /* data: client | seq << 24 */
+  FL_EV_CLIENT_RESEND,  /* data: client | seq << 24 */
   FL_EV_FAULT,          /* data: index into the scenario's timeline */
   FL_EV_AUTO_RESUME,    /* data: node | pause number << 24 */
   FL_EV_DEFERRED_TIMER, /* data: node | incarnation << 24; the tag waits in node->deferred */
@@ -143,6 +144,7 @@ void fl__clients_start(fl_world *w);
 void fl__client_wake(fl_world *w, uint32_t client);
 void fl__client_timeout(fl_world *w, uint32_t client, uint64_t seq);
 void fl__client_retry(fl_world *w, uint32_t client, uint64_t seq);
+void fl__client_resend(fl_world *w, uint32_t client, uint64_t seq);
 void fl__client_deliver(fl_world *w, fl_msg *m);
 void fl__clients_finish(fl_world *w);
 /* Client message payloads. */

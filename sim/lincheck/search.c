@@ -204,6 +204,7 @@ struct fl__lincheck_search {
   uint64_t c_slot_cap;
   size_t bytes;
   GArray *best;        /* uint32 history op ids */
+  uint32_t best_valid; /* best[0, best_valid) still equals the stack's ops: copy only the rest */
 };
 
 static inline uint64_t config_hash(uint64_t lin_hash, uint32_t state) {
@@ -376,12 +377,13 @@ static inline void unlift(fl__lincheck_search *s, int32_t call) {
   s->prev[s->next[call]] = call;
 }
 
+/* Copying the whole stack at every new depth would make the search quadratic in a history
+ * that linearizes straight through: only the part that changed since the last copy is copied. */
 static void record_best(fl__lincheck_search *s) {
-  g_array_set_size(s->best, 0);
-  for (uint32_t d = 0; d < s->depth; d++) {
-    uint32_t id = s->op_id[s->stack[d].entry / 2];
-    g_array_append_val(s->best, id);
-  }
+  g_array_set_size(s->best, s->depth);
+  uint32_t *b = (uint32_t *)(void *)s->best->data;
+  for (uint32_t d = s->best_valid; d < s->depth; d++) b[d] = s->op_id[s->stack[d].entry / 2];
+  s->best_valid = s->depth;
 }
 
 fl__lincheck_status fl__lincheck_search_run(fl__lincheck_search *s, uint64_t budget,
@@ -430,6 +432,7 @@ fl__lincheck_status fl__lincheck_search_run(fl__lincheck_search *s, uint64_t bud
         break;
       }
       frame f = s->stack[--s->depth];
+      if (s->depth < s->best_valid) s->best_valid = s->depth;
       uint32_t j = (uint32_t)f.entry / 2;
       s->lin[j / 64] &= ~(1ULL << (j % 64));
       s->lin_hash ^= s->zobrist[j];
