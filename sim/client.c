@@ -25,6 +25,7 @@ struct fl_client {
   int target;
   fl_timer_id timeout;
   int64_t resend_at; /* when the request goes out again if unanswered (resend > 0) */
+  fl_timer_id resend; /* cancelled when answered: an idle timer costs no event */
 };
 
 static gsl_ran_discrete_t *zipf_table(const fl_workload *wl) {
@@ -95,8 +96,9 @@ static void send_request(fl_world *w, fl_client *c) {
   int64_t resend = w->scn->workload.resend_ns;
   if (resend > 0) {
     c->resend_at = fl_sched_now(w->sched) + resend;
-    fl_sched_at(w->sched, c->resend_at, FL_EV_CLIENT_RESEND,
-                (uint64_t)c->index | (c->seq << FL_CLIENT_BITS));
+    if (c->resend) fl_sched_cancel(w->sched, c->resend);
+    c->resend = fl_sched_timer_at(w->sched, c->resend_at, FL_EV_CLIENT_RESEND,
+                                  (uint64_t)c->index | (c->seq << FL_CLIENT_BITS));
   }
 }
 
@@ -164,6 +166,8 @@ static void complete(fl_world *w, fl_client *c, fl_hist_type type, bool has_valu
   int64_t now = fl_sched_now(w->sched);
   fl_history_complete(w->history, now, &c->op, type, has_value, value);
   fl_trace_complete(w->trace, now, c->endpoint, c->op.process, c->op.seq, type, has_value, value);
+  if (c->resend) fl_sched_cancel(w->sched, c->resend);
+  c->resend = 0;
   fl_side_stats *ss = side_stats(w, c->side);
   switch (type) {
   case FL_HIST_OK:
@@ -203,6 +207,7 @@ void fl__client_retry(fl_world *w, uint32_t index, uint64_t seq) {
 
 void fl__client_resend(fl_world *w, uint32_t index, uint64_t seq) {
   fl_client *c = &w->clients[index];
+  c->resend = 0;
   /* Only the latest send's resend counts: an earlier one was overtaken by a redirect. */
   if (!c->busy || c->seq != seq || fl_sched_now(w->sched) != c->resend_at) return;
   c->target = (c->target + 1) % w->n_nodes; /* this node may be gone: try the next */
