@@ -130,7 +130,12 @@ static void trace_state(fl_node *n) {
   }
 }
 
-#define ENTER(n) fl_node *saved_ = (n)->w->current; (n)->w->current = (n)
+static void touch(fl_node *n) {
+  fl_world *w = n->w;
+  w->touched = w->touched == -1 || w->touched == n->id ? n->id : -2;
+}
+
+#define ENTER(n) fl_node *saved_ = (n)->w->current; (n)->w->current = (n); touch(n)
 #define LEAVE(n) (n)->w->current = saved_; trace_state(n)
 
 void *fl__actor_init(fl_node *n) {
@@ -176,6 +181,7 @@ void fl__actor_on_client_request(fl_node *n, const fl_op *op) {
 
 void fl__actor_free(fl_node *n) {
   if (!n->state) return;
+  touch(n);
   n->w->proto->free(n->state);
   n->state = NULL;
 }
@@ -204,6 +210,7 @@ void fl__view_free(fl_cluster_view *v) { g_free(v); }
 int fl_view_node_count(const fl_cluster_view *v) { return v->w->n_nodes; }
 int64_t fl_view_now(const fl_cluster_view *v) { return fl_sched_now(v->w->sched); }
 uint64_t fl_view_event(const fl_cluster_view *v) { return fl_sched_events_run(v->w->sched); }
+int fl_view_changed_node(const fl_cluster_view *v) { return v->w->touched >= 0 ? v->w->touched : -1; }
 bool fl_view_is_up(const fl_cluster_view *v, int node) {
   return node >= 0 && node < v->w->n_nodes && v->w->nodes[node].is_up;
 }
@@ -221,6 +228,7 @@ const void *fl_view_load(const fl_cluster_view *v, int node, uint64_t key, size_
 void fl__actor_check(fl_world *w) {
   const fl_protocol *p = w->proto;
   if (!p->check_invariants || w->stop != FL_STOP_NONE) return;
+  if (w->touched == -1) return; /* no protocol state changed: nothing new to check */
   GString *why = g_string_new(NULL);
   if (!p->check_invariants(w->ghost, w->view, why))
     fl__world_halt(w, FL_STOP_VIOLATION, "invariant violated: %s",

@@ -139,6 +139,10 @@ int fl_view_node_count(const fl_cluster_view *v);
 int64_t fl_view_now(const fl_cluster_view *v); /* simulated time */
 uint64_t fl_view_event(const fl_cluster_view *v); /* events run so far */
 bool fl_view_is_up(const fl_cluster_view *v, int node); /* not crashed (paused counts as up) */
+/* The only node whose state changed since the last check, or -1 when it may be several (check
+ * them all). A check is skipped altogether after an event that changed no node's state (a
+ * client's timer, a partition), since state predicates cannot have changed. */
+int fl_view_changed_node(const fl_cluster_view *v);
 /* The node's volatile state, or NULL while it is crashed. */
 const void *fl_view_state(const fl_cluster_view *v, int node);
 /* A node's durable storage, readable even while it is crashed. */

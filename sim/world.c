@@ -153,6 +153,7 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
     w->nodes[c->node].drift_ppm = c->drift_ppm;
   }
   w->clients = fl__clients_new(w);
+  w->touched = -2;
   w->view = fl__view_new(w);
   if (p->invariant_new) w->ghost = p->invariant_new(w->options, w->n_nodes);
 
@@ -290,6 +291,7 @@ static void deferred_timer(fl_world *w, uint64_t data) {
 
 static void dispatch(void *ctx, const fl_event *ev) {
   fl_world *w = ctx;
+  w->touched = -1;
   switch (ev->kind) {
   case FL_EV_DELIVER: deliver(w, (fl_msg *)(uintptr_t)ev->data, false); break;
   case FL_EV_DELIVER_HELD: deliver(w, (fl_msg *)(uintptr_t)ev->data, true); break;
@@ -321,6 +323,7 @@ static void dispatch(void *ctx, const fl_event *ev) {
   default: assert(!"unknown event kind");
   }
   fl__actor_check(w);
+  w->touched = -2;
 }
 
 void fl__world_halt(fl_world *w, fl_stop_reason reason, const char *fmt, ...) {

@@ -75,6 +75,9 @@ struct fl_world {
 
   fl_sched *sched;
   fl_net *net;
+  /* The node whose protocol state the current event changed: -1 none, -2 several or unknown
+   * (outside an event). Invariant checks look only at what changed. */
+  int touched;
   fl_send_tap send_tap; /* tests only */
   void *send_tap_user;
   fl_trace *trace;

@@ -279,7 +279,8 @@ static bool check_completeness(ghost *g, int i, const raft_state *s, GString *wh
 
 bool fl__raft_check_invariants(void *p, const fl_cluster_view *v, GString *why) {
   ghost *g = p;
-  for (int i = 0; i < g->n; i++) {
+  int only = fl_view_changed_node(v); /* the others are as they were at the last check */
+  for (int i = only >= 0 ? only : 0; i < (only >= 0 ? only + 1 : g->n); i++) {
     const raft_state *s = fl_view_state(v, i);
     seen *sn = &g->seen[i];
     if (!s) {
