@@ -1,8 +1,8 @@
 /* node: a node's lifecycle (boot, crash, restart, pause, resume), its clock, its durable
  * storage, and the node API protocols call (declared in actor.h).
  *
- * Durable storage is a GTree keyed by 64-bit integers: ordered, so erase_from (log truncation)
- * is a range walk and nothing depends on hash order.
+ * Durable storage is an fl_durable (durable.h): ordered by key, so erase_from (log
+ * truncation) is one range and nothing depends on hash order.
  *
  * A paused node (a GC-style freeze) runs nothing: messages and timers that reach it wait in
  * arrival order and are handed over at resume, each as its own event at the resume instant.
@@ -17,18 +17,12 @@
 
 G_STATIC_ASSERT(sizeof(uintptr_t) == sizeof(uint64_t));
 
-static int cmp_key(gconstpointer a, gconstpointer b, gpointer unused) {
-  (void)unused;
-  uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
-  return x < y ? -1 : x > y;
-}
-
 void fl__node_init(fl_world *w, fl_node *n, int id) {
   memset(n, 0, sizeof *n);
   n->w = w;
   n->id = id;
   n->rng = fl_rng_new(w->seed, "node", (uint64_t)id);
-  n->durable = g_tree_new_full(cmp_key, NULL, NULL, (GDestroyNotify)g_bytes_unref);
+  n->durable = fl_durable_new();
   n->deferred = g_array_new(FALSE, TRUE, sizeof(fl_deferred));
   n->last_state = g_string_new(NULL);
 }
@@ -54,7 +48,7 @@ void fl__node_clear(fl_node *n) {
     }
     g_array_free(n->deferred, TRUE);
   }
-  if (n->durable) g_tree_destroy(n->durable);
+  fl_durable_free(n->durable);
   fl_rng_free(n->rng);
   if (n->last_state) g_string_free(n->last_state, TRUE);
   memset(n, 0, sizeof *n);
@@ -234,49 +228,26 @@ bool fl_node_cancel_timer(fl_node_ctx *ctx, fl_timer_id id) {
 
 void fl_node_persist(fl_node_ctx *ctx, uint64_t key, const void *data, size_t len) {
   if (!in_hook(ctx, "fl_node_persist")) return;
-  g_tree_replace(ctx->durable, (gpointer)(uintptr_t)key, g_bytes_new(data, len));
-}
-
-static const void *load(GTree *t, uint64_t key, size_t *len) {
-  GBytes *b = g_tree_lookup(t, (gpointer)(uintptr_t)key);
-  gsize n = 0;
-  const void *p = b ? g_bytes_get_data(b, &n) : NULL;
-  if (len) *len = b ? n : 0;
-  /* An empty value is still present: return a non-NULL pointer for it. */
-  return b && !p ? (const void *)"" : p;
+  fl_durable_put(ctx->durable, key, data, len);
 }
 
 const void *fl_node_load(fl_node_ctx *ctx, uint64_t key, size_t *len) {
-  return load(ctx->durable, key, len);
+  return fl_durable_get(ctx->durable, key, len);
 }
 
 const void *fl__node_load(const fl_node *n, uint64_t key, size_t *len) {
-  return load(n->durable, key, len);
+  return fl_durable_get(n->durable, key, len);
 }
 
 /* Erases keys >= from and < to; to_end: every key >= from. */
-static void erase_range(GTree *t, uint64_t from, uint64_t to, bool to_end) {
-  /* Keys first, removal after: removing while walking would invalidate the walk. */
-  GArray *keys = g_array_new(FALSE, FALSE, sizeof(uintptr_t));
-  for (GTreeNode *node = g_tree_lower_bound(t, (gpointer)(uintptr_t)from); node;
-       node = g_tree_node_next(node)) {
-    uintptr_t k = (uintptr_t)g_tree_node_key(node);
-    if (!to_end && k >= to) break;
-    g_array_append_val(keys, k);
-  }
-  for (guint i = 0; i < keys->len; i++)
-    g_tree_remove(t, (gpointer)g_array_index(keys, uintptr_t, i));
-  g_array_free(keys, TRUE);
-}
-
 void fl_node_erase_from(fl_node_ctx *ctx, uint64_t key) {
   if (!in_hook(ctx, "fl_node_erase_from")) return;
-  erase_range(ctx->durable, key, 0, true);
+  fl_durable_erase(ctx->durable, key, 0, true);
 }
 
 void fl_node_erase_range(fl_node_ctx *ctx, uint64_t from, uint64_t to) {
   if (!in_hook(ctx, "fl_node_erase_range")) return;
-  if (from < to) erase_range(ctx->durable, from, to, false);
+  fl_durable_erase(ctx->durable, from, to, false);
 }
 
 void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result) {

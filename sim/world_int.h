@@ -10,6 +10,7 @@
 #include "rng.h"
 #include "scheduler.h"
 #include "scenario.h"
+#include "durable.h"
 #include "trace.h"
 #include "world.h"
 
@@ -51,7 +52,7 @@ struct fl_node_ctx {
   uint32_t incarnation; /* bumped by every crash: timers of an earlier life never fire */
   uint32_t pause_no;    /* bumped by every pause: a stale auto-resume is ignored */
   fl_rng *rng;
-  GTree *durable; /* uint64 key -> GBytes */
+  fl_durable *durable;
   int64_t skew_ns, drift_ppm;
   GArray *deferred; /* of fl_deferred, in arrival order */
   GString *last_state;

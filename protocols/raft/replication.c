@@ -4,6 +4,11 @@
  * Conflict backtracking is the paper's optimisation (end of 5.3): a follower that rejects an
  * AppendEntries names the term of its conflicting entry and the first index of that term, and
  * the leader skips the whole term at once rather than one entry per round trip.
+ *
+ * Replication is pipelined (as etcd's "replicate" state): once entries are sent, nextIndex
+ * moves past them, so the next AppendEntries carries only newer entries instead of resending
+ * those in flight. A lost message shows up as a rejection of the following one, which moves
+ * nextIndex back.
  */
 #include "raft_int.h"
 
@@ -25,6 +30,7 @@ static void send_snapshot(raft_state *s, fl_node_ctx *ctx, int peer) {
   g_byte_array_append(buf, blob, (guint)len);
   fl_node_send(ctx, peer, buf->data, buf->len);
   g_byte_array_free(buf, TRUE);
+  s->next[peer] = s->log.base + 1;
 }
 
 static void send_append(raft_state *s, fl_node_ctx *ctx, int peer) {
@@ -48,6 +54,7 @@ static void send_append(raft_state *s, fl_node_ctx *ctx, int peer) {
   if (n) memcpy(m->entries, fl__raft_entry_at(&s->log, prev + 1), n * sizeof(raft_entry));
   fl_node_send(ctx, peer, m, len);
   g_free(m);
+  s->next[peer] = prev + n + 1;
 }
 
 void fl__raft_broadcast_append(raft_state *s, fl_node_ctx *ctx) {
