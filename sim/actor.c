@@ -229,11 +229,11 @@ void fl__actor_check(fl_world *w) {
   const fl_protocol *p = w->proto;
   if (!p->check_invariants || w->stop != FL_STOP_NONE) return;
   if (w->touched == -1) return; /* no protocol state changed: nothing new to check */
-  GString *why = g_string_new(NULL);
+  GString *why = w->why;
+  g_string_truncate(why, 0);
   if (!p->check_invariants(w->ghost, w->view, why))
     fl__world_halt(w, FL_STOP_VIOLATION, "invariant violated: %s",
                    why->len ? why->str : "(no explanation given)");
-  g_string_free(why, TRUE);
 }
 
 void fl__actor_check_final(fl_world *w) {

@@ -45,6 +45,10 @@ static void put_u8(fl_trace *t, uint8_t v) {
 
 static void put_uv(fl_trace *t, uint64_t v) {
   reserve(t, 10);
+  if (v < 0x80) { /* most fields: one byte */
+    t->buf[t->len++] = (uint8_t)v;
+    return;
+  }
   uint8_t *b = t->buf + t->len;
   int n = 0;
   do {

@@ -117,6 +117,7 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   w->n_nodes = scn->n_nodes;
   w->n_clients = scn->workload.clients;
   w->scratch = g_string_new(NULL);
+  w->why = g_string_new(NULL);
   w->timers = g_array_new(FALSE, TRUE, sizeof(fl_timer_rec));
   fl_latency_init(&w->lat_all);
   fl_latency_init(&w->lat_major);
@@ -193,6 +194,7 @@ void fl_world_free(fl_world *w) {
   fl__options_free(w->options);
   g_array_free(w->timers, TRUE);
   g_string_free(w->scratch, TRUE);
+  if (w->why) g_string_free(w->why, TRUE);
   g_free(w->avail);
   g_free(w->stop_message);
   g_free(w->final_message);

@@ -104,6 +104,7 @@ struct fl_world {
   uint64_t digest, history_events; /* saved when the trace and history close */
 
   GString *scratch; /* for describe lines */
+  GString *why;     /* for invariant explanations: checks run after every event */
   fl_latency lat_all, lat_major, lat_minor;
   fl_side_stats side_all, side_major, side_minor;
   fl_avail *avail; /* one per expectation */

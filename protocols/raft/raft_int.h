@@ -94,6 +94,8 @@ typedef struct raft_state {
   GTree *kv;       /* int64 key -> int64 value (both in pointers) */
   GArray *sessions; /* raft_session, indexed by client */
   fl_timer_id election_timer, heartbeat_timer, quorum_timer;
+  int64_t election_deadline; /* local time at which the election timeout expires */
+  int64_t election_timer_at; /* local time the pending election timer fires */
   int64_t heard_leader_at; /* local time the leader was last heard from (-1: never) */
   bool *votes;             /* this election's grants, per node */
 
