@@ -12,10 +12,15 @@
  *
  * Memo: a configuration seen before has been fully explored (it failed, or we would have
  * finished), so it is never expanded twice. Configurations live in an open-addressing table:
- * each entry is the bitset of linearized operations (ceil(n/64) words), the interned state id
- * and a 64-bit hash, kept incrementally as the xor of per-operation random words (Zobrist) so a
- * lookup costs one probe plus a compare of a few words. GHashTable was the alternative rejected:
- * a node and a bitset allocation per entry costs more memory than the bitsets themselves.
+ * each entry is the bitset of linearized operations, the interned state id and a 64-bit hash,
+ * kept incrementally as the xor of per-operation random words (Zobrist) so a lookup costs one
+ * probe plus a compare of a few words. GHashTable was the alternative rejected: a node and a
+ * bitset allocation per entry costs more memory than the bitsets themselves.
+ *
+ * A bitset is stored as its window only: the words between its leading run of full words and
+ * its trailing run of empty ones. Operations are linearized roughly in order, so the window
+ * spans the few operations open at once, and an entry costs a few words rather than n/64 (on
+ * a 66,000-operation key the full bitsets took 8 KiB an entry and 900 MiB in all).
  *
  * Model states are interned (one copy of each distinct state, numbered from 0) and transitions
  * (state, operation) -> state memoized in another open-addressing table shared by every search
@@ -189,16 +194,22 @@ struct fl__lincheck_search {
   int32_t head, tail;
   int32_t cur;
   uint64_t *lin;       /* linearized set */
+  uint32_t lin_lo;     /* words [0, lin_lo) are full */
+  uint32_t lin_hi;     /* words [lin_hi, words) are empty */
   uint64_t lin_hash;
   uint32_t state;
   uint32_t remaining_known;
   frame *stack;
   uint32_t depth;
   fl__lincheck_status status;
-  /* The memo: entry e has c_hash[e], c_state[e] and bits c_bits[e * words ...]. */
+  /* The memo: entry e has c_hash[e], c_state[e], and its window: words c_lo[e] .. c_lo[e] +
+   * c_len[e] of the bitset, at c_arena[c_off[e] ...]. */
   uint64_t *c_hash;
   uint32_t *c_state;
-  uint64_t *c_bits;
+  uint32_t *c_lo, *c_len;
+  uint64_t *c_off;
+  uint64_t *c_arena;
+  uint64_t c_arena_n, c_arena_cap;
   uint64_t c_n, c_cap;
   uint32_t *c_slots;   /* entry + 1, or 0 */
   uint64_t c_slot_cap;
@@ -211,9 +222,11 @@ static inline uint64_t config_hash(uint64_t lin_hash, uint32_t state) {
   return lin_hash ^ fl__lincheck_mix64((uint64_t)state + 0x9e3779b97f4a7c15ULL);
 }
 
+#define ENTRY_BYTES (2 * sizeof(uint64_t) + 3 * sizeof(uint32_t))
+
 static size_t cache_bytes(const fl__lincheck_search *s) {
-  return (size_t)s->c_slot_cap * sizeof(uint32_t) +
-         (size_t)s->c_cap * (sizeof(uint64_t) + sizeof(uint32_t) + s->words * sizeof(uint64_t));
+  return (size_t)s->c_slot_cap * sizeof(uint32_t) + (size_t)s->c_cap * ENTRY_BYTES +
+         (size_t)s->c_arena_cap * sizeof(uint64_t);
 }
 
 static size_t fixed_bytes(uint32_t n, uint32_t words) {
@@ -280,7 +293,11 @@ fl__lincheck_search *fl__lincheck_search_new(fl__lincheck_states *st, const uint
   s->c_slot_cap = 2048;
   s->c_hash = g_new(uint64_t, s->c_cap);
   s->c_state = g_new(uint32_t, s->c_cap);
-  s->c_bits = g_new(uint64_t, s->c_cap * s->words);
+  s->c_lo = g_new(uint32_t, s->c_cap);
+  s->c_len = g_new(uint32_t, s->c_cap);
+  s->c_off = g_new(uint64_t, s->c_cap);
+  s->c_arena_cap = 4096;
+  s->c_arena = g_new(uint64_t, s->c_arena_cap);
   s->c_slots = g_new0(uint32_t, s->c_slot_cap);
   s->bytes = cache_bytes(s) + fixed_bytes(n, s->words);
   s->status = FL__LINCHECK_RUNNING;
@@ -298,7 +315,10 @@ void fl__lincheck_search_free(fl__lincheck_search *s) {
   g_free(s->stack);
   g_free(s->c_hash);
   g_free(s->c_state);
-  g_free(s->c_bits);
+  g_free(s->c_lo);
+  g_free(s->c_len);
+  g_free(s->c_off);
+  g_free(s->c_arena);
   g_free(s->c_slots);
   g_array_free(s->best, TRUE);
   g_free(s);
@@ -312,14 +332,15 @@ const GArray *fl__lincheck_search_best(const fl__lincheck_search *s) { return s-
 static bool cache_grow(fl__lincheck_search *s, size_t *bytes, size_t max_bytes) {
   size_t before = s->bytes;
   uint64_t cap = s->c_cap * 2, slot_cap = s->c_slot_cap * 2;
-  size_t after = (size_t)slot_cap * sizeof(uint32_t) +
-                 (size_t)cap * (sizeof(uint64_t) + sizeof(uint32_t) + s->words * sizeof(uint64_t)) +
-                 fixed_bytes(s->n, s->words);
+  size_t after = (size_t)slot_cap * sizeof(uint32_t) + (size_t)cap * ENTRY_BYTES +
+                 (size_t)s->c_arena_cap * sizeof(uint64_t) + fixed_bytes(s->n, s->words);
   if (max_bytes && *bytes - before + after > max_bytes) return false;
   if (cap > UINT32_MAX - 1) return false;
   s->c_hash = g_renew(uint64_t, s->c_hash, cap);
   s->c_state = g_renew(uint32_t, s->c_state, cap);
-  s->c_bits = g_renew(uint64_t, s->c_bits, cap * s->words);
+  s->c_lo = g_renew(uint32_t, s->c_lo, cap);
+  s->c_len = g_renew(uint32_t, s->c_len, cap);
+  s->c_off = g_renew(uint64_t, s->c_off, cap);
   g_free(s->c_slots);
   s->c_slots = g_new0(uint32_t, slot_cap);
   uint64_t mask = slot_cap - 1;
@@ -335,18 +356,34 @@ static bool cache_grow(fl__lincheck_search *s, size_t *bytes, size_t max_bytes) 
   return true;
 }
 
+/* Room for `need` more arena words; false if that would pass the memory budget. */
+static bool arena_grow(fl__lincheck_search *s, uint64_t need, size_t *bytes, size_t max_bytes) {
+  if (s->c_arena_n + need <= s->c_arena_cap) return true;
+  uint64_t cap = s->c_arena_cap;
+  while (cap < s->c_arena_n + need) cap *= 2;
+  size_t extra = (size_t)(cap - s->c_arena_cap) * sizeof(uint64_t);
+  if (max_bytes && *bytes + extra > max_bytes) return false;
+  s->c_arena = g_renew(uint64_t, s->c_arena, cap);
+  s->c_arena_cap = cap;
+  s->bytes += extra;
+  *bytes += extra;
+  return true;
+}
+
 /* Adds (lin, state) to the memo. Returns 1 if new, 0 if seen, -1 if out of memory. */
 static inline int cache_add(fl__lincheck_search *s, uint64_t h, uint32_t state, size_t *bytes,
                             size_t max_bytes) {
   uint64_t mask = s->c_slot_cap - 1, k = h & mask;
-  const uint32_t words = s->words;
+  uint32_t lo = s->lin_lo, len = s->lin_hi > lo ? s->lin_hi - lo : 0;
+  const uint64_t *win = s->lin + lo;
   while (s->c_slots[k]) {
     uint64_t e = s->c_slots[k] - 1;
-    if (s->c_hash[e] == h && s->c_state[e] == state &&
-        memcmp(&s->c_bits[e * words], s->lin, words * sizeof(uint64_t)) == 0)
+    if (s->c_hash[e] == h && s->c_state[e] == state && s->c_lo[e] == lo && s->c_len[e] == len &&
+        memcmp(&s->c_arena[s->c_off[e]], win, len * sizeof(uint64_t)) == 0)
       return 0;
     k = (k + 1) & mask;
   }
+  if (!arena_grow(s, len, bytes, max_bytes)) return -1;
   if (s->c_n == s->c_cap) {
     if (!cache_grow(s, bytes, max_bytes)) return -1;
     mask = s->c_slot_cap - 1;
@@ -356,9 +393,28 @@ static inline int cache_add(fl__lincheck_search *s, uint64_t h, uint32_t state, 
   uint64_t e = s->c_n++;
   s->c_hash[e] = h;
   s->c_state[e] = state;
-  memcpy(&s->c_bits[e * words], s->lin, words * sizeof(uint64_t));
+  s->c_lo[e] = lo;
+  s->c_len[e] = len;
+  s->c_off[e] = s->c_arena_n;
+  memcpy(&s->c_arena[s->c_arena_n], win, len * sizeof(uint64_t));
+  s->c_arena_n += len;
   s->c_slots[k] = (uint32_t)(e + 1);
   return 1;
+}
+
+/* Sets or clears operation i's bit, keeping the window bounds. */
+static inline void lin_set(fl__lincheck_search *s, uint32_t i) {
+  uint32_t w = i / 64;
+  s->lin[w] |= 1ULL << (i % 64);
+  if (w + 1 > s->lin_hi) s->lin_hi = w + 1;
+  while (s->lin_lo < s->words && s->lin[s->lin_lo] == ~0ULL) s->lin_lo++;
+}
+
+static inline void lin_clear(fl__lincheck_search *s, uint32_t i) {
+  uint32_t w = i / 64;
+  s->lin[w] &= ~(1ULL << (i % 64));
+  if (w < s->lin_lo) s->lin_lo = w;
+  while (s->lin_hi > 0 && s->lin[s->lin_hi - 1] == 0) s->lin_hi--;
 }
 
 static inline void lift(fl__lincheck_search *s, int32_t call) {
@@ -406,10 +462,10 @@ fl__lincheck_status fl__lincheck_search_run(fl__lincheck_search *s, uint64_t bud
       int32_t nx = transition(st, s->state, s->op_id[i]);
       if (nx != NO_STATE && (s->known[i] || (uint32_t)nx != s->state)) {
         uint64_t lin_hash = s->lin_hash ^ s->zobrist[i];
-        s->lin[i / 64] |= 1ULL << (i % 64);
+        lin_set(s, i);
         int added = cache_add(s, config_hash(lin_hash, (uint32_t)nx), (uint32_t)nx, bytes, max_bytes);
         if (added < 0) {
-          s->lin[i / 64] &= ~(1ULL << (i % 64));
+          lin_clear(s, i);
           s->status = FL__LINCHECK_OUT_OF_MEMORY;
           break;
         }
@@ -423,7 +479,7 @@ fl__lincheck_status fl__lincheck_search_run(fl__lincheck_search *s, uint64_t bud
           s->cur = s->next[s->head];
           continue;
         }
-        s->lin[i / 64] &= ~(1ULL << (i % 64));
+        lin_clear(s, i);
       }
       s->cur = s->next[e];
     } else { /* a return: operation i should have been linearized by now; backtrack */
@@ -434,7 +490,7 @@ fl__lincheck_status fl__lincheck_search_run(fl__lincheck_search *s, uint64_t bud
       frame f = s->stack[--s->depth];
       if (s->depth < s->best_valid) s->best_valid = s->depth;
       uint32_t j = (uint32_t)f.entry / 2;
-      s->lin[j / 64] &= ~(1ULL << (j % 64));
+      lin_clear(s, j);
       s->lin_hash ^= s->zobrist[j];
       s->state = f.state;
       s->remaining_known += s->known[j];
