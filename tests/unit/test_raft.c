@@ -1161,11 +1161,56 @@ START_TEST(redirects) {
 }
 END_TEST
 
+/* The timeline's `leader` names the node that leads when the action happens. */
+START_TEST(timeline_targets_the_leader) {
+  fl_rng_global_init();
+  ck_assert(fl_protocols_register_builtin(NULL));
+  const char *text = "[cluster]\nprotocol = raft\nnodes = 5\nseed = 3\nduration = 10s\n"
+                     "[workload]\nclients = 2\n"
+                     "[timeline]\n2s crash leader\n4s pause leader for 1s\n"
+                     "6s partition {leader}\n";
+  GError *error = NULL;
+  fl_scenario *scn = fl_scenario_parse("leader.fl", text, strlen(text), &error);
+  if (!scn) ck_abort_msg("%s", error->message);
+  fl_world *w = fl_world_new(scn, NULL, &error);
+  if (!w) ck_abort_msg("%s", error->message);
+  int64_t at[] = {2000000000LL, 4000000000LL, 6000000000LL};
+  for (int k = 0; k < 3; k++) {
+    fl_world_run_until(w, at[k] - 1);
+    int leader = -1, leaders = 0;
+    for (int i = 0; i < 5; i++) {
+      const raft_state *s = fl_world_node_state(w, i);
+      if (s && s->role == RAFT_LEADER && !fl_world_node_is_paused(w, i)) {
+        leader = i;
+        leaders++;
+      }
+    }
+    ck_assert_int_eq(leaders, 1);
+    fl_world_run_until(w, at[k] + 1);
+    if (k == 0) ck_assert(!fl_world_node_is_up(w, leader));
+    if (k == 1) ck_assert(fl_world_node_is_paused(w, leader));
+    if (k == 2) {
+      /* Alone: its messages to any other node are dropped by the partition. */
+      fl_drop_reason why;
+      for (int i = 0; i < 5; i++)
+        if (i != leader) ck_assert(!fl_net_can_reach(fl_world_net(w), leader, i, &why));
+    }
+    for (int i = 0; i < 5; i++)
+      if (i != leader && !(k >= 1 && !fl_world_node_is_up(w, i)))
+        ck_assert(fl_world_node_is_up(w, i) && !fl_world_node_is_paused(w, i));
+  }
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_NONE);
+  fl_world_free(w);
+  fl_scenario_free(scn);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("raft");
   TCase *tc = tcase_create("raft");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, vote_granting);
+  tcase_add_test(tc, timeline_targets_the_leader);
   tcase_add_test(tc, prevote);
   tcase_add_test(tc, check_quorum_lease);
   tcase_add_test(tc, check_quorum_leader_steps_down);

@@ -159,6 +159,37 @@ START_TEST(equal_times_keep_file_order_both_ways) {
 }
 END_TEST
 
+START_TEST(repeated_actions_and_the_leader) {
+  const char *t = "[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n"
+                  "1s..2s every 500ms  crash leader\n"
+                  "1.2s..1.5s every 200ms  partition {leader} {n1}\n"
+                  "3s pause leader for 1s\n";
+  fl_scenario *s = fl_scenario_parse("t.fl", t, strlen(t), NULL);
+  ck_assert_ptr_nonnull(s);
+  ck_assert_uint_eq(s->timeline->len, 6);
+  const fl_action *a = (const fl_action *)(const void *)s->timeline->data;
+  const int64_t at[] = {1000, 1200, 1400, 1500, 2000, 3000};
+  const fl_action_kind kind[] = {FL_ACT_CRASH, FL_ACT_PARTITION, FL_ACT_PARTITION, FL_ACT_CRASH,
+                                 FL_ACT_CRASH, FL_ACT_PAUSE};
+  for (int i = 0; i < 6; i++) {
+    ck_assert_int_eq(a[i].at_ns, at[i] * 1000000LL);
+    ck_assert_int_eq(a[i].kind, kind[i]);
+  }
+  ck_assert_int_eq(a[0].a, FL_NODE_LEADER);
+  ck_assert_int_eq(a[5].a, FL_NODE_LEADER);
+  ck_assert_int_eq(a[5].for_ns, 1000000000LL);
+  /* Each copy owns its group table: the leader's group 0, n1 in 1, the rest (n2 n3) in 2. */
+  ck_assert_ptr_ne(a[1].group_of, a[2].group_of);
+  for (int i = 1; i <= 2; i++) {
+    ck_assert_int_eq(a[i].leader_group, 0);
+    ck_assert_int_eq(a[i].group_of[0], 1);
+    ck_assert_int_eq(a[i].group_of[1], 2);
+    ck_assert_int_eq(a[i].group_of[2], 2);
+  }
+  fl_scenario_free(s);
+}
+END_TEST
+
 START_TEST(defaults_and_empty_lines) {
   const char *t = "\n\n[cluster]\r\nprotocol=rbcast\nnodes=1";
   fl_scenario *s = fl_scenario_parse("t.fl", t, strlen(t), NULL);
@@ -235,6 +266,7 @@ int main(void) {
   tcase_add_test(tc, complete_scenario_fields);
   tcase_add_test(tc, equal_times_keep_file_order_both_ways);
   tcase_add_test(tc, defaults_and_empty_lines);
+  tcase_add_test(tc, repeated_actions_and_the_leader);
   tcase_add_test(tc, every_malformed_fixture_gives_its_message);
   tcase_add_test(tc, unreadable_file);
   suite_add_tcase(s, tc);
