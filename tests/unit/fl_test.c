@@ -47,3 +47,12 @@ int fl_test_sh(const char *cmdline, char **out, char **err) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+int fl_test_cli(const char *args, char **out, char **err) {
+  char *src = fl_test_source_path("");
+  char *cmd = g_strdup_printf("cd '%s' && '%s' %s", src, fl_test_faultline(), args);
+  int rc = fl_test_sh(cmd, out, err);
+  g_free(cmd);
+  g_free(src);
+  return rc;
+}

@@ -21,4 +21,8 @@ const char *fl_test_faultline(void);
  * returns the exit status. */
 int fl_test_sh(const char *cmdline, char **out, char **err);
 
+/* Runs `faultline ARGS` from the source tree's root (so scenario paths are relative to it),
+ * capturing its output like fl_test_sh; returns the exit status. */
+int fl_test_cli(const char *args, char **out, char **err);
+
 #endif

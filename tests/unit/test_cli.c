@@ -6,14 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-static int run(const char *args, char **out, char **err) {
-  char *src = fl_test_source_path("");
-  char *cmd = g_strdup_printf("cd '%s' && '%s' %s", src, fl_test_faultline(), args);
-  int rc = fl_test_sh(cmd, out, err);
-  g_free(cmd);
-  g_free(src);
-  return rc;
-}
+static int run(const char *args, char **out, char **err) { return fl_test_cli(args, out, err); }
 
 static char *tmp_path(const char *name) {
   return g_build_filename(g_get_tmp_dir(), name, NULL);

@@ -6,14 +6,7 @@
 #include <glib.h>
 #include <string.h>
 
-static int run(const char *args, char **out, char **err) {
-  char *src = fl_test_source_path("");
-  char *cmd = g_strdup_printf("cd '%s' && '%s' %s", src, fl_test_faultline(), args);
-  int rc = fl_test_sh(cmd, out, err);
-  g_free(cmd);
-  g_free(src);
-  return rc;
-}
+static int run(const char *args, char **out, char **err) { return fl_test_cli(args, out, err); }
 
 /* The output without its last line (the timing, which differs from run to run). */
 static char *without_timing(const char *out) {
