@@ -182,6 +182,17 @@ typedef struct frame {
   uint32_t state; /* the state before it */
 } frame;
 
+/* A memo entry: one probe reads one of these (32 bytes) and, for windows of two words or
+ * more, the arena. */
+typedef struct centry {
+  uint64_t hash;
+  uint64_t data;   /* the window's word when len == 1, else its offset in the arena */
+  uint32_t state;
+  uint32_t lo;     /* the window: bitset words lo .. lo + len - 1 */
+  uint32_t len;
+  uint32_t pad;
+} centry;
+
 struct fl__lincheck_search {
   fl__lincheck_states *st;
   uint32_t n;          /* operations */
@@ -202,12 +213,8 @@ struct fl__lincheck_search {
   frame *stack;
   uint32_t depth;
   fl__lincheck_status status;
-  /* The memo: entry e has c_hash[e], c_state[e], and its window: words c_lo[e] .. c_lo[e] +
-   * c_len[e] of the bitset, at c_arena[c_off[e] ...]. */
-  uint64_t *c_hash;
-  uint32_t *c_state;
-  uint32_t *c_lo, *c_len;
-  uint64_t *c_off;
+  /* The memo: one centry per configuration, its window in the arena unless it is one word. */
+  centry *c;
   uint64_t *c_arena;
   uint64_t c_arena_n, c_arena_cap;
   uint64_t c_n, c_cap;
@@ -222,7 +229,7 @@ static inline uint64_t config_hash(uint64_t lin_hash, uint32_t state) {
   return lin_hash ^ fl__lincheck_mix64((uint64_t)state + 0x9e3779b97f4a7c15ULL);
 }
 
-#define ENTRY_BYTES (2 * sizeof(uint64_t) + 3 * sizeof(uint32_t))
+#define ENTRY_BYTES sizeof(centry)
 
 static size_t cache_bytes(const fl__lincheck_search *s) {
   return (size_t)s->c_slot_cap * sizeof(uint32_t) + (size_t)s->c_cap * ENTRY_BYTES +
@@ -291,11 +298,7 @@ fl__lincheck_search *fl__lincheck_search_new(fl__lincheck_states *st, const uint
   s->cur = s->next[s->head];
   s->c_cap = 1024;
   s->c_slot_cap = 2048;
-  s->c_hash = g_new(uint64_t, s->c_cap);
-  s->c_state = g_new(uint32_t, s->c_cap);
-  s->c_lo = g_new(uint32_t, s->c_cap);
-  s->c_len = g_new(uint32_t, s->c_cap);
-  s->c_off = g_new(uint64_t, s->c_cap);
+  s->c = g_new(centry, s->c_cap);
   s->c_arena_cap = 4096;
   s->c_arena = g_new(uint64_t, s->c_arena_cap);
   s->c_slots = g_new0(uint32_t, s->c_slot_cap);
@@ -313,11 +316,7 @@ void fl__lincheck_search_free(fl__lincheck_search *s) {
   g_free(s->prev);
   g_free(s->lin);
   g_free(s->stack);
-  g_free(s->c_hash);
-  g_free(s->c_state);
-  g_free(s->c_lo);
-  g_free(s->c_len);
-  g_free(s->c_off);
+  g_free(s->c);
   g_free(s->c_arena);
   g_free(s->c_slots);
   g_array_free(s->best, TRUE);
@@ -336,16 +335,12 @@ static bool cache_grow(fl__lincheck_search *s, size_t *bytes, size_t max_bytes) 
                  (size_t)s->c_arena_cap * sizeof(uint64_t) + fixed_bytes(s->n, s->words);
   if (max_bytes && *bytes - before + after > max_bytes) return false;
   if (cap > UINT32_MAX - 1) return false;
-  s->c_hash = g_renew(uint64_t, s->c_hash, cap);
-  s->c_state = g_renew(uint32_t, s->c_state, cap);
-  s->c_lo = g_renew(uint32_t, s->c_lo, cap);
-  s->c_len = g_renew(uint32_t, s->c_len, cap);
-  s->c_off = g_renew(uint64_t, s->c_off, cap);
+  s->c = g_renew(centry, s->c, cap);
   g_free(s->c_slots);
   s->c_slots = g_new0(uint32_t, slot_cap);
   uint64_t mask = slot_cap - 1;
   for (uint64_t e = 0; e < s->c_n; e++) {
-    uint64_t k = s->c_hash[e] & mask;
+    uint64_t k = s->c[e].hash & mask;
     while (s->c_slots[k]) k = (k + 1) & mask;
     s->c_slots[k] = (uint32_t)(e + 1);
   }
@@ -378,12 +373,14 @@ static inline int cache_add(fl__lincheck_search *s, uint64_t h, uint32_t state, 
   const uint64_t *win = s->lin + lo;
   while (s->c_slots[k]) {
     uint64_t e = s->c_slots[k] - 1;
-    if (s->c_hash[e] == h && s->c_state[e] == state && s->c_lo[e] == lo && s->c_len[e] == len &&
-        memcmp(&s->c_arena[s->c_off[e]], win, len * sizeof(uint64_t)) == 0)
+    const centry *c = &s->c[e];
+    if (c->hash == h && c->state == state && c->lo == lo && c->len == len &&
+        (len == 0 || (len == 1 ? c->data == win[0]
+                               : memcmp(&s->c_arena[c->data], win, len * sizeof(uint64_t)) == 0)))
       return 0;
     k = (k + 1) & mask;
   }
-  if (!arena_grow(s, len, bytes, max_bytes)) return -1;
+  if (len > 1 && !arena_grow(s, len, bytes, max_bytes)) return -1;
   if (s->c_n == s->c_cap) {
     if (!cache_grow(s, bytes, max_bytes)) return -1;
     mask = s->c_slot_cap - 1;
@@ -391,13 +388,19 @@ static inline int cache_add(fl__lincheck_search *s, uint64_t h, uint32_t state, 
     while (s->c_slots[k]) k = (k + 1) & mask;
   }
   uint64_t e = s->c_n++;
-  s->c_hash[e] = h;
-  s->c_state[e] = state;
-  s->c_lo[e] = lo;
-  s->c_len[e] = len;
-  s->c_off[e] = s->c_arena_n;
-  memcpy(&s->c_arena[s->c_arena_n], win, len * sizeof(uint64_t));
-  s->c_arena_n += len;
+  centry *c = &s->c[e];
+  c->hash = h;
+  c->state = state;
+  c->lo = lo;
+  c->len = len;
+  c->pad = 0;
+  if (len == 1) {
+    c->data = win[0];
+  } else {
+    c->data = s->c_arena_n;
+    memcpy(&s->c_arena[s->c_arena_n], win, len * sizeof(uint64_t));
+    s->c_arena_n += len;
+  }
   s->c_slots[k] = (uint32_t)(e + 1);
   return 1;
 }
