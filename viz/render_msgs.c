@@ -52,7 +52,7 @@ static void arrow_geometry(const fl_viz_layout *L, const fl_viz_arrow *a, int *x
   *xe = fl_viz_layout_x(L, a->end_ns);
   *ys = fl_viz_layout_lane_mid(L, a->src);
   *ye = fl_viz_layout_lane_mid(L, a->dst);
-  if (a->src == a->dst) *ye -= L->lane_h / 4; /* a message to itself: a slanted stub */
+  if (a->src == a->dst) *ye -= L->lane_h / 4; /* a message to itself: a short slanted line */
 }
 
 static void head(SDL_Renderer *r, int xs, int ys, int xe, int ye, fl_viz_rgb c) {
