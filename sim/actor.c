@@ -112,7 +112,7 @@ bool fl_actor_load_plugin(const char *path, GError **error) {
 /* ---- Wrappers. */
 
 /* By convention a state line starts with the node's role; timelines can name "leader". */
-static bool is_leader_line(const char *line) {
+bool fl__actor_is_leader_line(const char *line) {
   return strncmp(line, "leader", 6) == 0 && (line[6] == ' ' || line[6] == '\0');
 }
 
@@ -123,7 +123,7 @@ static void trace_state(fl_node *n) {
   g_string_truncate(s, 0);
   w->proto->describe(n->state, s);
   if (strcmp(s->str, n->last_state->str) != 0) {
-    if (is_leader_line(s->str) && !is_leader_line(n->last_state->str))
+    if (fl__actor_is_leader_line(s->str) && !fl__actor_is_leader_line(n->last_state->str))
       n->leader_since = fl_sched_events_run(w->sched) + 1;
     g_string_assign(n->last_state, s->str);
     fl_trace_state(w->trace, fl_sched_now(w->sched), n->id, s->str);
@@ -210,7 +210,9 @@ void fl__view_free(fl_cluster_view *v) { g_free(v); }
 int fl_view_node_count(const fl_cluster_view *v) { return v->w->n_nodes; }
 int64_t fl_view_now(const fl_cluster_view *v) { return fl_sched_now(v->w->sched); }
 uint64_t fl_view_event(const fl_cluster_view *v) { return fl_sched_events_run(v->w->sched); }
-int fl_view_changed_node(const fl_cluster_view *v) { return v->w->touched >= 0 ? v->w->touched : -1; }
+int fl_view_changed_node(const fl_cluster_view *v) {
+  return v->w->touched >= 0 ? v->w->touched : -1;
+}
 bool fl_view_is_up(const fl_cluster_view *v, int node) {
   return node >= 0 && node < v->w->n_nodes && v->w->nodes[node].is_up;
 }

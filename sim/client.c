@@ -234,6 +234,10 @@ void fl__client_deliver(fl_world *w, fl_msg *m) {
     schedule_wake(w, c);
     break;
   case FL_REPLY_REDIRECT: {
+    /* The retry below sends again (and re-arms the resend): a resend due before it would
+     * rotate the target away from the node named. */
+    if (c->resend) fl_sched_cancel(w->sched, c->resend);
+    c->resend = 0;
     int to = r.result.redirect_to;
     c->target = to >= 0 && to < w->n_nodes && to != m->src ? to : (m->src + 1) % w->n_nodes;
     int64_t at = fl_sched_now(w->sched) + w->scn->workload.retry_ns;

@@ -76,7 +76,7 @@ static int current_leader(fl_world *w) {
   int best = -1;
   for (int i = 0; i < w->n_nodes; i++) {
     const fl_node *n = &w->nodes[i];
-    if (!n->is_up || !n->leader_since || strncmp(n->last_state->str, "leader", 6) != 0) continue;
+    if (!n->is_up || !n->leader_since || !fl__actor_is_leader_line(n->last_state->str)) continue;
     if (best < 0 || n->leader_since > w->nodes[best].leader_since) best = i;
   }
   return best;

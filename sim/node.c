@@ -199,8 +199,11 @@ fl_timer_id fl_node_set_timer(fl_node_ctx *ctx, int64_t delay_ns, uint64_t tag) 
     return 0;
   }
   /* A clock that runs fast (drift > 0) reaches a local deadline sooner in simulated time.
-   * Rounded down; 128-bit so an hour of nanoseconds times a million cannot overflow. */
-  int64_t real = (int64_t)((__int128)delay_ns * 1000000 / (1000000 + ctx->drift_ppm));
+   * Rounded up, so that the timer never fires before its local deadline (a protocol that
+   * re-arms for the time left would otherwise spin on 0 ns timers); 128-bit so an hour of
+   * nanoseconds times a million cannot overflow. */
+  __int128 rate = 1000000 + ctx->drift_ppm;
+  int64_t real = (int64_t)(((__int128)delay_ns * 1000000 + rate - 1) / rate);
   int64_t now = fl_sched_now(w->sched);
   if (real > INT64_MAX / 2 - now) {
     fl__world_halt(w, FL_STOP_PROTOCOL_ERROR, "node n%d set a timer %" G_GINT64_FORMAT

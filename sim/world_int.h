@@ -134,6 +134,8 @@ void fl__actor_free(fl_node *n);
 void fl__actor_describe_msg(fl_world *w, const void *msg, size_t len, GString *out);
 /* After every event: the invariant check over all nodes. */
 void fl__actor_check(fl_world *w);
+/* The state line's first word is "leader". */
+bool fl__actor_is_leader_line(const char *line);
 void fl__actor_check_final(fl_world *w);
 fl_cluster_view *fl__view_new(fl_world *w);
 void fl__view_free(fl_cluster_view *v);

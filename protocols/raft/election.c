@@ -86,20 +86,21 @@ void fl__raft_step_down(raft_state *s, fl_node_ctx *ctx, uint64_t term) {
   }
   if (s->role == RAFT_LEADER) {
     fl__raft_drop_waiters(s, ctx);
-    if (s->heartbeat_timer) fl_node_cancel_timer(ctx, s->heartbeat_timer);
-    if (s->quorum_timer) fl_node_cancel_timer(ctx, s->quorum_timer);
-    s->heartbeat_timer = s->quorum_timer = 0;
+    fl__raft_timer_stop(s, ctx, RAFT_TIMER_HEARTBEAT);
+    fl__raft_timer_stop(s, ctx, RAFT_TIMER_QUORUM);
   }
   s->role = RAFT_FOLLOWER;
-  if (!s->election_timer) fl__raft_reset_election_timer(s, ctx);
+  if (!s->timer[RAFT_TIMER_ELECTION]) fl__raft_reset_election_timer(s, ctx);
 }
 
-static void reply(fl_node_ctx *ctx, int to, const raft_state *s, bool prevote, bool granted) {
+/* A granted PreVote carries the term it was asked for (as etcd's does), so the candidate can
+ * tell it from a grant of an earlier pre-election; every other answer carries our term. */
+static void reply(fl_node_ctx *ctx, int to, uint64_t term, bool prevote, bool granted) {
   raft_msg_vote_reply r;
   memset(&r, 0, sizeof r);
   r.type = RAFT_MSG_VOTE_REPLY;
   r.prevote = prevote;
-  r.term = s->term;
+  r.term = term;
   r.granted = granted;
   fl_node_send(ctx, to, &r, sizeof r);
 }
@@ -109,11 +110,11 @@ void fl__raft_on_vote(raft_state *s, fl_node_ctx *ctx, int from, const raft_msg_
     /* A PreVote changes nothing here: it only asks whether a vote would be granted. */
     bool granted = m->term > s->term && log_ok(s, m->last_index, m->last_term) &&
                    !heard_leader_recently(s, ctx);
-    reply(ctx, from, s, true, granted);
+    reply(ctx, from, granted ? m->term : s->term, true, granted);
     return;
   }
   if (m->term < s->term || (m->term > s->term && in_leader_lease(s, ctx))) {
-    reply(ctx, from, s, false, false);
+    reply(ctx, from, s->term, false, false);
     return;
   }
   if (m->term > s->term) fl__raft_step_down(s, ctx, m->term);
@@ -125,20 +126,26 @@ void fl__raft_on_vote(raft_state *s, fl_node_ctx *ctx, int from, const raft_msg_
     fl__raft_persist_meta(s, ctx);
     fl__raft_reset_election_timer(s, ctx);
   }
-  reply(ctx, from, s, false, granted);
+  reply(ctx, from, s->term, false, granted);
 }
 
 void fl__raft_on_vote_reply(raft_state *s, fl_node_ctx *ctx, int from,
                             const raft_msg_vote_reply *m) {
+  if (m->prevote && m->granted) {
+    /* Only a grant for the term this pre-election asks for: a late grant of an earlier one
+     * (or a duplicate) must not start an election that could depose a healthy leader. */
+    if (s->role == RAFT_PRECANDIDATE && m->term == s->term + 1) {
+      s->votes[from] = true;
+      if (count_votes(s) >= majority(s)) start_election(s, ctx);
+    }
+    return;
+  }
   if (m->term > s->term) {
     fl__raft_step_down(s, ctx, m->term);
     return;
   }
   if (!m->granted) return;
-  if (m->prevote && s->role == RAFT_PRECANDIDATE) {
-    s->votes[from] = true;
-    if (count_votes(s) >= majority(s)) start_election(s, ctx);
-  } else if (!m->prevote && s->role == RAFT_CANDIDATE && m->term == s->term) {
+  if (!m->prevote && s->role == RAFT_CANDIDATE && m->term == s->term) {
     s->votes[from] = true;
     if (count_votes(s) >= majority(s)) fl__raft_become_leader(s, ctx);
   }
@@ -150,7 +157,7 @@ void fl__raft_check_quorum(raft_state *s, fl_node_ctx *ctx) {
     if (i != s->id && s->heard[i]) heard++;
   memset(s->heard, 0, (size_t)s->n * sizeof *s->heard);
   if (heard >= majority(s)) {
-    s->quorum_timer = fl_node_set_timer(ctx, s->cfg.election_hi_ns, RAFT_TIMER_QUORUM);
+    fl__raft_timer_set(s, ctx, RAFT_TIMER_QUORUM, s->cfg.election_hi_ns);
     return;
   }
   fl_node_annotate(ctx, "heard from %d of %d: stepping down (CheckQuorum)", heard, s->n);

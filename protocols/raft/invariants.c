@@ -14,7 +14,8 @@
  * with these records at every index, two entries with equal (index, term) have equal
  * predecessors' terms, and by induction equal prefixes. Each node's log is re-examined only
  * from where it changed (raft_log.gen and changed_from). Leader completeness then needs only
- * the latest committed entry: a leader that holds it holds, by log matching, every one before.
+ * one entry per leader: the highest index known committed by a node of an earlier term than
+ * the leader's. A leader that holds it holds, by log matching, every one before it.
  */
 #include "raft_int.h"
 
@@ -40,6 +41,12 @@ typedef struct known {
   int pad;
 } known;
 
+/* Commit observations by term: every index up to `index` was known committed by a node whose
+ * term was at most `term`. Terms and indices both increase along the array. */
+typedef struct step {
+  uint64_t term, index;
+} step;
+
 typedef struct seen {
   const raft_state *state; /* NULL while down; a new pointer is a restart */
   uint64_t gen, checked, commit;
@@ -56,7 +63,7 @@ typedef struct ghost {
   uint64_t checks;
   GArray *slots;   /* slot per index */
   GArray *known;   /* known per index (term 0: not known) */
-  uint64_t max_known;
+  GArray *steps;   /* step, by term */
   seen *seen;
 } ghost;
 
@@ -67,6 +74,7 @@ void *fl__raft_invariant_new(const fl_options *o, int n) {
   g->leaders = g_array_new(FALSE, TRUE, sizeof(int32_t));
   g->slots = g_array_new(FALSE, TRUE, sizeof(slot));
   g->known = g_array_new(FALSE, TRUE, sizeof(known));
+  g->steps = g_array_new(FALSE, TRUE, sizeof(step));
   g->seen = g_new0(seen, n);
   return g;
 }
@@ -81,6 +89,7 @@ void fl__raft_invariant_free(void *p) {
   g_array_free(g->slots, TRUE);
   g_array_free(g->leaders, TRUE);
   g_array_free(g->known, TRUE);
+  g_array_free(g->steps, TRUE);
   g_free(g->seen);
   g_free(g);
 }
@@ -154,7 +163,8 @@ static bool check_entry(ghost *g, int i, const raft_state *s, uint64_t index, GS
                            " at that index",
                            found->node + 1, r.term);
   else
-    g_string_append_printf(why, ", as on n%d, yet the entries before it differ (term %" G_GUINT64_FORMAT
+    g_string_append_printf(why,
+                           ", as on n%d, yet the entries before it differ (term %" G_GUINT64_FORMAT
                            " on n%d, term %" G_GUINT64_FORMAT " on n%d)",
                            found->node + 1, r.prev_term, i + 1, found->prev_term, found->node + 1);
   return false;
@@ -182,7 +192,8 @@ static bool check_election(ghost *g, int i, const raft_state *s, GString *why) {
   int32_t *l = &g_array_index(g->leaders, int32_t, s->term);
   if (*l == 0) *l = i + 1;
   if (*l == i + 1) return true;
-  g_string_append_printf(why, "election safety: n%d and n%d were both leaders of term %" G_GUINT64_FORMAT,
+  g_string_append_printf(why,
+                         "election safety: n%d and n%d were both leaders of term %" G_GUINT64_FORMAT,
                          *l, i + 1, s->term);
   return false;
 }
@@ -222,6 +233,27 @@ static bool check_append_only(int i, const raft_state *s, seen *sn, GString *why
   return true;
 }
 
+/* Records that index was seen committed by a node in `term`. Usually the term is the latest
+ * (append, or raise the last step); a lagging node's older term lands in the middle. */
+static void note_commit(ghost *g, uint64_t term, uint64_t index) {
+  guint n = g->steps->len, at = n;
+  while (at > 0 && g_array_index(g->steps, step, at - 1).term > term) at--;
+  if (at > 0 && g_array_index(g->steps, step, at - 1).term == term) {
+    step *st = &g_array_index(g->steps, step, at - 1);
+    if (st->index < index) st->index = index;
+  } else {
+    step st = {.term = term, .index = index};
+    if (at > 0 && g_array_index(g->steps, step, at - 1).index > index)
+      st.index = g_array_index(g->steps, step, at - 1).index;
+    g_array_insert_val(g->steps, at, st);
+    at++;
+  }
+  for (guint k = at; k < g->steps->len; k++) { /* later terms cover it too */
+    step *st = &g_array_index(g->steps, step, k);
+    if (st->index < index) st->index = index;
+  }
+}
+
 /* Entries newly committed on node i must equal what any node committed there before. */
 static bool check_commits(ghost *g, int i, const raft_state *s, seen *sn, GString *why) {
   if (s->commit <= sn->commit) return true;
@@ -249,7 +281,7 @@ static bool check_commits(ghost *g, int i, const raft_state *s, seen *sn, GStrin
       k->hash = h;
       k->seen_term = s->term;
       k->node = i;
-      if (idx > g->max_known) g->max_known = idx;
+      note_commit(g, s->term, idx);
       continue;
     }
     if (k->term == e->term && k->hash == h) continue;
@@ -266,22 +298,30 @@ static bool check_commits(ghost *g, int i, const raft_state *s, seen *sn, GStrin
 }
 
 static bool check_completeness(ghost *g, int i, const raft_state *s, GString *why) {
-  if (s->role != RAFT_LEADER || !g->max_known) return true;
-  const known *k = known_at(g, g->max_known);
-  if (s->term <= k->seen_term || g->max_known <= s->log.base) return true;
+  if (s->role != RAFT_LEADER) return true;
+  /* The last step of a term below the leader's: binary search, terms increase. */
+  guint lo = 0, hi = g->steps->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (g_array_index(g->steps, step, mid).term < s->term) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == 0) return true;
+  uint64_t index = g_array_index(g->steps, step, lo - 1).index;
+  if (index <= s->log.base) return true; /* in its snapshot, which holds committed entries */
+  const known *k = known_at(g, index);
   /* The term suffices: log matching, checked separately, covers the rest of the entry. */
-  bool has = g->max_known <= raft_last_index(&s->log) &&
-             fl__raft_term_at(&s->log, g->max_known) == k->term;
-  if (has) return true;
+  if (index <= raft_last_index(&s->log) && fl__raft_term_at(&s->log, index) == k->term)
+    return true;
   g_string_append_printf(why, "leader completeness: n%d leads term %" G_GUINT64_FORMAT
                          " without the entry of term %" G_GUINT64_FORMAT
                          " that n%d committed at index %" G_GUINT64_FORMAT " (its log ",
-                         i + 1, s->term, k->term, k->node + 1, g->max_known);
-  if (g->max_known > raft_last_index(&s->log))
+                         i + 1, s->term, k->term, k->node + 1, index);
+  if (index > raft_last_index(&s->log))
     g_string_append_printf(why, "ends at %" G_GUINT64_FORMAT ")", raft_last_index(&s->log));
   else {
     g_string_append(why, "has ");
-    describe_entry(why, fl__raft_entry_at(&s->log, g->max_known));
+    describe_entry(why, fl__raft_entry_at(&s->log, index));
     g_string_append(why, " there)");
   }
   return false;

@@ -35,9 +35,13 @@ static fl_op_result read_local(const raft_state *s, int64_t key) {
 
 /* Applies one command, or answers it from its session if it was applied before. */
 static fl_op_result execute(raft_state *s, const raft_entry *e, bool *fresh) {
-  raft_session *ss = session(s, e->client);
   fl_op_result r = {.status = FL_REPLY_OK, .redirect_to = -1};
   *fresh = false;
+  if (e->client >= RAFT_MAX_CLIENTS) { /* no session could hold it: applied by nobody */
+    r.status = FL_REPLY_FAIL;
+    return r;
+  }
+  raft_session *ss = session(s, e->client);
   if (e->seq <= ss->seq) {
     if (e->seq < ss->seq) {
       r.status = FL_REPLY_FAIL; /* superseded: nobody waits for this answer */
@@ -134,6 +138,11 @@ void fl__raft_on_client_request(raft_state *s, fl_node_ctx *ctx, const fl_op *op
     fl_node_reply(ctx, op, &r);
     return;
   }
+  if (op->client >= RAFT_MAX_CLIENTS) {
+    fl_op_result r = {.status = FL_REPLY_FAIL, .redirect_to = -1};
+    fl_node_reply(ctx, op, &r);
+    return;
+  }
   raft_session *ss = session(s, op->client);
   if (op->seq < ss->seq) return; /* the client has moved on */
   if (op->seq == ss->seq) {
@@ -204,8 +213,11 @@ bool fl__raft_snapshot_restore(raft_state *s, const void *blob, size_t len) {
   raft_snapshot_header h;
   if (len < sizeof h) return false;
   memcpy(&h, blob, sizeof h);
-  if (len != sizeof h + (size_t)h.n_kv * sizeof(kv_pair) + (size_t)h.n_sessions *
-                                                                 sizeof(raft_session))
+  /* A snapshot comes from another node or from durable storage: check it all before using
+   * any of it. */
+  if (h.n_sessions > RAFT_MAX_CLIENTS || h.index >= UINT64_MAX / 2 ||
+      len != sizeof h + (size_t)h.n_kv * sizeof(kv_pair) + (size_t)h.n_sessions *
+                                                             sizeof(raft_session))
     return false;
   const char *p = (const char *)blob + sizeof h;
   g_tree_remove_all(s->kv);

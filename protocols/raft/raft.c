@@ -149,21 +149,33 @@ static void raft_free(void *state) {
  * timer each time, the deadline moves and the one pending timer, when it fires early, sleeps
  * again until the deadline: elections happen at exactly the same moments, for a fraction of
  * the scheduler's work. */
+void fl__raft_timer_set(raft_state *s, fl_node_ctx *ctx, int kind, int64_t delay_ns) {
+  if (s->timer[kind]) fl_node_cancel_timer(ctx, s->timer[kind]);
+  s->timer_gen[kind]++;
+  s->timer[kind] = fl_node_set_timer(ctx, delay_ns, (uint64_t)kind | s->timer_gen[kind] << 8);
+}
+
+void fl__raft_timer_stop(raft_state *s, fl_node_ctx *ctx, int kind) {
+  if (s->timer[kind]) fl_node_cancel_timer(ctx, s->timer[kind]);
+  s->timer[kind] = 0;
+  s->timer_gen[kind]++;
+}
+
 void fl__raft_reset_election_timer(raft_state *s, fl_node_ctx *ctx) {
   uint64_t span = (uint64_t)(s->cfg.election_hi_ns - s->cfg.election_lo_ns);
   int64_t delay = s->cfg.election_lo_ns +
                   (int64_t)(span ? fl_rng_below(fl_node_rng(ctx), span + 1) : 0);
   s->election_deadline = fl_node_now(ctx) + delay;
-  if (s->election_timer && s->election_timer_at <= s->election_deadline) return;
-  if (s->election_timer) fl_node_cancel_timer(ctx, s->election_timer); /* it would fire late */
-  s->election_timer = fl_node_set_timer(ctx, delay, RAFT_TIMER_ELECTION);
+  if (s->timer[RAFT_TIMER_ELECTION] && s->election_timer_at <= s->election_deadline) return;
+  fl__raft_timer_set(s, ctx, RAFT_TIMER_ELECTION, delay); /* the pending one would fire late */
   s->election_timer_at = s->election_deadline;
 }
 
 static void arm_compaction(raft_state *s, fl_node_ctx *ctx) {
   /* Compaction runs in an event of its own, never in one that applies entries: the
    * invariant checker sees every applied entry before it leaves the log. */
-  if (s->cfg.snapshot_every > 0) fl_node_set_timer(ctx, 10 * s->cfg.heartbeat_ns, RAFT_TIMER_COMPACT);
+  if (s->cfg.snapshot_every > 0)
+    fl__raft_timer_set(s, ctx, RAFT_TIMER_COMPACT, 10 * s->cfg.heartbeat_ns);
 }
 
 static void *raft_init(fl_node_ctx *ctx) {
@@ -208,13 +220,16 @@ static void *raft_restart(fl_node_ctx *ctx) {
 
 static void raft_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
   raft_state *s = state;
-  switch (tag) {
+  uint64_t kind = tag & 0xff;
+  if (kind == 0 || kind >= RAFT_TIMER_KINDS || tag >> 8 != s->timer_gen[kind])
+    return; /* replaced or stopped after it came due */
+  s->timer[kind] = 0;
+  switch (kind) {
   case RAFT_TIMER_ELECTION: {
-    s->election_timer = 0;
     int64_t left = s->election_deadline - fl_node_now(ctx);
     if (s->role == RAFT_LEADER) break;
     if (left > 0) { /* the deadline moved since this timer was set */
-      s->election_timer = fl_node_set_timer(ctx, left, RAFT_TIMER_ELECTION);
+      fl__raft_timer_set(s, ctx, RAFT_TIMER_ELECTION, left);
       s->election_timer_at = s->election_deadline;
       break;
     }
@@ -222,13 +237,11 @@ static void raft_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
     break;
   }
   case RAFT_TIMER_HEARTBEAT:
-    s->heartbeat_timer = 0;
     if (s->role != RAFT_LEADER) break;
     fl__raft_heartbeat(s, ctx);
-    s->heartbeat_timer = fl_node_set_timer(ctx, s->cfg.heartbeat_ns, RAFT_TIMER_HEARTBEAT);
+    fl__raft_timer_set(s, ctx, RAFT_TIMER_HEARTBEAT, s->cfg.heartbeat_ns);
     break;
   case RAFT_TIMER_QUORUM:
-    s->quorum_timer = 0;
     if (s->role == RAFT_LEADER) fl__raft_check_quorum(s, ctx);
     break;
   case RAFT_TIMER_COMPACT:
@@ -240,12 +253,13 @@ static void raft_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
   }
 }
 
-/* Copies a fixed-size message out of the network buffer (which need not be aligned) after
- * checking its length: a malformed message is ignored, as a real node would. */
-#define READ_MSG(type, var)                                                                     \
-  type var;                                                                                     \
-  if (len != sizeof var) return;                                                                \
-  memcpy(&var, msg, sizeof var)
+/* Copies a fixed-size message out of the network buffer (which need not be aligned) if its
+ * length is right; a malformed message is ignored, as a real node would. */
+static bool read_msg(void *out, size_t size, const void *msg, size_t len) {
+  if (len != size) return false;
+  memcpy(out, msg, size);
+  return true;
+}
 
 static void raft_on_message(void *state, fl_node_ctx *ctx, int from, const void *msg,
                             size_t len) {
@@ -253,34 +267,28 @@ static void raft_on_message(void *state, fl_node_ctx *ctx, int from, const void 
   uint32_t type = 0;
   if (len < sizeof type || from < 0 || from >= s->n) return;
   memcpy(&type, msg, sizeof type);
+  raft_msg_vote vote;
+  raft_msg_vote_reply vote_reply;
+  raft_msg_append_reply append_reply;
   switch (type) {
-  case RAFT_MSG_VOTE: {
-    READ_MSG(raft_msg_vote, m);
-    fl__raft_on_vote(s, ctx, from, &m);
+  case RAFT_MSG_VOTE:
+    if (read_msg(&vote, sizeof vote, msg, len)) fl__raft_on_vote(s, ctx, from, &vote);
     break;
-  }
-  case RAFT_MSG_VOTE_REPLY: {
-    READ_MSG(raft_msg_vote_reply, m);
-    fl__raft_on_vote_reply(s, ctx, from, &m);
+  case RAFT_MSG_VOTE_REPLY:
+    if (read_msg(&vote_reply, sizeof vote_reply, msg, len))
+      fl__raft_on_vote_reply(s, ctx, from, &vote_reply);
     break;
-  }
   case RAFT_MSG_APPEND:
     fl__raft_on_append(s, ctx, from, msg, len);
     break;
-  case RAFT_MSG_APPEND_REPLY: {
-    READ_MSG(raft_msg_append_reply, m);
-    fl__raft_on_append_reply(s, ctx, from, &m);
+  case RAFT_MSG_APPEND_REPLY:
+  case RAFT_MSG_SNAPSHOT_REPLY: /* answered like an AppendEntries matching up to the snapshot */
+    if (read_msg(&append_reply, sizeof append_reply, msg, len))
+      fl__raft_on_append_reply(s, ctx, from, &append_reply);
     break;
-  }
   case RAFT_MSG_SNAPSHOT:
     fl__raft_on_snapshot(s, ctx, from, msg, len);
     break;
-  case RAFT_MSG_SNAPSHOT_REPLY: {
-    /* Answered like an AppendEntries that matched up to the snapshot. */
-    READ_MSG(raft_msg_append_reply, m);
-    fl__raft_on_append_reply(s, ctx, from, &m);
-    break;
-  }
   default:
     break;
   }
@@ -388,10 +396,7 @@ static const fl_protocol raft_protocol = {
 const fl_protocol *fl_protocol_raft(void) { return &raft_protocol; }
 
 void fl__raft_arm_leader_timers(raft_state *s, fl_node_ctx *ctx) {
-  if (s->heartbeat_timer) fl_node_cancel_timer(ctx, s->heartbeat_timer);
-  s->heartbeat_timer = fl_node_set_timer(ctx, s->cfg.heartbeat_ns, RAFT_TIMER_HEARTBEAT);
-  if (s->quorum_timer) fl_node_cancel_timer(ctx, s->quorum_timer);
-  s->quorum_timer = 0;
-  if (s->cfg.check_quorum)
-    s->quorum_timer = fl_node_set_timer(ctx, s->cfg.election_hi_ns, RAFT_TIMER_QUORUM);
+  fl__raft_timer_set(s, ctx, RAFT_TIMER_HEARTBEAT, s->cfg.heartbeat_ns);
+  if (s->cfg.check_quorum) fl__raft_timer_set(s, ctx, RAFT_TIMER_QUORUM, s->cfg.election_hi_ns);
+  else fl__raft_timer_stop(s, ctx, RAFT_TIMER_QUORUM);
 }

@@ -13,8 +13,15 @@
 #include "actor.h"
 
 #define RAFT_NOBODY (-1)
+/* Sessions are an array indexed by client: a client id at or above this (scenarios allow
+ * 100,000 clients) is refused rather than allowed to size it. */
+#define RAFT_MAX_CLIENTS (1u << 20)
 
-enum { RAFT_TIMER_ELECTION = 1, RAFT_TIMER_HEARTBEAT, RAFT_TIMER_QUORUM, RAFT_TIMER_COMPACT };
+/* Timer kinds. At most one timer of each kind is pending; its tag carries the kind and a
+ * generation, so that one cancelled too late to stop (it was held while the node was paused)
+ * is recognised when it arrives and ignored. */
+enum { RAFT_TIMER_ELECTION = 1, RAFT_TIMER_HEARTBEAT, RAFT_TIMER_QUORUM, RAFT_TIMER_COMPACT,
+       RAFT_TIMER_KINDS };
 
 typedef enum raft_role {
   RAFT_FOLLOWER,
@@ -93,7 +100,8 @@ typedef struct raft_state {
   uint64_t commit, applied;
   GTree *kv;       /* int64 key -> int64 value (both in pointers) */
   GArray *sessions; /* raft_session, indexed by client */
-  fl_timer_id election_timer, heartbeat_timer, quorum_timer;
+  fl_timer_id timer[RAFT_TIMER_KINDS];    /* the pending timer of each kind, or 0 */
+  uint64_t timer_gen[RAFT_TIMER_KINDS];   /* the generation its tag carries */
   int64_t election_deadline; /* local time at which the election timeout expires */
   int64_t election_timer_at; /* local time the pending election timer fires */
   int64_t heard_leader_at; /* local time the leader was last heard from (-1: never) */
@@ -182,6 +190,9 @@ uint64_t fl__raft_last_term(const raft_log *l);
 void fl__raft_persist_meta(raft_state *s, fl_node_ctx *ctx);
 void fl__raft_append(raft_state *s, fl_node_ctx *ctx, const raft_entry *e);
 void fl__raft_truncate(raft_state *s, fl_node_ctx *ctx, uint64_t from);
+/* Sets the timer of `kind`, replacing the pending one; stops it. */
+void fl__raft_timer_set(raft_state *s, fl_node_ctx *ctx, int kind, int64_t delay_ns);
+void fl__raft_timer_stop(raft_state *s, fl_node_ctx *ctx, int kind);
 /* Restarts the election timer with a fresh random timeout. */
 void fl__raft_reset_election_timer(raft_state *s, fl_node_ctx *ctx);
 /* A new leader's heartbeat (and CheckQuorum) timers. */

@@ -95,8 +95,7 @@ static void advance_commit(raft_state *s, fl_node_ctx *ctx) {
 void fl__raft_become_leader(raft_state *s, fl_node_ctx *ctx) {
   s->role = RAFT_LEADER;
   s->leader = s->id;
-  if (s->election_timer) fl_node_cancel_timer(ctx, s->election_timer);
-  s->election_timer = 0;
+  fl__raft_timer_stop(s, ctx, RAFT_TIMER_ELECTION);
   uint64_t last = raft_last_index(&s->log);
   for (int i = 0; i < s->n; i++) {
     s->next[i] = last + 1;
@@ -263,6 +262,9 @@ void fl__raft_on_snapshot(raft_state *s, fl_node_ctx *ctx, int from, const raft_
   if (len < sizeof m + sizeof h) return;
   memcpy(&m, msg, sizeof m);
   memcpy(&h, (const char *)msg + sizeof m, sizeof h);
+  /* A snapshot's last entry is from the sender's term or earlier, and its index far from
+   * overflowing: anything else is refused before it changes anything. */
+  if (h.term > m.term || h.index >= UINT64_MAX / 2) return;
   raft_msg_append_reply r;
   memset(&r, 0, sizeof r);
   if (m.term < s->term) {

@@ -4,7 +4,8 @@
  * a worker runs its seed in-process and writes its verdict to a pipe. Results are printed in
  * seed order as soon as every earlier seed has finished, so the output is the same for any
  * --jobs (only the timing line differs). Exit status: 0 every seed passed, 1 one failed,
- * 2 usage or input error (or a worker that died).
+ * 2 usage or input error (or a worker that died, or could not be started: the sweep then
+ * stops starting workers, waits for those running, and reports how far it got).
  */
 #include "cli.h"
 #include "expect.h"
@@ -124,12 +125,14 @@ static bool drain(worker *wk) {
   }
 }
 
-static void finish(worker *wk, result *res) {
+/* Results wait in a ring until every earlier seed's is printed; spawning pauses when the ring
+ * is full, so a sweep of many seeds holds a few thousand results at most. */
+static void finish(worker *wk, result *res, uint64_t ring) {
   int status = 0;
   while (waitpid(wk->pid, &status, 0) < 0 && errno == EINTR) {
   }
   close(wk->fd);
-  result *r = &res[wk->slot];
+  result *r = &res[wk->slot % ring];
   r->done = true;
   const char *s = wk->out->str;
   if (!WIFEXITED(status) || WEXITSTATUS(status) > 1 || !*s || (*s != 'P' && *s != 'F')) {
@@ -211,42 +214,55 @@ int fl_cli_sweep(int argc, char **argv) {
   }
 
   uint64_t count = last - first + 1, next = 0, printed = 0, failed = 0, crashed = 0;
-  res = g_new0(result, count);
+  uint64_t ring = MAX((uint64_t)jobs * 64, 1024);
+  res = g_new0(result, ring);
   wk = g_new0(worker, jobs);
   gint64 t0 = g_get_monotonic_time();
   struct pollfd *pfd = g_new0(struct pollfd, jobs);
+  bool stopped = false; /* a worker could not be started: start no more */
   for (;;) {
     int active = 0;
     for (int j = 0; j < jobs; j++) {
-      if (!wk[j].pid && next < count) {
-        if (!spawn(&wk[j], scn, &opts, first, next)) {
+      if (!wk[j].pid && !stopped && next < count && next - printed < ring) {
+        if (spawn(&wk[j], scn, &opts, first, next)) {
+          next++;
+        } else {
           fprintf(stderr, "faultline sweep: cannot start a worker: %s\n", g_strerror(errno));
-          break;
+          stopped = true;
         }
-        next++;
       }
-      if (wk[j].pid) {
-        pfd[j].fd = wk[j].fd;
-        pfd[j].events = POLLIN;
-        active++;
-      } else {
-        pfd[j].fd = -1;
-      }
+      pfd[j].fd = wk[j].pid ? wk[j].fd : -1;
+      pfd[j].events = POLLIN;
+      pfd[j].revents = 0;
+      active += wk[j].pid != 0;
     }
     if (!active) break;
-    if (poll(pfd, (nfds_t)jobs, -1) < 0 && errno != EINTR) break;
+    if (poll(pfd, (nfds_t)jobs, -1) < 0) {
+      if (errno == EINTR) continue;
+      /* Cannot wait on the pipes: stop the workers, reap them, and report. */
+      fprintf(stderr, "faultline sweep: cannot wait for the workers: %s\n", g_strerror(errno));
+      for (int j = 0; j < jobs; j++)
+        if (wk[j].pid) kill(wk[j].pid, SIGKILL);
+      for (int j = 0; j < jobs; j++)
+        if (wk[j].pid) {
+          while (!drain(&wk[j])) {
+          }
+          finish(&wk[j], res, ring);
+        }
+      stopped = true;
+    }
     for (int j = 0; j < jobs; j++)
-      if (wk[j].pid && pfd[j].revents && drain(&wk[j])) finish(&wk[j], res);
+      if (wk[j].pid && pfd[j].revents && drain(&wk[j])) finish(&wk[j], res, ring);
     /* Print in seed order. */
-    for (; printed < count && res[printed].done; printed++) {
-      result *r = &res[printed];
+    for (; printed < count && res[printed % ring].done; printed++) {
+      result *r = &res[printed % ring];
       if (r->crashed) crashed++;
       else if (!r->passed) failed++;
       if (!r->passed)
         printf("%s seed %" G_GUINT64_FORMAT "\n%s", r->crashed ? "ERROR" : "FAIL",
                first + printed, r->text);
       g_free(r->text);
-      r->text = NULL;
+      memset(r, 0, sizeof *r);
       fflush(stdout);
     }
   }
@@ -264,7 +280,7 @@ int fl_cli_sweep(int argc, char **argv) {
   rc = crashed ? 2 : failed ? 1 : 0;
 out:
   if (res) {
-    for (uint64_t i = 0; i < last - first + 1; i++) g_free(res[i].text);
+    for (uint64_t i = 0; i < MAX((uint64_t)jobs * 64, 1024); i++) g_free(res[i].text);
     g_free(res);
   }
   g_free(wk);

@@ -229,10 +229,8 @@ static inline uint64_t config_hash(uint64_t lin_hash, uint32_t state) {
   return lin_hash ^ fl__lincheck_mix64((uint64_t)state + 0x9e3779b97f4a7c15ULL);
 }
 
-#define ENTRY_BYTES sizeof(centry)
-
 static size_t cache_bytes(const fl__lincheck_search *s) {
-  return (size_t)s->c_slot_cap * sizeof(uint32_t) + (size_t)s->c_cap * ENTRY_BYTES +
+  return (size_t)s->c_slot_cap * sizeof(uint32_t) + (size_t)s->c_cap * sizeof(centry) +
          (size_t)s->c_arena_cap * sizeof(uint64_t);
 }
 
@@ -331,7 +329,7 @@ const GArray *fl__lincheck_search_best(const fl__lincheck_search *s) { return s-
 static bool cache_grow(fl__lincheck_search *s, size_t *bytes, size_t max_bytes) {
   size_t before = s->bytes;
   uint64_t cap = s->c_cap * 2, slot_cap = s->c_slot_cap * 2;
-  size_t after = (size_t)slot_cap * sizeof(uint32_t) + (size_t)cap * ENTRY_BYTES +
+  size_t after = (size_t)slot_cap * sizeof(uint32_t) + (size_t)cap * sizeof(centry) +
                  (size_t)s->c_arena_cap * sizeof(uint64_t) + fixed_bytes(s->n, s->words);
   if (max_bytes && *bytes - before + after > max_bytes) return false;
   if (cap > UINT32_MAX - 1) return false;

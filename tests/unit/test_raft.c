@@ -473,10 +473,10 @@ START_TEST(prevote) {
   open_world(TIMERS_OFF "prevote = yes\n");
   const raft_state *s = st(0);
 
-  /* Granted, and nothing changes: no term, no vote. The reply carries the voter's term. */
+  /* Granted, and nothing changes: no term, no vote. A grant carries the term asked for. */
   raft_msg_vote_reply r = VOTE(1, 0, true, 1, 0, 0);
   ck_assert_uint_eq(r.type, RAFT_MSG_VOTE_REPLY);
-  ck_assert_uint_eq(r.term, 0);
+  ck_assert_uint_eq(r.term, 1);
   ck_assert_uint_eq(r.granted, 1);
   ck_assert_uint_eq(s->term, 0);
   ck_assert_int_eq(s->voted_for, RAFT_NOBODY);
@@ -510,10 +510,76 @@ START_TEST(prevote) {
   ck_assert_uint_eq(r.term, 2);
   ck_assert_uint_eq(r.granted, 0);
   r = VOTE(0, 2, true, 3, 2, 1);
-  ck_assert_uint_eq(r.term, 2);
+  ck_assert_uint_eq(r.term, 3);
   ck_assert_uint_eq(r.granted, 1);
   ck_assert_uint_eq(s->term, 2);
   ck_assert_int_eq(s->voted_for, RAFT_NOBODY);
+  close_world();
+}
+END_TEST
+
+/* A PreVote grant counts only for the term the pre-election asks for: a late grant of an
+ * earlier pre-election (or a duplicate) must not start an election. */
+START_TEST(prevote_counts_only_grants_for_its_term) {
+  open_world(ONE_STANDS "prevote = yes\n");
+  int c = -1;
+  for (int k = 0; k < 1000 && c < 0; k++) {
+    for (int i = 0; i < N; i++)
+      if (st(i)->role == RAFT_PRECANDIDATE) c = i;
+    if (c < 0) ck_assert(fl_world_step(T.w));
+  }
+  ck_assert_int_ge(c, 0);
+  const raft_state *s = st(c);
+  ck_assert_uint_eq(s->term, 0);
+  /* A grant carrying term 0 (an earlier pre-election's): ignored, still a precandidate. */
+  VOTE_REPLY((c + 1) % N, c, true, 0, true);
+  ck_assert_int_eq(s->role, RAFT_PRECANDIDATE);
+  ck_assert_uint_eq(s->term, 0);
+  /* The grant for term 1 completes a majority of three: a real election, term 1. */
+  VOTE_REPLY((c + 1) % N, c, true, 1, true);
+  ck_assert_int_eq(s->role, RAFT_CANDIDATE);
+  ck_assert_uint_eq(s->term, 1);
+  ck_assert_int_eq(s->voted_for, c);
+  close_world();
+}
+END_TEST
+
+/* Bytes from another node are checked before use: a client id no session table could hold is
+ * applied by nobody, and a snapshot whose header is impossible is refused unchanged. */
+START_TEST(malformed_input_is_refused) {
+  open_world(TIMERS_OFF);
+  const raft_state *s = st(0);
+  raft_entry e = op_entry(1, 1, FL_OP_WRITE, 3, 9, 0);
+  e.client = 0xffffffffu;
+  raft_msg_append_reply r = APPEND(1, 0, 1, 0, 0, 1, &e, 1);
+  ck_assert_uint_eq(r.success, 1);
+  ck_assert_uint_eq(s->applied, 1);
+  ck_assert_uint_eq(s->sessions->len, 0);
+  ck_assert_uint_eq(g_tree_nnodes(s->kv), 0);
+
+  /* InstallSnapshot of term 1 claiming its last entry is of term 5: ignored, no reply. */
+  struct {
+    raft_msg_snapshot m;
+    raft_snapshot_header h;
+  } snap;
+  memset(&snap, 0, sizeof snap);
+  snap.m.type = RAFT_MSG_SNAPSHOT;
+  snap.m.term = 1;
+  snap.h.index = 7;
+  snap.h.term = 5;
+  guint from = mark();
+  ck_assert(fl_world_inject(T.w, 1, 0, &snap, sizeof snap));
+  assert_running(__LINE__);
+  ck_assert_int_eq(count_sent(from, 0, 1, 0), 0);
+  ck_assert_uint_eq(s->log.base, 0);
+  /* And one whose index would overflow. */
+  snap.h.term = 1;
+  snap.h.index = UINT64_MAX;
+  ck_assert(fl_world_inject(T.w, 1, 0, &snap, sizeof snap));
+  assert_running(__LINE__);
+  ck_assert_int_eq(count_sent(from, 0, 1, 0), 0);
+  ck_assert_uint_eq(s->log.base, 0);
+  ck_assert_uint_eq(s->commit, 1);
   close_world();
 }
 END_TEST
@@ -562,7 +628,7 @@ START_TEST(check_quorum_leader_steps_down) {
   ck_assert_int_eq(s->role, RAFT_FOLLOWER);
   ck_assert_uint_eq(s->term, t);
   ck_assert_int_eq(s->leader, RAFT_NOBODY);
-  ck_assert_uint_eq(s->heartbeat_timer, 0);
+  ck_assert_uint_eq(s->timer[RAFT_TIMER_HEARTBEAT], 0);
   close_world();
 }
 END_TEST
@@ -786,8 +852,8 @@ START_TEST(leader_steps_down_on_higher_term) {
   ck_assert_uint_eq(s->term, t + 5);
   ck_assert_int_eq(s->voted_for, RAFT_NOBODY);
   ck_assert_int_eq(s->leader, RAFT_NOBODY);
-  ck_assert_uint_eq(s->heartbeat_timer, 0);
-  ck_assert_uint_ne(s->election_timer, 0);
+  ck_assert_uint_eq(s->timer[RAFT_TIMER_HEARTBEAT], 0);
+  ck_assert_uint_ne(s->timer[RAFT_TIMER_ELECTION], 0);
   /* The waiting client is redirected (its write may still commit: a retry is deduplicated). */
   ck_assert_uint_eq(s->waiters->len, 0);
   ck_assert_int_eq(count_sent(from, l, CLIENT_EP, 0), 1);
@@ -1212,6 +1278,8 @@ int main(void) {
   tcase_add_test(tc, vote_granting);
   tcase_add_test(tc, timeline_targets_the_leader);
   tcase_add_test(tc, prevote);
+  tcase_add_test(tc, prevote_counts_only_grants_for_its_term);
+  tcase_add_test(tc, malformed_input_is_refused);
   tcase_add_test(tc, check_quorum_lease);
   tcase_add_test(tc, check_quorum_leader_steps_down);
   tcase_add_test(tc, candidate_yields);
