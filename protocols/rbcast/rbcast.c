@@ -288,10 +288,27 @@ static void rb_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *op)
   fl_node_reply(ctx, op, &r);
 }
 
+static size_t put_u64(char *p, uint64_t v) {
+  char d[20];
+  size_t n = 0, k = 0;
+  do d[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  while (n) p[k++] = d[--n];
+  return k;
+}
+
+/* Called after every event on the node (and the count changes with each delivery), so
+ * formatted by hand: printf here was a quarter of a run's time. */
 static void rb_describe(const void *state, GString *out) {
   const rb_state *s = state;
-  g_string_append_printf(out, "peer delivered=%u buffered=%d", s->order->len,
-                         g_tree_nnodes(s->pending));
+  char buf[64];
+  size_t n = 0;
+  memcpy(buf, "peer delivered=", 15);
+  n = 15;
+  n += put_u64(buf + n, s->order->len);
+  memcpy(buf + n, " buffered=", 10);
+  n += 10;
+  n += put_u64(buf + n, (uint64_t)g_tree_nnodes(s->pending));
+  g_string_append_len(out, buf, (gssize)n);
 }
 
 static void rb_describe_msg(const void *msg, size_t len, GString *out) {
