@@ -83,6 +83,10 @@ static void goto_event(app *a, int64_t i) {
   char *d = fl_viz_event_describe(a->tl, (size_t)i);
   a->cursor_line = g_strdup_printf("event %" G_GINT64_FORMAT "/%u: %s", i + 1, n, d);
   g_free(d);
+  if (a->o->screenshot_prefix) { /* a script drives the window: say where the cursor went */
+    printf("cursor %s\n", a->cursor_line);
+    fflush(stdout);
+  }
   if (a->cursor_ns < a->view.t0_ns || a->cursor_ns >= a->view.t1_ns)
     fl_viz_view_center(&a->view, a->cursor_ns, a->tl->end_ns);
   relayout(a);

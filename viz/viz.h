@@ -28,7 +28,9 @@ typedef struct fl_viz_opts {
   int width, height;             /* 0: the defaults below */
   bool has_from, has_to;         /* the initial view; otherwise the whole run */
   int64_t from_ns, to_ns;
-  const char *screenshot_prefix; /* window: F12 writes PREFIX-N.png; NULL: "faultline-viz" */
+  /* window: F12 writes PREFIX-N.png; NULL: "faultline-viz". When set, the window also prints
+   * each screenshot's path and every move of the cursor on stdout, for scripts and tests. */
+  const char *screenshot_prefix;
 } fl_viz_opts;
 
 #define FL_VIZ_PNG_W 1280

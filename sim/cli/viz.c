@@ -45,7 +45,9 @@ int fl_cli_viz(int argc, char **argv) {
       {"height", 0, 0, G_OPTION_ARG_STRING, &height, "Height in pixels (PNG 720, window 800)",
        "H"},
       {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, &shots,
-       "Window: F12 saves PREFIX-1.png, PREFIX-2.png, ... (default faultline-viz)", "PREFIX"},
+       "Window: F12 saves PREFIX-1.png, PREFIX-2.png, ... (default faultline-viz); given, the "
+       "window also prints each screenshot and each cursor move on stdout, for scripts",
+       "PREFIX"},
       {NULL}};
   GOptionContext *oc = g_option_context_new("TRACE - see a run: its timeline in a window or a PNG");
   g_option_context_add_main_entries(oc, entries, NULL);

@@ -62,6 +62,7 @@ static char *write_small_trace(const char *dir) {
   fl_trace_duplicate(t, 900 * MS, 3, 1, 0);
   fl_trace_deliver(t, 920 * MS, 3, 1, 0);
   fl_trace_deliver(t, 930 * MS, 3, 1, 0);
+  fl_trace_violation(t, 960 * MS, "election safety: n1 and n2 were both leaders of term 3");
   ck_assert(fl_trace_close(t, true, NULL));
   return path;
 }
@@ -434,7 +435,7 @@ START_TEST(bad_input_gets_an_exact_message_and_no_png) {
   g_free(err);
   ck_assert(g_file_set_contents(path, bytes, (gssize)len - 10, NULL));
   ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png", &err), 2);
-  ck_assert_str_eq(err, "faultline viz: small.trace: after record 17: expected more records or "
+  ck_assert_str_eq(err, "faultline viz: small.trace: after record 18: expected more records or "
                         "the end record, found the end of the file: the trace was cut short\n");
   g_free(err);
   g_free(bytes);
@@ -563,6 +564,31 @@ START_TEST(the_window_answers_keys_and_the_mouse_under_xvfb) {
   xdo(display, "mousedown 1 mousemove_relative -- -300 0 mouseup 1 key h f F12");
   uint8_t *d = expect_shot(&app, prefix, 4, &w, &h);
   ck_assert_uint_eq(count_rgb(d, w, h, fl_viz_group_colour(1)), band_a);
+  /* Navigation: j jumps to the next fault (the partition, then the drop), n steps to the
+   * event after it, p back, v to the invariant violation; each move is printed. */
+  fl_viz_timeline *tl = fl_viz_timeline_load(path, NULL);
+  ck_assert_ptr_nonnull(tl);
+  uint32_t f0 = g_array_index(tl->faults, uint32_t, 0), f1 = g_array_index(tl->faults, uint32_t, 1);
+  int64_t violation = -1;
+  for (guint i = 0; i < tl->events->len; i++)
+    if (g_array_index(tl->events, fl_viz_event, i).kind == FL_TR_VIOLATION) violation = i;
+  ck_assert_int_ge(violation, 0);
+  const int64_t want_events[] = {f0, f1, (int64_t)f1 + 1, f1, violation};
+  const char *keys[] = {"j", "j", "n", "p", "v"};
+  for (int k = 0; k < 5; k++) {
+    char *cmd = g_strdup_printf("key %s", keys[k]);
+    xdo(display, cmd);
+    g_free(cmd);
+    char *line = read_line(&app);
+    char *d = fl_viz_event_describe(tl, (size_t)want_events[k]);
+    char *want = g_strdup_printf("cursor event %" G_GINT64_FORMAT "/%u: %s", want_events[k] + 1,
+                                 tl->events->len, d);
+    ck_assert_str_eq(line, want);
+    g_free(line);
+    g_free(d);
+    g_free(want);
+  }
+  fl_viz_timeline_free(tl);
   xdo(display, "key q");
   int status;
   ck_assert_int_eq(waitpid(app.pid, &status, 0), app.pid);
