@@ -6,7 +6,9 @@
 static void check_history(fl_verdict *v, fl_world *w) {
   if (v->lin || v->lin_error) return;
   GError *error = NULL;
-  v->history = fl_lincheck_load(fl_world_history_path(w), FL_LINCHECK_FORMAT_AUTO, &error);
+  v->history = fl_world_take_history(w, &error);
+  if (!v->history && !error)
+    v->history = fl_lincheck_load(fl_world_history_path(w), FL_LINCHECK_FORMAT_AUTO, &error);
   if (v->history) {
     fl_lincheck_opts o;
     fl_lincheck_opts_init(&o);

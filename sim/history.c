@@ -10,6 +10,8 @@ G_DEFINE_QUARK(fl-history-error-quark, fl_history_error)
 struct fl_history {
   fl_outfile *out; /* NULL: counting only */
   FILE *f;
+  fl_lincheck_recorder *rec; /* the history in memory too, or NULL */
+  GError *rec_error;         /* the first event the recorder refused */
   fl_hist_format format;
   uint64_t events;
   uint64_t counts[4];
@@ -115,10 +117,22 @@ static void write_jsonl(fl_history *h, uint64_t index, int64_t time_ns, const fl
   fwrite(l.buf, 1, l.len, h->f);
 }
 
+static void record(fl_history *h, const fl_op *op, fl_hist_type type, bool read_value,
+                   bool has_value, int64_t value) {
+  static const fl_lincheck_rec_type types[] = {FL_LINCHECK_REC_INVOKE, FL_LINCHECK_REC_OK,
+                                               FL_LINCHECK_REC_FAIL, FL_LINCHECK_REC_INFO};
+  if (h->rec_error) return;
+  bool is_read = op->kind == FL_OP_READ;
+  fl_lincheck_recorder_add(h->rec, types[type], (int64_t)op->process, fl_op_kind_name(op->kind),
+                           op->key, is_read && read_value && has_value,
+                           is_read ? value : op->value, op->expected, &h->rec_error);
+}
+
 static void write_event(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
                         bool read_value, bool has_value, int64_t value) {
   uint64_t index = h->events++;
   h->counts[type]++;
+  if (h->rec) record(h, op, type, read_value, has_value, value);
   if (!h->f) return;
   const char *f = fl_op_kind_name(op->kind);
   char v[64];
@@ -145,8 +159,26 @@ void fl_history_complete(fl_history *h, int64_t time_ns, const fl_op *op, fl_his
 uint64_t fl_history_events(const fl_history *h) { return h->events; }
 uint64_t fl_history_count(const fl_history *h, fl_hist_type type) { return h->counts[type]; }
 
+void fl_history_record(fl_history *h, const char *name) {
+  if (!h->rec) h->rec = fl_lincheck_recorder_new(name);
+}
+
+fl_lincheck_history *fl_history_take_recorded(fl_history *h, GError **error) {
+  fl_lincheck_recorder *r = h->rec;
+  h->rec = NULL;
+  if (h->rec_error) {
+    g_propagate_error(error, h->rec_error);
+    h->rec_error = NULL;
+    fl_lincheck_recorder_free(r);
+    return NULL;
+  }
+  return r ? fl_lincheck_recorder_finish(r) : NULL;
+}
+
 bool fl_history_close(fl_history *h, bool keep, GError **error) {
   if (!h) return true;
+  fl_lincheck_recorder_free(h->rec);
+  g_clear_error(&h->rec_error);
   bool ok = fl_outfile_close(h->out, keep, error);
   g_free(h);
   return ok;

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
+#include "lincheck.h"
 #include "op.h"
 
 typedef enum fl_hist_type {
@@ -60,6 +61,14 @@ void fl_history_complete(fl_history *h, int64_t time_ns, const fl_op *op, fl_his
 /* Events and operations by outcome so far. */
 uint64_t fl_history_events(const fl_history *h);
 uint64_t fl_history_count(const fl_history *h, fl_hist_type type);
+
+/* Also records the history in memory, as the linearizability checker will check it: the
+ * same history that loading the file back would give, without the parsing (the checker's
+ * time on a long run was nearly all spent reading JSON). `name` names it in messages. */
+void fl_history_record(fl_history *h, const char *name);
+/* The recorded history (newly allocated, fl_lincheck_history_free), or NULL: with an error
+ * if the events did not make a history, without one if nothing was recorded. Once only. */
+fl_lincheck_history *fl_history_take_recorded(fl_history *h, GError **error);
 
 /* Flushes, closes and frees; keep false discards the file. Returns false with an error if the
  * file could not be written (and then removes it). NULL accepted. */

@@ -144,6 +144,9 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   }
   w->history = fl_history_open(w->history_path, fl_history_format_for(w->history_path), error);
   if (!w->history) goto fail;
+  for (guint i = 0; scn->expects && i < scn->expects->len; i++)
+    if (g_array_index(scn->expects, fl_expect, i).kind == FL_EXPECT_LINEARIZABLE)
+      fl_history_record(w->history, w->history_path);
 
   w->fault_rng = fl_rng_new(w->seed, "fault", 0);
   w->nodes = g_new0(fl_node, w->n_nodes);
@@ -186,6 +189,8 @@ void fl_world_free(fl_world *w) {
   fl__view_free(w->view);
   fl_trace_close(w->trace, false, NULL);
   fl_history_close(w->history, false, NULL);
+  fl_lincheck_history_free(w->recorded);
+  g_clear_error(&w->recorded_error);
   if (w->history_is_temp && w->history_path) g_unlink(w->history_path);
   g_free(w->history_path);
   fl_net_free(w->net);
@@ -455,6 +460,7 @@ bool fl_world_finish(fl_world *w, GError **error) {
   fl_trace *t = w->trace;
   w->digest = fl_trace_digest(t);
   w->history_events = fl_history_events(h);
+  w->recorded = fl_history_take_recorded(h, &w->recorded_error);
   bool ok = fl_history_close(h, true, error);
   /* The trace writer stays alive for the digest: close only its file. */
   if (ok) ok = fl_trace_close(t, true, error);
@@ -464,6 +470,16 @@ bool fl_world_finish(fl_world *w, GError **error) {
 }
 
 const char *fl_world_history_path(const fl_world *w) { return w->history_path; }
+
+fl_lincheck_history *fl_world_take_history(fl_world *w, GError **error) {
+  fl_lincheck_history *h = w->recorded;
+  w->recorded = NULL;
+  if (w->recorded_error) {
+    g_propagate_error(error, w->recorded_error);
+    w->recorded_error = NULL;
+  }
+  return h;
+}
 
 /* ---- Test support. */
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
+#include "lincheck.h"
 #include "net.h"
 #include "scenario.h"
 
@@ -136,5 +137,9 @@ bool fl_world_final_ok(const fl_world *w, const char **why);
  * until fl_world_free) is returned by fl_world_history_path. Returns false on a write error. */
 bool fl_world_finish(fl_world *w, GError **error);
 const char *fl_world_history_path(const fl_world *w);
+/* After fl_world_finish: the history recorded in memory for a scenario that expects a
+ * linearizability verdict (newly allocated; the caller frees it), or NULL (with an error if
+ * the recording failed). Once only. */
+fl_lincheck_history *fl_world_take_history(fl_world *w, GError **error);
 
 #endif

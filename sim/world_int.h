@@ -83,6 +83,8 @@ struct fl_world {
   void *send_tap_user;
   fl_trace *trace;
   fl_history *history;
+  fl_lincheck_history *recorded; /* the history recorded in memory, for the check; or NULL */
+  GError *recorded_error;
   char *history_path;     /* final path, or the temporary one */
   bool history_is_temp;
 

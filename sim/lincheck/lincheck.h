@@ -123,6 +123,33 @@ const char *fl_lincheck_format_name(fl_lincheck_format fmt);
  * fl_lincheck_history_free(). */
 fl_lincheck_history *fl_lincheck_load(const char *path, fl_lincheck_format fmt, GError **error);
 
+/* ---- Recording a history as it happens. The simulator records its run's history this way,
+ * to check it without reading its file back; the result is the same history that loading the
+ * file would give (the same operations, ids, lines and verdict). */
+
+typedef struct fl_lincheck_recorder fl_lincheck_recorder;
+
+typedef enum fl_lincheck_rec_type {
+  FL_LINCHECK_REC_INVOKE,
+  FL_LINCHECK_REC_OK,
+  FL_LINCHECK_REC_FAIL, /* definitely did not happen */
+  FL_LINCHECK_REC_INFO  /* unknown outcome */
+} fl_lincheck_rec_type;
+
+/* `name` names the history in messages, like a file's path. Newly allocated; consumed by
+ * fl_lincheck_recorder_finish, or freed by fl_lincheck_recorder_free (NULL accepted). */
+fl_lincheck_recorder *fl_lincheck_recorder_new(const char *name);
+void fl_lincheck_recorder_free(fl_lincheck_recorder *r);
+/* The next event of a read/write/cas history on integer keys, as faultline's JSON lines state
+ * it: f is "read", "write" or "cas"; the value is a write's, a cas's [expected, new] (with
+ * `expected`), or a completed read's (has_value false: nil). False, with an error naming the
+ * event's line, if it does not fit the history so far. */
+bool fl_lincheck_recorder_add(fl_lincheck_recorder *r, fl_lincheck_rec_type type,
+                              int64_t process, const char *f, int64_t key, bool has_value,
+                              int64_t value, int64_t expected, GError **error);
+/* The history, for the kv model. Consumes the recorder. */
+fl_lincheck_history *fl_lincheck_recorder_finish(fl_lincheck_recorder *r);
+
 /* The same from a buffer already in memory; `name` is used in error messages (borrowed). */
 fl_lincheck_history *fl_lincheck_load_data(const char *name, const char *data, size_t len,
                                            fl_lincheck_format fmt, GError **error);

@@ -1,11 +1,15 @@
 /* Tests of the history writer: the exact JSON-lines and EDN text, counts, the format chosen
  * by extension, and no file left behind by a discarded history. */
 #include "fl_test.h"
+#include "builtin.h"
 #include "history.h"
+#include "scenario.h"
+#include "world.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static fl_op op(fl_op_kind kind, uint64_t process, int64_t key, int64_t value, int64_t expected) {
   fl_op o;
@@ -113,6 +117,69 @@ START_TEST(discarded_history_leaves_no_file) {
 }
 END_TEST
 
+/* The history recorded in memory for the checker is the one its file would load as. */
+static bool same_value(const fl_lincheck_value *a, const fl_lincheck_value *b) {
+  if (a->kind != b->kind || a->n != b->n || a->i != b->i) return false;
+  if ((a->s == NULL) != (b->s == NULL) || (a->s && strcmp(a->s, b->s) != 0)) return false;
+  for (uint32_t k = 0; a->kind == FL_LINCHECK_VAL_LIST && k < a->n; k++)
+    if (!same_value(&a->items[k], &b->items[k])) return false;
+  return true;
+}
+
+static void recorded_equals_loaded(const char *scenario, fl_lin_verdict verdict) {
+  fl_rng_global_init();
+  ck_assert(fl_protocols_register_builtin(NULL));
+  char *src = fl_test_source_path(scenario);
+  char *path = g_strdup_printf("%s/fl-recorded-%d.jsonl", g_get_tmp_dir(), (int)getpid());
+  GError *e = NULL;
+  fl_scenario *scn = fl_scenario_load(src, &e);
+  ck_assert_msg(scn != NULL, "%s", e ? e->message : "");
+  fl_world_opts o;
+  fl_world_opts_init(&o);
+  o.history_path = path;
+  fl_world *w = fl_world_new(scn, &o, &e);
+  ck_assert_msg(w != NULL, "%s", e ? e->message : "");
+  fl_world_run(w);
+  ck_assert(fl_world_finish(w, NULL));
+  fl_lincheck_history *rec = fl_world_take_history(w, &e);
+  ck_assert_msg(rec != NULL, "%s", e ? e->message : "");
+  fl_lincheck_history *file = fl_lincheck_load(path, FL_LINCHECK_FORMAT_AUTO, &e);
+  ck_assert_msg(file != NULL, "%s", e ? e->message : "");
+  ck_assert_uint_gt(fl_lincheck_history_n_ops(rec), 100);
+  ck_assert_uint_eq(fl_lincheck_history_n_ops(rec), fl_lincheck_history_n_ops(file));
+  for (size_t i = 0; i < fl_lincheck_history_n_ops(rec); i++) {
+    const fl_lincheck_op *a = fl_lincheck_history_op(rec, i), *b = fl_lincheck_history_op(file, i);
+    ck_assert_msg(a->id == b->id && a->index == b->index && a->ret_index == b->ret_index &&
+                      a->process == b->process && a->call_line == b->call_line &&
+                      a->ret_line == b->ret_line && a->call_pos == b->call_pos &&
+                      a->ret_pos == b->ret_pos && a->fn == b->fn && strcmp(a->f, b->f) == 0 &&
+                      strcmp(a->key, b->key) == 0 && a->outcome == b->outcome &&
+                      same_value(&a->in, &b->in) && same_value(&a->out, &b->out),
+                  "%s: operation %zu differs", scenario, i);
+  }
+  fl_lincheck_opts lo;
+  fl_lincheck_opts_init(&lo);
+  lo.model = "kv";
+  fl_lincheck_result *ra = fl_lincheck_check(rec, &lo, NULL), *rb = fl_lincheck_check(file, &lo, NULL);
+  ck_assert_int_eq(ra->verdict, verdict);
+  ck_assert_int_eq(rb->verdict, verdict);
+  fl_lincheck_result_free(ra);
+  fl_lincheck_result_free(rb);
+  fl_lincheck_history_free(rec);
+  fl_lincheck_history_free(file);
+  fl_world_free(w);
+  fl_scenario_free(scn);
+  g_unlink(path);
+  g_free(path);
+  g_free(src);
+}
+
+START_TEST(recorded_history_is_the_loaded_one) {
+  recorded_equals_loaded("scenarios/rbcast/partition.fl", FL_LIN_VIOLATION);
+  recorded_equals_loaded("scenarios/raft/loss.fl", FL_LIN_OK);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("history");
   TCase *tc = tcase_create("history");
@@ -120,6 +187,7 @@ int main(void) {
   tcase_add_test(tc, edn_exact_text);
   tcase_add_test(tc, format_follows_the_extension);
   tcase_add_test(tc, discarded_history_leaves_no_file);
+  tcase_add_test(tc, recorded_history_is_the_loaded_one);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }
