@@ -43,38 +43,27 @@ static void send_vote_requests(raft_state *s, fl_node_ctx *ctx, bool prevote) {
   fl_node_broadcast(ctx, &m, sizeof m);
 }
 
-static void start_election(raft_state *s, fl_node_ctx *ctx) {
-  s->term++;
-  s->voted_for = s->id;
-  fl__raft_persist_meta(s, ctx);
-  s->role = RAFT_CANDIDATE;
+/* Stands for election: a real one (the term goes up and the node votes for itself, durably),
+ * or a pre-election (PreVote: nothing changes but the role). A node that already holds a
+ * majority alone (a cluster of one) goes straight to the next stage. */
+static void stand(raft_state *s, fl_node_ctx *ctx, bool prevote) {
+  if (!prevote) {
+    s->term++;
+    s->voted_for = s->id;
+    fl__raft_persist_meta(s, ctx);
+  }
+  s->role = prevote ? RAFT_PRECANDIDATE : RAFT_CANDIDATE;
   s->leader = RAFT_NOBODY;
   memset(s->votes, 0, (size_t)s->n * sizeof *s->votes);
   s->votes[s->id] = true;
   fl__raft_reset_election_timer(s, ctx);
-  if (count_votes(s) >= majority(s)) {
-    fl__raft_become_leader(s, ctx);
-    return;
-  }
-  send_vote_requests(s, ctx, false);
+  if (count_votes(s) < majority(s)) send_vote_requests(s, ctx, prevote);
+  else if (prevote) stand(s, ctx, false);
+  else fl__raft_become_leader(s, ctx);
 }
 
 void fl__raft_on_election_timeout(raft_state *s, fl_node_ctx *ctx) {
-  if (s->role == RAFT_LEADER) return;
-  if (!s->cfg.prevote) {
-    start_election(s, ctx);
-    return;
-  }
-  s->role = RAFT_PRECANDIDATE;
-  s->leader = RAFT_NOBODY;
-  memset(s->votes, 0, (size_t)s->n * sizeof *s->votes);
-  s->votes[s->id] = true;
-  fl__raft_reset_election_timer(s, ctx);
-  if (count_votes(s) >= majority(s)) {
-    start_election(s, ctx);
-    return;
-  }
-  send_vote_requests(s, ctx, true);
+  if (s->role != RAFT_LEADER) stand(s, ctx, s->cfg.prevote);
 }
 
 void fl__raft_step_down(raft_state *s, fl_node_ctx *ctx, uint64_t term) {
@@ -136,7 +125,7 @@ void fl__raft_on_vote_reply(raft_state *s, fl_node_ctx *ctx, int from,
      * (or a duplicate) must not start an election that could depose a healthy leader. */
     if (s->role == RAFT_PRECANDIDATE && m->term == s->term + 1) {
       s->votes[from] = true;
-      if (count_votes(s) >= majority(s)) start_election(s, ctx);
+      if (count_votes(s) >= majority(s)) stand(s, ctx, false);
     }
     return;
   }

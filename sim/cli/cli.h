@@ -5,6 +5,9 @@
 #ifndef FL_CLI_H
 #define FL_CLI_H
 
+#include <stdbool.h>
+#include "world.h"
+
 int fl_cli_run(int argc, char **argv);
 int fl_cli_sweep(int argc, char **argv);
 int fl_cli_validate(int argc, char **argv);
@@ -12,5 +15,10 @@ int fl_cli_list(int argc, char **argv);
 int fl_cli_lincheck(int argc, char **argv);
 int fl_cli_dump(int argc, char **argv);
 int fl_cli_viz(int argc, char **argv);
+
+/* Applies --duration and --plugin (either may be NULL) for subcommand `cmd`; false after
+ * printing what was wrong. */
+bool fl_cli_world_opts(const char *cmd, const char *duration, const char *plugin,
+                       fl_world_opts *opts);
 
 #endif

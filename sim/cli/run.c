@@ -105,15 +105,7 @@ int fl_cli_run(int argc, char **argv) {
     fprintf(stderr, "faultline run: --seed: expected a non-negative integer, found %" G_GINT64_FORMAT "\n", seed);
     goto out;
   }
-  if (duration && (!fl_parse_duration(duration, &opts.duration_ns, &error) || opts.duration_ns <= 0)) {
-    fprintf(stderr, "faultline run: --duration: %s\n",
-            error ? error->message : "expected a duration above zero");
-    goto out;
-  }
-  if (plugin && !fl_actor_load_plugin(plugin, &error)) {
-    fprintf(stderr, "faultline run: %s\n", error->message);
-    goto out;
-  }
+  if (!fl_cli_world_opts("run", duration, plugin, &opts)) goto out;
   if (viz && !trace && (viz_dir = g_dir_make_tmp("faultline-viz-XXXXXX", NULL)))
     trace = g_build_filename(viz_dir, "run.trace", NULL);
   opts.trace_path = trace;

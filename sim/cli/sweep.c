@@ -197,16 +197,7 @@ int fl_cli_sweep(int argc, char **argv) {
   if (jobs == 0) jobs = (gint)g_get_num_processors();
   fl_world_opts opts;
   fl_world_opts_init(&opts);
-  if (duration && (!fl_parse_duration(duration, &opts.duration_ns, &error) ||
-                   opts.duration_ns <= 0)) {
-    fprintf(stderr, "faultline sweep: --duration: %s\n",
-            error ? error->message : "expected a duration above zero");
-    goto out;
-  }
-  if (plugin && !fl_actor_load_plugin(plugin, &error)) {
-    fprintf(stderr, "faultline sweep: %s\n", error->message);
-    goto out;
-  }
+  if (!fl_cli_world_opts("sweep", duration, plugin, &opts)) goto out;
   scn = fl_scenario_load(argv[1], &error);
   if (!scn) {
     fprintf(stderr, "%s\n", error->message);
