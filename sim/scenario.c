@@ -6,6 +6,7 @@
  * except what depends on the whole file (sections named after the protocol, times beyond the
  * duration), which is checked at the end with the position of the offending line.
  */
+#include "fl_limits.h"
 #include "scenario_int.h"
 #include "units.h"
 
@@ -216,7 +217,7 @@ static bool cluster_line(parser *p, const char *key, int at) {
   }
   if (strcmp(key, "nodes") == 0) {
     int64_t n;
-    if (!fl__scn_int(c, 1, 1000, &n) || !fl__scn_expect_end(c)) return false;
+    if (!fl__scn_int(c, 1, FL_LIMIT_NODES, &n) || !fl__scn_expect_end(c)) return false;
     s->n_nodes = (int)n;
     c->n_nodes = (int)n;
     p->has_nodes = true;
@@ -342,10 +343,10 @@ static bool workload_line(parser *p, const char *key, int at) {
   if (!in(workload_keys, key)) return unknown_key(p, key, at, workload_keys);
   int64_t v;
   if (strcmp(key, "clients") == 0) {
-    if (!fl__scn_int(c, 0, 100000, &v)) return false;
+    if (!fl__scn_int(c, 0, FL_LIMIT_CLIENTS, &v)) return false;
     w->clients = (int)v;
   } else if (strcmp(key, "keys") == 0) {
-    if (!fl__scn_int(c, 1, 1000000, &v)) return false;
+    if (!fl__scn_int(c, 1, FL_LIMIT_KEYS, &v)) return false;
     w->keys = (int)v;
   } else if (strcmp(key, "mix") == 0) {
     double mix[FL_OP_KIND_COUNT] = {0};
@@ -439,8 +440,9 @@ static bool timeline_line(parser *p) {
     int eat = c->pos;
     if (!fl__scn_duration(c, &every_ns)) return false;
     if (every_ns <= 0) return fl__scn_fail(c, eat, "expected a period above zero, found 0");
-    if ((until_ns - a.at_ns) / every_ns >= 100000)
-      return fl__scn_fail(c, eat, "expected at most 100000 repetitions, found %" G_GINT64_FORMAT,
+    if ((until_ns - a.at_ns) / every_ns >= FL_LIMIT_REPEAT_PER_LINE)
+      return fl__scn_fail(c, eat, "expected at most %d repetitions, found %" G_GINT64_FORMAT,
+                          FL_LIMIT_REPEAT_PER_LINE,
                           (until_ns - a.at_ns) / every_ns + 1);
   }
   fl__scn_skip_ws(c);
