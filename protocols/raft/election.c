@@ -22,7 +22,7 @@ static bool log_ok(const raft_state *s, uint64_t last_index, uint64_t last_term)
 /* This node heard from a leader within the minimum election timeout (or is the leader). */
 static bool heard_leader_recently(const raft_state *s, fl_node_ctx *ctx) {
   if (s->role == RAFT_LEADER) return true;
-  return s->leader != RAFT_NOBODY && s->heard_leader_at >= 0 &&
+  return s->leader != RAFT_NOBODY && s->has_heard_leader &&
          fl_node_now(ctx) - s->heard_leader_at < s->cfg.election_lo_ns;
 }
 

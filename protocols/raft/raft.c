@@ -116,7 +116,6 @@ static raft_state *state_new(fl_node_ctx *ctx) {
   s->log.entries = g_array_new(FALSE, TRUE, sizeof(raft_entry));
   s->kv = g_tree_new_full(cmp_i64, NULL, NULL, NULL);
   s->sessions = g_array_new(FALSE, TRUE, sizeof(raft_session));
-  s->heard_leader_at = -1;
   s->votes = g_new0(bool, s->n);
   s->next = g_new0(uint64_t, s->n);
   s->match = g_new0(uint64_t, s->n);

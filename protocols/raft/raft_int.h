@@ -104,7 +104,10 @@ typedef struct raft_state {
   uint64_t timer_gen[RAFT_TIMER_KINDS];   /* the generation its tag carries */
   int64_t election_deadline; /* local time at which the election timeout expires */
   int64_t election_timer_at; /* local time the pending election timer fires */
-  int64_t heard_leader_at; /* local time the leader was last heard from (-1: never) */
+  /* Local time the leader was last heard from, valid only when has_heard_leader: a local
+   * clock may be negative (a negative skew), so no time value can stand for "never". */
+  int64_t heard_leader_at;
+  bool has_heard_leader;
   bool *votes;             /* this election's grants, per node */
 
   /* Leader only. */

@@ -132,6 +132,7 @@ static void follow(raft_state *s, fl_node_ctx *ctx, int from, uint64_t term) {
   if (term > s->term || s->role != RAFT_FOLLOWER) fl__raft_step_down(s, ctx, term);
   s->leader = from;
   s->heard_leader_at = fl_node_now(ctx);
+  s->has_heard_leader = true;
   fl__raft_reset_election_timer(s, ctx);
 }
 

@@ -608,6 +608,33 @@ START_TEST(check_quorum_lease) {
 }
 END_TEST
 
+/* The lease holds at a negative local clock: with skew -30s n1's clock reads -30s at the
+ * start, and a leader heard at that time still counts as heard (issue 9, item 5: "never
+ * heard" was the time -1, so a leader heard below zero was as good as never heard, and
+ * PreVote and CheckQuorum let a cut-off node depose a healthy leader). */
+START_TEST(leader_lease_holds_at_a_negative_clock) {
+  open_world(TIMERS_OFF "prevote = yes\ncheck_quorum = yes\n[clocks]\nn1 = skew -30s\n");
+  const raft_state *s = st(0);
+  raft_msg_append_reply a = HEARTBEAT(1, 0, 1, 0, 0, 0);
+  ck_assert_uint_eq(a.success, 1);
+  ck_assert_int_eq(s->leader, 1);
+  ck_assert(s->has_heard_leader);
+  ck_assert_int_eq(s->heard_leader_at, -30000000000LL);
+  /* PreVote of term 2 from n3: refused while the leader was heard recently. */
+  raft_msg_vote_reply r = VOTE(2, 0, true, 2, 0, 0);
+  ck_assert_uint_eq(r.granted, 0);
+  ck_assert_uint_eq(r.term, 1);
+  /* RequestVote of term 2: ignored under CheckQuorum's lease, term and leader unchanged. */
+  r = VOTE(2, 0, false, 2, 0, 0);
+  ck_assert_uint_eq(r.granted, 0);
+  ck_assert_uint_eq(r.term, 1);
+  ck_assert_uint_eq(s->term, 1);
+  ck_assert_int_eq(s->leader, 1);
+  ck_assert_int_eq(s->role, RAFT_FOLLOWER);
+  close_world();
+}
+END_TEST
+
 /* CheckQuorum at the leader: every election_timeout's upper bound (300ms) it must have heard
  * from a majority (itself and one peer) since the last check, or it steps down. */
 START_TEST(check_quorum_leader_steps_down) {
@@ -1281,6 +1308,7 @@ int main(void) {
   tcase_add_test(tc, prevote_counts_only_grants_for_its_term);
   tcase_add_test(tc, malformed_input_is_refused);
   tcase_add_test(tc, check_quorum_lease);
+  tcase_add_test(tc, leader_lease_holds_at_a_negative_clock);
   tcase_add_test(tc, check_quorum_leader_steps_down);
   tcase_add_test(tc, candidate_yields);
   tcase_add_test(tc, append_conflicts_and_truncation);
