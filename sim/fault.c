@@ -6,6 +6,8 @@
 #include "world_int.h"
 #include "units.h"
 
+#include <stdarg.h>
+
 void fl__fault_schedule(fl_world *w) {
   const GArray *tl = w->scn->timeline;
   for (guint i = 0; tl && i < tl->len; i++) {
@@ -57,11 +59,30 @@ static void random_halves(fl_world *w) {
   g_free(group_of);
 }
 
+/* An action that cannot apply when it comes is never silently nothing: it is noted in the
+ * trace (as a network-change note, the one free-text record not tied to a node's hook) and
+ * counted. Those the timeline alone decides are rejected at validate time instead
+ * (fl__fault_check_timeline); these are the ones that depend on the run: targets resolved when
+ * they happen (leader, random) and named nodes that such an action may have crashed. */
+static void not_applied(fl_world *w, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void not_applied(fl_world *w, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *what = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  fl_trace_net_change(w->trace, fl_sched_now(w->sched), what);
+  w->faults_not_applied++;
+  g_free(what);
+}
+
 /* A live node chosen uniformly; none when every node is down. */
 static void crash_random(fl_world *w) {
   int up = 0;
   for (int i = 0; i < w->n_nodes; i++) up += w->nodes[i].is_up;
-  if (up == 0) return;
+  if (up == 0) {
+    not_applied(w, "crash random: no node is up");
+    return;
+  }
   int k = (int)fl_rng_below(w->fault_rng, (uint64_t)up);
   for (int i = 0; i < w->n_nodes; i++)
     if (w->nodes[i].is_up && k-- == 0) {
@@ -82,15 +103,11 @@ static int current_leader(fl_world *w) {
   return best;
 }
 
-/* Resolves FL_NODE_LEADER; -1 (and a note in the trace) when there is none. */
+/* Resolves FL_NODE_LEADER; -1 (noted and counted) when there is none. */
 static int resolve(fl_world *w, int node, const char *action) {
   if (node != FL_NODE_LEADER) return node;
   int l = current_leader(w);
-  if (l < 0) {
-    char *what = g_strdup_printf("%s leader: no node is leader", action);
-    fl_trace_net_change(w->trace, fl_sched_now(w->sched), what);
-    g_free(what);
-  }
+  if (l < 0) not_applied(w, "%s leader: no node is leader", action);
   return l;
 }
 
@@ -106,9 +123,27 @@ static void partition(fl_world *w, const fl_action *a) {
   g_free(g);
 }
 
+static void restart_all(fl_world *w) {
+  int restarted = 0;
+  for (int i = 0; i < w->n_nodes; i++) restarted += fl_world_restart(w, i);
+  if (!restarted) not_applied(w, "restart all: no node is down");
+}
+
+/* Why a node action could not apply, from the node's state. */
+static const char *why_not(const fl_world *w, fl_action_kind kind, int node) {
+  switch (kind) {
+  case FL_ACT_CRASH: return "is already down";
+  case FL_ACT_RESTART: return "is already up";
+  case FL_ACT_PAUSE: return "is down";
+  default: return w->nodes[node].is_up ? "is not paused" : "is down";
+  }
+}
+
 void fl__fault_apply(fl_world *w, size_t index) {
   const fl_action *a = &g_array_index(w->scn->timeline, fl_action, index);
   int node = a->a;
+  bool applied = true;
+  const char *verb = NULL;
   switch (a->kind) {
   case FL_ACT_PARTITION:
     if (a->group_of) partition(w, a);
@@ -118,25 +153,132 @@ void fl__fault_apply(fl_world *w, size_t index) {
   case FL_ACT_CUT: fl_world_cut(w, a->a, a->b, true); break;
   case FL_ACT_UNCUT: fl_world_cut(w, a->a, a->b, false); break;
   case FL_ACT_CRASH:
+    verb = "crash";
     if (node == -1) crash_random(w);
-    else if ((node = resolve(w, node, "crash")) >= 0) fl_world_crash(w, node);
+    else if ((node = resolve(w, node, verb)) >= 0) applied = fl_world_crash(w, node);
     break;
   case FL_ACT_RESTART:
-    if (a->a >= 0) fl_world_restart(w, a->a);
-    else
-      for (int i = 0; i < w->n_nodes; i++) fl_world_restart(w, i);
+    verb = "restart";
+    if (a->a >= 0) applied = fl_world_restart(w, a->a);
+    else restart_all(w);
     break;
   case FL_ACT_PAUSE:
-    if ((node = resolve(w, node, "pause")) < 0) break;
-    fl_world_pause(w, node);
-    if (a->for_ns > 0) {
-      fl_node *n = &w->nodes[node];
-      fl_sched_at(w->sched, fl_sched_now(w->sched) + a->for_ns, FL_EV_AUTO_RESUME,
-                  (uint64_t)node | ((uint64_t)n->pause_no << FL_CLIENT_BITS));
-    }
+    verb = "pause";
+    if ((node = resolve(w, node, verb)) >= 0) applied = fl_world_pause_for(w, node, a->for_ns);
     break;
-  case FL_ACT_RESUME: fl_world_resume(w, a->a); break;
+  case FL_ACT_RESUME:
+    verb = "resume";
+    applied = fl_world_resume(w, a->a);
+    break;
   case FL_ACT_SET_LOSS:
   case FL_ACT_SET_LATENCY: link_change(w, a); break;
   }
+  if (!applied && a->a == FL_NODE_LEADER)
+    not_applied(w, "%s leader: n%d %s", verb, node + 1, why_not(w, a->kind, node));
+  else if (!applied)
+    not_applied(w, "%s n%d: n%d %s", verb, node + 1, node + 1, why_not(w, a->kind, node));
+}
+
+/* ---- Validation: node actions the timeline alone shows cannot apply.
+ *
+ * A walk of the expanded timeline in time order (file order among equal times, as it runs),
+ * keeping for each node what is certain: up, down, or either (after `crash leader` or `crash
+ * random`, which may have hit it), and until when it is surely paused and until when it may
+ * be (a `pause leader`, or a pause of a node that may be down). A timed pause started at S
+ * for D ends after every timeline action at S + D (its end is scheduled during the run, the
+ * timeline before it), so at time T a pause ending at T still covers the node. O(actions +
+ * nodes) time and O(nodes) memory. */
+
+typedef enum { UP, DOWN, EITHER } liveness;
+
+typedef struct node_walk {
+  liveness live;
+  int64_t paused_until;       /* surely paused through this time (INT64_MAX: until resumed) */
+  int64_t maybe_paused_until; /* perhaps paused through this time */
+  fl_srcpos down_by;          /* DOWN: the crash that did it */
+} node_walk;
+
+static int64_t pause_end(const fl_action *a) {
+  return a->for_ns > 0 && a->for_ns <= INT64_MAX - a->at_ns ? a->at_ns + a->for_ns : INT64_MAX;
+}
+
+static bool walk_fail(const fl_scenario *scn, const fl_action *a, GError **error,
+                      const char *expected, const node_walk *n, const char *state) {
+  GString *m = g_string_new(NULL);
+  g_string_append_printf(m, "%s:%d:%d: expected %s, found n%d %s at ", scn->path, a->pos.line,
+                         a->pos.col, expected, a->a + 1, state);
+  fl_format_duration(m, a->at_ns);
+  if (n->live == DOWN)
+    g_string_append_printf(m, " (crashed by line %d)", n->down_by.line);
+  g_set_error_literal(error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_INVALID, m->str);
+  g_string_free(m, TRUE);
+  return false;
+}
+
+bool fl__fault_check_timeline(const fl_scenario *scn, GError **error) {
+  const GArray *tl = scn->timeline;
+  if (!tl || tl->len == 0 || scn->n_nodes <= 0) return true;
+  node_walk *nodes = g_new(node_walk, scn->n_nodes);
+  for (int i = 0; i < scn->n_nodes; i++)
+    nodes[i] = (node_walk){.live = UP, .paused_until = -1, .maybe_paused_until = -1};
+  bool ok = true;
+  for (guint i = 0; ok && i < tl->len; i++) {
+    const fl_action *a = &g_array_index(tl, fl_action, i);
+    int64_t t = a->at_ns;
+    if (a->kind == FL_ACT_CRASH && a->a < 0) { /* leader or random: any live node */
+      for (int k = 0; k < scn->n_nodes; k++) {
+        node_walk *n = &nodes[k];
+        if (n->live == DOWN) continue;
+        n->live = EITHER;
+        n->maybe_paused_until = MAX(n->maybe_paused_until, n->paused_until);
+        n->paused_until = -1;
+      }
+      continue;
+    }
+    if (a->kind == FL_ACT_RESTART && a->a < 0) { /* all: every node is up after it */
+      for (int k = 0; k < scn->n_nodes; k++) {
+        node_walk *n = &nodes[k];
+        if (n->live == EITHER) n->maybe_paused_until = MAX(n->maybe_paused_until, n->paused_until);
+        if (n->live != UP) n->paused_until = -1;
+        n->live = UP;
+      }
+      continue;
+    }
+    if (a->kind == FL_ACT_PAUSE && a->a == FL_NODE_LEADER) { /* any live node */
+      for (int k = 0; k < scn->n_nodes; k++)
+        nodes[k].maybe_paused_until = MAX(nodes[k].maybe_paused_until, pause_end(a));
+      continue;
+    }
+    if (a->a < 0 || a->a >= scn->n_nodes) continue;
+    node_walk *n = &nodes[a->a];
+    switch (a->kind) {
+    case FL_ACT_CRASH:
+      if (n->live == DOWN) ok = walk_fail(scn, a, error, "a live node to crash", n, "down");
+      n->live = DOWN;
+      n->down_by = a->pos;
+      n->paused_until = n->maybe_paused_until = -1;
+      break;
+    case FL_ACT_RESTART:
+      if (n->live == UP) ok = walk_fail(scn, a, error, "a crashed node to restart", n, "up");
+      if (n->live == EITHER) n->maybe_paused_until = MAX(n->maybe_paused_until, n->paused_until);
+      n->paused_until = -1;
+      n->live = UP;
+      break;
+    case FL_ACT_PAUSE:
+      if (n->live == DOWN) ok = walk_fail(scn, a, error, "a live node to pause", n, "down");
+      else if (n->live == UP) n->paused_until = MAX(n->paused_until, pause_end(a));
+      else n->maybe_paused_until = MAX(n->maybe_paused_until, pause_end(a));
+      break;
+    case FL_ACT_RESUME:
+      if (n->live == DOWN)
+        ok = walk_fail(scn, a, error, "a paused node to resume", n, "down");
+      else if (n->live == UP && n->paused_until < t && n->maybe_paused_until < t)
+        ok = walk_fail(scn, a, error, "a paused node to resume", n, "running");
+      n->paused_until = n->maybe_paused_until = -1; /* a resume ends every pause */
+      break;
+    default: break;
+    }
+  }
+  g_free(nodes);
+  return ok;
 }

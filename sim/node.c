@@ -65,7 +65,7 @@ void fl__node_boot(fl_node *n) {
 }
 
 void fl__node_deliver(fl_node *n, fl_msg *m) {
-  if (n->is_paused) {
+  if (n->pauses) {
     fl_deferred d = {.is_timer = false, .msg = m};
     g_array_append_val(n->deferred, d);
     return;
@@ -86,7 +86,7 @@ void fl__node_deliver(fl_node *n, fl_msg *m) {
 
 void fl__node_timer(fl_node *n, uint32_t incarnation, uint64_t tag) {
   if (!n->is_up || incarnation != n->incarnation) return; /* a timer of an earlier life */
-  if (n->is_paused) {
+  if (n->pauses) {
     fl_deferred d = {.is_timer = true, .tag = tag};
     g_array_append_val(n->deferred, d);
     return;
@@ -95,39 +95,43 @@ void fl__node_timer(fl_node *n, uint32_t incarnation, uint64_t tag) {
   fl__actor_on_timer(n, tag);
 }
 
-void fl__node_crash(fl_node *n) {
-  if (!n->is_up) return;
+bool fl__node_crash(fl_node *n) {
+  if (!n->is_up) return false;
   fl_world *w = n->w;
   fl_trace_node_event(w->trace, fl_sched_now(w->sched), FL_TR_CRASH, n->id);
   drop_deferred(n);
   fl__actor_free(n);
   n->is_up = false;
-  n->is_paused = false;
+  n->pauses = 0; /* a crash ends every pause: their auto-resumes are stale */
+  n->pause_epoch++;
   n->incarnation++;
   g_string_truncate(n->last_state, 0);
+  return true;
 }
 
-void fl__node_restart(fl_node *n) {
-  if (n->is_up) return;
+bool fl__node_restart(fl_node *n) {
+  if (n->is_up) return false;
   fl_world *w = n->w;
   fl_trace_node_event(w->trace, fl_sched_now(w->sched), FL_TR_RESTART, n->id);
   n->is_up = true;
   n->state = fl__actor_restart(n);
+  return true;
 }
 
-void fl__node_pause(fl_node *n) {
-  if (!n->is_up || n->is_paused) return;
-  fl_trace_node_event(n->w->trace, fl_sched_now(n->w->sched), FL_TR_PAUSE, n->id);
-  n->is_paused = true;
-  n->pause_no++;
+/* The trace records only the moments the node stops and starts running: a pause nested in
+ * another changes nothing a reader of the trace could see. */
+bool fl__node_pause(fl_node *n) {
+  if (!n->is_up) return false;
+  if (n->pauses++ == 0)
+    fl_trace_node_event(n->w->trace, fl_sched_now(n->w->sched), FL_TR_PAUSE, n->id);
+  return true;
 }
 
-void fl__node_resume(fl_node *n) {
-  if (!n->is_up || !n->is_paused) return;
+/* The node runs again: what waited for it is handed over. */
+static void wake(fl_node *n) {
   fl_world *w = n->w;
   int64_t now = fl_sched_now(w->sched);
   fl_trace_node_event(w->trace, now, FL_TR_RESUME, n->id);
-  n->is_paused = false;
   /* Each waiting item becomes an event at this instant, in arrival order (the scheduler's
    * insertion sequence keeps it). Timers are re-queued on the node itself, in the same order,
    * and picked up by FL_EV_DEFERRED_TIMER events. */
@@ -145,6 +149,19 @@ void fl__node_resume(fl_node *n) {
     }
   }
   g_array_free(items, TRUE);
+}
+
+bool fl__node_resume(fl_node *n) {
+  if (!n->is_up || !n->pauses) return false;
+  n->pauses = 0;
+  n->pause_epoch++;
+  wake(n);
+  return true;
+}
+
+void fl__node_pause_end(fl_node *n, uint32_t epoch) {
+  if (!n->is_up || !n->pauses || epoch != n->pause_epoch) return;
+  if (--n->pauses == 0) wake(n);
 }
 
 /* ---- The node API. */

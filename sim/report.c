@@ -44,6 +44,9 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
   fprintf(out, "scenario     %s (protocol %s, %d nodes, %d clients)\n", scn->path, scn->protocol,
           fl_world_node_count(w), fl_world_client_count(w));
   fprintf(out, "events       %" G_GUINT64_FORMAT "\n", st.events);
+  if (st.faults_not_applied)
+    fprintf(out, "faults       %" G_GUINT64_FORMAT " timeline actions could not apply (noted in "
+            "the trace)\n", st.faults_not_applied);
   fprintf(out,
           "messages     sent %" G_GUINT64_FORMAT ", delivered %" G_GUINT64_FORMAT
           ", duplicated %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT,
@@ -158,6 +161,7 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
   INT("duration_ns", fl_world_duration(w));
   INT("simulated_ns", fl_world_now(w));
   INT("events", st.events);
+  INT("faults_not_applied", st.faults_not_applied);
   char digest[32];
   g_snprintf(digest, sizeof digest, "0x%016" G_GINT64_MODIFIER "x", fl_world_digest(w));
   json_builder_set_member_name(b, "digest");

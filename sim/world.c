@@ -37,7 +37,7 @@ bool fl_world_validate(const fl_scenario *scn, GError **error) {
   if (!p) return false;
   fl_options *o = fl__options_new(p, scn, error);
   fl__options_free(o);
-  return o != NULL;
+  return o != NULL && fl__fault_check_timeline(scn, error);
 }
 
 static char *meta_json(const fl_world *w) {
@@ -106,6 +106,10 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   if (!p) return NULL;
   fl_options *options = fl__options_new(p, scn, error);
   if (!options) return NULL;
+  if (!fl__fault_check_timeline(scn, error)) {
+    fl__options_free(options);
+    return NULL;
+  }
 
   fl_rng_global_init();
   fl_world *w = g_new0(fl_world, 1);
@@ -324,7 +328,7 @@ static void dispatch(void *ctx, const fl_event *ev) {
   case FL_EV_FAULT: fl__fault_apply(w, (size_t)ev->data); break;
   case FL_EV_AUTO_RESUME: {
     fl_node *n = &w->nodes[ev->data & ((1u << FL_CLIENT_BITS) - 1)];
-    if ((uint32_t)(ev->data >> FL_CLIENT_BITS) == n->pause_no) fl_world_resume(w, n->id);
+    fl__node_pause_end(n, (uint32_t)(ev->data >> FL_CLIENT_BITS));
     break;
   }
   default: assert(!"unknown event kind");
@@ -416,12 +420,24 @@ void fl_world_cut(fl_world *w, int src, int dst, bool cut) {
   fl_trace_cut(w->trace, fl_sched_now(w->sched), src, dst, cut);
 }
 
-void fl_world_crash(fl_world *w, int node) { fl__node_crash(&w->nodes[node]); }
-void fl_world_restart(fl_world *w, int node) { fl__node_restart(&w->nodes[node]); }
-void fl_world_pause(fl_world *w, int node) { fl__node_pause(&w->nodes[node]); }
-void fl_world_resume(fl_world *w, int node) { fl__node_resume(&w->nodes[node]); }
+bool fl_world_crash(fl_world *w, int node) { return fl__node_crash(&w->nodes[node]); }
+bool fl_world_restart(fl_world *w, int node) { return fl__node_restart(&w->nodes[node]); }
+bool fl_world_pause(fl_world *w, int node) { return fl_world_pause_for(w, node, 0); }
+
+bool fl_world_pause_for(fl_world *w, int node, int64_t for_ns) {
+  fl_node *n = &w->nodes[node];
+  if (!fl__node_pause(n)) return false;
+  /* The end of this pause, in the epoch it started in: an explicit resume or a crash before
+   * then bumps the epoch, and this event then ends nothing. */
+  if (for_ns > 0 && for_ns <= INT64_MAX - fl_sched_now(w->sched))
+    fl_sched_at(w->sched, fl_sched_now(w->sched) + for_ns, FL_EV_AUTO_RESUME,
+                (uint64_t)node | ((uint64_t)n->pause_epoch << FL_CLIENT_BITS));
+  return true;
+}
+
+bool fl_world_resume(fl_world *w, int node) { return fl__node_resume(&w->nodes[node]); }
 bool fl_world_node_is_up(const fl_world *w, int node) { return w->nodes[node].is_up; }
-bool fl_world_node_is_paused(const fl_world *w, int node) { return w->nodes[node].is_paused; }
+bool fl_world_node_is_paused(const fl_world *w, int node) { return w->nodes[node].pauses > 0; }
 const void *fl_world_node_state(const fl_world *w, int node) { return w->nodes[node].state; }
 
 /* ---- Results. */
@@ -444,6 +460,7 @@ void fl_world_stats(const fl_world *w, fl_run_stats *out) {
   side_out(&out->majority, &w->side_major, &w->lat_major);
   side_out(&out->minority, &w->side_minor, &w->lat_minor);
   out->history_events = w->history ? fl_history_events(w->history) : w->history_events;
+  out->faults_not_applied = w->faults_not_applied;
 }
 
 void fl_world_availability(const fl_world *w, size_t i, uint64_t *invoked, uint64_t *ok) {
@@ -485,7 +502,7 @@ fl_lincheck_history *fl_world_take_history(fl_world *w, GError **error) {
 
 static bool can_inject(fl_world *w, int dst) {
   return w->stop == FL_STOP_NONE && dst >= 0 && dst < w->n_nodes && w->nodes[dst].is_up &&
-         !w->nodes[dst].is_paused;
+         !w->nodes[dst].pauses;
 }
 
 bool fl_world_inject(fl_world *w, int src, int dst, const void *msg, size_t len) {

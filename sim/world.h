@@ -78,10 +78,20 @@ int fl_world_client_count(const fl_world *w);
 void fl_world_partition(fl_world *w, const int *group_of_node);
 void fl_world_heal(fl_world *w);
 void fl_world_cut(fl_world *w, int src, int dst, bool cut);
-void fl_world_crash(fl_world *w, int node);
-void fl_world_restart(fl_world *w, int node);
-void fl_world_pause(fl_world *w, int node);
-void fl_world_resume(fl_world *w, int node);
+/* Node faults. Each returns false, changing nothing, when it cannot apply: crash of a
+ * crashed node, restart of a live one, pause of a crashed one, resume of a node that is not
+ * paused. (The timeline notes such an action in the trace and counts it, see
+ * fl_run_stats.faults_not_applied; these calls do neither.)
+ *
+ * Pauses nest: a node is paused while at least one pause covers it. fl_world_pause_for
+ * adds a pause that ends by itself for_ns later (for_ns <= 0: only a resume ends it); the node
+ * runs again when the last pause covering it ends. fl_world_resume ends every pause of the
+ * node at once; a crash does too. */
+bool fl_world_crash(fl_world *w, int node);
+bool fl_world_restart(fl_world *w, int node);
+bool fl_world_pause(fl_world *w, int node);
+bool fl_world_pause_for(fl_world *w, int node, int64_t for_ns);
+bool fl_world_resume(fl_world *w, int node);
 bool fl_world_node_is_up(const fl_world *w, int node);
 bool fl_world_node_is_paused(const fl_world *w, int node);
 /* The node's volatile protocol state (NULL while crashed), for tests; borrowed until the
@@ -119,6 +129,9 @@ typedef struct fl_run_stats {
   fl_link_counters net;
   fl_side_stats all, majority, minority;
   uint64_t history_events;
+  /* Timeline actions that could not apply when they came (crash leader with no leader,
+   * restart of a live node...); each is noted in the trace. */
+  uint64_t faults_not_applied;
 } fl_run_stats;
 
 void fl_world_stats(const fl_world *w, fl_run_stats *out);

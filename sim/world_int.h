@@ -23,7 +23,7 @@ enum {
   FL_EV_CLIENT_RETRY,   /* data: client | seq << 24 */
   FL_EV_CLIENT_RESEND,  /* data: client | seq << 24 */
   FL_EV_FAULT,          /* data: index into the scenario's timeline */
-  FL_EV_AUTO_RESUME,    /* data: node | pause number << 24 */
+  FL_EV_AUTO_RESUME,    /* data: node | pause epoch << 24: the end of one timed pause */
   FL_EV_DEFERRED_TIMER, /* data: node | incarnation << 24; the tag waits in node->deferred */
   FL_EV_DELIVER_HELD    /* data: fl_msg * that waited at a paused node: no network re-check */
 };
@@ -48,9 +48,14 @@ struct fl_node_ctx {
   fl_world *w;
   int id;
   void *state; /* the protocol's volatile state; NULL while crashed */
-  bool is_up, is_paused;
+  bool is_up;
   uint32_t incarnation; /* bumped by every crash: timers of an earlier life never fire */
-  uint32_t pause_no;    /* bumped by every pause: a stale auto-resume is ignored */
+  /* Pauses covering the node now: it runs again when the last one ends. A timed pause ends
+   * by an FL_EV_AUTO_RESUME carrying the pause epoch; an explicit resume or a crash ends
+   * every pause at once and bumps the epoch, so the auto-resumes of those pauses are
+   * ignored. */
+  uint32_t pauses;
+  uint32_t pause_epoch;
   fl_rng *rng;
   fl_durable *durable;
   int64_t skew_ns, drift_ppm;
@@ -97,6 +102,7 @@ struct fl_world {
   void *ghost; /* the protocol's invariant-checker state */
   fl_cluster_view *view;
 
+  uint64_t faults_not_applied; /* timeline actions that could not apply (fault.c) */
   fl_node *current; /* the node whose hook is running, or NULL */
   fl_stop_reason stop;
   char *stop_message;
@@ -118,10 +124,17 @@ void fl__node_clear(fl_node *n);
 void fl__node_boot(fl_node *n);
 void fl__node_deliver(fl_node *n, fl_msg *m);
 void fl__node_timer(fl_node *n, uint32_t incarnation, uint64_t tag);
-void fl__node_crash(fl_node *n);
-void fl__node_restart(fl_node *n);
-void fl__node_pause(fl_node *n);
-void fl__node_resume(fl_node *n);
+/* Each returns false, changing nothing, when it cannot apply: crash of a crashed node,
+ * restart of a live one, pause of a crashed one, resume of one that is not paused. */
+bool fl__node_crash(fl_node *n);
+bool fl__node_restart(fl_node *n);
+/* One more pause covering the node (nested or overlapping pauses count). */
+bool fl__node_pause(fl_node *n);
+/* Ends every pause of the node. */
+bool fl__node_resume(fl_node *n);
+/* Ends one timed pause of epoch `epoch` (stale epochs are ignored): the node runs again when
+ * it was the last. */
+void fl__node_pause_end(fl_node *n, uint32_t epoch);
 const void *fl__node_load(const fl_node *n, uint64_t key, size_t *len);
 /* Local clock of node n at simulated time t. */
 int64_t fl__node_local_time(const fl_node *n, int64_t t);
@@ -165,6 +178,11 @@ typedef struct fl_client_reply {
 /* fault.c */
 void fl__fault_schedule(fl_world *w);
 void fl__fault_apply(fl_world *w, size_t index);
+/* Rejects node actions of the timeline that it alone shows cannot apply (restart of a live
+ * node, pause or resume or crash of a crashed one, resume of a running one) with
+ * FILE:LINE:COL. Those that depend on the run (a node `crash leader` may have hit) are noted
+ * in the trace when they happen instead. */
+bool fl__fault_check_timeline(const fl_scenario *scn, GError **error);
 
 /* world.c: sending and stopping, used by node.c and client.c. */
 void fl__world_send(fl_world *w, int src, int dst, const void *data, size_t len);

@@ -4,9 +4,13 @@
 #include "actor.h"
 #include "builtin.h"
 #include "scenario.h"
+#include "trace.h"
+#include "units.h"
 #include "world.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 /* ---- The probe: every node sends (its id, tick) to every other node each 10 ms of its local
  * time; receivers count per sender (volatile) and persist a total (durable, key 7). */
@@ -423,6 +427,222 @@ START_TEST(stepping_equals_running) {
 }
 END_TEST
 
+/* ---- Overlapping pauses (issue 9, item 1): a node is paused while at least one pause covers
+ * it. The pause and resume times are read back from the trace, which records the moments a
+ * node stops and starts running, and the notes of actions that could not apply. */
+
+static char *trace_path(void) {
+  return g_strdup_printf("%s/fl-world-%d.trace", g_get_tmp_dir(), (int)getpid());
+}
+
+/* The run's node faults and notes, one per line ("100ms pause n2"), and the number of
+ * actions not applied. */
+static char *fault_log(fl_scenario *s, uint64_t *not_applied) {
+  char *path = trace_path();
+  fl_world_opts o;
+  fl_world_opts_init(&o);
+  o.trace_path = path;
+  GError *error = NULL;
+  fl_world *w = fl_world_new(s, &o, &error);
+  if (!w) ck_abort_msg("world: %s", error->message);
+  fl_world_run(w);
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_END);
+  fl_run_stats st;
+  fl_world_stats(w, &st);
+  if (not_applied) *not_applied = st.faults_not_applied;
+  ck_assert(fl_world_finish(w, NULL));
+  fl_world_free(w);
+  fl_trace_reader *r = fl_trace_reader_open(path, &error);
+  if (!r) ck_abort_msg("trace: %s", error->message);
+  GString *log = g_string_new(NULL);
+  fl_trace_rec rec;
+  static const char *names[] = {[FL_TR_CRASH] = "crash", [FL_TR_RESTART] = "restart",
+                                [FL_TR_PAUSE] = "pause", [FL_TR_RESUME] = "resume"};
+  while (fl_trace_reader_next(r, &rec, &error)) {
+    if (rec.kind >= FL_TR_CRASH && rec.kind <= FL_TR_RESUME) {
+      fl_format_duration(log, rec.time_ns);
+      g_string_append_printf(log, " %s n%d\n", names[rec.kind], rec.node + 1);
+    } else if (rec.kind == FL_TR_NET_CHANGE) {
+      fl_format_duration(log, rec.time_ns);
+      g_string_append_printf(log, " note %s\n", rec.text);
+    }
+  }
+  ck_assert_ptr_null(error);
+  fl_trace_reader_free(r);
+  g_unlink(path);
+  g_free(path);
+  return g_string_free(log, FALSE);
+}
+
+static void assert_faults(const char *timeline, const char *want, uint64_t want_not_applied) {
+  char *extra = g_strconcat("[timeline]\n", timeline, NULL);
+  fl_scenario *s = scenario(extra);
+  uint64_t not_applied = 99;
+  char *log = fault_log(s, &not_applied);
+  ck_assert_str_eq(log, want);
+  ck_assert_uint_eq(not_applied, want_not_applied);
+  g_free(log);
+  g_free(extra);
+  fl_scenario_free(s);
+}
+
+START_TEST(nested_pause_ends_with_the_outer_one) {
+  assert_faults("100ms pause n2 for 500ms\n200ms pause n2 for 100ms\n",
+                "100ms pause n2\n600ms resume n2\n", 0);
+}
+END_TEST
+
+/* The second pause starts at the instant the first ends: the timeline's action comes before
+ * the first pause's end, so n1 stays paused until the second ends. */
+START_TEST(back_to_back_pauses_keep_the_node_paused) {
+  assert_faults("400ms pause n1 for 100ms\n500ms pause n1 for 100ms\n",
+                "400ms pause n1\n600ms resume n1\n", 0);
+}
+END_TEST
+
+START_TEST(overlapping_pauses_end_with_the_last_in_either_order) {
+  const char *want = "100ms pause n2\n500ms resume n2\n";
+  assert_faults("100ms pause n2 for 300ms\n200ms pause n2 for 300ms\n", want, 0);
+  assert_faults("200ms pause n2 for 300ms\n100ms pause n2 for 300ms\n", want, 0);
+  /* Starting together, the longer one decides, whichever line comes first. */
+  want = "100ms pause n2\n400ms resume n2\n";
+  assert_faults("100ms pause n2 for 300ms\n100ms pause n2 for 100ms\n", want, 0);
+  assert_faults("100ms pause n2 for 100ms\n100ms pause n2 for 300ms\n", want, 0);
+  /* An untimed pause outlasts any timed one. */
+  assert_faults("100ms pause n2 for 100ms\n150ms pause n2\n700ms resume n2\n",
+                "100ms pause n2\n700ms resume n2\n", 0);
+}
+END_TEST
+
+/* An explicit resume ends every pause; the automatic end of a pause it ended is ignored,
+ * even inside a later pause. */
+START_TEST(resume_ends_every_pause) {
+  assert_faults("100ms pause n3 for 300ms\n150ms pause n3 for 600ms\n200ms resume n3\n"
+                "300ms pause n3 for 200ms\n",
+                "100ms pause n3\n200ms resume n3\n300ms pause n3\n500ms resume n3\n", 0);
+}
+END_TEST
+
+START_TEST(crash_ends_every_pause) {
+  assert_faults("100ms pause n1 for 300ms\n200ms crash n1\n250ms restart n1\n"
+                "300ms pause n1 for 200ms\n",
+                "100ms pause n1\n200ms crash n1\n250ms restart n1\n300ms pause n1\n"
+                "500ms resume n1\n", 0);
+}
+END_TEST
+
+/* Through `pause leader`: back to back on the same (paused) leader, and nested. */
+START_TEST(pause_leader_pauses_nest) {
+  const char *text = "[cluster]\nprotocol = raft\nnodes = 3\nseed = 5\nduration = 2s\n"
+                     "[workload]\nclients = 0\n[timeline]\n"
+                     "500ms pause leader for 100ms\n600ms pause leader for 100ms\n"
+                     "1s pause leader for 500ms\n1.1s pause leader for 100ms\n";
+  GError *error = NULL;
+  fl_scenario *s = fl_scenario_parse("t.fl", text, strlen(text), &error);
+  if (!s) ck_abort_msg("%s", error->message);
+  uint64_t not_applied = 99;
+  char *log = fault_log(s, &not_applied);
+  int a = 0, b = 0;
+  ck_assert_int_eq(sscanf(log, "500ms pause n%d", &a), 1);
+  const char *second = strstr(log, "\n1s pause n");
+  ck_assert_ptr_nonnull(second);
+  ck_assert_int_eq(sscanf(second, "\n1s pause n%d", &b), 1);
+  char *want = g_strdup_printf("500ms pause n%d\n700ms resume n%d\n1s pause n%d\n1.5s resume n%d\n",
+                               a, a, b, b);
+  ck_assert_str_eq(log, want);
+  ck_assert_uint_eq(not_applied, 0);
+  g_free(want);
+  g_free(log);
+  fl_scenario_free(s);
+}
+END_TEST
+
+static void assert_invalid(const char *timeline, const char *want) {
+  char *extra = g_strconcat("[timeline]\n", timeline, NULL);
+  fl_scenario *s = scenario(extra);
+  GError *error = NULL;
+  ck_assert(!fl_world_validate(s, &error));
+  ck_assert_str_eq(error->message, want);
+  g_clear_error(&error);
+  ck_assert_ptr_null(fl_world_new(s, NULL, &error)); /* run refuses it too */
+  ck_assert_str_eq(error->message, want);
+  g_error_free(error);
+  g_free(extra);
+  fl_scenario_free(s);
+}
+
+/* Actions the timeline alone shows cannot apply are errors at validate time. */
+START_TEST(restart_of_a_live_node_is_an_error) {
+  assert_invalid("200ms restart n2\n",
+                 "test.fl:9:1: expected a crashed node to restart, found n2 up at 200ms");
+  assert_invalid("100ms crash n2\n200ms restart n2\n300ms restart n2\n",
+                 "test.fl:11:1: expected a crashed node to restart, found n2 up at 300ms");
+  assert_invalid("100ms crash n2\n200ms restart all\n300ms restart n2\n",
+                 "test.fl:11:1: expected a crashed node to restart, found n2 up at 300ms");
+}
+END_TEST
+
+START_TEST(pause_of_a_crashed_node_is_an_error) {
+  assert_invalid("100ms crash n2\n200ms pause n2 for 100ms\n",
+                 "test.fl:10:1: expected a live node to pause, found n2 down at 200ms "
+                 "(crashed by line 9)");
+  assert_invalid("0ms..900ms every 300ms crash n3\n",
+                 "test.fl:9:1: expected a live node to crash, found n3 down at 300ms "
+                 "(crashed by line 9)");
+  assert_invalid("100ms crash n1\n200ms resume n1\n",
+                 "test.fl:10:1: expected a paused node to resume, found n1 down at 200ms "
+                 "(crashed by line 9)");
+  assert_invalid("100ms pause n1 for 100ms\n250ms resume n1\n",
+                 "test.fl:10:1: expected a paused node to resume, found n1 running at 250ms");
+  /* Legal: a resume at the instant a pause ends, a crash of a paused node, a pause of a
+   * node `crash leader` or `crash random` may have hit (decided when it happens). */
+  const char *ok[] = {"100ms pause n1 for 100ms\n200ms resume n1\n",
+                      "100ms pause n1\n200ms crash n1\n300ms restart n1\n",
+                      "100ms crash random\n200ms pause n2\n300ms resume n2\n400ms restart n2\n"};
+  for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
+    char *extra = g_strconcat("[timeline]\n", ok[i], NULL);
+    fl_scenario *s = scenario(extra);
+    GError *error = NULL;
+    ck_assert_msg(fl_world_validate(s, &error), "%s", error ? error->message : "");
+    g_free(extra);
+    fl_scenario_free(s);
+  }
+}
+END_TEST
+
+/* What depends on the run is noted in the trace and counted when it cannot apply. */
+START_TEST(actions_on_a_node_crash_random_hit_are_noted) {
+  char *extra = g_strdup("[timeline]\n100ms crash random\n200ms restart n1\n200ms restart n2\n"
+                         "200ms restart n3\n300ms crash random\n400ms pause n1\n400ms pause n2\n"
+                         "400ms pause n3\n500ms restart all\n600ms restart all\n");
+  fl_scenario *s = scenario(extra);
+  uint64_t not_applied = 0;
+  char *log = fault_log(s, &not_applied);
+  int a = 0, b = 0;
+  ck_assert_int_eq(sscanf(log, "100ms crash n%d", &a), 1);
+  const char *l = strstr(log, "300ms crash n");
+  ck_assert_ptr_nonnull(l);
+  ck_assert_int_eq(sscanf(l, "300ms crash n%d", &b), 1);
+  GString *want = g_string_new(NULL);
+  g_string_append_printf(want, "100ms crash n%d\n", a);
+  for (int i = 1; i <= 3; i++)
+    if (i == a) g_string_append_printf(want, "200ms restart n%d\n", i);
+    else g_string_append_printf(want, "200ms note restart n%d: n%d is already up\n", i, i);
+  g_string_append_printf(want, "300ms crash n%d\n", b);
+  for (int i = 1; i <= 3; i++)
+    if (i == b) g_string_append_printf(want, "400ms note pause n%d: n%d is down\n", i, i);
+    else g_string_append_printf(want, "400ms pause n%d\n", i);
+  g_string_append_printf(want, "500ms restart n%d\n", b);
+  g_string_append(want, "600ms note restart all: no node is down\n");
+  ck_assert_str_eq(log, want->str);
+  ck_assert_uint_eq(not_applied, 4);
+  g_string_free(want, TRUE);
+  g_free(log);
+  g_free(extra);
+  fl_scenario_free(s);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("world");
   TCase *tc = tcase_create("world");
@@ -443,6 +663,15 @@ int main(void) {
   tcase_add_test(tc, adding_clients_leaves_node_traffic_unchanged);
   tcase_add_test(tc, random_faults_follow_the_seed);
   tcase_add_test(tc, stepping_equals_running);
+  tcase_add_test(tc, nested_pause_ends_with_the_outer_one);
+  tcase_add_test(tc, back_to_back_pauses_keep_the_node_paused);
+  tcase_add_test(tc, overlapping_pauses_end_with_the_last_in_either_order);
+  tcase_add_test(tc, resume_ends_every_pause);
+  tcase_add_test(tc, crash_ends_every_pause);
+  tcase_add_test(tc, pause_leader_pauses_nest);
+  tcase_add_test(tc, restart_of_a_live_node_is_an_error);
+  tcase_add_test(tc, pause_of_a_crashed_node_is_an_error);
+  tcase_add_test(tc, actions_on_a_node_crash_random_hit_are_noted);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }
