@@ -45,10 +45,16 @@ fl_verdict *fl_verdict_evaluate(fl_world *w, const fl_scenario *scn) {
   fl_verdict *v = g_new0(fl_verdict, 1);
   v->results = g_array_new(FALSE, TRUE, sizeof(fl_expect_result));
   v->protocol_error = fl_world_stop_reason(w) == FL_STOP_PROTOCOL_ERROR;
-  v->passed = !v->protocol_error;
+  v->runaway = fl_world_stop_reason(w) == FL_STOP_RUNAWAY;
+  v->passed = !v->protocol_error && !v->runaway;
   for (guint i = 0; scn->expects && i < scn->expects->len; i++) {
     const fl_expect *e = &g_array_index(scn->expects, fl_expect, i);
     fl_expect_result r = {.expect = e};
+    if (v->runaway) {
+      r.detail = g_strdup("not evaluated: a run budget was exceeded");
+      g_array_append_val(v->results, r);
+      continue;
+    }
     switch (e->kind) {
     case FL_EXPECT_INVARIANTS: {
       bool held;

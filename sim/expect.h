@@ -23,6 +23,9 @@ typedef struct fl_verdict {
   GArray *results; /* of fl_expect_result, in scenario order */
   bool passed;
   bool protocol_error; /* the run stopped on a protocol error: always a failure */
+  /* The run stopped on a budget (FL_STOP_RUNAWAY): a failure, and no expectation is
+   * evaluated (a runaway's history can be huge and its figures mean little). */
+  bool runaway;
   /* The history check, when an expectation asked for one (else NULL). Owned. */
   fl_lincheck_history *history;
   fl_lincheck_result *lin;

@@ -16,4 +16,17 @@
 #define FL_LIMIT_KEYS 1000000            /* [workload] keys */
 #define FL_LIMIT_REPEAT_PER_LINE 100000  /* "FROM..TO every P": repetitions of one line */
 
+/* ---- Run budgets: what stops a runaway run (FL_STOP_RUNAWAY, exit status 4). */
+/* The stall guard: a run whose simulated time advances less than FL_LIMIT_STALL_NS over any
+ * FL_LIMIT_STALL_EVENTS consecutive events (checked every 1/16 of that window) is stopped:
+ * on average more than one event per simulated nanosecond. Real scenarios stay far below (a
+ * 1,000-node Raft cluster's heartbeat round is 2,000 events; only an all-to-all wave of
+ * 500,000 messages at one instant, rbcast with over 700 nodes, would trip it); delays of 0
+ * or a few ns that close a loop reach it within about a second of wall time. */
+#define FL_LIMIT_STALL_EVENTS 500000
+#define FL_LIMIT_STALL_NS 500000         /* 500 us */
+#define FL_LIMIT_RUN_EVENTS 0            /* default --max-events: 0, no event budget */
+#define FL_LIMIT_RUN_MEMORY_MIB 4096     /* default --max-memory of run and sweep, MiB */
+#define FL_LIMIT_MEMORY_SAMPLE_EVENTS 65536 /* resident memory is sampled every this many events */
+
 #endif

@@ -1,5 +1,6 @@
 /* report: the summary and the JSON report of a run (see report.h). */
 #include "report.h"
+#include "fl_limits.h"
 #include "units.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@ static const char *stop_name(fl_stop_reason r) {
   case FL_STOP_END: return "end";
   case FL_STOP_VIOLATION: return "violation";
   case FL_STOP_PROTOCOL_ERROR: return "protocol-error";
+  case FL_STOP_RUNAWAY: return "runaway";
   default: return "running";
   }
 }
@@ -70,6 +72,9 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
   case FL_STOP_PROTOCOL_ERROR:
     fprintf(out, "invariants   VIOLATED: %s\n", fl_world_stop_message(w));
     break;
+  case FL_STOP_RUNAWAY:
+    fprintf(out, "stopped      a run budget was exceeded: %s\n", fl_world_stop_message(w));
+    break;
   default:
     if (!fl_world_final_ok(w, &why))
       fprintf(out, "invariants   FAILED at the end: %s\n", why);
@@ -94,7 +99,9 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
   fprintf(out, "time         simulated %s in %.3fs wall (%.0fx real time), peak memory %ld MiB\n",
           sim->str, t->wall_s, ratio(w, t), t->peak_rss_kib / 1024);
   g_string_free(sim, TRUE);
-  fprintf(out, "verdict      %s\n", v->passed ? "PASS" : "FAIL");
+  fprintf(out, "verdict      %s\n", v->passed    ? "PASS"
+                                     : v->runaway ? "FAIL (runaway: stopped by a run budget)"
+                                                  : "FAIL");
   if (!v->passed) {
     char *cmd = fl_report_reproduce(w, scn);
     fprintf(out, "reproduce    %s\n", cmd);
@@ -104,11 +111,12 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
 
 char *fl_report_failures(const fl_world *w, const fl_verdict *v, const char *indent) {
   GString *s = g_string_new(NULL);
-  for (guint i = 0; i < v->results->len; i++) {
+  for (guint i = 0; i < v->results->len && !v->runaway; i++) {
     const fl_expect_result *r = &g_array_index(v->results, fl_expect_result, i);
     if (!r->passed) g_string_append_printf(s, "%sFAIL %s: %s\n", indent, r->expect->text, r->detail);
   }
-  if (v->protocol_error) g_string_append_printf(s, "%s%s\n", indent, fl_world_stop_message(w));
+  if (v->protocol_error || v->runaway)
+    g_string_append_printf(s, "%s%s\n", indent, fl_world_stop_message(w));
   return g_string_free(s, FALSE);
 }
 
@@ -121,6 +129,8 @@ char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn) {
     g_string_append(s, " --duration ");
     fl_format_duration(s, fl_world_duration(w));
   }
+  if (fl_world_max_events(w) != FL_LIMIT_RUN_EVENTS)
+    g_string_append_printf(s, " --max-events %" G_GUINT64_FORMAT, fl_world_max_events(w));
   g_free(quoted);
   return g_string_free(s, FALSE);
 }

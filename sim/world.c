@@ -5,6 +5,7 @@
  * that caused it.
  */
 #include "world_int.h"
+#include "fl_limits.h"
 #include "units.h"
 
 #include <assert.h>
@@ -19,6 +20,8 @@ G_DEFINE_QUARK(fl-world-error-quark, fl_world_error)
 
 void fl_world_opts_init(fl_world_opts *o) {
   memset(o, 0, sizeof *o);
+  o->max_events = FL_LIMIT_RUN_EVENTS;
+  o->max_memory_mib = FL_LIMIT_RUN_MEMORY_MIB;
 }
 
 static const fl_protocol *lookup_protocol(const fl_scenario *scn, GError **error) {
@@ -120,6 +123,9 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   w->duration_ns = opts->duration_ns > 0 ? opts->duration_ns : scn->duration_ns;
   w->n_nodes = scn->n_nodes;
   w->n_clients = scn->workload.clients;
+  w->max_events = opts->max_events;
+  w->max_memory_bytes = opts->max_memory_mib > (UINT64_MAX >> 20) ? UINT64_MAX
+                                                                   : opts->max_memory_mib << 20;
   w->scratch = g_string_new(NULL);
   w->why = g_string_new(NULL);
   w->timers = g_array_new(FALSE, TRUE, sizeof(fl_timer_rec));
@@ -300,9 +306,146 @@ static void deferred_timer(fl_world *w, uint64_t data) {
   }
 }
 
+/* ---- Run budgets: what stops a runaway. */
+
+/* Remembers the event about to run, for the runaway message (O(1): the scheduler's event
+ * number picks the slot). */
+static void remember(fl_world *w, const fl_event *ev) {
+  fl_recent_event *r = &w->recent[fl_sched_events_run(w->sched) % FL__RECENT_EVENTS];
+  r->valid = true;
+  r->time_ns = ev->time_ns;
+  r->kind = ev->kind;
+  r->a = r->b = -1;
+  uint32_t low = (uint32_t)(ev->data & ((1u << FL_CLIENT_BITS) - 1));
+  switch (ev->kind) {
+  case FL_EV_DELIVER:
+  case FL_EV_DELIVER_HELD: {
+    const fl_msg *m = (const fl_msg *)(uintptr_t)ev->data;
+    r->a = m->src;
+    r->b = m->dst;
+    break;
+  }
+  case FL_EV_TIMER: r->a = g_array_index(w->timers, fl_timer_rec, ev->handle - 1).node; break;
+  case FL_EV_FAULT: r->a = (int32_t)ev->data; break;
+  default: r->a = (int32_t)low; break;
+  }
+}
+
+static void endpoint_name(const fl_world *w, int e, GString *out) {
+  if (e < w->n_nodes) g_string_append_printf(out, "n%d", e + 1);
+  else g_string_append_printf(out, "c%d", e - w->n_nodes + 1);
+}
+
+/* "12.5us deliver c1 -> n2, 12.5us timer n3, ...", oldest first. */
+static void describe_recent(const fl_world *w, GString *out) {
+  uint64_t last = fl_sched_events_run(w->sched);
+  bool first = true;
+  for (uint64_t k = last >= FL__RECENT_EVENTS - 1 ? last - (FL__RECENT_EVENTS - 1) : 0; k <= last;
+       k++) {
+    const fl_recent_event *r = &w->recent[k % FL__RECENT_EVENTS];
+    if (!r->valid) continue;
+    if (!first) g_string_append(out, ", ");
+    first = false;
+    fl_format_duration(out, r->time_ns);
+    switch (r->kind) {
+    case FL_EV_DELIVER:
+    case FL_EV_DELIVER_HELD:
+      g_string_append(out, " deliver ");
+      endpoint_name(w, r->a, out);
+      g_string_append(out, " -> ");
+      endpoint_name(w, r->b, out);
+      break;
+    case FL_EV_TIMER:
+    case FL_EV_DEFERRED_TIMER: g_string_append_printf(out, " timer n%d", r->a + 1); break;
+    case FL_EV_CLIENT_WAKE: g_string_append_printf(out, " c%d thinks", r->a + 1); break;
+    case FL_EV_CLIENT_TIMEOUT: g_string_append_printf(out, " c%d timeout", r->a + 1); break;
+    case FL_EV_CLIENT_RETRY: g_string_append_printf(out, " c%d retry", r->a + 1); break;
+    case FL_EV_CLIENT_RESEND: g_string_append_printf(out, " c%d resend", r->a + 1); break;
+    case FL_EV_FAULT:
+      g_string_append_printf(out, " timeline line %d",
+                             g_array_index(w->scn->timeline, fl_action, r->a).pos.line);
+      break;
+    case FL_EV_AUTO_RESUME: g_string_append_printf(out, " pause of n%d ends", r->a + 1); break;
+    default: g_string_append(out, " ?"); break;
+    }
+  }
+}
+
+#define RUNAWAY_ADVICE                                                                        \
+  "delays of 0 or a few ns close a loop that lets no time pass: raise [network] latency, "  \
+  "[workload] think or retry (retry = 0s ping-pongs redirects while no node is leader), "    \
+  "timeouts and timers"
+
+static void runaway(fl_world *w, const char *what) {
+  GString *m = g_string_new(what);
+  g_string_append(m, "; the last events: ");
+  describe_recent(w, m);
+  g_string_append(m, "; " RUNAWAY_ADVICE);
+  fl__world_halt(w, FL_STOP_RUNAWAY, "%s", m->str);
+  g_string_free(m, TRUE);
+}
+
+/* The process's resident memory in bytes, or 0 if unknown (no /proc). */
+static uint64_t resident_bytes(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long long size = 0, resident = 0;
+  bool ok = f && fscanf(f, "%llu %llu", &size, &resident) == 2;
+  if (f) fclose(f);
+  long page = sysconf(_SC_PAGESIZE);
+  return ok && page > 0 ? (uint64_t)resident * (uint64_t)page : 0;
+}
+
+/* After every event: the stall guard and the budgets. Event k (1-based) ends checkpoint
+ * k / step when step divides it; the checkpoint FL__STALL_SLOTS before it was
+ * FL_LIMIT_STALL_EVENTS events ago (checkpoint 0 is the world's start, at time 0). */
+static void check_budgets(fl_world *w) {
+  uint64_t k = fl_sched_events_run(w->sched);
+  int64_t now = fl_sched_now(w->sched);
+  const uint64_t step = FL_LIMIT_STALL_EVENTS / FL__STALL_SLOTS;
+  if (k % step == 0) {
+    uint64_t c = k / step;
+    int64_t then = w->stall_at[c % FL__STALL_SLOTS];
+    if (c >= FL__STALL_SLOTS && now - then < FL_LIMIT_STALL_NS) {
+      GString *m = g_string_new("runaway: simulated time stands still: ");
+      fl_format_duration(m, now - then);
+      g_string_append_printf(m, " passed over the last %d events (the stall guard stops a run "
+                             "below ", FL_LIMIT_STALL_EVENTS);
+      fl_format_duration(m, FL_LIMIT_STALL_NS);
+      g_string_append(m, ")");
+      runaway(w, m->str);
+      g_string_free(m, TRUE);
+      return;
+    }
+    w->stall_at[c % FL__STALL_SLOTS] = now;
+  }
+  if (w->max_events && k >= w->max_events && fl_sched_peek_time(w->sched) <= w->duration_ns) {
+    GString *m = g_string_new(NULL);
+    g_string_append_printf(m, "runaway: the event budget ran out (--max-events %" G_GUINT64_FORMAT
+                           "; raise it, or 0 for none) at ", w->max_events);
+    fl_format_duration(m, now);
+    g_string_append(m, " of ");
+    fl_format_duration(m, w->duration_ns);
+    runaway(w, m->str);
+    g_string_free(m, TRUE);
+    return;
+  }
+  if (w->max_memory_bytes && k % FL_LIMIT_MEMORY_SAMPLE_EVENTS == 0) {
+    uint64_t rss = resident_bytes();
+    if (rss > w->max_memory_bytes) {
+      char *m = g_strdup_printf("runaway: the memory budget ran out: %" G_GUINT64_FORMAT
+                                " MiB resident, over --max-memory %" G_GUINT64_FORMAT
+                                " (raise it, or 0 for none)",
+                                rss >> 20, w->max_memory_bytes >> 20);
+      runaway(w, m);
+      g_free(m);
+    }
+  }
+}
+
 static void dispatch(void *ctx, const fl_event *ev) {
   fl_world *w = ctx;
   w->touched = -1;
+  remember(w, ev);
   switch (ev->kind) {
   case FL_EV_DELIVER: deliver(w, (fl_msg *)(uintptr_t)ev->data, false); break;
   case FL_EV_DELIVER_HELD: deliver(w, (fl_msg *)(uintptr_t)ev->data, true); break;
@@ -335,6 +478,7 @@ static void dispatch(void *ctx, const fl_event *ev) {
   }
   fl__actor_check(w);
   w->touched = -2;
+  if (w->stop == FL_STOP_NONE) check_budgets(w);
 }
 
 void fl__world_halt(fl_world *w, fl_stop_reason reason, const char *fmt, ...) {
@@ -386,6 +530,7 @@ int64_t fl_world_now(const fl_world *w) { return fl_sched_now(w->sched); }
 uint64_t fl_world_seed(const fl_world *w) { return w->seed; }
 int64_t fl_world_duration(const fl_world *w) { return w->duration_ns; }
 uint64_t fl_world_events(const fl_world *w) { return fl_sched_events_run(w->sched); }
+uint64_t fl_world_max_events(const fl_world *w) { return w->max_events; }
 uint64_t fl_world_digest(const fl_world *w) {
   return w->trace ? fl_trace_digest(w->trace) : w->digest;
 }

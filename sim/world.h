@@ -6,8 +6,9 @@
  * builds; the scenario is borrowed for the world's life.
  *
  * Running: fl_world_step runs one event, fl_world_run_until runs to a simulated time and
- * fl_world_run runs the scenario's whole duration. A violated invariant or a protocol error
- * stops the run for good (fl_world_stop_reason says which, fl_world_stop_message says why).
+ * fl_world_run runs the scenario's whole duration. A violated invariant, a protocol error or
+ * a runaway (time that stands still, a budget passed) stops the run for good
+ * (fl_world_stop_reason says which, fl_world_stop_message says why).
  */
 #ifndef FL_WORLD_H
 #define FL_WORLD_H
@@ -31,15 +32,24 @@ typedef struct fl_world_opts {
   int64_t duration_ns;    /* > 0: override the scenario's duration */
   const char *trace_path; /* NULL: no trace file (the digest is still computed) */
   const char *history_path; /* NULL: the history goes to a temporary file */
+  /* Budgets: a run that passes one stops with FL_STOP_RUNAWAY. They only ever stop a run,
+   * never change what it does before. */
+  uint64_t max_events;     /* > 0: at most this many events (FL_LIMIT_RUN_EVENTS) */
+  uint64_t max_memory_mib; /* > 0: the process's resident memory, sampled every
+                            * FL_LIMIT_MEMORY_SAMPLE_EVENTS events (FL_LIMIT_RUN_MEMORY_MIB) */
 } fl_world_opts;
 
+/* Zero, with the default budgets of fl_limits.h. */
 void fl_world_opts_init(fl_world_opts *o);
 
 typedef enum fl_stop_reason {
   FL_STOP_NONE,      /* still running */
   FL_STOP_END,       /* the duration elapsed */
   FL_STOP_VIOLATION, /* an invariant failed */
-  FL_STOP_PROTOCOL_ERROR /* the protocol misused the node API or called fl_node_fail */
+  FL_STOP_PROTOCOL_ERROR, /* the protocol misused the node API or called fl_node_fail */
+  /* A run budget was exceeded: simulated time stood still (the stall guard of fl_limits.h),
+   * or the run passed its event or memory budget. The message names the last events. */
+  FL_STOP_RUNAWAY
 } fl_stop_reason;
 
 /* Builds a world: validates the protocol and its options against the scenario (errors carry
@@ -68,6 +78,8 @@ int64_t fl_world_now(const fl_world *w);
 uint64_t fl_world_seed(const fl_world *w);
 int64_t fl_world_duration(const fl_world *w);
 uint64_t fl_world_events(const fl_world *w);
+/* The event budget the world was built with (0: none). */
+uint64_t fl_world_max_events(const fl_world *w);
 uint64_t fl_world_digest(const fl_world *w);
 /* The world's network (borrowed until fl_world_free), for counters and direct faults. */
 fl_net *fl_world_net(fl_world *w);

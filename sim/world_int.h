@@ -67,6 +67,18 @@ typedef struct fl_node_ctx fl_node;
 
 typedef struct fl_client fl_client;
 
+#define FL__STALL_SLOTS 16
+#define FL__RECENT_EVENTS 5
+
+/* One of the last events run, as the runaway message names it. */
+typedef struct fl_recent_event {
+  int64_t time_ns;
+  uint32_t kind;  /* FL_EV_* */
+  int32_t a, b;   /* deliver: src, dst; timer, resume: node; client events: client index;
+                   * fault: the timeline index */
+  bool valid;
+} fl_recent_event;
+
 typedef struct fl_avail {
   uint64_t invoked, ok;
 } fl_avail;
@@ -103,6 +115,12 @@ struct fl_world {
   fl_cluster_view *view;
 
   uint64_t faults_not_applied; /* timeline actions that could not apply (fault.c) */
+  /* Run budgets (world.c). stall_at[c % FL__STALL_SLOTS]: the simulated time at stall
+   * checkpoint c (every FL_LIMIT_STALL_EVENTS / FL__STALL_SLOTS events). recent: the last
+   * events, for the runaway message. */
+  uint64_t max_events, max_memory_bytes;
+  int64_t stall_at[FL__STALL_SLOTS];
+  fl_recent_event recent[FL__RECENT_EVENTS];
   fl_node *current; /* the node whose hook is running, or NULL */
   fl_stop_reason stop;
   char *stop_message;

@@ -31,7 +31,9 @@ static void usage(FILE *out) {
   for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'faultline COMMAND --help' describes a command's options.\n"
-               "Exit status: 0 every expectation held, 1 one failed, 2 usage or input error.\n");
+               "Exit status: 0 every expectation held, 1 one failed, 2 usage or input error,\n"
+               "4 a run budget was exceeded: runaway (run, sweep: time stood still, or\n"
+               "--max-events / --max-memory ran out).\n");
 }
 
 int main(int argc, char **argv) {

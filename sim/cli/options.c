@@ -1,6 +1,7 @@
 /* options: the command-line options that several subcommands share. */
 #include "cli.h"
 #include "actor.h"
+#include "fl_limits.h"
 #include "units.h"
 
 #include <stdio.h>
@@ -20,4 +21,31 @@ bool fl_cli_world_opts(const char *cmd, const char *duration, const char *plugin
   }
   g_clear_error(&error);
   return ok;
+}
+
+void fl_cli_add_budgets(GOptionContext *oc, fl_cli_budgets *b) {
+  b->max_events = b->max_memory_mib = -1;
+  /* The context copies the entries but not their strings: these are literals, with the
+   * defaults of fl_limits.h. */
+  GOptionEntry entries[] = {
+      {"max-events", 0, 0, G_OPTION_ARG_INT64, &b->max_events,
+       "Stop the run (exit status 4) after N events, 0 = no limit (default "
+       G_STRINGIFY(FL_LIMIT_RUN_EVENTS) ")", "N"},
+      {"max-memory", 0, 0, G_OPTION_ARG_INT64, &b->max_memory_mib,
+       "Stop the run (exit status 4) when the process's resident memory passes MIB MiB, "
+       "0 = no limit (default " G_STRINGIFY(FL_LIMIT_RUN_MEMORY_MIB) ")", "MIB"},
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
+  g_option_context_add_main_entries(oc, entries, NULL);
+}
+
+bool fl_cli_budgets_apply(const char *cmd, const fl_cli_budgets *b, fl_world_opts *opts) {
+  if (b->max_events < -1 || b->max_memory_mib < -1) {
+    fprintf(stderr, "faultline %s: --max-events and --max-memory: expected 0 (no limit) or "
+                    "more, found %" G_GINT64_FORMAT "\n",
+            cmd, b->max_events < -1 ? b->max_events : b->max_memory_mib);
+    return false;
+  }
+  if (b->max_events >= 0) opts->max_events = (uint64_t)b->max_events;
+  if (b->max_memory_mib >= 0) opts->max_memory_mib = (uint64_t)b->max_memory_mib;
+  return true;
 }

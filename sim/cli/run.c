@@ -82,6 +82,8 @@ int fl_cli_run(int argc, char **argv) {
       {NULL}};
   GOptionContext *oc = g_option_context_new("FILE - run a scenario and check its expectations");
   g_option_context_add_main_entries(oc, entries, NULL);
+  fl_cli_budgets budgets;
+  fl_cli_add_budgets(oc, &budgets);
   GError *error = NULL;
   int rc = 2;
   fl_scenario *scn = NULL;
@@ -105,7 +107,9 @@ int fl_cli_run(int argc, char **argv) {
     fprintf(stderr, "faultline run: --seed: expected a non-negative integer, found %" G_GINT64_FORMAT "\n", seed);
     goto out;
   }
-  if (!fl_cli_world_opts("run", duration, plugin, &opts)) goto out;
+  if (!fl_cli_world_opts("run", duration, plugin, &opts) ||
+      !fl_cli_budgets_apply("run", &budgets, &opts))
+    goto out;
   if (viz && !trace && (viz_dir = g_dir_make_tmp("faultline-viz-XXXXXX", NULL)))
     trace = g_build_filename(viz_dir, "run.trace", NULL);
   opts.trace_path = trace;
@@ -131,7 +135,8 @@ int fl_cli_run(int argc, char **argv) {
     fl_report_print(stdout, w, scn, v, &timing);
   } else {
     printf("%s %s seed %" G_GUINT64_FORMAT " digest 0x%016" G_GINT64_MODIFIER "x\n",
-           v->passed ? "PASS" : "FAIL", scn->path, fl_world_seed(w), fl_world_digest(w));
+           v->passed ? "PASS" : v->runaway ? "RUNAWAY" : "FAIL", scn->path, fl_world_seed(w),
+           fl_world_digest(w));
     char *failures = fl_report_failures(w, v, "  ");
     fputs(failures, stdout);
     g_free(failures);
@@ -148,7 +153,7 @@ int fl_cli_run(int argc, char **argv) {
       goto out;
     }
   }
-  rc = v->passed ? 0 : 1;
+  rc = v->runaway ? FL_CLI_EXIT_RUNAWAY : v->passed ? 0 : 1;
 #ifdef FL_HAVE_VIZ
   if (viz) rc = show(trace, json ? json : (json = fl_report_json(w, scn, v, &timing)), rc);
 #endif

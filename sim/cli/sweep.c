@@ -4,8 +4,9 @@
  * a worker runs its seed in-process and writes its verdict to a pipe. Results are printed in
  * seed order as soon as every earlier seed has finished, so the output is the same for any
  * --jobs (only the timing line differs). Exit status: 0 every seed passed, 1 one failed,
- * 2 usage or input error (or a worker that died, or could not be started: the sweep then
- * stops starting workers, waits for those running, and reports how far it got).
+ * 4 one ran away (a run budget stopped it; it counts as failed too), 2 usage or input error
+ * (or a worker that died, or could not be started: the sweep then stops starting workers,
+ * waits for those running, and reports how far it got); the first that applies of 2, 4, 1.
  */
 #include "cli.h"
 #include "expect.h"
@@ -35,7 +36,7 @@ typedef struct worker {
 } worker;
 
 typedef struct result {
-  bool done, passed, crashed;
+  bool done, passed, crashed, runaway;
   char *text;
 } result;
 
@@ -66,7 +67,7 @@ static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t see
     if (fl_world_finish(w, &error)) {
       fl_verdict *v = fl_verdict_evaluate(w, scn);
       rc = v->passed ? 0 : 1;
-      g_string_append_c(out, v->passed ? 'P' : 'F');
+      g_string_append_c(out, v->passed ? 'P' : v->runaway ? 'R' : 'F');
       if (!v->passed) {
         char *f = fl_report_failures(w, v, "  ");
         char *cmd = fl_report_reproduce(w, scn);
@@ -135,13 +136,14 @@ static void finish(worker *wk, result *res, uint64_t ring) {
   result *r = &res[wk->slot % ring];
   r->done = true;
   const char *s = wk->out->str;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) > 1 || !*s || (*s != 'P' && *s != 'F')) {
+  if (!WIFEXITED(status) || WEXITSTATUS(status) > 1 || !*s || !strchr("PFR", *s)) {
     r->crashed = true;
     r->text = WIFSIGNALED(status)
                   ? g_strdup_printf("  worker killed by signal %d\n", WTERMSIG(status))
                   : g_strdup(*s == 'E' ? s + 1 : "  worker gave no verdict\n");
   } else {
     r->passed = *s == 'P';
+    r->runaway = *s == 'R';
     r->text = g_strdup(s + 1);
   }
   g_string_free(wk->out, TRUE);
@@ -162,8 +164,10 @@ int fl_cli_sweep(int argc, char **argv) {
   GOptionContext *oc = g_option_context_new("FILE - run a scenario over a range of seeds");
   g_option_context_set_summary(
       oc, "Prints a line for each failing seed with the expectation it broke and the command "
-          "that reproduces it, then a summary. Exits 1 if any seed failed.");
+          "that reproduces it, then a summary. Exits 1 if any seed failed, 4 if one ran away.");
   g_option_context_add_main_entries(oc, entries, NULL);
+  fl_cli_budgets budgets;
+  fl_cli_add_budgets(oc, &budgets);
   GError *error = NULL;
   int rc = 2;
   fl_scenario *scn = NULL;
@@ -197,14 +201,16 @@ int fl_cli_sweep(int argc, char **argv) {
   if (jobs == 0) jobs = (gint)g_get_num_processors();
   fl_world_opts opts;
   fl_world_opts_init(&opts);
-  if (!fl_cli_world_opts("sweep", duration, plugin, &opts)) goto out;
+  if (!fl_cli_world_opts("sweep", duration, plugin, &opts) ||
+      !fl_cli_budgets_apply("sweep", &budgets, &opts))
+    goto out;
   scn = fl_scenario_load(argv[1], &error);
   if (!scn) {
     fprintf(stderr, "%s\n", error->message);
     goto out;
   }
 
-  uint64_t count = last - first + 1, next = 0, printed = 0, failed = 0, crashed = 0;
+  uint64_t count = last - first + 1, next = 0, printed = 0, failed = 0, crashed = 0, runaway = 0;
   uint64_t ring = MAX((uint64_t)jobs * 64, 1024);
   res = g_new0(result, ring);
   wk = g_new0(worker, jobs);
@@ -249,9 +255,10 @@ int fl_cli_sweep(int argc, char **argv) {
       result *r = &res[printed % ring];
       if (r->crashed) crashed++;
       else if (!r->passed) failed++;
+      runaway += r->runaway;
       if (!r->passed)
-        printf("%s seed %" G_GUINT64_FORMAT "\n%s", r->crashed ? "ERROR" : "FAIL",
-               first + printed, r->text);
+        printf("%s seed %" G_GUINT64_FORMAT "\n%s",
+               r->crashed ? "ERROR" : r->runaway ? "RUNAWAY" : "FAIL", first + printed, r->text);
       g_free(r->text);
       memset(r, 0, sizeof *r);
       fflush(stdout);
@@ -266,9 +273,10 @@ int fl_cli_sweep(int argc, char **argv) {
   }
   printf("sweep %s: %" G_GUINT64_FORMAT " seeds (%s), %" G_GUINT64_FORMAT " failed",
          scn->path, count, seeds, failed);
+  if (runaway) printf(" (%" G_GUINT64_FORMAT " runaway)", runaway);
   if (crashed) printf(", %" G_GUINT64_FORMAT " errors", crashed);
   printf("; %.1f seeds/s with %d jobs\n", wall > 0 ? (double)count / wall : 0.0, jobs);
-  rc = crashed ? 2 : failed ? 1 : 0;
+  rc = crashed ? 2 : runaway ? FL_CLI_EXIT_RUNAWAY : failed ? 1 : 0;
 out:
   if (res) {
     for (uint64_t i = 0; i < MAX((uint64_t)jobs * 64, 1024); i++) g_free(res[i].text);

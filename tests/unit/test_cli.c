@@ -214,6 +214,75 @@ START_TEST(validate_and_list) {
 }
 END_TEST
 
+/* A runaway (issue 9, item 2): Raft whose clients retry at once over 1 ns links while no
+ * node is leader: redirects ping-pong and simulated time crawls. The stall guard stops it in
+ * well under a second of wall time, with exit status 4. */
+START_TEST(runaway_run_exits_four) {
+  char *out = NULL, *err = NULL;
+  char *path = tmp_path("fl-cli-runaway.fl");
+  const char *text = "[cluster]\nprotocol = raft\nnodes = 3\nseed = 1\nduration = 10s\n"
+                     "[network]\nlatency = constant(1ns)\n"
+                     "[workload]\nclients = 3\nretry = 0s\n";
+  ck_assert(g_file_set_contents(path, text, -1, NULL));
+  char *args = g_strdup_printf("run --quiet %s", path);
+  gint64 t0 = g_get_monotonic_time();
+  ck_assert_int_eq(run(args, &out, &err), 4);
+  ck_assert_int_lt(g_get_monotonic_time() - t0, 60 * G_USEC_PER_SEC); /* it finishes */
+  char *want = g_strdup_printf("RUNAWAY %s seed 1 digest 0x", path);
+  ck_assert_msg(g_str_has_prefix(out, want), "%s", out);
+  ck_assert_msg(strstr(out, "\n  protocol raft, at ") &&
+                    strstr(out, " (event 500000): runaway: simulated time stands still: "),
+                "%s", out);
+  g_free(want);
+  want = g_strdup_printf("\n  reproduce: faultline run '%s' --seed 1\n", path);
+  ck_assert(g_str_has_suffix(out, want));
+  g_free(want);
+  g_free(out);
+  g_free(err);
+  /* The summary says why. */
+  g_free(args);
+  args = g_strdup_printf("run %s", path);
+  ck_assert_int_eq(run(args, &out, &err), 4);
+  ck_assert_ptr_nonnull(strstr(out, "\nstopped      a run budget was exceeded: protocol raft, at "));
+  ck_assert_ptr_nonnull(strstr(out, "\nverdict      FAIL (runaway: stopped by a run budget)\n"));
+  g_unlink(path);
+  g_free(path);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
+START_TEST(event_budget_exits_four_in_run_and_sweep) {
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run("run --quiet scenarios/raft/leader-crash.fl --max-events 1000", &out, &err),
+                   4);
+  ck_assert_msg(g_str_has_prefix(out, "RUNAWAY scenarios/raft/leader-crash.fl seed 1 digest 0x"),
+                "%s", out);
+  ck_assert_ptr_nonnull(strstr(out, "\n  protocol raft, at 459.2ms (event 1000): runaway: the "
+                                    "event budget ran out (--max-events 1000; raise it, or 0 "
+                                    "for none) at 459.2ms of 20s; the last events: "));
+  ck_assert(g_str_has_suffix(out, "\n  reproduce: faultline run 'scenarios/raft/leader-crash.fl' "
+                                  "--seed 1 --max-events 1000\n"));
+  g_free(out);
+  g_free(err);
+  ck_assert_int_eq(run("sweep scenarios/raft/leader-crash.fl --seeds 1..2 --jobs 2 "
+                       "--max-events 1000", &out, &err), 4);
+  ck_assert_msg(g_str_has_prefix(out, "RUNAWAY seed 1\n  protocol raft, at 459.2ms (event 1000)"),
+                "%s", out);
+  ck_assert_ptr_nonnull(strstr(out, "\nRUNAWAY seed 2\n"));
+  ck_assert_ptr_nonnull(strstr(out, "\nsweep scenarios/raft/leader-crash.fl: 2 seeds (1..2), 2 "
+                                    "failed (2 runaway); "));
+  g_free(out);
+  g_free(err);
+  ck_assert_int_eq(run("run scenarios/raft/leader-crash.fl --max-memory -2", &out, &err), 2);
+  ck_assert_str_eq(err, "faultline run: --max-events and --max-memory: expected 0 (no limit) "
+                        "or more, found -2\n");
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("cli");
@@ -228,6 +297,8 @@ int main(void) {
   tcase_add_test(tc, outputs_are_written_and_trace_verifies);
   tcase_add_test(tc, edn_history_is_checked_like_json_lines);
   tcase_add_test(tc, validate_and_list);
+  tcase_add_test(tc, runaway_run_exits_four);
+  tcase_add_test(tc, event_budget_exits_four_in_run_and_sweep);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }

@@ -3,6 +3,7 @@
 #include "fl_test.h"
 #include "actor.h"
 #include "builtin.h"
+#include "fl_limits.h"
 #include "scenario.h"
 #include "trace.h"
 #include "units.h"
@@ -643,6 +644,127 @@ START_TEST(actions_on_a_node_crash_random_hit_are_noted) {
 }
 END_TEST
 
+/* ---- Runaway runs (issue 9, item 2): the stall guard and the event and memory budgets stop
+ * a run with FL_STOP_RUNAWAY and a message naming the last events. */
+
+/* The probe ticking every nanosecond over 1 ns links: time crawls, 500,000 events pass in
+ * a few simulated microseconds. A protocol's own timer, so no scenario check can refuse it. */
+START_TEST(stall_guard_stops_a_run_whose_time_stands_still) {
+  fl_scenario *s = scenario("[network]\nlatency = constant(1ns)\n[probe]\nperiod = 1ns\n");
+  fl_world *w = world(s);
+  fl_world_run(w);
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_RUNAWAY);
+  ck_assert_uint_eq(fl_world_events(w), FL_LIMIT_STALL_EVENTS);
+  const char *m = fl_world_stop_message(w);
+  GString *now = g_string_new(NULL);
+  fl_format_duration(now, fl_world_now(w));
+  char *want = g_strdup_printf("protocol probe, at %s (event 500000): runaway: simulated time stands "
+                         "still: %s passed over the last 500000 events (the stall guard stops "
+                         "a run below 500us); the last events: ",
+                         now->str, now->str);
+  ck_assert_msg(g_str_has_prefix(m, want), "%s", m);
+  ck_assert_ptr_nonnull(strstr(m, " deliver n"));
+  ck_assert(g_str_has_suffix(m, "; delays of 0 or a few ns close a loop that lets no time "
+                                "pass: raise [network] latency, [workload] think or retry "
+                                "(retry = 0s ping-pongs redirects while no node is leader), "
+                                "timeouts and timers"));
+  ck_assert_int_lt(fl_world_now(w), FL_LIMIT_STALL_NS);
+  g_string_free(now, TRUE);
+  g_free(want);
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+END_TEST
+
+/* A run that advances, however busy, is left alone: the probe every 50 ns over 1 us links
+ * (180 events per simulated microsecond, a fifth of the guard's bound) runs its whole 4 ms,
+ * past the guard's first checks. */
+START_TEST(stall_guard_leaves_a_dense_run_alone) {
+  fl_scenario *s = scenario("[network]\nlatency = constant(1us)\n[probe]\nperiod = 50ns\n");
+  fl_world_opts o;
+  fl_world_opts_init(&o);
+  o.duration_ns = 4000000;
+  fl_world *w = fl_world_new(s, &o, NULL);
+  fl_world_run(w);
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_END);
+  ck_assert_uint_gt(fl_world_events(w), FL_LIMIT_STALL_EVENTS + 4 * FL_LIMIT_STALL_EVENTS / 16);
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+END_TEST
+
+START_TEST(event_budget_stops_the_run) {
+  fl_scenario *s = scenario(NULL);
+  fl_world_opts o;
+  fl_world_opts_init(&o);
+  ck_assert_uint_eq(o.max_events, 0); /* no event budget by default */
+  fl_world *full = fl_world_new(s, &o, NULL);
+  fl_world_run(full);
+  ck_assert_int_eq(fl_world_stop_reason(full), FL_STOP_END);
+  uint64_t total = fl_world_events(full);
+  fl_world_free(full);
+  /* A budget of exactly the run's events stops nothing. */
+  o.max_events = total;
+  fl_world *w = fl_world_new(s, &o, NULL);
+  fl_world_run(w);
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_END);
+  fl_world_free(w);
+  o.max_events = 100;
+  w = fl_world_new(s, &o, NULL);
+  fl_world_run(w);
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_RUNAWAY);
+  ck_assert_uint_eq(fl_world_events(w), 100);
+  GString *now = g_string_new(NULL);
+  fl_format_duration(now, fl_world_now(w));
+  char *want = g_strdup_printf("protocol probe, at %s (event 100): runaway: the event budget ran "
+                               "out (--max-events 100; raise it, or 0 for none) at %s of 1s; "
+                               "the last events: ",
+                               now->str, now->str);
+  ck_assert_msg(g_str_has_prefix(fl_world_stop_message(w), want), "%s", fl_world_stop_message(w));
+  uint64_t events = fl_world_events(w);
+  fl_world_run(w); /* stopping is final */
+  ck_assert_uint_eq(fl_world_events(w), events);
+  g_free(want);
+  g_string_free(now, TRUE);
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+END_TEST
+
+/* Resident memory is sampled every FL_LIMIT_MEMORY_SAMPLE_EVENTS events: a budget of 1 MiB
+ * (any process holds more) stops the run at the first sample. */
+START_TEST(memory_budget_stops_the_run) {
+  fl_scenario *s = scenario("[probe]\nperiod = 100us\n");
+  fl_world_opts o;
+  fl_world_opts_init(&o);
+  ck_assert_uint_eq(o.max_memory_mib, FL_LIMIT_RUN_MEMORY_MIB);
+  o.max_memory_mib = 1;
+  fl_world *w = fl_world_new(s, &o, NULL);
+  fl_world_run(w);
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_RUNAWAY);
+  ck_assert_uint_eq(fl_world_events(w), FL_LIMIT_MEMORY_SAMPLE_EVENTS);
+  GString *now = g_string_new(NULL);
+  fl_format_duration(now, fl_world_now(w));
+  char *want = g_strdup_printf("protocol probe, at %s (event 65536): runaway: the memory budget "
+                               "ran out: ", now->str);
+  const char *m = fl_world_stop_message(w);
+  ck_assert_msg(g_str_has_prefix(m, want), "%s", m);
+  ck_assert_msg(strstr(m, " MiB resident, over --max-memory 1 (raise it, or 0 for none); the "
+                          "last events: "), "%s", m);
+  g_free(want);
+  g_string_free(now, TRUE);
+  fl_world_free(w);
+  /* 0: no memory budget, the run ends. */
+  o.max_memory_mib = 0;
+  w = fl_world_new(s, &o, NULL);
+  fl_world_run(w);
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_END);
+  ck_assert_uint_gt(fl_world_events(w), FL_LIMIT_MEMORY_SAMPLE_EVENTS);
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("world");
   TCase *tc = tcase_create("world");
@@ -672,6 +794,10 @@ int main(void) {
   tcase_add_test(tc, restart_of_a_live_node_is_an_error);
   tcase_add_test(tc, pause_of_a_crashed_node_is_an_error);
   tcase_add_test(tc, actions_on_a_node_crash_random_hit_are_noted);
+  tcase_add_test(tc, stall_guard_stops_a_run_whose_time_stands_still);
+  tcase_add_test(tc, stall_guard_leaves_a_dense_run_alone);
+  tcase_add_test(tc, event_budget_stops_the_run);
+  tcase_add_test(tc, memory_budget_stops_the_run);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }
