@@ -16,4 +16,10 @@
 #define FL_LIMIT_KEYS 1000000            /* [workload] keys */
 #define FL_LIMIT_REPEAT_PER_LINE 100000  /* "FROM..TO every P": repetitions of one line */
 
+/* ---- Outputs, signals and sweep. */
+#define FL_LIMIT_TEMPORARIES 64          /* paths a signal handler removes (sim/outfile.c) */
+#define FL_LIMIT_SWEEP_JOBS 1024         /* sweep --jobs */
+#define FL_LIMIT_SEED_TIMEOUT_S 600      /* sweep --seed-timeout default: wall seconds a seed */
+#define FL_LIMIT_KILL_GRACE_MS 2000      /* after SIGTERM, a timed-out worker gets SIGKILL */
+
 #endif
