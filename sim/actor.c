@@ -8,7 +8,13 @@
 #include "world_int.h"
 
 #include <assert.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <gmodule.h>
 
 G_DEFINE_QUARK(fl-actor-error-quark, fl_actor_error)
@@ -17,6 +23,8 @@ G_DEFINE_QUARK(fl-actor-error-quark, fl_actor_error)
  * ordered, and there are a handful of protocols. The registry is process-wide configuration
  * filled at start-up, before any simulation runs. */
 static GPtrArray *registry;
+
+static void note_origin(const fl_protocol *p);
 
 static int cmp_proto(gconstpointer a, gconstpointer b) {
   const fl_protocol *x = *(const fl_protocol *const *)a, *y = *(const fl_protocol *const *)b;
@@ -51,6 +59,7 @@ bool fl_actor_register(const fl_protocol *p, GError **error) {
   }
   g_ptr_array_add(registry, (gpointer)p);
   g_ptr_array_sort(registry, cmp_proto);
+  note_origin(p);
   return true;
 }
 
@@ -79,15 +88,177 @@ const fl_protocol **fl_actor_list(size_t *n) {
   return out;
 }
 
+/* ---- Where protocol code runs, for crash reports. Plain stores into one static record on
+ * every hook call (a hook is far dearer than three stores); volatile because a signal handler
+ * reads it. Each wrapper saves the record and restores it after the hook, so a hook that runs
+ * inside another (init inside restart, say) reports the innermost. */
+static struct {
+  fl_world *volatile w;
+  const fl_node *volatile node;
+  const char *volatile hook;
+  const char *volatile plugin;
+} site;
+
+typedef struct site_save {
+  fl_world *w;
+  const fl_node *node;
+  const char *hook;
+} site_save;
+
+static inline site_save site_enter(fl_world *w, const fl_node *n, const char *hook) {
+  site_save saved = {site.w, site.node, site.hook};
+  site.w = w;
+  site.node = n;
+  site.hook = hook;
+  return saved;
+}
+
+static inline void site_leave(site_save saved) {
+  site.w = saved.w;
+  site.node = saved.node;
+  site.hook = saved.hook;
+}
+
+bool fl_actor_current_site(fl_actor_site *out) {
+  fl_world *w = site.w;
+  const fl_node *n = site.node;
+  const char *hook = site.hook, *plugin = site.plugin;
+  if (!hook) return false;
+  out->protocol = w ? w->proto->name : NULL;
+  out->plugin = plugin;
+  out->hook = hook;
+  out->node = n ? n->id : -1;
+  out->has_world = w != NULL;
+  out->event = w ? fl_sched_events_run(w->sched) : 0;
+  out->now_ns = w ? fl_sched_now(w->sched) : 0;
+  return true;
+}
+
+/* ---- Plugins. */
+
+/* Which plugin registered which protocol, for reproduce lines: (name, path) pairs in load
+ * order; process-wide, like the registry. */
+static GPtrArray *origins; /* of char *: name, path, name, path, ... */
+static const char *loading; /* the plugin whose fl_plugin_register runs, or NULL */
+
+static void note_origin(const fl_protocol *p) {
+  if (!loading) return;
+  if (!origins) origins = g_ptr_array_new();
+  g_ptr_array_add(origins, g_strdup(p->name));
+  g_ptr_array_add(origins, g_strdup(loading));
+}
+
+const char *fl_actor_plugin_path(const char *protocol) {
+  for (guint i = 0; protocol && origins && i < origins->len; i += 2)
+    if (strcmp(g_ptr_array_index(origins, i), protocol) == 0)
+      return g_ptr_array_index(origins, i + 1);
+  return NULL;
+}
+
+static bool plugin_error(GError **error, const char *path, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+static bool plugin_error(GError **error, const char *path, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *why = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_set_error(error, FL_ACTOR_ERROR, FL_ACTOR_ERROR_PLUGIN, "%s: cannot load plugin: %s", path,
+              why);
+  g_free(why);
+  return false;
+}
+
+/* The end of a table of n entries of size each at offset off, or UINT64_MAX on overflow. */
+static uint64_t table_end(uint64_t off, uint64_t n, uint64_t size) {
+  uint64_t len = n * size; /* both at most 65535 */
+  return off > UINT64_MAX - len ? UINT64_MAX : off + len;
+}
+
+/* The bytes an ELF object's headers say it has: its program and section header tables and
+ * every loaded segment's file image must lie within the file. A file shorter than that is
+ * what made dlopen die of SIGBUS: it maps the segments and touches pages past the end. */
+static uint64_t elf_needs(int fd, const unsigned char *hdr, size_t got, bool *whole_header) {
+  bool is64 = hdr[EI_CLASS] == ELFCLASS64;
+  size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+  *whole_header = got >= ehsize;
+  if (!*whole_header) return ehsize;
+  uint64_t phoff, shoff, phnum, phentsize, shnum, shentsize;
+  if (is64) {
+    const Elf64_Ehdr *e = (const Elf64_Ehdr *)hdr;
+    phoff = e->e_phoff, shoff = e->e_shoff, phnum = e->e_phnum, phentsize = e->e_phentsize;
+    shnum = e->e_shnum, shentsize = e->e_shentsize;
+  } else {
+    const Elf32_Ehdr *e = (const Elf32_Ehdr *)hdr;
+    phoff = e->e_phoff, shoff = e->e_shoff, phnum = e->e_phnum, phentsize = e->e_phentsize;
+    shnum = e->e_shnum, shentsize = e->e_shentsize;
+  }
+  uint64_t need = MAX(ehsize, table_end(phoff, phnum, phentsize));
+  if (shnum) need = MAX(need, table_end(shoff, shnum, shentsize));
+  size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+  for (uint64_t i = 0; i < phnum && phentsize >= phsize; i++) {
+    unsigned char ph[sizeof(Elf64_Phdr)];
+    if (phoff > (uint64_t)INT64_MAX - i * phentsize ||
+        pread(fd, ph, phsize, (off_t)(phoff + i * phentsize)) != (ssize_t)phsize)
+      break; /* the table itself is past the end: already counted */
+    uint64_t type, offset, filesz;
+    if (is64) {
+      const Elf64_Phdr *p = (const Elf64_Phdr *)ph;
+      type = p->p_type, offset = p->p_offset, filesz = p->p_filesz;
+    } else {
+      const Elf32_Phdr *p = (const Elf32_Phdr *)ph;
+      type = p->p_type, offset = p->p_offset, filesz = p->p_filesz;
+    }
+    if (type == PT_LOAD) need = MAX(need, table_end(offset, 1, filesz));
+  }
+  return need;
+}
+
+/* What the loader would choke on, found first; true if the file looks loadable. */
+static bool check_object(const char *file, const char *shown, GError **error) {
+  struct stat st;
+  if (stat(file, &st) != 0) return plugin_error(error, shown, "%s", g_strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    return plugin_error(error, shown, "it is a directory, not a shared object");
+  if (!S_ISREG(st.st_mode)) return plugin_error(error, shown, "not a regular file");
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return plugin_error(error, shown, "%s", g_strerror(errno));
+  unsigned char hdr[sizeof(Elf64_Ehdr)];
+  ssize_t got = pread(fd, hdr, sizeof hdr, 0);
+  bool ok = true;
+  if (got < SELFMAG || memcmp(hdr, ELFMAG, SELFMAG) != 0) {
+    ok = plugin_error(error, shown, "not a shared object (no ELF header)");
+  } else if (got > EI_DATA && (hdr[EI_CLASS] == ELFCLASS64 || hdr[EI_CLASS] == ELFCLASS32) &&
+             hdr[EI_DATA] == (G_BYTE_ORDER == G_LITTLE_ENDIAN ? ELFDATA2LSB : ELFDATA2MSB)) {
+    /* Another class or byte order: the loader rejects it with a clear message itself. */
+    bool whole_header;
+    uint64_t need = elf_needs(fd, hdr, (size_t)got, &whole_header);
+    if (!whole_header || need > (uint64_t)st.st_size)
+      ok = plugin_error(error, shown,
+                        "the file is truncated (%" G_GINT64_FORMAT
+                        " bytes; its ELF headers describe %" G_GUINT64_FORMAT ")",
+                        (gint64)st.st_size, need);
+  }
+  close(fd);
+  return ok;
+}
+
 typedef bool (*plugin_register_fn)(GError **error);
 
 bool fl_actor_load_plugin(const char *path, GError **error) {
-  GModule *mod = g_module_open(path, G_MODULE_BIND_LOCAL);
-  if (!mod) {
-    g_set_error(error, FL_ACTOR_ERROR, FL_ACTOR_ERROR_PLUGIN, "%s: cannot load plugin: %s",
-                path, g_module_error());
+  /* g_module_open hands a name without a slash to dlopen, which searches the library path
+   * and never the working directory: `--plugin lab.so` beside the scenario failed. */
+  char *file = strchr(path, '/') ? g_strdup(path) : g_strconcat("./", path, NULL);
+  if (!check_object(file, path, error)) {
+    g_free(file);
     return false;
   }
+  site.plugin = path;
+  site.hook = "loading (its constructors)";
+  GModule *mod = g_module_open(file, G_MODULE_BIND_LOCAL);
+  site.hook = NULL;
+  site.plugin = NULL;
+  g_free(file);
+  if (!mod) return plugin_error(error, path, "%s", g_module_error());
   gpointer sym = NULL;
   if (!g_module_symbol(mod, "fl_plugin_register", &sym) || !sym) {
     g_set_error(error, FL_ACTOR_ERROR, FL_ACTOR_ERROR_PLUGIN,
@@ -100,7 +271,14 @@ bool fl_actor_load_plugin(const char *path, GError **error) {
   plugin_register_fn fn;
   memcpy(&fn, &sym, sizeof fn);
   GError *inner = NULL;
-  if (!fn(&inner)) {
+  loading = path;
+  site.plugin = path;
+  site.hook = "fl_plugin_register";
+  bool ok = fn(&inner);
+  site.hook = NULL;
+  site.plugin = NULL;
+  loading = NULL;
+  if (!ok) {
     g_set_error(error, FL_ACTOR_ERROR, FL_ACTOR_ERROR_PLUGIN, "%s: %s", path,
                 inner ? inner->message : "fl_plugin_register failed");
     g_clear_error(&inner);
@@ -121,7 +299,9 @@ static void trace_state(fl_node *n) {
   if (!n->state) return;
   GString *s = w->scratch;
   g_string_truncate(s, 0);
+  site_save saved = site_enter(w, n, "describe");
   w->proto->describe(n->state, s);
+  site_leave(saved);
   if (strcmp(s->str, n->last_state->str) != 0) {
     if (fl__actor_is_leader_line(s->str) && !fl__actor_is_leader_line(n->last_state->str))
       n->leader_since = fl_sched_events_run(w->sched) + 1;
@@ -135,11 +315,18 @@ static void touch(fl_node *n) {
   w->touched = w->touched == -1 || w->touched == n->id ? n->id : -2;
 }
 
-#define ENTER(n) fl_node *saved_ = (n)->w->current; (n)->w->current = (n); touch(n)
-#define LEAVE(n) (n)->w->current = saved_; trace_state(n)
+#define ENTER(n, hook)                                                                        \
+  fl_node *saved_ = (n)->w->current;                                                          \
+  (n)->w->current = (n);                                                                      \
+  touch(n);                                                                                   \
+  site_save site_ = site_enter((n)->w, (n), (hook))
+#define LEAVE(n)                                                                              \
+  site_leave(site_);                                                                          \
+  (n)->w->current = saved_;                                                                   \
+  trace_state(n)
 
 void *fl__actor_init(fl_node *n) {
-  ENTER(n);
+  ENTER(n, "init");
   n->state = n->w->proto->init(n);
   LEAVE(n);
   return n->state;
@@ -147,14 +334,14 @@ void *fl__actor_init(fl_node *n) {
 
 void *fl__actor_restart(fl_node *n) {
   const fl_protocol *p = n->w->proto;
-  ENTER(n);
+  ENTER(n, p->on_restart ? "on_restart" : "init");
   n->state = p->on_restart ? p->on_restart(n) : p->init(n);
   LEAVE(n);
   return n->state;
 }
 
 void fl__actor_on_message(fl_node *n, int from, const void *msg, size_t len) {
-  ENTER(n);
+  ENTER(n, "on_message");
   n->w->proto->on_message(n->state, n, from, msg, len);
   LEAVE(n);
 }
@@ -162,14 +349,14 @@ void fl__actor_on_message(fl_node *n, int from, const void *msg, size_t len) {
 void fl__actor_on_timer(fl_node *n, uint64_t tag) {
   const fl_protocol *p = n->w->proto;
   if (!p->on_timer) return;
-  ENTER(n);
+  ENTER(n, "on_timer");
   p->on_timer(n->state, n, tag);
   LEAVE(n);
 }
 
 void fl__actor_on_client_request(fl_node *n, const fl_op *op) {
   const fl_protocol *p = n->w->proto;
-  ENTER(n);
+  ENTER(n, "on_client_request");
   if (p->on_client_request) {
     p->on_client_request(n->state, n, op);
   } else {
@@ -182,15 +369,20 @@ void fl__actor_on_client_request(fl_node *n, const fl_op *op) {
 void fl__actor_free(fl_node *n) {
   if (!n->state) return;
   touch(n);
+  site_save saved = site_enter(n->w, n, "free");
   n->w->proto->free(n->state);
+  site_leave(saved);
   n->state = NULL;
 }
 
 void fl__actor_describe_msg(fl_world *w, const void *msg, size_t len, GString *out) {
-  if (w->proto->describe_msg)
+  if (w->proto->describe_msg) {
+    site_save saved = site_enter(w, NULL, "describe_msg");
     w->proto->describe_msg(msg, len, out);
-  else
+    site_leave(saved);
+  } else {
     g_string_append_printf(out, "%zu bytes", len);
+  }
 }
 
 /* ---- Invariants. */
@@ -233,7 +425,10 @@ void fl__actor_check(fl_world *w) {
   if (w->touched == -1) return; /* no protocol state changed: nothing new to check */
   GString *why = w->why;
   g_string_truncate(why, 0);
-  if (!p->check_invariants(w->ghost, w->view, why))
+  site_save saved = site_enter(w, NULL, "check_invariants");
+  bool held = p->check_invariants(w->ghost, w->view, why);
+  site_leave(saved);
+  if (!held)
     fl__world_halt(w, FL_STOP_VIOLATION, "invariant violated: %s",
                    why->len ? why->str : "(no explanation given)");
 }
@@ -244,7 +439,10 @@ void fl__actor_check_final(fl_world *w) {
   w->final_ok = true;
   if (!p->check_final || w->stop != FL_STOP_END) return;
   GString *why = g_string_new(NULL);
-  if (!p->check_final(w->ghost, w->view, why)) {
+  site_save saved = site_enter(w, NULL, "check_final");
+  bool held = p->check_final(w->ghost, w->view, why);
+  site_leave(saved);
+  if (!held) {
     w->final_ok = false;
     w->final_message = g_strdup(why->len ? why->str : "(no explanation given)");
     fl_trace_violation(w->trace, fl_sched_now(w->sched), w->final_message);

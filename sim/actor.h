@@ -169,7 +169,31 @@ const fl_protocol *fl_actor_lookup(const char *name, GError **error);
  * borrowed. */
 const fl_protocol **fl_actor_list(size_t *n);
 /* Loads a shared object with GModule and calls its `fl_plugin_register(GError **)` entry, which
- * registers its protocols with fl_actor_register. */
+ * registers its protocols with fl_actor_register. A path without a slash names a file in the
+ * working directory (as ./PATH does), never one on the library search path. The file is
+ * checked before the loader sees it: it must exist, be a regular file, and be a whole ELF
+ * object (the loader maps a truncated one and dies of SIGBUS). Errors name the path as given:
+ * "PATH: cannot load plugin: REASON". Several plugins may be loaded, one after the other. */
 bool fl_actor_load_plugin(const char *path, GError **error);
+/* The plugin path (as given to fl_actor_load_plugin) whose object registered the protocol
+ * named `protocol`; NULL for a built-in or unknown one. Borrowed for the program's life. */
+const char *fl_actor_plugin_path(const char *protocol);
+
+/* ---- Crash reports: where protocol code is running. */
+
+typedef struct fl_actor_site {
+  const char *protocol; /* the protocol whose hook runs, or NULL */
+  const char *plugin;   /* while a plugin is being loaded: its path, else NULL */
+  const char *hook;     /* "on_message", "check_invariants", "fl_plugin_register", ... */
+  int node;             /* 0-based node the hook runs for, or -1 (checks over all nodes) */
+  bool has_world;       /* event and now_ns are set */
+  uint64_t event;       /* the world's event number (as in protocol error messages) */
+  int64_t now_ns;       /* simulated time */
+} fl_actor_site;
+
+/* Fills *out and returns true while a protocol hook (or a plugin's loading) runs; false
+ * otherwise. Every wrapper records its hook with plain stores, so this is async-signal-safe:
+ * a crash handler calls it. The strings are borrowed for the program's life. */
+bool fl_actor_current_site(fl_actor_site *out);
 
 #endif

@@ -25,7 +25,7 @@ fl_history *fl_history_open(const char *path, fl_hist_format format, GError **er
   fl_history *h = g_new0(fl_history, 1);
   h->format = format;
   if (!path) return h;
-  h->out = fl_outfile_open(path, FL_HISTORY_ERROR, FL_HISTORY_ERROR_IO, error);
+  h->out = fl_outfile_open(path, "history", FL_HISTORY_ERROR, FL_HISTORY_ERROR_IO, error);
   if (!h->out) {
     g_free(h);
     return NULL;

@@ -1,5 +1,6 @@
 /* report: the summary and the JSON report of a run (see report.h). */
 #include "report.h"
+#include "actor.h"
 #include "fl_limits.h"
 #include "units.h"
 
@@ -120,19 +121,35 @@ char *fl_report_failures(const fl_world *w, const fl_verdict *v, const char *ind
   return g_string_free(s, FALSE);
 }
 
-char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn) {
+static char *reproduce(const fl_scenario *scn, uint64_t seed, int64_t duration_ns,
+                       uint64_t max_events) {
   GString *s = g_string_new(NULL);
   char *quoted = g_shell_quote(scn->path);
-  g_string_append_printf(s, "faultline run %s --seed %" G_GUINT64_FORMAT, quoted,
-                         fl_world_seed(w));
-  if (fl_world_duration(w) != scn->duration_ns) {
-    g_string_append(s, " --duration ");
-    fl_format_duration(s, fl_world_duration(w));
-  }
-  if (fl_world_max_events(w) != FL_LIMIT_RUN_EVENTS)
-    g_string_append_printf(s, " --max-events %" G_GUINT64_FORMAT, fl_world_max_events(w));
+  g_string_append_printf(s, "faultline run %s --seed %" G_GUINT64_FORMAT, quoted, seed);
   g_free(quoted);
+  if (duration_ns != scn->duration_ns) {
+    g_string_append(s, " --duration ");
+    fl_format_duration(s, duration_ns);
+  }
+  if (max_events != FL_LIMIT_RUN_EVENTS)
+    g_string_append_printf(s, " --max-events %" G_GUINT64_FORMAT, max_events);
+  /* Only the plugin that provides the scenario's protocol is needed to run it again. */
+  const char *plugin = fl_actor_plugin_path(scn->protocol);
+  if (plugin) {
+    quoted = g_shell_quote(plugin);
+    g_string_append_printf(s, " --plugin %s", quoted);
+    g_free(quoted);
+  }
   return g_string_free(s, FALSE);
+}
+
+char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn) {
+  return reproduce(scn, fl_world_seed(w), fl_world_duration(w), fl_world_max_events(w));
+}
+
+char *fl_report_reproduce_opts(const fl_scenario *scn, const fl_world_opts *opts) {
+  return reproduce(scn, opts->has_seed ? opts->seed : scn->seed,
+                   opts->duration_ns > 0 ? opts->duration_ns : scn->duration_ns, opts->max_events);
 }
 
 static void side_json(JsonBuilder *b, const char *name, const fl_side_stats *s) {
@@ -296,10 +313,9 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
   return s;
 }
 
-bool fl_report_write_file(const char *path, const char *text, GError **error) {
-  /* g_file_set_contents writes a temporary file beside path and renames it into place. */
-  char *with_nl = g_strconcat(text, "\n", NULL);
-  bool ok = g_file_set_contents(path, with_nl, -1, error);
-  g_free(with_nl);
-  return ok;
+bool fl_report_write(fl_outfile *out, const char *text, GError **error) {
+  FILE *f = fl_outfile_stream(out);
+  fputs(text, f);
+  fputc('\n', f);
+  return fl_outfile_close(out, true, error);
 }

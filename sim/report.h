@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <glib.h>
 #include "expect.h"
+#include "outfile.h"
 #include "world.h"
 
 /* Timing measured by the caller (the simulation itself never reads a clock). */
@@ -28,16 +29,21 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
 char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
                      const fl_report_timing *t);
 
-/* The command line that reproduces this run exactly (same file, seed and duration). Newly
- * allocated (g_free). */
+/* The command line that reproduces this run exactly: the same file, seed and duration, and
+ * the --plugin that provides the scenario's protocol, if a plugin does. Newly allocated
+ * (g_free). */
 char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn);
+/* The same for the run fl_world_new(scn, opts) would make, before it exists (a crash report is
+ * formatted before the run that may crash). Newly allocated (g_free). */
+char *fl_report_reproduce_opts(const fl_scenario *scn, const fl_world_opts *opts);
 
 /* What broke: one line per failed expectation ("FAIL TEXT: DETAIL") and the protocol error
  * if there was one, each line starting with `indent`. Empty if the run passed. Newly
  * allocated (g_free). */
 char *fl_report_failures(const fl_world *w, const fl_verdict *v, const char *indent);
 
-/* Writes text to path through a temporary file renamed into place: never a partial file. */
-bool fl_report_write_file(const char *path, const char *text, GError **error);
+/* Writes text and a newline to an output opened (before the run) with fl_outfile_open, and
+ * closes it, keeping it: never a partial file. False with the outfile's error. */
+bool fl_report_write(fl_outfile *out, const char *text, GError **error);
 
 #endif

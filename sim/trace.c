@@ -92,7 +92,7 @@ fl_trace *fl_trace_open(const char *path, const char *meta_json, GError **error)
   t->cap = 256;
   t->buf = g_malloc(t->cap);
   if (!path) return t;
-  t->out = fl_outfile_open(path, FL_TRACE_ERROR, FL_TRACE_ERROR_IO, error);
+  t->out = fl_outfile_open(path, "trace", FL_TRACE_ERROR, FL_TRACE_ERROR_IO, error);
   if (!t->out) {
     fl_trace_close(t, false, NULL);
     return NULL;

@@ -144,19 +144,15 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   g_free(meta);
   if (!w->trace) goto fail;
 
-  if (opts->history_path) {
-    w->history_path = g_strdup(opts->history_path);
-  } else {
-    int fd = g_file_open_tmp("faultline-history-XXXXXX.jsonl", &w->history_path, error);
-    if (fd < 0) goto fail;
-    close(fd);
-    w->history_is_temp = true;
-  }
+  /* Without --history no file is written at all: the linearizability check reads the
+   * history recorded in memory, and a run leaves nothing in $TMPDIR (which may be full or
+   * read-only). */
+  w->history_path = g_strdup(opts->history_path);
   w->history = fl_history_open(w->history_path, fl_history_format_for(w->history_path), error);
   if (!w->history) goto fail;
   for (guint i = 0; scn->expects && i < scn->expects->len; i++)
     if (g_array_index(scn->expects, fl_expect, i).kind == FL_EXPECT_LINEARIZABLE)
-      fl_history_record(w->history, w->history_path);
+      fl_history_record(w->history, w->history_path ? w->history_path : "the run's history");
 
   w->fault_rng = fl_rng_new(w->seed, "fault", 0);
   w->nodes = g_new0(fl_node, w->n_nodes);
@@ -201,7 +197,6 @@ void fl_world_free(fl_world *w) {
   fl_history_close(w->history, false, NULL);
   fl_lincheck_history_free(w->recorded);
   g_clear_error(&w->recorded_error);
-  if (w->history_is_temp && w->history_path) g_unlink(w->history_path);
   g_free(w->history_path);
   fl_net_free(w->net);
   fl_rng_free(w->fault_rng);

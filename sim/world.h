@@ -31,7 +31,7 @@ typedef struct fl_world_opts {
   uint64_t seed;
   int64_t duration_ns;    /* > 0: override the scenario's duration */
   const char *trace_path; /* NULL: no trace file (the digest is still computed) */
-  const char *history_path; /* NULL: the history goes to a temporary file */
+  const char *history_path; /* NULL: no history file (the check uses the one in memory) */
   /* Budgets: a run that passes one stops with FL_STOP_RUNAWAY. They only ever stop a run,
    * never change what it does before. */
   uint64_t max_events;     /* > 0: at most this many events (FL_LIMIT_RUN_EVENTS) */
@@ -158,8 +158,8 @@ void fl_world_availability(const fl_world *w, size_t expect_index, uint64_t *inv
 bool fl_world_final_ok(const fl_world *w, const char **why);
 
 /* Ends the run: closes the trace (writing its end record) and the history, keeping the files.
- * The history file's path afterwards (the temporary one when none was asked for; it stays
- * until fl_world_free) is returned by fl_world_history_path. Returns false on a write error. */
+ * fl_world_history_path is the history file's path (borrowed until fl_world_free), or NULL
+ * when no file was asked for. Returns false on a write error. */
 bool fl_world_finish(fl_world *w, GError **error);
 const char *fl_world_history_path(const fl_world *w);
 /* After fl_world_finish: the history recorded in memory for a scenario that expects a

@@ -102,8 +102,7 @@ struct fl_world {
   fl_history *history;
   fl_lincheck_history *recorded; /* the history recorded in memory, for the check; or NULL */
   GError *recorded_error;
-  char *history_path;     /* final path, or the temporary one */
-  bool history_is_temp;
+  char *history_path;     /* --history, or NULL: no file */
 
   fl_node *nodes;     /* n_nodes */
   fl_rng *fault_rng;  /* the fault injector's stream ("fault", 0): random faults */

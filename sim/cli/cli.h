@@ -8,6 +8,7 @@
 #define FL_CLI_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <glib.h>
 #include "world.h"
 
@@ -19,10 +20,27 @@ int fl_cli_lincheck(int argc, char **argv);
 int fl_cli_dump(int argc, char **argv);
 int fl_cli_viz(int argc, char **argv);
 
-/* Applies --duration and --plugin (either may be NULL) for subcommand `cmd`; false after
- * printing what was wrong. */
-bool fl_cli_world_opts(const char *cmd, const char *duration, const char *plugin,
+/* Applies --duration (may be NULL) and loads every --plugin, in order (`plugins` is
+ * NULL-terminated, or NULL) for subcommand `cmd`; false after printing what was wrong. */
+bool fl_cli_world_opts(const char *cmd, const char *duration, char **plugins,
                        fl_world_opts *opts);
+/* Loads every --plugin in order; false after printing what was wrong. */
+bool fl_cli_load_plugins(const char *cmd, char **plugins);
+
+/* ---- signals.c: interruptions and crashes (see signals.c for what each signal does). */
+
+/* Installs the handlers: stop signals remove temporaries (and stop sweep workers) and die of
+ * the signal; crash signals report where protocol code was running. main() calls it once. */
+void fl_cli_signals_install(void);
+/* The reproduce line a crash report prints (copied; NULL: none). Call it before a run, never
+ * from a handler. */
+void fl_cli_crash_set_reproduce(const char *line);
+/* Where a crash report goes (fd 2 by default) and what starts it ("faultline: " by default;
+ * borrowed for the process's life). A sweep worker sends it to its parent instead. */
+void fl_cli_crash_set_output(int fd, const char *prefix);
+/* Sweep workers to pass SIGTERM on to if the sweep is stopped. */
+void fl_cli_signals_add_child(pid_t pid);
+void fl_cli_signals_remove_child(pid_t pid);
 
 /* The run budgets run and sweep share: --max-events N and --max-memory MIB. */
 typedef struct fl_cli_budgets {

@@ -17,11 +17,24 @@ static const char *type_name(fl_opt_type t) {
 }
 
 int fl_cli_list(int argc, char **argv) {
+  char **plugins = NULL;
+  GOptionEntry entries[] = {
+      {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
+       "Load protocols from a shared object first (repeatable)", "SO"},
+      {NULL}};
   GOptionContext *oc = g_option_context_new("- list the protocols and their options");
+  g_option_context_add_main_entries(oc, entries, NULL);
   GError *error = NULL;
   if (!g_option_context_parse(oc, &argc, &argv, &error) || argc != 1) {
     fprintf(stderr, "faultline list: %s\n", error ? error->message : "expected no arguments");
     g_clear_error(&error);
+    g_option_context_free(oc);
+    g_strfreev(plugins);
+    return 2;
+  }
+  bool loaded = fl_cli_load_plugins("list", plugins);
+  g_strfreev(plugins);
+  if (!loaded) {
     g_option_context_free(oc);
     return 2;
   }

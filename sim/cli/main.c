@@ -38,6 +38,7 @@ static void usage(FILE *out) {
 
 int main(int argc, char **argv) {
   fl_rng_global_init();
+  fl_cli_signals_install();
   GError *error = NULL;
   if (!fl_protocols_register_builtin(&error)) {
     fprintf(stderr, "faultline: %s\n", error->message);

@@ -6,7 +6,19 @@
 
 #include <stdio.h>
 
-bool fl_cli_world_opts(const char *cmd, const char *duration, const char *plugin,
+bool fl_cli_load_plugins(const char *cmd, char **plugins) {
+  GError *error = NULL;
+  for (char **p = plugins; p && *p; p++) {
+    if (!fl_actor_load_plugin(*p, &error)) {
+      fprintf(stderr, "faultline %s: %s\n", cmd, error->message);
+      g_error_free(error);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool fl_cli_world_opts(const char *cmd, const char *duration, char **plugins,
                        fl_world_opts *opts) {
   GError *error = NULL;
   bool ok = true;
@@ -15,8 +27,7 @@ bool fl_cli_world_opts(const char *cmd, const char *duration, const char *plugin
     fprintf(stderr, "faultline %s: --duration: %s\n", cmd,
             error ? error->message : "expected a duration above zero");
     ok = false;
-  } else if (plugin && !fl_actor_load_plugin(plugin, &error)) {
-    fprintf(stderr, "faultline %s: %s\n", cmd, error->message);
+  } else if (!fl_cli_load_plugins(cmd, plugins)) {
     ok = false;
   }
   g_clear_error(&error);

@@ -6,6 +6,9 @@
 #include "units.h"
 #include "world.h"
 #include "actor.h"
+#include "history.h"
+#include "outfile.h"
+#include "trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,11 +66,43 @@ static int show(const char *trace, const char *report_json, int rc) {
 }
 #endif
 
+/* Two outputs that are one file would leave only the last one written; an output that is the
+ * scenario would replace it. Refused before anything is opened. */
+static bool distinct_outputs(const char *scenario, const char *const *names,
+                             const char *const *paths, int n) {
+  for (int i = 0; i < n; i++) {
+    if (!paths[i]) continue;
+    if (fl_outfile_same_file(paths[i], scenario)) {
+      fprintf(stderr, "faultline run: --%s '%s' and the scenario '%s' are the same file\n",
+              names[i], paths[i], scenario);
+      return false;
+    }
+    for (int j = 0; j < i; j++) {
+      if (paths[j] && fl_outfile_same_file(paths[i], paths[j])) {
+        fprintf(stderr, "faultline run: --%s '%s' and --%s '%s' are the same file\n", names[j],
+                paths[j], names[i], paths[i]);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/* Errors opening or closing the trace and history come from the world with the output's own
+ * wording ("cannot write trace 'PATH': ..."): the command's name goes in front, as for the
+ * report. Scenario errors keep their FILE:LINE:COL start. */
+static void print_world_error(const GError *error) {
+  bool is_output = g_error_matches(error, FL_TRACE_ERROR, FL_TRACE_ERROR_IO) ||
+                   g_error_matches(error, FL_HISTORY_ERROR, FL_HISTORY_ERROR_IO);
+  fprintf(stderr, "%s%s\n", is_output ? "faultline run: " : "", error->message);
+}
+
 int fl_cli_run(int argc, char **argv) {
   gint64 seed = -1;
-  char *duration = NULL, *trace = NULL, *history = NULL, *report = NULL, *plugin = NULL;
+  char *duration = NULL, *trace = NULL, *history = NULL, *report = NULL, **plugins = NULL;
   gboolean quiet = FALSE, viz = FALSE;
   char *viz_dir = NULL; /* --viz without --trace: the trace goes to a temporary folder */
+  int viz_dir_handle = -1, viz_trace_handle = -1;
   GOptionEntry entries[] = {
       {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Master seed (default: the scenario's)", "N"},
       {"duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Simulated time to run, e.g. 30s", "T"},
@@ -75,8 +110,9 @@ int fl_cli_run(int argc, char **argv) {
       {"history", 0, 0, G_OPTION_ARG_FILENAME, &history,
        "Write the client history to P (*.edn: Jepsen EDN, otherwise JSON lines)", "P"},
       {"report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write the JSON report to P", "P"},
-      {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "Load protocols from a shared object",
-       "SO"},
+      {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
+       "Load protocols from a shared object (repeatable; a bare name is in the working "
+       "directory)", "SO"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the verdict line", NULL},
       {"viz", 0, 0, G_OPTION_ARG_NONE, &viz, "Then show the run's timeline (faultline viz)", NULL},
       {NULL}};
@@ -84,11 +120,19 @@ int fl_cli_run(int argc, char **argv) {
   g_option_context_add_main_entries(oc, entries, NULL);
   fl_cli_budgets budgets;
   fl_cli_add_budgets(oc, &budgets);
+  g_option_context_set_description(
+      oc, "Outputs are opened before the run and appear whole or not at all (a symlink is "
+          "followed; a device or FIFO such as /dev/null is written through). Two outputs, or an "
+          "output and the scenario, may not be the same file. Exit status: 0 every expectation "
+          "held, 1 one failed or the protocol crashed, 2 usage or input error, 4 a run budget "
+          "stopped a runaway run; interrupted by a signal, faultline removes its temporary "
+          "files and dies of that signal.");
   GError *error = NULL;
   int rc = 2;
   fl_scenario *scn = NULL;
   fl_world *w = NULL;
   fl_verdict *v = NULL;
+  fl_outfile *rep = NULL;
   char *json = NULL;
   if (!g_option_context_parse(oc, &argc, &argv, &error)) {
     fprintf(stderr, "faultline run: %s\n", error->message);
@@ -107,17 +151,35 @@ int fl_cli_run(int argc, char **argv) {
     fprintf(stderr, "faultline run: --seed: expected a non-negative integer, found %" G_GINT64_FORMAT "\n", seed);
     goto out;
   }
-  if (!fl_cli_world_opts("run", duration, plugin, &opts) ||
+  if (!fl_cli_world_opts("run", duration, plugins, &opts) ||
       !fl_cli_budgets_apply("run", &budgets, &opts))
     goto out;
-  if (viz && !trace && (viz_dir = g_dir_make_tmp("faultline-viz-XXXXXX", NULL)))
-    trace = g_build_filename(viz_dir, "run.trace", NULL);
-  opts.trace_path = trace;
-  opts.history_path = history;
 
   scn = fl_scenario_load(argv[1], &error);
-  if (!scn || !(w = fl_world_new(scn, &opts, &error))) {
+  if (!scn) {
     fprintf(stderr, "%s\n", error->message);
+    goto out;
+  }
+  const char *names[] = {"trace", "history", "report"};
+  const char *paths[] = {trace, history, report};
+  if (!distinct_outputs(argv[1], names, paths, 3)) goto out;
+  if (viz && !trace && (viz_dir = g_dir_make_tmp("faultline-viz-XXXXXX", NULL))) {
+    viz_dir_handle = fl_outfile_track(viz_dir);
+    trace = g_build_filename(viz_dir, "run.trace", NULL);
+  }
+  opts.trace_path = trace;
+  opts.history_path = history;
+  /* Every output is opened before the run: a bad path fails now, not after an hour. */
+  if (report && !(rep = fl_outfile_open(report, "report", FL_WORLD_ERROR, FL_WORLD_ERROR_IO,
+                                        &error))) {
+    fprintf(stderr, "faultline run: %s\n", error->message);
+    goto out;
+  }
+  char *repro = fl_report_reproduce_opts(scn, &opts);
+  fl_cli_crash_set_reproduce(repro);
+  g_free(repro);
+  if (!(w = fl_world_new(scn, &opts, &error))) {
+    print_world_error(error);
     goto out;
   }
   if (!quiet) printf("seed         %" G_GUINT64_FORMAT "\n", fl_world_seed(w));
@@ -129,6 +191,7 @@ int fl_cli_run(int argc, char **argv) {
     fprintf(stderr, "faultline run: %s\n", error->message);
     goto out;
   }
+  if (viz_dir) viz_trace_handle = fl_outfile_track(trace);
   v = fl_verdict_evaluate(w, scn);
   timing.peak_rss_kib = peak_rss_kib();
   if (!quiet) {
@@ -146,9 +209,12 @@ int fl_cli_run(int argc, char **argv) {
       g_free(cmd);
     }
   }
-  if (report) {
+  if (rep) {
     json = fl_report_json(w, scn, v, &timing);
-    if (!fl_report_write_file(report, json, &error)) {
+    fflush(stdout); /* --report /dev/stdout: after the summary, not inside it */
+    fl_outfile *r = rep;
+    rep = NULL;
+    if (!fl_report_write(r, json, &error)) {
       fprintf(stderr, "faultline run: %s\n", error->message);
       goto out;
     }
@@ -158,10 +224,13 @@ int fl_cli_run(int argc, char **argv) {
   if (viz) rc = show(trace, json ? json : (json = fl_report_json(w, scn, v, &timing)), rc);
 #endif
 out:
+  fl_outfile_close(rep, false, NULL);
   if (viz_dir) {
     g_unlink(trace);
     g_rmdir(viz_dir);
     g_free(viz_dir);
+    fl_outfile_untrack(viz_trace_handle);
+    fl_outfile_untrack(viz_dir_handle);
   }
   g_free(json);
   fl_verdict_free(v);
@@ -173,6 +242,6 @@ out:
   g_free(trace);
   g_free(history);
   g_free(report);
-  g_free(plugin);
+  g_strfreev(plugins);
   return rc;
 }

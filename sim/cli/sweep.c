@@ -3,10 +3,17 @@
  * The parent parses the scenario once and forks a worker per seed, at most --jobs at a time;
  * a worker runs its seed in-process and writes its verdict to a pipe. Results are printed in
  * seed order as soon as every earlier seed has finished, so the output is the same for any
- * --jobs (only the timing line differs). Exit status: 0 every seed passed, 1 one failed,
- * 4 one ran away (a run budget stopped it; it counts as failed too), 2 usage or input error
- * (or a worker that died, or could not be started: the sweep then stops starting workers,
- * waits for those running, and reports how far it got); the first that applies of 2, 4, 1.
+ * --jobs (only the timing line differs).
+ *
+ * A seed fails, with the command that reproduces it, when an expectation breaks, when its
+ * protocol crashes (the worker's crash handler sends the report up the pipe), when the run
+ * stops as a runaway (exit status 4), when the worker dies of a signal, or when it runs past
+ * --seed-timeout of wall-clock time (the worker then gets SIGTERM, and SIGKILL
+ * FL_LIMIT_KILL_GRACE_MS later). A runaway (a run budget stopped it, or --seed-timeout did)
+ * is printed as RUNAWAY and counted among the failed. Exit status: 0 every seed passed,
+ * 1 one failed, 4 one ran away, 2 usage or input error (or a worker that reported one, or
+ * could not be started: the sweep then stops starting workers, waits for those running, and
+ * reports how far it got); the first that applies of 2, 4, 1.
  */
 #include "cli.h"
 #include "expect.h"
@@ -15,6 +22,7 @@
 #include "units.h"
 #include "world.h"
 #include "actor.h"
+#include "fl_limits.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -33,12 +41,23 @@ typedef struct worker {
   int fd;
   uint64_t slot; /* seed - first */
   GString *out;
+  gint64 deadline_us; /* monotonic time of the next step against a worker over its time */
+  int kills;          /* 0 none yet, 1 SIGTERM sent, 2 SIGKILL sent */
 } worker;
 
 typedef struct result {
   bool done, passed, crashed, runaway;
   char *text;
 } result;
+
+/* What every worker shares. */
+typedef struct sweep {
+  const fl_scenario *scn;
+  const fl_world_opts *opts;
+  uint64_t first;
+  gint64 timeout_us;
+  const char *timeout_text; /* as given, for the message */
+} sweep;
 
 static bool parse_range(const char *s, uint64_t *lo, uint64_t *hi) {
   char *end = NULL;
@@ -58,6 +77,11 @@ static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t see
   fl_world_opts opts = *base;
   opts.has_seed = true;
   opts.seed = seed;
+  /* A crash is this seed's failing verdict: its report goes up the pipe. */
+  fl_cli_crash_set_output(fd, "F  ");
+  char *repro = fl_report_reproduce_opts(scn, &opts);
+  fl_cli_crash_set_reproduce(repro);
+  g_free(repro);
   GError *error = NULL;
   GString *out = g_string_new(NULL);
   int rc = 2;
@@ -66,7 +90,7 @@ static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t see
     fl_world_run(w);
     if (fl_world_finish(w, &error)) {
       fl_verdict *v = fl_verdict_evaluate(w, scn);
-      rc = v->passed ? 0 : 1;
+      rc = v->passed ? 0 : v->runaway ? FL_CLI_EXIT_RUNAWAY : 1;
       g_string_append_c(out, v->passed ? 'P' : v->runaway ? 'R' : 'F');
       if (!v->passed) {
         char *f = fl_report_failures(w, v, "  ");
@@ -90,8 +114,7 @@ static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t see
   _exit(rc);
 }
 
-static bool spawn(worker *wk, const fl_scenario *scn, const fl_world_opts *opts, uint64_t first,
-                  uint64_t slot) {
+static bool spawn(worker *wk, const sweep *sw, uint64_t slot) {
   int p[2];
   if (pipe(p) != 0) return false;
   fflush(stdout);
@@ -104,14 +127,37 @@ static bool spawn(worker *wk, const fl_scenario *scn, const fl_world_opts *opts,
   }
   if (pid == 0) {
     close(p[0]);
-    work(scn, opts, first + slot, p[1]);
+    work(sw->scn, sw->opts, sw->first + slot, p[1]);
   }
   close(p[1]);
+  fl_cli_signals_add_child(pid);
   wk->pid = pid;
   wk->fd = p[0];
   wk->slot = slot;
   wk->out = g_string_new(NULL);
+  wk->deadline_us = g_get_monotonic_time() + sw->timeout_us;
+  wk->kills = 0;
   return true;
+}
+
+/* A worker past its wall-clock limit gets SIGTERM (its handler removes its temporaries), then
+ * SIGKILL if it is still there after the grace period. Its pipe then closes, as at the end of
+ * any worker, and finish() reports it. */
+static void enforce_deadline(worker *wk, gint64 now) {
+  if (!wk->pid || wk->kills >= 2 || now < wk->deadline_us) return;
+  kill(wk->pid, wk->kills == 0 ? SIGTERM : SIGKILL);
+  wk->kills++;
+  wk->deadline_us = now + (gint64)FL_LIMIT_KILL_GRACE_MS * 1000;
+}
+
+/* Milliseconds until the first deadline of the running workers (for poll), or -1. */
+static int poll_timeout_ms(const worker *wk, int jobs, gint64 now) {
+  gint64 first = G_MAXINT64;
+  for (int j = 0; j < jobs; j++)
+    if (wk[j].pid && wk[j].kills < 2) first = MIN(first, wk[j].deadline_us);
+  if (first == G_MAXINT64) return -1;
+  gint64 ms = first <= now ? 0 : (first - now + 999) / 1000;
+  return (int)MIN(ms, (gint64)G_MAXINT);
 }
 
 /* Reads what a worker wrote; true at end of file. */
@@ -128,43 +174,78 @@ static bool drain(worker *wk) {
 
 /* Results wait in a ring until every earlier seed's is printed; spawning pauses when the ring
  * is full, so a sweep of many seeds holds a few thousand results at most. */
-static void finish(worker *wk, result *res, uint64_t ring) {
+static void finish(const sweep *sw, worker *wk, result *res, uint64_t ring) {
   int status = 0;
   while (waitpid(wk->pid, &status, 0) < 0 && errno == EINTR) {
   }
+  fl_cli_signals_remove_child(wk->pid);
   close(wk->fd);
   result *r = &res[wk->slot % ring];
   r->done = true;
   const char *s = wk->out->str;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) > 1 || !*s || !strchr("PFR", *s)) {
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  GString *t = g_string_new(NULL);
+  bool failed = true;
+  if (wk->kills) {
+    g_string_printf(t, "  wall-clock limit exceeded (--seed-timeout %s)\n", sw->timeout_text);
+    r->runaway = true;
+  } else if (code == 0 && *s == 'P') {
+    failed = false;
+  } else if (code == 2) {
+    /* The worker could not run its seed (an input or output error): not a verdict. */
     r->crashed = true;
-    r->text = WIFSIGNALED(status)
-                  ? g_strdup_printf("  worker killed by signal %d\n", WTERMSIG(status))
-                  : g_strdup(*s == 'E' ? s + 1 : "  worker gave no verdict\n");
-  } else {
-    r->passed = *s == 'P';
+    g_string_assign(t, *s == 'E' ? s + 1 : "  worker gave no verdict\n");
+  } else if (*s == 'F' || *s == 'E' || *s == 'R') {
+    /* A broken expectation, a crash report, or a runaway's message. */
     r->runaway = *s == 'R';
-    r->text = g_strdup(s + 1);
+    g_string_assign(t, s + 1);
+  } else if (*s) {
+    g_string_assign(t, s);
+  } else if (WIFSIGNALED(status)) {
+    g_string_printf(t, "  worker killed by signal %d (%s)\n", WTERMSIG(status),
+                    g_strsignal(WTERMSIG(status)));
+  } else if (code == 4) {
+    r->runaway = true;
+    g_string_assign(t, "  the run ran away (exit status 4)\n");
+  } else {
+    g_string_printf(t, "  worker exited with status %d and no verdict\n", code);
   }
+  if (t->len && t->str[t->len - 1] != '\n') g_string_append_c(t, '\n');
+  if (failed && !r->crashed && !strstr(t->str, "  reproduce: ")) {
+    fl_world_opts o = *sw->opts;
+    o.has_seed = true;
+    o.seed = sw->first + wk->slot;
+    char *cmd = fl_report_reproduce_opts(sw->scn, &o);
+    g_string_append_printf(t, "  reproduce: %s\n", cmd);
+    g_free(cmd);
+  }
+  r->passed = !failed;
+  r->text = g_string_free(t, FALSE);
   g_string_free(wk->out, TRUE);
   wk->pid = 0;
 }
 
 int fl_cli_sweep(int argc, char **argv) {
-  char *seeds = NULL, *duration = NULL, *plugin = NULL;
+  char *seeds = NULL, *duration = NULL, **plugins = NULL, *seed_timeout = NULL;
   gint jobs = 0;
   GOptionEntry entries[] = {
       {"seeds", 0, 0, G_OPTION_ARG_STRING, &seeds, "Seeds to run, inclusive, e.g. 1..500",
        "A..B"},
       {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker processes (default: the CPUs)", "N"},
       {"duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Simulated time of each run", "T"},
-      {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "Load protocols from a shared object",
-       "SO"},
+      {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
+       "Load protocols from a shared object (repeatable; a bare name is in the working "
+       "directory)", "SO"},
+      {"seed-timeout", 0, 0, G_OPTION_ARG_STRING, &seed_timeout,
+       "Wall-clock time one seed may take before its worker is killed and the seed fails "
+       "(default 10min)", "T"},
       {NULL}};
   GOptionContext *oc = g_option_context_new("FILE - run a scenario over a range of seeds");
   g_option_context_set_summary(
       oc, "Prints a line for each failing seed with the expectation it broke and the command "
-          "that reproduces it, then a summary. Exits 1 if any seed failed, 4 if one ran away.");
+          "that reproduces it, then a summary. Exits 1 if any seed failed: an expectation "
+          "broke or the protocol crashed; 4 if one ran away: a run budget stopped it or it "
+          "exceeded --seed-timeout.");
   g_option_context_add_main_entries(oc, entries, NULL);
   fl_cli_budgets budgets;
   fl_cli_add_budgets(oc, &budgets);
@@ -194,14 +275,26 @@ int fl_cli_sweep(int argc, char **argv) {
             seeds);
     goto out;
   }
-  if (jobs < 0 || jobs > 1024) {
-    fprintf(stderr, "faultline sweep: --jobs: expected 1 to 1024, found %d\n", jobs);
+  if (jobs < 0 || jobs > FL_LIMIT_SWEEP_JOBS) {
+    fprintf(stderr, "faultline sweep: --jobs: expected 1 to %d, found %d\n", FL_LIMIT_SWEEP_JOBS,
+            jobs);
     goto out;
   }
-  if (jobs == 0) jobs = (gint)g_get_num_processors();
+  if (jobs == 0) jobs = (gint)MIN(g_get_num_processors(), (guint)FL_LIMIT_SWEEP_JOBS);
+  int64_t timeout_ns = (int64_t)FL_LIMIT_SEED_TIMEOUT_S * 1000000000;
+  if (seed_timeout && (!fl_parse_duration(seed_timeout, &timeout_ns, &error) || timeout_ns <= 0)) {
+    fprintf(stderr, "faultline sweep: --seed-timeout: %s\n",
+            error ? error->message : "expected a duration above zero");
+    goto out;
+  }
+  if (!seed_timeout) {
+    GString *t = g_string_new(NULL);
+    fl_format_duration(t, timeout_ns);
+    seed_timeout = g_string_free(t, FALSE);
+  }
   fl_world_opts opts;
   fl_world_opts_init(&opts);
-  if (!fl_cli_world_opts("sweep", duration, plugin, &opts) ||
+  if (!fl_cli_world_opts("sweep", duration, plugins, &opts) ||
       !fl_cli_budgets_apply("sweep", &budgets, &opts))
     goto out;
   scn = fl_scenario_load(argv[1], &error);
@@ -210,6 +303,8 @@ int fl_cli_sweep(int argc, char **argv) {
     goto out;
   }
 
+  sweep sw = {.scn = scn, .opts = &opts, .first = first, .timeout_us = timeout_ns / 1000,
+              .timeout_text = seed_timeout};
   uint64_t count = last - first + 1, next = 0, printed = 0, failed = 0, crashed = 0, runaway = 0;
   uint64_t ring = MAX((uint64_t)jobs * 64, 1024);
   res = g_new0(result, ring);
@@ -221,7 +316,7 @@ int fl_cli_sweep(int argc, char **argv) {
     int active = 0;
     for (int j = 0; j < jobs; j++) {
       if (!wk[j].pid && !stopped && next < count && next - printed < ring) {
-        if (spawn(&wk[j], scn, &opts, first, next)) {
+        if (spawn(&wk[j], &sw, next)) {
           next++;
         } else {
           fprintf(stderr, "faultline sweep: cannot start a worker: %s\n", g_strerror(errno));
@@ -234,7 +329,7 @@ int fl_cli_sweep(int argc, char **argv) {
       active += wk[j].pid != 0;
     }
     if (!active) break;
-    if (poll(pfd, (nfds_t)jobs, -1) < 0) {
+    if (poll(pfd, (nfds_t)jobs, poll_timeout_ms(wk, jobs, g_get_monotonic_time())) < 0) {
       if (errno == EINTR) continue;
       /* Cannot wait on the pipes: stop the workers, reap them, and report. */
       fprintf(stderr, "faultline sweep: cannot wait for the workers: %s\n", g_strerror(errno));
@@ -244,12 +339,14 @@ int fl_cli_sweep(int argc, char **argv) {
         if (wk[j].pid) {
           while (!drain(&wk[j])) {
           }
-          finish(&wk[j], res, ring);
+          finish(&sw, &wk[j], res, ring);
         }
       stopped = true;
     }
     for (int j = 0; j < jobs; j++)
-      if (wk[j].pid && pfd[j].revents && drain(&wk[j])) finish(&wk[j], res, ring);
+      if (wk[j].pid && pfd[j].revents && drain(&wk[j])) finish(&sw, &wk[j], res, ring);
+    gint64 now = g_get_monotonic_time();
+    for (int j = 0; j < jobs; j++) enforce_deadline(&wk[j], now);
     /* Print in seed order. */
     for (; printed < count && res[printed % ring].done; printed++) {
       result *r = &res[printed % ring];
@@ -288,6 +385,7 @@ out:
   g_option_context_free(oc);
   g_free(seeds);
   g_free(duration);
-  g_free(plugin);
+  g_free(seed_timeout);
+  g_strfreev(plugins);
   return rc;
 }

@@ -6,12 +6,25 @@
 #include <stdio.h>
 
 int fl_cli_validate(int argc, char **argv) {
+  char **plugins = NULL;
+  GOptionEntry entries[] = {
+      {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
+       "Load protocols from a shared object first (repeatable)", "SO"},
+      {NULL}};
   GOptionContext *oc = g_option_context_new("FILE... - check scenario files without running them");
+  g_option_context_add_main_entries(oc, entries, NULL);
   GError *error = NULL;
   int rc = 0;
   if (!g_option_context_parse(oc, &argc, &argv, &error)) {
     fprintf(stderr, "faultline validate: %s\n", error->message);
     g_error_free(error);
+    g_option_context_free(oc);
+    g_strfreev(plugins);
+    return 2;
+  }
+  bool loaded = fl_cli_load_plugins("validate", plugins);
+  g_strfreev(plugins);
+  if (!loaded) {
     g_option_context_free(oc);
     return 2;
   }

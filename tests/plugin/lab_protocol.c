@@ -1,20 +1,36 @@
 /* A protocol built outside faultline, as a teaching lab would: a shared object that registers
  * its protocol table when `faultline run --plugin lab_protocol.so` loads it. This one answers
- * every client request from a local register and pings its successor on a timer. */
+ * every client request from a local register and pings its successor on a timer.
+ *
+ * For the crash-report tests, option crash_at = N (default 0: never) makes node n1 crash at
+ * its N-th timer, as crash_with says: SIGSEGV, abort(), or exit status 4 (what a run stopped
+ * as a runaway exits with). The tests also build it a second time under another protocol name
+ * (LAB_NAME) to load two plugins at once. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actor.h"
+
+#ifndef LAB_NAME
+#define LAB_NAME "lab-register"
+#endif
 
 typedef struct lab {
   int64_t value;
   bool has_value;
   int64_t pings;
+  int64_t ticks, crash_at;
+  const char *crash_with;
 } lab;
 
 static void *lab_init(fl_node_ctx *ctx) {
   fl_node_set_timer(ctx, 10000000, 1);
-  return g_new0(lab, 1);
+  lab *l = g_new0(lab, 1);
+  l->crash_at = fl_node_id(ctx) == 0 ? fl_options_int(fl_node_options(ctx), "crash_at") : 0;
+  l->crash_with = fl_options_choice(fl_node_options(ctx), "crash_with");
+  return l;
 }
 
 static void lab_on_message(void *state, fl_node_ctx *ctx, int from, const void *msg, size_t len) {
@@ -26,8 +42,15 @@ static void lab_on_message(void *state, fl_node_ctx *ctx, int from, const void *
 }
 
 static void lab_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
-  (void)state;
+  lab *l = state;
   (void)tag;
+  /* A deliberate crash, as a bug in a lab's protocol would be (raise rather than a null
+   * store, which the sanitizer build would catch before the fault). */
+  if (l->crash_at && ++l->ticks == l->crash_at) {
+    if (strcmp(l->crash_with, "abort") == 0) abort();
+    if (strcmp(l->crash_with, "exit4") == 0) _exit(4);
+    raise(SIGSEGV);
+  }
   int next = (fl_node_id(ctx) + 1) % fl_node_count(ctx);
   if (next != fl_node_id(ctx)) fl_node_send(ctx, next, "ping", 4);
   fl_node_set_timer(ctx, 10000000, 1);
@@ -58,10 +81,18 @@ static void lab_describe_msg(const void *msg, size_t len, GString *out) {
   g_string_append_len(out, msg, (gssize)len);
 }
 
+static const fl_option_spec lab_options[] = {
+    {.name = "crash_at", .type = FL_OPT_INT, .default_value = "0",
+     .help = "crash at node n1's N-th timer; 0: never"},
+    {.name = "crash_with", .type = FL_OPT_CHOICE, .default_value = "segv",
+     .choices = "segv|abort|exit4", .help = "how crash_at crashes"},
+    {.name = NULL}};
+
 static const fl_protocol lab_protocol = {
     .api_version = FL_ACTOR_API_VERSION,
-    .name = "lab-register",
+    .name = LAB_NAME,
     .summary = "a lab's single-node register, loaded as a plugin",
+    .options = lab_options,
     .init = lab_init,
     .on_message = lab_on_message,
     .on_timer = lab_on_timer,

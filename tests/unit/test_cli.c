@@ -2,9 +2,16 @@
  * processes. */
 #include "fl_test.h"
 
+#include <elf.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <signal.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 static int run(const char *args, char **out, char **err) { return fl_test_cli(args, out, err); }
 
@@ -253,6 +260,282 @@ START_TEST(runaway_run_exits_four) {
 }
 END_TEST
 
+/* ---- Output files, signals and plugins (issue 9, items 12-17). */
+
+/* A fresh empty folder (newly allocated; remove_dir deletes it and what it holds). */
+static char *make_dir(void) {
+  char *d = g_dir_make_tmp("fl-cli-XXXXXX", NULL);
+  ck_assert_ptr_nonnull(d);
+  return d;
+}
+
+static gint by_name(gconstpointer a, gconstpointer b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The folder's entries, sorted, one per line: "" when it is empty. */
+static char *listing(const char *dir) {
+  GDir *d = g_dir_open(dir, 0, NULL);
+  ck_assert_ptr_nonnull(d);
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  const char *n;
+  while ((n = g_dir_read_name(d))) g_ptr_array_add(names, g_strdup(n));
+  g_dir_close(d);
+  g_ptr_array_sort(names, by_name);
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf(s, "%s\n", (const char *)g_ptr_array_index(names, i));
+  g_ptr_array_free(names, TRUE);
+  return g_string_free(s, FALSE);
+}
+
+static void remove_dir(char *dir) {
+  char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+  ck_assert_int_eq(fl_test_sh(cmd, NULL, NULL), 0);
+  g_free(cmd);
+  g_free(dir);
+}
+
+static char *plugin_path(const char *name) {
+  const char *b = g_getenv("FL_BINARY_DIR");
+  return g_build_filename(b ? b : "build", "tests", name, NULL);
+}
+
+/* Whoever started the tests may ignore SIGINT (a background job of a shell does), and faultline
+ * keeps a signal ignored: the child gets the default back. */
+static void default_signals(gpointer unused) {
+  (void)unused;
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+}
+
+/* A long run with every output, stopped by `sig` once it has started (its first line is printed
+ * after the outputs are open, before the first event): nothing is left in its folder or in
+ * $TMPDIR, and it dies of the signal. */
+static void stopped_run_leaves_nothing(int sig, bool fallback) {
+  char *dir = make_dir(), *tmpdir = make_dir();
+  char *scn = fl_test_source_path("scenarios/rbcast/steady.fl");
+  char *argv[] = {(char *)fl_test_faultline(), "run", scn, "--duration", "10000h", "--trace",
+                  "OUT.trace", "--history", "OUT.jsonl", "--report", "OUT.json", NULL};
+  char **env = g_get_environ();
+  env = g_environ_setenv(env, "TMPDIR", tmpdir, TRUE);
+  env = fallback ? g_environ_setenv(env, "FAULTLINE_NO_O_TMPFILE", "1", TRUE)
+                 : g_environ_unsetenv(env, "FAULTLINE_NO_O_TMPFILE");
+  GPid pid;
+  int out_fd;
+  ck_assert(g_spawn_async_with_pipes(dir, argv, env, G_SPAWN_DO_NOT_REAP_CHILD, default_signals,
+                                     NULL, &pid, NULL, &out_fd, NULL, NULL));
+  char line[64];
+  size_t got = 0;
+  while (got < sizeof line - 1 && (got == 0 || line[got - 1] != '\n')) {
+    ssize_t k = read(out_fd, line + got, 1);
+    if (k < 0 && errno == EINTR) continue;
+    ck_assert_int_eq(k, 1);
+    got++;
+  }
+  line[got] = '\0';
+  ck_assert_str_eq(line, "seed         1\n");
+  char *during = listing(dir);
+  /* The test can fail: the fallback's temporaries are there, by name, until the signal. */
+  if (fallback) {
+    char **names = g_strsplit(during, "\n", -1);
+    ck_assert_int_eq(g_strv_length(names), 4);
+    ck_assert(g_str_has_prefix(names[0], "OUT.json.tmp."));
+    ck_assert(g_str_has_prefix(names[1], "OUT.jsonl.tmp."));
+    ck_assert(g_str_has_prefix(names[2], "OUT.trace.tmp."));
+    g_strfreev(names);
+  } else {
+    ck_assert_str_eq(during, "");
+  }
+  ck_assert_int_eq(kill(pid, sig), 0);
+  int status = 0;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert(WIFSIGNALED(status));
+  ck_assert_int_eq(WTERMSIG(status), sig);
+  char *after = listing(dir), *in_tmp = listing(tmpdir);
+  ck_assert_str_eq(after, "");
+  ck_assert_str_eq(in_tmp, "");
+  close(out_fd);
+  g_free(during);
+  g_free(after);
+  g_free(in_tmp);
+  g_strfreev(env);
+  g_free(scn);
+  remove_dir(dir);
+  remove_dir(tmpdir);
+}
+
+START_TEST(signals_leave_no_temporaries) {
+  stopped_run_leaves_nothing(SIGINT, false);
+  stopped_run_leaves_nothing(SIGTERM, false);
+  stopped_run_leaves_nothing(SIGINT, true);
+  stopped_run_leaves_nothing(SIGTERM, true);
+}
+END_TEST
+
+/* No --history: nothing is written to $TMPDIR, so a missing or unwritable one is no matter
+ * (the lab scenario expects a linearizable history: it is checked from memory). */
+START_TEST(plain_run_needs_no_tmpdir) {
+  char *plugin = plugin_path("lab_protocol.so");
+  const char *tmpdirs[] = {"/nonexistent-dir", "/proc/self"};
+  for (size_t i = 0; i < G_N_ELEMENTS(tmpdirs); i++) {
+    char *out = NULL, *err = NULL;
+    char *args = g_strdup_printf("run --quiet tests/plugin/lab.fl --plugin '%s'", plugin);
+    char *cmd = g_strdup_printf("TMPDIR=%s '%s' %s", tmpdirs[i], fl_test_faultline(), args);
+    char *src = fl_test_source_path("");
+    char *full = g_strdup_printf("cd '%s' && %s", src, cmd);
+    ck_assert_int_eq(fl_test_sh(full, &out, &err), 0);
+    ck_assert(g_str_has_prefix(out, "PASS tests/plugin/lab.fl seed 1 digest 0x"));
+    ck_assert_str_eq(err, "");
+    g_free(full);
+    g_free(src);
+    g_free(cmd);
+    g_free(args);
+    g_free(out);
+    g_free(err);
+  }
+  g_free(plugin);
+}
+END_TEST
+
+static int run_in(const char *dir, const char *args, char **out, char **err) {
+  char *cmd = g_strdup_printf("cd '%s' && '%s' %s", dir, fl_test_faultline(), args);
+  int rc = fl_test_sh(cmd, out, err);
+  g_free(cmd);
+  return rc;
+}
+
+START_TEST(outputs_that_are_one_file_are_refused) {
+  char *dir = make_dir();
+  char *scn = fl_test_source_path("scenarios/rbcast/steady.fl");
+  char *text = NULL;
+  ck_assert(g_file_get_contents(scn, &text, NULL, NULL));
+  char *copy = g_build_filename(dir, "s.fl", NULL);
+  ck_assert(g_file_set_contents(copy, text, -1, NULL));
+  char *link = g_build_filename(dir, "link.json", NULL);
+  ck_assert_int_eq(symlink("s.fl", link), 0);
+  static const struct {
+    const char *args, *err;
+  } cases[] = {
+      {"run s.fl --report s.fl",
+       "faultline run: --report 's.fl' and the scenario 's.fl' are the same file\n"},
+      {"run s.fl --trace ./s.fl",
+       "faultline run: --trace './s.fl' and the scenario 's.fl' are the same file\n"},
+      {"run s.fl --report link.json",
+       "faultline run: --report 'link.json' and the scenario 's.fl' are the same file\n"},
+      {"run s.fl --trace X --history X",
+       "faultline run: --trace 'X' and --history 'X' are the same file\n"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run_in(dir, cases[i].args, &out, &err), 2);
+    ck_assert_str_eq(err, cases[i].err);
+    ck_assert_str_eq(out, "");
+    g_free(out);
+    g_free(err);
+  }
+  /* Not yet existing, named two ways: compared by resolved path; the message names them as
+   * given. */
+  char *out = NULL, *err = NULL;
+  char *args = g_strdup_printf("run s.fl --trace X --report %s/X", dir);
+  ck_assert_int_eq(run_in(dir, args, &out, &err), 2);
+  char *want = g_strdup_printf("faultline run: --trace 'X' and --report '%s/X' are the same "
+                               "file\n", dir);
+  ck_assert_str_eq(err, want);
+  g_free(want);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  /* The scenario is untouched and nothing was created. */
+  char *now = NULL;
+  ck_assert(g_file_get_contents(copy, &now, NULL, NULL));
+  ck_assert_str_eq(now, text);
+  char *names = listing(dir);
+  ck_assert_str_eq(names, "link.json\ns.fl\n");
+  g_free(names);
+  g_free(now);
+  g_free(text);
+  g_free(copy);
+  g_free(link);
+  g_free(scn);
+  remove_dir(dir);
+}
+END_TEST
+
+START_TEST(devices_are_written_through_and_symlinks_followed) {
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run("run --quiet scenarios/rbcast/steady.fl --duration 2s --trace /dev/null "
+                       "--history /dev/null --report /dev/null", &out, &err), 0);
+  ck_assert(g_str_has_prefix(out, "PASS scenarios/rbcast/steady.fl seed 1 digest 0x"));
+  ck_assert_str_eq(err, "");
+  struct stat st;
+  ck_assert_int_eq(stat("/dev/null", &st), 0);
+  ck_assert(S_ISCHR(st.st_mode));
+  g_free(out);
+  g_free(err);
+  /* The report after the summary, on the same descriptor. */
+  ck_assert_int_eq(run("run --quiet scenarios/rbcast/steady.fl --duration 2s --report /dev/stdout",
+                       &out, &err), 0);
+  ck_assert(g_str_has_prefix(out, "PASS scenarios/rbcast/steady.fl seed 1 digest 0x"));
+  ck_assert_ptr_nonnull(strstr(out, "\n{\n  \"faultline\" : \""));
+  ck_assert(g_str_has_suffix(out, "\"reproduce\" : \"faultline run "
+                                  "'scenarios/rbcast/steady.fl' --seed 1 --duration 2s\"\n}\n"));
+  g_free(out);
+  g_free(err);
+  /* A symlink stays a link; the file it names is written, then replaced. */
+  char *dir = make_dir();
+  char *link = g_build_filename(dir, "link.json", NULL), *real = g_build_filename(dir, "real.json", NULL);
+  ck_assert_int_eq(symlink("real.json", link), 0);
+  char *args = g_strdup_printf("run --quiet scenarios/rbcast/steady.fl --duration 2s --report %s", link);
+  for (int round = 0; round < 2; round++) {
+    ck_assert_int_eq(run(args, &out, &err), 0);
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    ck_assert_int_eq(lstat(real, &st), 0);
+    ck_assert(S_ISREG(st.st_mode));
+    char *text = NULL;
+    ck_assert(g_file_get_contents(real, &text, NULL, NULL));
+    ck_assert_ptr_nonnull(strstr(text, "\"passed\" : true"));
+    g_free(text);
+    char *names = listing(dir);
+    ck_assert_str_eq(names, "link.json\nreal.json\n");
+    g_free(names);
+    g_free(out);
+    g_free(err);
+  }
+  g_free(args);
+  g_free(link);
+  g_free(real);
+  remove_dir(dir);
+}
+END_TEST
+
+/* Every output is opened before the run: the error comes before the seed line, and an hour of
+ * simulated time is not spent first. */
+START_TEST(bad_output_paths_fail_before_the_run) {
+  static const char *kinds[] = {"trace", "history", "report"};
+  for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+    char *out = NULL, *err = NULL;
+    char *args = g_strdup_printf("run scenarios/rbcast/steady.fl --duration 10000h --%s "
+                                 "/nonexistent-dir/out.json", kinds[i]);
+    ck_assert_int_eq(run(args, &out, &err), 2);
+    char *want = g_strdup_printf("faultline run: cannot write %s '/nonexistent-dir/out.json': "
+                                 "No such file or directory\n", kinds[i]);
+    ck_assert_str_eq(err, want);
+    ck_assert_str_eq(out, "");
+    g_free(want);
+    g_free(args);
+    g_free(out);
+    g_free(err);
+  }
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run("run scenarios/rbcast/steady.fl --report /tmp", &out, &err), 2);
+  ck_assert_str_eq(err, "faultline run: cannot write report '/tmp': Is a directory\n");
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
 START_TEST(event_budget_exits_four_in_run_and_sweep) {
   char *out = NULL, *err = NULL;
   ck_assert_int_eq(run("run --quiet scenarios/raft/leader-crash.fl --max-events 1000", &out, &err),
@@ -283,6 +566,187 @@ START_TEST(event_budget_exits_four_in_run_and_sweep) {
 }
 END_TEST
 
+/* The bytes the test plugin's ELF headers say it has (as the loader's check computes them). */
+static guint64 elf_size(const char *text, gsize len) {
+  ck_assert_uint_ge(len, sizeof(Elf64_Ehdr));
+  const Elf64_Ehdr *e = (const Elf64_Ehdr *)text;
+  guint64 need = MAX(e->e_phoff + (guint64)e->e_phnum * e->e_phentsize,
+                     e->e_shoff + (guint64)e->e_shnum * e->e_shentsize);
+  for (int i = 0; i < e->e_phnum; i++) {
+    const Elf64_Phdr *p = (const Elf64_Phdr *)(text + e->e_phoff + (gsize)i * e->e_phentsize);
+    if (p->p_type == PT_LOAD) need = MAX(need, p->p_offset + p->p_filesz);
+  }
+  return need;
+}
+
+START_TEST(plugins_are_resolved_and_checked) {
+  char *plugin = plugin_path("lab_protocol.so");
+  char *dir = g_path_get_dirname(plugin);
+  char *out = NULL, *err = NULL;
+  /* A bare name is the file in the working directory. */
+  ck_assert_int_eq(run_in(dir, "list --plugin lab_protocol.so", &out, &err), 0);
+  ck_assert(g_str_has_prefix(out, "lab-register a lab's single-node register, loaded as a plugin\n"
+                                  "    crash_at           integer, default 0: "));
+  g_free(out);
+  g_free(err);
+  char *text = NULL;
+  gsize len = 0;
+  ck_assert(g_file_get_contents(plugin, &text, &len, NULL));
+  char *work = make_dir();
+  char *cut = g_build_filename(work, "cut.so", NULL), *tiny = g_build_filename(work, "tiny.so", NULL),
+       *txt = g_build_filename(work, "text.so", NULL);
+  ck_assert(g_file_set_contents(cut, text, (gssize)(len / 2), NULL));
+  ck_assert(g_file_set_contents(tiny, text, 20, NULL));
+  ck_assert(g_file_set_contents(txt, "not a plugin\n", -1, NULL));
+  char *cut_msg = g_strdup_printf("cut.so: cannot load plugin: the file is truncated (%"
+                                  G_GSIZE_FORMAT " bytes; its ELF headers describe %"
+                                  G_GUINT64_FORMAT ")\n", len / 2, elf_size(text, len));
+  char *cut_list = g_strconcat("faultline list: ", cut_msg, NULL),
+       *cut_run = g_strconcat("faultline run: ", cut_msg, NULL);
+  const struct {
+    const char *args, *err;
+  } cases[] = {
+      {"list --plugin .", "faultline list: .: cannot load plugin: it is a directory, not a shared "
+                          "object\n"},
+      {"list --plugin nope.so",
+       "faultline list: nope.so: cannot load plugin: No such file or directory\n"},
+      {"list --plugin cut.so", cut_list},
+      {"run --plugin cut.so no-such.fl", cut_run},
+      {"list --plugin tiny.so", "faultline list: tiny.so: cannot load plugin: the file is "
+                                "truncated (20 bytes; its ELF headers describe 64)\n"},
+      {"list --plugin text.so",
+       "faultline list: text.so: cannot load plugin: not a shared object (no ELF header)\n"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    ck_assert_int_eq(run_in(work, cases[i].args, &out, &err), 2);
+    ck_assert_str_eq(err, cases[i].err);
+    ck_assert_str_eq(out, "");
+    g_free(out);
+    g_free(err);
+  }
+  g_free(cut_msg);
+  g_free(cut_list);
+  g_free(cut_run);
+  g_free(cut);
+  g_free(tiny);
+  g_free(txt);
+  g_free(text);
+  remove_dir(work);
+  g_free(dir);
+  g_free(plugin);
+}
+END_TEST
+
+START_TEST(list_and_validate_load_plugins_in_order) {
+  char *a = plugin_path("lab_protocol.so"), *b = plugin_path("lab_protocol2.so");
+  char *out = NULL, *err = NULL;
+  char *args = g_strdup_printf("list --plugin '%s' --plugin '%s'", a, b);
+  ck_assert_int_eq(run(args, &out, &err), 0);
+  ck_assert(g_str_has_prefix(out, "lab-register a lab's single-node register"));
+  ck_assert_ptr_nonnull(strstr(out, "\nlab-register-2 a lab's single-node register"));
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  args = g_strdup_printf("validate --plugin '%s' tests/plugin/lab.fl tests/plugin/lab-crash.fl", a);
+  ck_assert_int_eq(run(args, &out, &err), 0);
+  ck_assert_str_eq(out, "tests/plugin/lab.fl: ok (protocol lab-register, 1 node, 3 clients, 0 "
+                        "timeline events, 3 expectations)\n"
+                        "tests/plugin/lab-crash.fl: ok (protocol lab-register, 2 nodes, 1 "
+                        "client, 0 timeline events, 0 expectations)\n");
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  /* The same plugin twice registers its protocol twice: refused, clearly. */
+  args = g_strdup_printf("list --plugin '%s' --plugin '%s'", a, a);
+  ck_assert_int_eq(run(args, &out, &err), 2);
+  char *want = g_strdup_printf("faultline list: %s: a protocol named 'lab-register' is already "
+                               "registered\n", a);
+  ck_assert_str_eq(err, want);
+  g_free(want);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  g_free(a);
+  g_free(b);
+}
+END_TEST
+
+/* Pasting a reproduce line must run the same thing: it names the plugin (and the duration). */
+START_TEST(reproduce_lines_name_the_plugin) {
+  char *plugin = plugin_path("lab_protocol.so");
+  char *dir = make_dir();
+  char *scn = g_build_filename(dir, "lab-fail.fl", NULL), *report = g_build_filename(dir, "r.json", NULL);
+  ck_assert(g_file_set_contents(scn, "[cluster]\nprotocol = lab-register\nnodes = 1\nduration = 1s\n"
+                                     "[expect]\ninvariants = violated\n", -1, NULL));
+  char *out = NULL, *err = NULL;
+  char *args = g_strdup_printf("run --quiet '%s' --duration 2s --plugin '%s' --report '%s'", scn,
+                               plugin, report);
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  char *cmd = g_strdup_printf("faultline run '%s' --seed 1 --duration 2s --plugin '%s'", scn, plugin);
+  char *line = g_strdup_printf("\n  reproduce: %s\n", cmd);
+  ck_assert(g_str_has_suffix(out, line));
+  char *json = NULL;
+  ck_assert(g_file_get_contents(report, &json, NULL, NULL));
+  char *member = g_strdup_printf("\"reproduce\" : \"%s\"", cmd);
+  ck_assert_ptr_nonnull(strstr(json, member));
+  g_free(out);
+  g_free(err);
+  /* And the line runs: the same verdict again. */
+  char *again = g_strdup_printf("%s --quiet", cmd + strlen("faultline "));
+  ck_assert_int_eq(run(again, &out, &err), 1);
+  ck_assert(g_str_has_suffix(out, line));
+  g_free(again);
+  g_free(member);
+  g_free(json);
+  g_free(line);
+  g_free(cmd);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  g_free(scn);
+  g_free(report);
+  remove_dir(dir);
+  g_free(plugin);
+}
+END_TEST
+
+/* A protocol that crashes: where, when, and the command that reproduces it; status 1 (a failed
+ * run, not a usage error); no output left behind. */
+START_TEST(protocol_crash_is_reported) {
+  char *plugin = plugin_path("lab_protocol.so");
+  char *dir = make_dir();
+  static const struct {
+    const char *with, *sig;
+  } cases[] = {{"segv", "SIGSEGV"}, {"abort", "SIGABRT"}};
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *scn = g_build_filename(dir, "crash.fl", NULL);
+    char *text = g_strdup_printf("[cluster]\nprotocol = lab-register\nnodes = 2\nduration = 5s\n"
+                                 "[lab-register]\ncrash_at = 3\ncrash_with = %s\n", cases[i].with);
+    ck_assert(g_file_set_contents(scn, text, -1, NULL));
+    char *out = NULL, *err = NULL;
+    char *args = g_strdup_printf("run '%s' --plugin '%s' --trace '%s/t.trace'", scn, plugin, dir);
+    ck_assert_int_eq(run(args, &out, &err), 1);
+    ck_assert_str_eq(out, "seed         1\n");
+    char *want = g_strdup_printf(
+        "faultline: protocol lab-register crashed (%s) in on_timer at node n1, event 18, 30ms\n"
+        "  reproduce: faultline run '%s' --seed 1 --plugin '%s'\n", cases[i].sig, scn, plugin);
+    /* abort() may print nothing before; g_assert would. The report is the last thing. */
+    ck_assert(g_str_has_suffix(err, want));
+    char *names = listing(dir);
+    ck_assert_str_eq(names, "crash.fl\n");
+    g_free(names);
+    g_free(want);
+    g_free(args);
+    g_free(out);
+    g_free(err);
+    g_free(text);
+    g_free(scn);
+  }
+  remove_dir(dir);
+  g_free(plugin);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("cli");
@@ -299,6 +763,15 @@ int main(void) {
   tcase_add_test(tc, validate_and_list);
   tcase_add_test(tc, runaway_run_exits_four);
   tcase_add_test(tc, event_budget_exits_four_in_run_and_sweep);
+  tcase_add_test(tc, signals_leave_no_temporaries);
+  tcase_add_test(tc, plain_run_needs_no_tmpdir);
+  tcase_add_test(tc, outputs_that_are_one_file_are_refused);
+  tcase_add_test(tc, devices_are_written_through_and_symlinks_followed);
+  tcase_add_test(tc, bad_output_paths_fail_before_the_run);
+  tcase_add_test(tc, plugins_are_resolved_and_checked);
+  tcase_add_test(tc, list_and_validate_load_plugins_in_order);
+  tcase_add_test(tc, reproduce_lines_name_the_plugin);
+  tcase_add_test(tc, protocol_crash_is_reported);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }

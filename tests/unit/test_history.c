@@ -107,7 +107,7 @@ START_TEST(discarded_history_leaves_no_file) {
   ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS));
   GError *e = NULL;
   ck_assert_ptr_null(fl_history_open("/nonexistent-dir/h.jsonl", FL_HIST_JSONL, &e));
-  ck_assert_str_eq(e->message, "/nonexistent-dir/h.jsonl: cannot write: No such file or directory");
+  ck_assert_str_eq(e->message, "cannot write history '/nonexistent-dir/h.jsonl': No such file or directory");
   g_error_free(e);
   fl_history *counting = fl_history_open(NULL, FL_HIST_JSONL, NULL);
   record(counting);

@@ -4,6 +4,7 @@
 #include "fl_test.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 static int run(const char *args, char **out, char **err) { return fl_test_cli(args, out, err); }
@@ -75,6 +76,11 @@ START_TEST(bad_arguments_exit_two) {
       {"sweep scenarios/raft/leader-crash.fl --seeds 1..2 --jobs 2000",
        "faultline sweep: --jobs: expected 1 to 1024, found 2000\n"},
       {"sweep --seeds 1..2", "faultline sweep: expected one scenario file, found 0 arguments\n"},
+      {"sweep scenarios/raft/leader-crash.fl --seeds 1..2 --seed-timeout 0s",
+       "faultline sweep: --seed-timeout: expected a duration above zero\n"},
+      {"sweep scenarios/raft/leader-crash.fl --seeds 1..2 --seed-timeout 5",
+       "faultline sweep: --seed-timeout: expected a duration with a unit (ns, us, ms, s, min, h), "
+       "found '5'\n"},
       {"sweep no-such.fl --seeds 1..2",
        "no-such.fl: cannot read: No such file or directory\n"},
   };
@@ -89,6 +95,84 @@ START_TEST(bad_arguments_exit_two) {
 }
 END_TEST
 
+static char *plugin_path(void) {
+  const char *b = g_getenv("FL_BINARY_DIR");
+  return g_build_filename(b ? b : "build", "tests", "lab_protocol.so", NULL);
+}
+
+/* A protocol that crashes fails its seed with the crash report and the reproduce line (the
+ * worker's crash handler sends them up its pipe); so does a run that exits as a runaway
+ * (status 4). The sweep's status is 1, a failure, not 2. */
+START_TEST(crashed_seed_is_a_failing_seed) {
+  char *plugin = plugin_path();
+  char *out = NULL, *err = NULL;
+  char *args = g_strdup_printf("sweep tests/plugin/lab-crash.fl --plugin '%s' --seeds 1..2 --jobs 2",
+                               plugin);
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  char *body = without_timing(out);
+  char *want = g_strdup_printf(
+      "FAIL seed 1\n"
+      "  protocol lab-register crashed (SIGSEGV) in on_timer at node n1, event 18, 30ms\n"
+      "  reproduce: faultline run 'tests/plugin/lab-crash.fl' --seed 1 --plugin '%s'\n"
+      "FAIL seed 2\n"
+      "  protocol lab-register crashed (SIGSEGV) in on_timer at node n1, event 18, 30ms\n"
+      "  reproduce: faultline run 'tests/plugin/lab-crash.fl' --seed 2 --plugin '%s'\n",
+      plugin, plugin);
+  ck_assert_str_eq(body, want);
+  ck_assert(g_str_has_prefix(out + strlen(body),
+                             "sweep tests/plugin/lab-crash.fl: 2 seeds (1..2), 2 failed; "));
+  ck_assert_str_eq(err, "");
+  g_free(want);
+  g_free(body);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+
+  char *dir = g_dir_make_tmp("fl-sweep-XXXXXX", NULL);
+  char *scn = g_build_filename(dir, "runaway.fl", NULL);
+  ck_assert(g_file_set_contents(scn, "[cluster]\nprotocol = lab-register\nnodes = 2\nduration = 5s\n"
+                                     "[lab-register]\ncrash_at = 3\ncrash_with = exit4\n", -1, NULL));
+  args = g_strdup_printf("sweep '%s' --plugin '%s' --seeds 7..7 --jobs 1", scn, plugin);
+  ck_assert_int_eq(run(args, &out, &err), 4);
+  body = without_timing(out);
+  want = g_strdup_printf("RUNAWAY seed 7\n"
+                         "  the run ran away (exit status 4)\n"
+                         "  reproduce: faultline run '%s' --seed 7 --plugin '%s'\n", scn, plugin);
+  ck_assert_str_eq(body, want);
+  g_unlink(scn);
+  g_rmdir(dir);
+  g_free(scn);
+  g_free(dir);
+  g_free(want);
+  g_free(body);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  g_free(plugin);
+}
+END_TEST
+
+/* A seed past --seed-timeout of wall-clock time is killed and counts as a runaway, with its
+ * reproduce line (10000 h of simulated time cannot end within 50 ms). */
+START_TEST(seed_timeout_fails_the_seed) {
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run("sweep scenarios/rbcast/steady.fl --duration 10000h --seeds 1..2 --jobs 2 "
+                       "--seed-timeout 50ms", &out, &err), 4);
+  char *body = without_timing(out);
+  ck_assert_str_eq(body,
+                   "RUNAWAY seed 1\n"
+                   "  wall-clock limit exceeded (--seed-timeout 50ms)\n"
+                   "  reproduce: faultline run 'scenarios/rbcast/steady.fl' --seed 1 --duration 10000h\n"
+                   "RUNAWAY seed 2\n"
+                   "  wall-clock limit exceeded (--seed-timeout 50ms)\n"
+                   "  reproduce: faultline run 'scenarios/rbcast/steady.fl' --seed 2 --duration 10000h\n");
+  ck_assert_str_eq(err, "");
+  g_free(body);
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("sweep");
   TCase *tc = tcase_create("sweep");
@@ -96,6 +180,8 @@ int main(void) {
   tcase_add_test(tc, failing_seeds_in_order_for_any_jobs);
   tcase_add_test(tc, passing_sweep_exits_zero);
   tcase_add_test(tc, bad_arguments_exit_two);
+  tcase_add_test(tc, crashed_seed_is_a_failing_seed);
+  tcase_add_test(tc, seed_timeout_fails_the_seed);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }

@@ -2,11 +2,17 @@
  * computed three ways (writer, END record, reader), outputs appear only on a kept close, and
  * malformed files give exact errors and never a crash. */
 #include "fl_test.h"
+#include "outfile.h"
 #include "trace.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
+
+static gint by_name(gconstpointer a, gconstpointer b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static char *tmp(const char *name) { return g_build_filename(g_get_tmp_dir(), name, NULL); }
 
@@ -219,6 +225,112 @@ START_TEST(kind_names) {
 }
 END_TEST
 
+/* ---- Output files (sim/outfile.c, through the trace writer). */
+
+static char *listing(const char *dir) {
+  GDir *d = g_dir_open(dir, 0, NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  const char *n;
+  while ((n = g_dir_read_name(d))) g_ptr_array_add(names, g_strdup(n));
+  g_dir_close(d);
+  g_ptr_array_sort(names, by_name);
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf(s, "%s\n", (const char *)g_ptr_array_index(names, i));
+  g_ptr_array_free(names, TRUE);
+  return g_string_free(s, FALSE);
+}
+
+#define ASSERT_LISTING(dir, want)                                                             \
+  do {                                                                                        \
+    char *got_ = listing(dir);                                                                \
+    ck_assert_str_eq(got_, want);                                                             \
+    g_free(got_);                                                                             \
+  } while (0)
+
+/* On Linux the temporary is unlinked: nothing to see while writing, nothing left after a
+ * discard, a replaced file and no stray name after a keep. */
+START_TEST(temporary_is_an_unlinked_file) {
+  g_unsetenv("FAULTLINE_NO_O_TMPFILE");
+  char *dir = g_dir_make_tmp("fl-trace-XXXXXX", NULL);
+  char *path = g_build_filename(dir, "t.trace", NULL);
+  fl_trace *t = fl_trace_open(path, "{}", NULL);
+  write_all(t);
+  ASSERT_LISTING(dir, "");
+  ck_assert(fl_trace_close(t, false, NULL));
+  ASSERT_LISTING(dir, "");
+  for (int round = 0; round < 2; round++) { /* created, then replaced */
+    t = fl_trace_open(path, "{}", NULL);
+    write_all(t);
+    ck_assert(fl_trace_close(t, true, NULL));
+    ASSERT_LISTING(dir, "t.trace\n");
+    fl_trace_reader *r = fl_trace_reader_open(path, NULL);
+    ck_assert_ptr_nonnull(r);
+    fl_trace_reader_free(r);
+  }
+  g_unlink(path);
+  g_rmdir(dir);
+  g_free(path);
+  g_free(dir);
+}
+END_TEST
+
+/* The fallback's PATH.tmp.XXXXXX is registered, and the signal handlers' cleanup removes it. */
+START_TEST(fallback_temporary_is_registered) {
+  g_setenv("FAULTLINE_NO_O_TMPFILE", "1", TRUE);
+  char *dir = g_dir_make_tmp("fl-trace-XXXXXX", NULL);
+  char *path = g_build_filename(dir, "u.trace", NULL);
+  fl_trace *t = fl_trace_open(path, "{}", NULL);
+  write_all(t);
+  char *names = listing(dir);
+  ck_assert(g_str_has_prefix(names, "u.trace.tmp."));
+  ck_assert_int_eq(strlen(names), strlen("u.trace.tmp.XXXXXX\n"));
+  g_free(names);
+  fl_outfile_remove_temporaries();
+  ASSERT_LISTING(dir, "");
+  GError *e = NULL;
+  ck_assert(!fl_trace_close(t, true, &e));
+  char *want = g_strdup_printf("cannot write trace '%s': No such file or directory", path);
+  ck_assert_str_eq(e->message, want);
+  g_error_free(e);
+  /* Kept normally, it is renamed into place. */
+  t = fl_trace_open(path, "{}", NULL);
+  ck_assert(fl_trace_close(t, true, NULL));
+  ASSERT_LISTING(dir, "u.trace\n");
+  g_unsetenv("FAULTLINE_NO_O_TMPFILE");
+  g_unlink(path);
+  g_rmdir(dir);
+  g_free(want);
+  g_free(path);
+  g_free(dir);
+}
+END_TEST
+
+START_TEST(same_file_by_inode_or_resolved_path) {
+  char *dir = g_dir_make_tmp("fl-trace-XXXXXX", NULL);
+  char *a = g_build_filename(dir, "a", NULL), *b = g_build_filename(dir, "b", NULL),
+       *dot = g_build_filename(dir, ".", "a", NULL), *c = g_build_filename(dir, "c", NULL);
+  ck_assert(fl_outfile_same_file(a, dot)); /* neither exists: by path */
+  ck_assert(!fl_outfile_same_file(a, b));
+  ck_assert(g_file_set_contents(a, "x", -1, NULL));
+  ck_assert_int_eq(link(a, b), 0); /* a hard link: by inode */
+  ck_assert(fl_outfile_same_file(a, b));
+  ck_assert_int_eq(symlink("a", c), 0);
+  ck_assert(fl_outfile_same_file(c, b));
+  ck_assert(!fl_outfile_same_file(a, "/dev/null"));
+  ck_assert(!fl_outfile_same_file("/dev/null", "/dev/null")); /* a device clobbers nothing */
+  g_unlink(a);
+  g_unlink(b);
+  g_unlink(c);
+  g_rmdir(dir);
+  g_free(a);
+  g_free(b);
+  g_free(c);
+  g_free(dot);
+  g_free(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("trace");
   TCase *tc = tcase_create("trace");
@@ -228,6 +340,9 @@ int main(void) {
   tcase_add_test(tc, malformed_traces_give_exact_errors);
   tcase_add_test(tc, random_garbage_never_crashes);
   tcase_add_test(tc, kind_names);
+  tcase_add_test(tc, temporary_is_an_unlinked_file);
+  tcase_add_test(tc, fallback_temporary_is_registered);
+  tcase_add_test(tc, same_file_by_inode_or_resolved_path);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }
