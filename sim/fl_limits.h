@@ -16,4 +16,9 @@
 #define FL_LIMIT_KEYS 1000000            /* [workload] keys */
 #define FL_LIMIT_REPEAT_PER_LINE 100000  /* "FROM..TO every P": repetitions of one line */
 
+/* ---- Readers of JSON and EDN (histories, trace headers, reports). */
+#define FL_LIMIT_JSON_DEPTH 64           /* arrays and objects nested in one another */
+#define FL_LIMIT_EDN_DEPTH 64            /* EDN collections nested in one another */
+#define FL_LIMIT_VIZ_LANES 4096          /* viz: nodes plus clients of a trace it draws */
+
 #endif
