@@ -25,6 +25,13 @@ bool fl_viz_opts_check(const fl_viz_opts *o, GError **error) {
                 o->height);
     return false;
   }
+  if (o->has_to && !o->has_from && o->to_ns <= 0) {
+    char *b = fl_viz_format_time(o->to_ns, 0);
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT,
+                "--to: expected a time after the start of the run (0s), found %s", b);
+    g_free(b);
+    return false;
+  }
   if (o->has_from && o->has_to && o->to_ns <= o->from_ns) {
     char *a = fl_viz_format_time(o->from_ns, 0), *b = fl_viz_format_time(o->to_ns, 0);
     g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT,
