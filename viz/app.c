@@ -316,25 +316,36 @@ static void app_clear(app *a) {
   fl_viz_timeline_free(a->tl);
 }
 
+/* SDL's drivers that draw into memory only: a window there is never seen. */
+static bool invisible(const char *driver) {
+  return driver && (g_ascii_strcasecmp(driver, "offscreen") == 0 ||
+                    g_ascii_strcasecmp(driver, "dummy") == 0);
+}
+
 /* Whether a window can be seen, asked before one is opened: with no display SDL falls back to
  * its offscreen driver, whose window nobody sees, and the viewer would wait forever on it. */
 static bool display_ready(GError **error) {
-  if (!g_getenv("SDL_VIDEODRIVER") && !g_getenv("DISPLAY") && !g_getenv("WAYLAND_DISPLAY")) {
+  const char *asked = g_getenv("SDL_VIDEODRIVER");
+  if (!asked && !g_getenv("DISPLAY") && !g_getenv("WAYLAND_DISPLAY")) {
     g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
                 "cannot open a window: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); "
                 "--png OUT.png draws without one");
     return false;
   }
-  /* The window's pixels are drawn by the software renderer; a GL "framebuffer acceleration"
-   * behind it would load Mesa for nothing (and its threads and allocations with it). */
-  SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-  if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
-                "cannot open a window: %s; --png OUT.png draws without one", SDL_GetError());
-    return false;
+  /* Asked for by name, an invisible driver is refused without starting SDL at all. */
+  const char *driver = asked;
+  if (!invisible(driver)) {
+    /* The window's pixels are drawn by the software renderer; a GL "framebuffer acceleration"
+     * behind it would load Mesa for nothing (and its threads and allocations with it). */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+      g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
+                  "cannot open a window: %s; --png OUT.png draws without one", SDL_GetError());
+      return false;
+    }
+    driver = SDL_GetCurrentVideoDriver();
   }
-  const char *driver = SDL_GetCurrentVideoDriver();
-  if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0)) {
+  if (invisible(driver)) {
     g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
                 "cannot open a window: no display (SDL's video driver is '%s'); --png OUT.png "
                 "draws without one", driver);

@@ -355,7 +355,6 @@ static fl_lincheck_format detect(const char *data, size_t len) {
 fl_lincheck_history *fl_lincheck_load_data(const char *name, const char *data, size_t len,
                                            fl_lincheck_format fmt, GError **error) {
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-  /* The parsers rely on a NUL after the data; copy once rather than trust the caller. */
   /* Every parser reads NUL-terminated text: a NUL inside would end a line or the file early
    * (a line of NULs was skipped as blank). The scenario parser refuses it in the same words. */
   const char *nul = len ? memchr(data, '\0', len) : NULL;
@@ -372,6 +371,7 @@ fl_lincheck_history *fl_lincheck_load_data(const char *name, const char *data, s
                 (uint32_t)(nul - line_start) + 1);
     return NULL;
   }
+  /* The parsers rely on a NUL after the data; copy once rather than trust the caller. */
   char *copy = g_malloc(len + 1);
   if (len) memcpy(copy, data, len);
   copy[len] = '\0';
