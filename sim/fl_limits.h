@@ -35,4 +35,10 @@
 #define FL_LIMIT_SEED_TIMEOUT_S 600      /* sweep --seed-timeout default: wall seconds a seed */
 #define FL_LIMIT_KILL_GRACE_MS 2000      /* after SIGTERM, a timed-out worker gets SIGKILL */
 
+
+/* ---- Readers of JSON and EDN (histories, trace headers, reports). */
+#define FL_LIMIT_JSON_DEPTH 64           /* arrays and objects nested in one another */
+#define FL_LIMIT_EDN_DEPTH 64            /* EDN collections nested in one another */
+#define FL_LIMIT_VIZ_LANES 4096          /* viz: nodes plus clients of a trace it draws */
+
 #endif

@@ -129,7 +129,8 @@ typedef struct fl_trace_rec {
 
 typedef struct fl_trace_reader fl_trace_reader;
 
-/* Opens a trace and reads its header. Newly allocated; fl_trace_reader_free. */
+/* Opens a trace and reads its header, refusing one nested deeper than FL_LIMIT_JSON_DEPTH (so
+ * that json-glib can parse it). Newly allocated; fl_trace_reader_free. */
 fl_trace_reader *fl_trace_reader_open(const char *path, GError **error);
 void fl_trace_reader_free(fl_trace_reader *r);
 /* The header's JSON metadata (borrowed). */

@@ -6,6 +6,7 @@
  */
 #include "trace.h"
 #include "trace_int.h"
+#include "lincheck/json_guard.h"
 
 #include <string.h>
 
@@ -118,6 +119,14 @@ fl_trace_reader *fl_trace_reader_open(const char *path, GError **error) {
   }
   c.pos = FL_TRACE_MAGIC_LEN;
   if (!get_str(&c, r->text)) {
+    fl_trace_reader_free(r);
+    return NULL;
+  }
+  /* Every reader of the header hands it to json-glib, which recurses per level: guard it once
+   * here, where the header's byte offset is known. */
+  fl_json_depth_at deep;
+  if (!fl_json_depth_check(r->text->str, r->text->len, &deep)) {
+    fail(&c, c.pos - r->text->len + deep.offset, "header: " FL_JSON_DEPTH_MESSAGE);
     fl_trace_reader_free(r);
     return NULL;
   }

@@ -13,6 +13,7 @@
 #include <SDL.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "font.h"
 #include "trace.h"
@@ -315,22 +316,54 @@ static void app_clear(app *a) {
   fl_viz_timeline_free(a->tl);
 }
 
+/* SDL's drivers that draw into memory only: a window there is never seen. */
+static bool invisible(const char *driver) {
+  return driver && (g_ascii_strcasecmp(driver, "offscreen") == 0 ||
+                    g_ascii_strcasecmp(driver, "dummy") == 0);
+}
+
+/* Whether a window can be seen, asked before one is opened: with no display SDL falls back to
+ * its offscreen driver, whose window nobody sees, and the viewer would wait forever on it. */
+static bool display_ready(GError **error) {
+  const char *asked = g_getenv("SDL_VIDEODRIVER");
+  if (!asked && !g_getenv("DISPLAY") && !g_getenv("WAYLAND_DISPLAY")) {
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
+                "cannot open a window: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+                "--png OUT.png draws without one");
+    return false;
+  }
+  /* Asked for by name, an invisible driver is refused without starting SDL at all. */
+  const char *driver = asked;
+  if (!invisible(driver)) {
+    /* The window's pixels are drawn by the software renderer; a GL "framebuffer acceleration"
+     * behind it would load Mesa for nothing (and its threads and allocations with it). */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+      g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
+                  "cannot open a window: %s; --png OUT.png draws without one", SDL_GetError());
+      return false;
+    }
+    driver = SDL_GetCurrentVideoDriver();
+  }
+  if (invisible(driver)) {
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
+                "cannot open a window: no display (SDL's video driver is '%s'); --png OUT.png "
+                "draws without one", driver);
+    return false;
+  }
+  return true;
+}
+
 bool fl_viz_show(const fl_viz_opts *o, GError **error) {
   if (!fl_viz_opts_check(o, error)) return false;
   app a = {.o = o, .speed = 1, .cursor_ns = -1, .cursor_event = -1, .mouse_x = -1, .mouse_y = -1};
   if (!(a.tl = fl_viz_timeline_load(o->trace_path, error))) return false;
   bool ok = false;
+  if (!fl__viz_initial_view(o, a.tl, &a.view, error)) goto out;
   if (!fl__viz_load_report(o, a.tl, &a.lin, error)) goto out;
   a.lin_line = fl_viz_lin_summary(a.tl, a.lin);
+  if (!display_ready(error)) goto out;
   if (!(a.fonts = fl_viz_fonts_open(error))) goto out;
-  /* The window's pixels are drawn by the software renderer; a GL "framebuffer acceleration"
-   * behind it would load Mesa for nothing (and its threads and allocations with it). */
-  SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-  if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
-                "cannot open a window (no display? --png draws without one): %s", SDL_GetError());
-    goto out;
-  }
   SDL_SetHintWithPriority(SDL_HINT_RENDER_DRIVER, "software", SDL_HINT_DEFAULT);
   char *title = g_strdup_printf("faultline viz - %s", o->trace_path);
   a.win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
@@ -343,7 +376,6 @@ bool fl_viz_show(const fl_viz_opts *o, GError **error) {
     goto out;
   }
   SDL_SetWindowMinimumSize(a.win, FL_VIZ_MIN_W, FL_VIZ_MIN_H);
-  a.view = fl__viz_initial_view(o, a.tl);
   relayout(&a);
   draw(&a);
   printf("ready %dx%d\n", a.L.width, a.L.height);

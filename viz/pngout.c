@@ -1,6 +1,6 @@
 /* pngout: PNG files with libpng (see pngout.h). libpng reports errors by longjmp; every
  * resource is released on both paths, and `volatile` keeps the locals that setjmp may
- * clobber. */
+ * clobber. Bytes go through our own write and flush callbacks, which keep errno. */
 #include "pngout.h"
 
 #include <errno.h>
@@ -13,6 +13,13 @@
 
 #include "timeline.h" /* FL_VIZ_ERROR */
 
+/* Where the bytes go, and the errno of the first write or flush that failed: libpng's own
+ * stdio writer reports only "Write Error", which does not say that the disk is full. */
+typedef struct sink {
+  FILE *f;
+  int err;
+} sink;
+
 static void png_fail(png_structp p, png_const_charp msg) {
   char **slot = png_get_error_ptr(p);
   if (slot && !*slot) *slot = g_strdup(msg);
@@ -24,7 +31,23 @@ static void png_warn(png_structp p, png_const_charp msg) {
   (void)msg;
 }
 
-static bool encode(FILE *f, SDL_Surface *s, char **why) {
+static void sink_write(png_structp p, png_bytep data, size_t len) {
+  sink *s = png_get_io_ptr(p);
+  if (fwrite(data, 1, len, s->f) != len) {
+    s->err = errno ? errno : EIO;
+    png_error(p, "write failed");
+  }
+}
+
+static void sink_flush(png_structp p) {
+  sink *s = png_get_io_ptr(p);
+  if (fflush(s->f) != 0) {
+    s->err = errno ? errno : EIO;
+    png_error(p, "flush failed");
+  }
+}
+
+static bool encode(sink *out, SDL_Surface *s, char **why) {
   png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, why, png_fail, png_warn);
   if (!p) {
     *why = g_strdup("out of memory");
@@ -38,7 +61,7 @@ static bool encode(FILE *f, SDL_Surface *s, char **why) {
     if (!*why) *why = g_strdup("libpng failed");
     return false;
   }
-  png_init_io(p, f);
+  png_set_write_fn(p, out, sink_write, sink_flush);
   png_set_compression_level(p, 6);
   png_set_IHDR(p, info, (png_uint_32)s->w, (png_uint_32)s->h, 8, PNG_COLOR_TYPE_RGB,
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -58,6 +81,25 @@ static bool encode(FILE *f, SDL_Surface *s, char **why) {
   return true;
 }
 
+bool fl_viz_png_write_stream(FILE *f, const char *name, SDL_Surface *surface, GError **error) {
+  g_return_val_if_fail(surface->format->BytesPerPixel == 4, false);
+  sink out = {.f = f};
+  char *why = NULL;
+  bool locked = SDL_MUSTLOCK(surface) && SDL_LockSurface(surface) == 0;
+  errno = 0;
+  bool ok = encode(&out, surface, &why);
+  if (locked) SDL_UnlockSurface(surface);
+  if (ok && fflush(f) != 0) {
+    out.err = errno ? errno : EIO;
+    ok = false;
+  }
+  if (!ok)
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_IO, "%s: cannot write: %s", name,
+                out.err ? g_strerror(out.err) : why);
+  g_free(why);
+  return ok;
+}
+
 bool fl_viz_png_write(const char *path, SDL_Surface *surface, GError **error) {
   g_return_val_if_fail(surface->format->BytesPerPixel == 4, false);
   char *tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
@@ -71,25 +113,18 @@ bool fl_viz_png_write(const char *path, SDL_Surface *surface, GError **error) {
   /* mkstemp makes the file private; an image is for sharing. */
   (void)fchmod(fd, 0644);
   FILE *f = fdopen(fd, "wb");
-  char *why = NULL;
-  bool locked = SDL_MUSTLOCK(surface) && SDL_LockSurface(surface) == 0;
-  bool ok = f && encode(f, surface, &why);
-  if (locked) SDL_UnlockSurface(surface);
-  if (f) {
-    ok = fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    if (fclose(f) != 0) ok = false;
-  } else {
-    close(fd);
-  }
-  if (ok && g_rename(tmp, path) != 0) ok = false;
+  int e = f ? 0 : errno;
+  bool ok = f && fl_viz_png_write_stream(f, path, surface, error);
+  /* The first failure is the one reported: a later fsync or close adds nothing to it. */
+  if (ok && fsync(fileno(f)) != 0) e = errno, ok = false;
+  if (f && fclose(f) != 0 && ok) e = errno, ok = false;
+  if (!f) close(fd);
+  if (ok && g_rename(tmp, path) != 0) e = errno, ok = false;
   if (!ok) {
-    int e = errno;
     g_unlink(tmp);
-    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_IO, "%s: cannot write: %s", path,
-                why ? why : g_strerror(e));
+    if (e) g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_IO, "%s: cannot write: %s", path,
+                       g_strerror(e));
   }
-  g_free(why);
   g_free(tmp);
   return ok;
 }

@@ -11,12 +11,18 @@
 #define FL_VIZ_PNGOUT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <SDL.h>
 #include <glib.h>
 
 /* Writes a surface of format SDL_PIXELFORMAT_RGB888 or ARGB8888. Errors (FL_VIZ_ERROR_IO):
- * "PATH: cannot write: REASON". */
+ * "PATH: cannot write: REASON", REASON being the system's word for the first write, flush,
+ * sync or close that failed ("No space left on device" on a full disk). */
 bool fl_viz_png_write(const char *path, SDL_Surface *surface, GError **error);
+
+/* The same into an open stream, flushed but not closed (`f` is borrowed); errors name `name`.
+ * fl_viz_png_write encodes through it; tests give it /dev/full. */
+bool fl_viz_png_write_stream(FILE *f, const char *name, SDL_Surface *surface, GError **error);
 
 /* Reads a PNG back as 8-bit RGB (for tests and the benchmark). Returns a newly allocated
  * buffer of w * h * 3 bytes (g_free), or NULL with an error. */

@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "lincheck/json_guard.h"
 #include "trace.h"
 
 G_DEFINE_QUARK(fl-viz-error-quark, fl_viz_error)
@@ -380,44 +381,87 @@ static bool take(loader *ld, const fl_trace_rec *r, int64_t *last_drop, GError *
   }
 }
 
-static bool read_meta(fl_viz_timeline *tl, GError **error) {
-  JsonParser *p = json_parser_new();
-  bool ok = json_parser_load_from_data(p, tl->meta, -1, NULL) &&
-            JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p));
-  JsonObject *o = ok ? json_node_get_object(json_parser_get_root(p)) : NULL;
-  if (ok) {
-    JsonNode *n = json_object_get_member(o, "nodes"), *c = json_object_get_member(o, "clients");
-    ok = n && c && JSON_NODE_HOLDS_VALUE(n) && JSON_NODE_HOLDS_VALUE(c) &&
-         json_node_get_value_type(n) == G_TYPE_INT64 &&
-         json_node_get_value_type(c) == G_TYPE_INT64;
-    if (ok) {
-      int64_t nn = json_node_get_int(n), nc = json_node_get_int(c);
-      ok = nn >= 1 && nc >= 0 && nn + nc <= 4096;
-      tl->n_nodes = (int)nn;
-      tl->n_clients = (int)nc;
-    }
+/* A header member of the wrong type or range: "TRACE: header.NAME: expected WHAT, found ...". */
+static bool bad_member(const fl_viz_timeline *tl, const char *name, const char *what,
+                       const char *kind, JsonNode *n, GError **error) {
+  char *found = kind ? g_strdup(kind) : g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+  g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT, "%s: header.%s: expected %s, found %s",
+              tl->path, name, what, found);
+  g_free(found);
+  return false;
+}
+
+/* The header's members, each checked for its type (and the counts for their range, each on its
+ * own before they are added) before it is read: json-glib's getters print Json-CRITICAL on a
+ * member of another type. The trace reader checked the nesting (json_guard.h). */
+static bool meta_members(fl_viz_timeline *tl, JsonObject *o, JsonArray **names, GError **error) {
+  JsonNode *n, *c, *proto, *scn, *seed, *dur, *nm;
+  const char *kind;
+  if (!fl_json_member(o, "nodes", FL_JSON_INT, false, &n, &kind) || json_node_get_int(n) < 1 ||
+      json_node_get_int(n) > FL_LIMIT_VIZ_LANES)
+    return bad_member(tl, "nodes", "an integer from 1 to " G_STRINGIFY(FL_LIMIT_VIZ_LANES), kind, n,
+                      error);
+  int64_t max_clients = FL_LIMIT_VIZ_LANES - json_node_get_int(n);
+  if (!fl_json_member(o, "clients", FL_JSON_INT, false, &c, &kind) || json_node_get_int(c) < 0 ||
+      json_node_get_int(c) > max_clients) {
+    char *what = g_strdup_printf("an integer from 0 to %" G_GINT64_FORMAT " (at most "
+                                 G_STRINGIFY(FL_LIMIT_VIZ_LANES) " nodes and clients in all)",
+                                 max_clients);
+    bad_member(tl, "clients", what, kind, c, error);
+    g_free(what);
+    return false;
   }
-  if (!ok) {
-    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT,
-                "%s: header: expected JSON metadata with \"nodes\" (1 or more) and \"clients\" "
-                "(0 or more, at most 4096 endpoints in all), found %.80s", tl->path, tl->meta);
+  if (!fl_json_member(o, "protocol", FL_JSON_STRING, true, &proto, &kind))
+    return bad_member(tl, "protocol", "a string", kind, NULL, error);
+  if (!fl_json_member(o, "scenario", FL_JSON_STRING, true, &scn, &kind))
+    return bad_member(tl, "scenario", "a string", kind, NULL, error);
+  if (!fl_json_member(o, "seed", FL_JSON_INT, true, &seed, &kind))
+    return bad_member(tl, "seed", "an integer", kind, NULL, error);
+  if (!fl_json_member(o, "duration_ns", FL_JSON_INT, true, &dur, &kind) ||
+      (dur && json_node_get_int(dur) < 0))
+    return bad_member(tl, "duration_ns", "an integer of 0 or more", kind, dur, error);
+  if (!fl_json_member(o, "node_names", FL_JSON_ARRAY, true, &nm, &kind))
+    return bad_member(tl, "node_names", "an array of strings", kind, NULL, error);
+  *names = nm ? json_node_get_array(nm) : NULL;
+  for (guint i = 0; *names && i < json_array_get_length(*names); i++) {
+    JsonNode *e = json_array_get_element(*names, i);
+    if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
+      return bad_member(tl, "node_names", "an array of strings", fl_json_kind(e), NULL, error);
+  }
+  tl->n_nodes = (int)json_node_get_int(n);
+  tl->n_clients = (int)json_node_get_int(c);
+  tl->protocol = g_strdup(proto ? json_node_get_string(proto) : "?");
+  tl->scenario = g_strdup(scn ? json_node_get_string(scn) : "");
+  tl->seed = seed ? (uint64_t)json_node_get_int(seed) : 0;
+  tl->end_ns = dur ? json_node_get_int(dur) : 0;
+  return true;
+}
+
+static bool read_meta(fl_viz_timeline *tl, GError **error) {
+  JsonParser *p = json_parser_new_immutable();
+  JsonNode *root = *tl->meta && json_parser_load_from_data(p, tl->meta, -1, NULL)
+                       ? json_parser_get_root(p) : NULL;
+  JsonArray *names = NULL;
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+    size_t len = strlen(tl->meta);
+    if (!len) g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT,
+                          "%s: header: expected a JSON object, found an empty header", tl->path);
+    else g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT,
+                     "%s: header: expected a JSON object, found '%.*s%s'", tl->path,
+                     (int)MIN(len, 60), tl->meta, len > 60 ? "..." : "");
+    g_object_unref(p);
+    return false;
+  }
+  if (!meta_members(tl, json_node_get_object(root), &names, error)) {
     g_object_unref(p);
     return false;
   }
   tl->n_lanes = tl->n_nodes + tl->n_clients;
-  tl->protocol = g_strdup(json_object_has_member(o, "protocol")
-                              ? json_object_get_string_member_with_default(o, "protocol", "?")
-                              : "?");
-  tl->scenario = g_strdup(json_object_get_string_member_with_default(o, "scenario", ""));
-  tl->seed = (uint64_t)json_object_get_int_member_with_default(o, "seed", 0);
-  tl->end_ns = json_object_get_int_member_with_default(o, "duration_ns", 0);
-  JsonArray *names = json_object_has_member(o, "node_names")
-                         ? json_object_get_array_member(o, "node_names") : NULL;
   tl->lanes = g_new0(fl_viz_lane, tl->n_lanes);
   for (int i = 0; i < tl->n_lanes; i++) {
     fl_viz_lane *l = &tl->lanes[i];
     const char *nm = names && (int)json_array_get_length(names) == tl->n_lanes
-                         ? json_node_get_string(json_array_get_element(names, (guint)i)) : NULL;
+                         ? json_array_get_string_element(names, (guint)i) : NULL;
     l->is_client = i >= tl->n_nodes;
     l->name = nm ? g_strdup(nm) : l->is_client ? g_strdup_printf("c%d", i - tl->n_nodes + 1)
                                                : g_strdup_printf("n%d", i + 1);

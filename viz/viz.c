@@ -25,6 +25,13 @@ bool fl_viz_opts_check(const fl_viz_opts *o, GError **error) {
                 o->height);
     return false;
   }
+  if (o->has_to && !o->has_from && o->to_ns <= 0) {
+    char *b = fl_viz_format_time(o->to_ns, 0);
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT,
+                "--to: expected a time after the start of the run (0s), found %s", b);
+    g_free(b);
+    return false;
+  }
   if (o->has_from && o->has_to && o->to_ns <= o->from_ns) {
     char *a = fl_viz_format_time(o->from_ns, 0), *b = fl_viz_format_time(o->to_ns, 0);
     g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT,
@@ -36,12 +43,23 @@ bool fl_viz_opts_check(const fl_viz_opts *o, GError **error) {
   return true;
 }
 
-fl_viz_view fl__viz_initial_view(const fl_viz_opts *o, const fl_viz_timeline *tl) {
+bool fl__viz_initial_view(const fl_viz_opts *o, const fl_viz_timeline *tl, fl_viz_view *view,
+                          GError **error) {
+  if (o->has_from && o->from_ns >= tl->end_ns) {
+    char *end = fl_viz_format_time(tl->end_ns, 0), *from = fl_viz_format_time(o->from_ns, 0);
+    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_INPUT,
+                "--from: expected a time before the end of the run in %s (%s), found %s",
+                tl->path, end, from);
+    g_free(end);
+    g_free(from);
+    return false;
+  }
   fl_viz_view v = fl_viz_view_fit(tl->end_ns);
   if (o->has_from) v.t0_ns = o->from_ns;
   if (o->has_to) v.t1_ns = o->to_ns;
   if (v.t1_ns <= v.t0_ns) v.t1_ns = v.t0_ns + 1000;
-  return v;
+  *view = v;
+  return true;
 }
 
 bool fl__viz_load_report(const fl_viz_opts *o, const fl_viz_timeline *tl, fl_viz_lin **lin,
@@ -63,6 +81,8 @@ bool fl_viz_png(const fl_viz_opts *o, const char *out, GError **error) {
   fl_viz_fonts *fonts = NULL;
   SDL_Surface *surf = NULL;
   SDL_Renderer *r = NULL;
+  fl_viz_view view;
+  if (!fl__viz_initial_view(o, tl, &view, error)) goto out;
   if (!fl__viz_load_report(o, tl, &lin, error)) goto out;
   if (!(fonts = fl_viz_fonts_open(error))) goto out;
   surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
@@ -73,7 +93,7 @@ bool fl_viz_png(const fl_viz_opts *o, const char *out, GError **error) {
     goto out;
   }
   fl_viz_layout L;
-  fl_viz_layout_init(&L, w, h, tl->n_lanes, false, fl__viz_initial_view(o, tl));
+  fl_viz_layout_init(&L, w, h, tl->n_lanes, false, view);
   char *summary = fl_viz_lin_summary(tl, lin);
   fl_viz_scene s = {.tl = tl, .lin = lin, .fonts = fonts, .cursor_ns = -1, .hover_arrow = -1,
                     .hover_op = -1, .status = summary && lin->failed ? "not linearizable" : NULL};

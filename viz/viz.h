@@ -40,8 +40,9 @@ typedef struct fl_viz_opts {
 
 void fl_viz_opts_init(fl_viz_opts *o);
 
-/* Checks the size and the view against the trace's length; errors name the option:
- * "--width: expected 320 to 16384 pixels, found 12". */
+/* Checks the size and the view; errors name the option: "--width: expected 320 to 16384
+ * pixels, found 12". A view starting at or after the end of the run is refused once the trace
+ * is loaded (fl_viz_png, fl_viz_show). */
 bool fl_viz_opts_check(const fl_viz_opts *o, GError **error);
 
 /* Draws the run into a PNG file at `out` with SDL's software renderer (no display needed).
@@ -49,7 +50,9 @@ bool fl_viz_opts_check(const fl_viz_opts *o, GError **error);
 bool fl_viz_png(const fl_viz_opts *o, const char *out, GError **error);
 
 /* Opens the window and runs until it is closed. Prints "ready WxH" to stdout once the first
- * frame is shown and "screenshot PATH" after each screenshot (what tests wait for). */
+ * frame is shown and "screenshot PATH" after each screenshot (what tests wait for). Without a
+ * display (no DISPLAY or WAYLAND_DISPLAY, or SDL's offscreen or dummy driver, whose window
+ * nobody sees) it fails before opening one, pointing to --png. */
 bool fl_viz_show(const fl_viz_opts *o, GError **error);
 
 #endif

@@ -1,16 +1,20 @@
 /* faultline dump: a trace as text, one line per record, and the check of its digest. */
 #include "cli.h"
+#include "fl_limits.h"
+#include "lincheck/json_guard.h"
 #include "trace.h"
 #include "units.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <json-glib/json-glib.h>
 
 static const char *reason_names[] = {"loss", "partition", "cut", "crashed"};
 static const char *op_names[] = {"read", "write", "cas"};
 static const char *outcome_names[] = {"invoke", "ok", "fail", "info"};
 
-/* n1..nN for nodes, c1..cM for clients, from the header's node count. */
+/* n1..nN for nodes, c1..cM for clients, from the header's node count (checked to be 1 to
+ * FL_LIMIT_NODES, so the subtraction cannot overflow). */
 static void name(GString *out, int64_t nodes, int32_t e) {
   if (e < nodes) g_string_append_printf(out, "n%d", e + 1);
   else g_string_append_printf(out, "c%" G_GINT64_FORMAT, e - nodes + 1);
@@ -92,6 +96,37 @@ static void line(GString *l, int64_t nodes, const fl_trace_rec *r) {
   }
 }
 
+/* The header's node count, which names every endpoint. The header's nesting was checked by the
+ * trace reader (json_guard.h). */
+static bool header_nodes(const char *path, const char *meta, int64_t *nodes, GError **error) {
+  JsonParser *p = json_parser_new_immutable();
+  JsonNode *root = *meta && json_parser_load_from_data(p, meta, -1, NULL) ? json_parser_get_root(p)
+                                                                          : NULL;
+  JsonNode *n = NULL;
+  const char *kind = NULL;
+  bool ok = false;
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+    size_t len = strlen(meta);
+    if (!len) g_set_error(error, FL_TRACE_ERROR, FL_TRACE_ERROR_FORMAT,
+                          "%s: header: expected a JSON object, found an empty header", path);
+    else g_set_error(error, FL_TRACE_ERROR, FL_TRACE_ERROR_FORMAT,
+                     "%s: header: expected a JSON object, found '%.*s%s'", path,
+                     (int)MIN(len, 60), meta, len > 60 ? "..." : "");
+  } else if (!fl_json_member(json_node_get_object(root), "nodes", FL_JSON_INT, false, &n, &kind) ||
+             json_node_get_int(n) < 1 || json_node_get_int(n) > FL_LIMIT_NODES) {
+    char *found = kind ? g_strdup(kind) : g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+    g_set_error(error, FL_TRACE_ERROR, FL_TRACE_ERROR_FORMAT,
+                "%s: header.nodes: expected an integer from 1 to %d, found %s", path,
+                FL_LIMIT_NODES, found);
+    g_free(found);
+  } else {
+    *nodes = json_node_get_int(n);
+    ok = true;
+  }
+  g_object_unref(p);
+  return ok;
+}
+
 int fl_cli_dump(int argc, char **argv) {
   GOptionContext *oc = g_option_context_new("TRACE - print a trace as text and verify its digest");
   GError *error = NULL;
@@ -107,13 +142,10 @@ int fl_cli_dump(int argc, char **argv) {
     goto out;
   }
   int64_t nodes = 0;
-  JsonParser *p = json_parser_new();
-  if (json_parser_load_from_data(p, fl_trace_reader_meta(r), -1, NULL) &&
-      JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
-    JsonObject *o = json_node_get_object(json_parser_get_root(p));
-    if (json_object_has_member(o, "nodes")) nodes = json_object_get_int_member(o, "nodes");
+  if (!header_nodes(argv[1], fl_trace_reader_meta(r), &nodes, &error)) {
+    fprintf(stderr, "%s\n", error->message);
+    goto out;
   }
-  g_object_unref(p);
   printf("# %s\n", fl_trace_reader_meta(r));
   fl_trace_rec rec;
   GString *l = g_string_new(NULL);

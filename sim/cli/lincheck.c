@@ -68,6 +68,9 @@ int fl_cli_lincheck(int argc, char **argv) {
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new("FILE... - check histories for linearizability");
   g_option_context_set_summary(ctx,
+      "An empty history (no events, as a run without clients writes) is linearizable with 0\n"
+      "operations. An operation invoked and never completed has an unknown outcome; a history\n"
+      "cut short inside an event, or holding a NUL byte, is bad input.\n\n"
       "Exit status: 0 all linearizable, 1 some not linearizable, 3 some unknown (budget\n"
       "exhausted) and none refuted, 2 bad input or usage.");
   g_option_context_add_main_entries(ctx, entries, NULL);

@@ -355,9 +355,25 @@ static fl_lincheck_format detect(const char *data, size_t len) {
 fl_lincheck_history *fl_lincheck_load_data(const char *name, const char *data, size_t len,
                                            fl_lincheck_format fmt, GError **error) {
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+  /* Every parser reads NUL-terminated text: a NUL inside would end a line or the file early
+   * (a line of NULs was skipped as blank). The scenario parser refuses it in the same words. */
+  const char *nul = len ? memchr(data, '\0', len) : NULL;
+  if (nul) {
+    uint32_t line = 1;
+    const char *line_start = data;
+    for (const char *q = data; q < nul; q++)
+      if (*q == '\n') {
+        line++;
+        line_start = q + 1;
+      }
+    g_set_error(error, FL_LINCHECK_ERROR, FL_LINCHECK_ERROR_PARSE,
+                "%s:%u:%u: expected text, found a NUL byte", name, line,
+                (uint32_t)(nul - line_start) + 1);
+    return NULL;
+  }
   /* The parsers rely on a NUL after the data; copy once rather than trust the caller. */
   char *copy = g_malloc(len + 1);
-  memcpy(copy, data, len);
+  if (len) memcpy(copy, data, len);
   copy[len] = '\0';
   if (fmt == FL_LINCHECK_FORMAT_AUTO) fmt = detect(copy, len);
   fl_lincheck_history *h = NULL;

@@ -86,7 +86,8 @@ static GArray *make_parts(const fl_lincheck_history *h, bool split) {
     g_array_append_val(g_array_index(parts, part, at).ids, id);
   }
   g_hash_table_destroy(index);
-  qsort(parts->data, parts->len, sizeof(part), part_cmp);
+  /* An empty history has no parts and a NULL array: qsort must not see it (UB even for 0). */
+  if (parts->len > 1) qsort(parts->data, parts->len, sizeof(part), part_cmp);
   return parts;
 }
 

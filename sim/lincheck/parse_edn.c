@@ -4,7 +4,9 @@
  * maps (one per line, usually). A small recursive-descent reader builds a tree of the whole file
  * first, because one question needs the whole history: whether keys travel inside values
  * ([key value], Maelstrom's lin-kv and faultline's own EDN) or not (Knossos' registers). Files
- * are small, so the tree costs little; nesting is bounded to keep the stack safe.
+ * are small, so the tree costs little. The reader recurses once per collection, tag and #_, each
+ * a level of nesting bounded by FL_LIMIT_EDN_DEPTH, and a run of #_ at one level is a loop, not a
+ * recursion: the stack stays small whatever the file.
  *
  * Meaning of events (Jepsen's): :fail did not happen and is dropped with its invocation; :info
  * and invocations that never complete have an unknown outcome; processes that are not integers
@@ -15,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_DEPTH = 64 };
+#include "fl_limits.h"
+
+#define STR2(x) #x
+#define STR(x) STR2(x)
 
 typedef enum edn_kind {
   EDN_NIL, EDN_BOOL, EDN_INT, EDN_STR, EDN_KEYWORD, EDN_SYMBOL, EDN_OTHER,
@@ -188,20 +193,32 @@ static edn *read_atom(reader *r, GError **error) {
   return e;
 }
 
+/* Refuses one more level of nesting at depth `depth` (0 at the top). */
+static bool too_deep(const reader *r, int depth, GError **error) {
+  if (depth < FL_LIMIT_EDN_DEPTH) return false;
+  fail_at(r, "collections, tags and #_ nested at most " STR(FL_LIMIT_EDN_DEPTH) " deep", error);
+  return true;
+}
+
 static edn *read_form(reader *r, int depth, GError **error) {
-  if (depth > MAX_DEPTH) {
-    fail_at(r, "at most 64 levels of nesting", error);
-    return NULL;
+  for (;;) {
+    skip_ws(r);
+    if (!(r->p + 1 < r->end && r->p[0] == '#' && r->p[1] == '_')) break;
+    /* #_ discards the next form (itself a level deeper, as it may hold a #_ of its own). */
+    if (too_deep(r, depth, error)) return NULL;
+    r->p += 2;
+    edn *gone = read_form(r, depth + 1, error);
+    if (!gone) return NULL;
+    edn_free(gone);
   }
-  skip_ws(r);
   if (r->p >= r->end) {
     fail_at(r, "an EDN value", error);
     return NULL;
   }
   switch (*r->p) {
-  case '[': return read_coll(r, EDN_VECTOR, ']', depth, error);
-  case '(': return read_coll(r, EDN_LIST, ')', depth, error);
-  case '{': return read_coll(r, EDN_MAP, '}', depth, error);
+  case '[': return too_deep(r, depth, error) ? NULL : read_coll(r, EDN_VECTOR, ']', depth, error);
+  case '(': return too_deep(r, depth, error) ? NULL : read_coll(r, EDN_LIST, ')', depth, error);
+  case '{': return too_deep(r, depth, error) ? NULL : read_coll(r, EDN_MAP, '}', depth, error);
   case '"': return read_string(r, error);
   case ')': case ']': case '}':
     fail_at(r, "an EDN value", error);
@@ -219,17 +236,12 @@ static edn *read_form(reader *r, int depth, GError **error) {
   }
   case '#':
     if (r->p + 1 < r->end && r->p[1] == '{') {
+      if (too_deep(r, depth, error)) return NULL;
       r->p++;
       return read_coll(r, EDN_SET, '}', depth, error);
     }
-    if (r->p + 1 < r->end && r->p[1] == '_') { /* discard the next form */
-      r->p += 2;
-      edn *gone = read_form(r, depth + 1, error);
-      if (!gone) return NULL;
-      edn_free(gone);
-      return read_form(r, depth, error);
-    }
     if (r->p + 1 < r->end && g_ascii_isalpha(r->p[1])) { /* a tagged literal: keep the value */
+      if (too_deep(r, depth, error)) return NULL;
       r->p++;
       edn *tag = read_atom(r, error);
       if (!tag) return NULL;

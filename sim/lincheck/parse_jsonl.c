@@ -4,7 +4,9 @@
  *
  * Meaning: "fail" definitely did not happen (dropped with its invocation); "info" has an unknown
  * outcome. Real-time order is line order: the writer streams events as they happen. Each line is
- * parsed by json-glib; its syntax errors are re-worded to our FILE:LINE:COL form. */
+ * parsed by json-glib, after the nesting guard (json_guard.h); its syntax errors are re-worded
+ * to our FILE:LINE:COL form. */
+#include "json_guard.h"
 #include "lincheck_int.h"
 
 #include <stdio.h>
@@ -148,6 +150,13 @@ fl_lincheck_history *fl__lincheck_parse_jsonl(const char *name, const char *data
     line++;
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     if (!eol) eol = end;
+    fl_json_depth_at deep;
+    if (!fl_json_depth_check(p, (size_t)(eol - p), &deep)) {
+      g_set_error(error, FL_LINCHECK_ERROR, FL_LINCHECK_ERROR_PARSE,
+                  "%s:%u:%u: " FL_JSON_DEPTH_MESSAGE, name, line, deep.col);
+      ok = false;
+      break;
+    }
     char *text = g_strndup(p, (gsize)(eol - p));
     p = eol + 1;
     g_strstrip(text);

@@ -1,6 +1,7 @@
 /* Tests of the faultline command line: exit codes, messages, outputs and determinism across
  * processes. */
 #include "fl_test.h"
+#include "trace.h"
 
 #include <elf.h>
 #include <stdbool.h>
@@ -747,6 +748,55 @@ START_TEST(protocol_crash_is_reported) {
 }
 END_TEST
 
+/* dump names endpoints from the header's node count: "nodes": INT64_MIN made `e - nodes + 1`
+ * overflow, an empty header or a string count went by with nodes = 0 (and Json-CRITICAL on
+ * stderr). Each is an error naming the file and the member; stderr holds only that line. */
+START_TEST(dump_checks_the_header_before_using_it) {
+  const struct {
+    const char *meta, *want;
+  } cases[] = {
+      {"{\"nodes\":-9223372036854775808,\"clients\":1}",
+       "header.nodes: expected an integer from 1 to 1000, found -9223372036854775808"},
+      {"", "header: expected a JSON object, found an empty header"},
+      {"{\"nodes\":\"3\"}", "header.nodes: expected an integer from 1 to 1000, found a string"},
+      {"{\"clients\":3}", "header.nodes: expected an integer from 1 to 1000, found no such member"},
+      {"{\"nodes\":1001}", "header.nodes: expected an integer from 1 to 1000, found 1001"},
+      {"[1]", "header: expected a JSON object, found '[1]'"},
+  };
+  char *path = tmp_path("fl-cli-header.trace");
+  char *args = g_strdup_printf("dump %s", path);
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    fl_trace *t = fl_trace_open(path, cases[i].meta, NULL);
+    ck_assert_ptr_nonnull(t);
+    fl_trace_node_event(t, 5, FL_TR_CRASH, 0);
+    ck_assert(fl_trace_close(t, true, NULL));
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run(args, &out, &err), 2);
+    char *want = g_strdup_printf("%s: %s\n", path, cases[i].want);
+    ck_assert_str_eq(err, want);
+    ck_assert_str_eq(out, "");
+    g_free(want);
+    g_free(out);
+    g_free(err);
+  }
+  /* A good header: the node and its record. */
+  fl_trace *t = fl_trace_open(path, "{\"nodes\":2}", NULL);
+  fl_trace_node_event(t, 5, FL_TR_CRASH, 1);
+  fl_trace_complete(t, 6, 2, 0, 1, 1, false, 0);
+  ck_assert(fl_trace_close(t, true, NULL));
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run(args, &out, &err), 0);
+  ck_assert_msg(strstr(out, "crash     n2\n") && strstr(out, "complete  c1 p0 #1 ok\n"), "out: %s",
+                out);
+  ck_assert_str_eq(err, "");
+  g_free(out);
+  g_free(err);
+  g_unlink(path);
+  g_free(path);
+  g_free(args);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("cli");
@@ -772,6 +822,7 @@ int main(void) {
   tcase_add_test(tc, list_and_validate_load_plugins_in_order);
   tcase_add_test(tc, reproduce_lines_name_the_plugin);
   tcase_add_test(tc, protocol_crash_is_reported);
+  tcase_add_test(tc, dump_checks_the_header_before_using_it);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }

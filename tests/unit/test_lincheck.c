@@ -756,6 +756,178 @@ START_TEST(test_cli_exit_codes_and_errors) {
 }
 END_TEST
 
+/* ---- Untrusted input (issue 9) -------------------------------------------------------------- */
+
+static char *load_error_len(const char *text, size_t len, fl_lincheck_format fmt) {
+  GError *error = NULL;
+  fl_lincheck_history *h = fl_lincheck_load_data("bad.hist", text, len, fmt, &error);
+  ck_assert_ptr_null(h);
+  ck_assert_ptr_nonnull(error);
+  char *msg = g_strdup(error->message);
+  g_error_free(error);
+  return msg;
+}
+
+#define JSONL_READ "{\"type\":\"invoke\",\"process\":0,\"f\":\"read\"}\n"
+
+/* A line nested 100,000 deep overflowed json-glib's stack (SIGSEGV): the nesting is checked
+ * first, with the line and the column of the first bracket past FL_LIMIT_JSON_DEPTH. */
+START_TEST(test_json_lines_nested_too_deep_are_refused_before_parsing) {
+  const char *member = "{\"type\":\"ok\",\"process\":0,\"f\":\"read\",\"x\":";
+  GString *bomb = g_string_new(JSONL_READ);
+  g_string_append(bomb, member);
+  for (int i = 0; i < 100000; i++) g_string_append_c(bomb, '[');
+  char *m = load_error(bomb->str, JSONL);
+  char *want = g_strdup_printf("bad.hist:2:%zu: expected arrays and objects nested at most 64 deep, "
+                               "found one nested deeper", strlen(member) + 64);
+  ck_assert_str_eq(m, want);
+  g_free(m);
+  g_free(want);
+  g_string_free(bomb, TRUE);
+  /* At the limit (the object and 63 arrays), a member the parser ignores loads. */
+  GString *at = g_string_new(JSONL_READ);
+  g_string_append(at, member);
+  for (int i = 0; i < 63; i++) g_string_append_c(at, '[');
+  for (int i = 0; i < 63; i++) g_string_append_c(at, ']');
+  g_string_append(at, "}\n");
+  fl_lincheck_history *h = load_text(at->str, JSONL);
+  ck_assert_uint_eq(fl_lincheck_history_n_ops(h), 1);
+  fl_lincheck_history_free(h);
+  g_string_free(at, TRUE);
+}
+END_TEST
+
+/* EDN was bounded per collection, but "#_" discarded its form and then recursed at the same
+ * depth: 200,000 "#_1 " overflowed the stack in the sanitizer build. */
+START_TEST(test_edn_nesting_and_discards_are_bounded) {
+  GString *discards = g_string_new(NULL);
+  for (int i = 0; i < 200000; i++) g_string_append(discards, "#_1 ");
+  g_string_append(discards, "{:process 0, :type :invoke, :f :read}");
+  fl_lincheck_history *h = load_text(discards->str, EDN);
+  ck_assert_uint_eq(fl_lincheck_history_n_ops(h), 1);
+  fl_lincheck_history_free(h);
+  g_string_free(discards, TRUE);
+  /* 64 levels: the vector of events, the event map, 62 vectors in its value. */
+  const char *prefix = "[{:process 0, :type :invoke, :f :add, :value ";
+  for (int n = 62; n <= 63; n++) {
+    GString *s = g_string_new(prefix);
+    for (int i = 0; i < n; i++) g_string_append_c(s, '[');
+    for (int i = 0; i < n; i++) g_string_append_c(s, ']');
+    g_string_append(s, "}]");
+    if (n == 62) {
+      h = load_text(s->str, EDN);
+      ck_assert_uint_eq(fl_lincheck_history_n_ops(h), 1);
+      fl_lincheck_history_free(h);
+    } else {
+      char *m = load_error(s->str, EDN);
+      char *want = g_strdup_printf("bad.hist:1:%zu: expected collections, tags and #_ nested at "
+                                   "most 64 deep, found '[]]]]]]]]]]]]]]]]]]]]]]]...'",
+                                   strlen(prefix) + 63);
+      ck_assert_str_eq(m, want);
+      g_free(m);
+      g_free(want);
+    }
+    g_string_free(s, TRUE);
+  }
+  /* Discards inside discards are levels too. */
+  GString *inner = g_string_new(NULL);
+  for (int i = 0; i < 100000; i++) g_string_append(inner, "#_");
+  char *m = load_error(inner->str, EDN);
+  ck_assert_str_eq(m, "bad.hist:1:129: expected collections, tags and #_ nested at most 64 deep, "
+                      "found '#_#_#_#_#_#_#_#_#_#_#_#_...'");
+  g_free(m);
+  g_string_free(inner, TRUE);
+}
+END_TEST
+
+/* A line of NUL bytes was skipped as blank by the JSON lines reader (and misreported by the
+ * others): every format refuses it where it is, in the scenario parser's words. */
+START_TEST(test_nul_bytes_are_refused_in_every_format) {
+  const char text[] = JSONL_READ "\0\0\0\n";
+  const fl_lincheck_format formats[] = {FL_LINCHECK_FORMAT_AUTO, JSONL, EDN, LOG};
+  for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+    char *m = load_error_len(text, sizeof text - 1, formats[i]);
+    ck_assert_str_eq(m, "bad.hist:2:1: expected text, found a NUL byte");
+    g_free(m);
+  }
+  char *m = load_error_len("{:process 0\0}", 13, EDN);
+  ck_assert_str_eq(m, "bad.hist:1:12: expected text, found a NUL byte");
+  g_free(m);
+}
+END_TEST
+
+/* A run without clients writes an empty history: linearizable, trivially (make_parts handed
+ * qsort a NULL array, which the sanitizer build reports). */
+START_TEST(test_an_empty_history_is_linearizable) {
+  const struct {
+    const char *text;
+    fl_lincheck_format format;
+  } empty[] = {{"", FL_LINCHECK_FORMAT_AUTO}, {"", JSONL}, {"\n \n", JSONL}, {"", EDN},
+               {"; nothing\n[]", EDN},        {"", LOG}};
+  for (size_t i = 0; i < G_N_ELEMENTS(empty); i++) {
+    fl_lincheck_history *h = load_text(empty[i].text, empty[i].format);
+    ck_assert_uint_eq(fl_lincheck_history_n_ops(h), 0);
+    for (int split = 0; split <= 1; split++) {
+      fl_lincheck_opts o;
+      fl_lincheck_opts_init(&o);
+      o.split = split;
+      GError *error = NULL;
+      fl_lincheck_result *r = fl_lincheck_check(h, &o, &error);
+      ck_assert_ptr_nonnull(r);
+      ck_assert_int_eq(r->verdict, FL_LIN_OK);
+      ck_assert_uint_eq(r->n_ops, 0);
+      ck_assert_uint_eq(r->n_parts, 0);
+      ck_assert_ptr_null(r->evidence);
+      fl_lincheck_result_free(r);
+    }
+    fl_lincheck_history_free(h);
+  }
+  /* Cut short inside an event: bad input, not an empty history. */
+  char *m = load_error("{\"type\":\"invoke\",", JSONL);
+  ck_assert_msg(g_str_has_prefix(m, "bad.hist:1:"), "got: %s", m);
+  g_free(m);
+}
+END_TEST
+
+START_TEST(test_cli_untrusted_input) {
+  if (!have_faultline()) return;
+  char *dir = g_dir_make_tmp("lincheck-XXXXXX", NULL);
+  char *empty = write_temp(dir, "empty.jsonl", "");
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run_cli(empty, &out, &err), 0);
+  char *want = g_strdup_printf("%s: linearizable (ops 0, parts 0, steps 0, ", empty);
+  ck_assert_msg(g_str_has_prefix(out, want), "out: %s", out);
+  ck_assert_str_eq(err, "");
+  g_free(want), g_free(out), g_free(err);
+
+  char *nul = g_build_filename(dir, "nul.jsonl", NULL);
+  ck_assert(g_file_set_contents(nul, JSONL_READ "\0\0\0\n", sizeof(JSONL_READ) + 3, NULL));
+  ck_assert_int_eq(run_cli(nul, &out, &err), 2);
+  want = g_strdup_printf("%s:2:1: expected text, found a NUL byte\n", nul);
+  ck_assert_str_eq(err, want);
+  ck_assert_str_eq(out, "");
+  g_free(want), g_free(out), g_free(err);
+
+  GString *bomb = g_string_new(NULL);
+  for (int i = 0; i < 100000; i++) g_string_append_c(bomb, '[');
+  char *deep = write_temp(dir, "deep.jsonl", bomb->str);
+  char *args = g_strdup_printf("--format jsonl %s", deep);
+  ck_assert_int_eq(run_cli(args, &out, &err), 2);
+  want = g_strdup_printf("%s:1:65: expected arrays and objects nested at most 64 deep, found one "
+                         "nested deeper\n", deep);
+  ck_assert_str_eq(err, want);
+  g_free(want), g_free(out), g_free(err), g_free(args);
+
+  ck_assert_int_eq(run_cli("--help", &out, &err), 0);
+  ck_assert_msg(strstr(out, "An empty history (no events, as a run without clients writes) is "
+                            "linearizable with 0\noperations.") != NULL, "out: %s", out);
+  g_free(out), g_free(err);
+  g_remove(empty), g_remove(nul), g_remove(deep), g_rmdir(dir);
+  g_free(empty), g_free(nul), g_free(deep), g_free(dir);
+  g_string_free(bomb, TRUE);
+}
+END_TEST
+
 /* ---- Shared histories with others' verdicts ------------------------------------------------ */
 
 static void check_file(const char *path, const char *model, bool split, fl_lin_verdict want) {
@@ -833,6 +1005,11 @@ static Suite *lincheck_suite(void) {
   tcase_add_test(tc, test_results_are_deterministic);
   tcase_add_test(tc, test_property_correct_objects_are_linearizable);
   tcase_add_test(tc, test_cli_exit_codes_and_errors);
+  tcase_add_test(tc, test_json_lines_nested_too_deep_are_refused_before_parsing);
+  tcase_add_test(tc, test_edn_nesting_and_discards_are_bounded);
+  tcase_add_test(tc, test_nul_bytes_are_refused_in_every_format);
+  tcase_add_test(tc, test_an_empty_history_is_linearizable);
+  tcase_add_test(tc, test_cli_untrusted_input);
   tcase_add_test(tc, test_porcupine_etcd_verdicts);
   tcase_add_test(tc, test_porcupine_kv_and_knossos_verdicts);
   suite_add_tcase(s, tc);

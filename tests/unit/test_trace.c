@@ -197,6 +197,41 @@ START_TEST(malformed_traces_give_exact_errors) {
 }
 END_TEST
 
+/* A header nested 100,000 deep overflowed json-glib's stack in dump and viz: the reader checks
+ * the nesting and names the byte of the first bracket past FL_LIMIT_JSON_DEPTH. */
+START_TEST(a_header_nested_too_deep_is_refused) {
+  GString *meta = g_string_new("{\"nodes\":3,\"x\":");
+  for (int i = 0; i < 100000; i++) g_string_append_c(meta, '[');
+  char *path = tmp("fl-deep.trace");
+  fl_trace *t = fl_trace_open(path, meta->str, NULL);
+  ck_assert_ptr_nonnull(t);
+  ck_assert(fl_trace_close(t, true, NULL));
+  /* 8 bytes of magic, 3 of length; the object is level 1, so the 64th '[' is level 65. */
+  char *msg = read_error(path);
+  char *want = g_strdup_printf("%s: byte %zu: header: expected arrays and objects nested at most "
+                               "64 deep, found one nested deeper", path,
+                               (size_t)8 + 3 + strlen("{\"nodes\":3,\"x\":") + 63);
+  ck_assert_str_eq(msg, want);
+  g_free(msg);
+  g_free(want);
+  g_unlink(path);
+  /* At the limit it opens. */
+  g_string_truncate(meta, strlen("{\"nodes\":3,\"x\":") + 63);
+  for (int i = 0; i < 63; i++) g_string_append_c(meta, ']');
+  g_string_append_c(meta, '}');
+  t = fl_trace_open(path, meta->str, NULL);
+  ck_assert(fl_trace_close(t, true, NULL));
+  GError *e = NULL;
+  fl_trace_reader *r = fl_trace_reader_open(path, &e);
+  ck_assert_ptr_nonnull(r);
+  ck_assert_str_eq(fl_trace_reader_meta(r), meta->str);
+  fl_trace_reader_free(r);
+  g_unlink(path);
+  g_free(path);
+  g_string_free(meta, TRUE);
+}
+END_TEST
+
 START_TEST(random_garbage_never_crashes) {
   uint64_t x = 7;
   for (int i = 0; i < 400; i++) {
@@ -338,6 +373,7 @@ int main(void) {
   tcase_add_test(tc, every_kind_round_trips);
   tcase_add_test(tc, digest_is_the_same_without_a_file_and_changes_with_any_field);
   tcase_add_test(tc, malformed_traces_give_exact_errors);
+  tcase_add_test(tc, a_header_nested_too_deep_is_refused);
   tcase_add_test(tc, random_garbage_never_crashes);
   tcase_add_test(tc, kind_names);
   tcase_add_test(tc, temporary_is_an_unlinked_file);

@@ -452,6 +452,236 @@ START_TEST(bad_input_gets_an_exact_message_and_no_png) {
 }
 END_TEST
 
+/* Issue 9: headers and reports are untrusted input. Each bad one is an error naming the file
+ * and the member, exit 2, and stderr holds only that line (no Json-CRITICAL). */
+static void write_trace_with_meta(const char *path, const char *meta) {
+  fl_trace *t = fl_trace_open(path, meta, NULL);
+  ck_assert_ptr_nonnull(t);
+  fl_trace_node_event(t, 5, FL_TR_CRASH, 0);
+  ck_assert(fl_trace_close(t, true, NULL));
+}
+
+START_TEST(header_members_are_checked_before_use) {
+  char *dir = tmpdir(), *path = g_build_filename(dir, "h.trace", NULL);
+  GString *deep = g_string_new("{\"nodes\":1,\"clients\":0,\"x\":");
+  for (int i = 0; i < 100000; i++) g_string_append_c(deep, '[');
+  const struct {
+    const char *meta, *want;
+  } cases[] = {
+      /* nodes + clients wrapped around before the check (issue 9, item 7). */
+      {"{\"nodes\":1,\"clients\":9223372036854775807}",
+       "header.clients: expected an integer from 0 to 4095 (at most 4096 nodes and clients in "
+       "all), found 9223372036854775807"},
+      {"{\"nodes\":-9223372036854775808,\"clients\":1}",
+       "header.nodes: expected an integer from 1 to 4096, found -9223372036854775808"},
+      {"", "header: expected a JSON object, found an empty header"},
+      {"{\"nodes\":\"3\",\"clients\":0}",
+       "header.nodes: expected an integer from 1 to 4096, found a string"},
+      {"{\"nodes\":1,\"clients\":0,\"protocol\":{}}",
+       "header.protocol: expected a string, found an object"},
+      {"{\"nodes\":1,\"clients\":0,\"node_names\":[1]}",
+       "header.node_names: expected an array of strings, found an integer"},
+      {"{\"nodes\":1,\"clients\":0,\"duration_ns\":-1}",
+       "header.duration_ns: expected an integer of 0 or more, found -1"},
+      {deep->str, "byte 101: header: expected arrays and objects nested at most 64 deep, found "
+                  "one nested deeper"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    write_trace_with_meta(path, cases[i].meta);
+    char *err = NULL;
+    ck_assert_int_eq(viz_cli(dir, "h.trace --png out.png", &err), 2);
+    char *want = g_strdup_printf("faultline viz: h.trace: %s\n", cases[i].want);
+    ck_assert_str_eq(err, want);
+    g_free(want);
+    g_free(err);
+  }
+  ck_assert(only_file_in(dir, "h.trace"));
+  g_string_free(deep, TRUE);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+}
+END_TEST
+
+START_TEST(report_members_are_checked_before_use) {
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  fl_viz_timeline *tl = fl_viz_timeline_load(path, NULL);
+  ck_assert_ptr_nonnull(tl);
+  char *digest = g_strdup_printf("\"digest\":\"0x%016" G_GINT64_MODIFIER "x\"", tl->digest);
+  fl_viz_timeline_free(tl);
+  const char *lin = "\"linearizability\":{\"verdict\":\"not-linearizable\",\"evidence\":";
+  GString *deep = g_string_new("{\"digest\":1,\n  \"x\":");
+  for (int i = 0; i < 100000; i++) g_string_append_c(deep, '[');
+  const struct {
+    char *json;
+    const char *want;
+  } cases[] = {
+      {g_strdup_printf("{%s,%s{\"window\":\"0\"}}}", digest, lin),
+       "linearizability.evidence.window: expected an array, found a string"},
+      {g_strdup_printf("{%s,%s{\"window\":[0,\"1\"]}}}", digest, lin),
+       "linearizability.evidence.window[1]: expected an integer, found a string"},
+      {g_strdup_printf("{%s,%s{\"unplaced\":{}}}}", digest, lin),
+       "linearizability.evidence.unplaced: expected an array, found an object"},
+      {g_strdup_printf("{%s,%s{\"key\":[],\"window\":[0]}}}", digest, lin),
+       "linearizability.evidence.key: expected a string, found an array"},
+      {g_strdup_printf("{%s,%s[0]}}", digest, lin),
+       "linearizability.evidence: expected an object, found an array"},
+      {g_strdup_printf("{%s,\"linearizability\":{\"verdict\":3}}", digest),
+       "linearizability.verdict: expected a string, found an integer"},
+      {g_strdup_printf("{%s,\"linearizability\":[1]}", digest),
+       "linearizability: expected an object, found an array"},
+      {g_strdup("{\"digest\":5}"), "digest: expected a string, found an integer"},
+      {g_strdup(deep->str), NULL},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *report = g_build_filename(dir, "r.json", NULL);
+    ck_assert(g_file_set_contents(report, cases[i].json, -1, NULL));
+    char *err = NULL;
+    ck_assert_int_eq(viz_cli(dir, "small.trace --report r.json --png out.png", &err), 2);
+    /* The bomb: the object is level 1, so the 64th '[' on line 2, after `  "x":`, is too deep. */
+    char *want = cases[i].want ? g_strdup_printf("faultline viz: r.json: %s\n", cases[i].want)
+                               : g_strdup("faultline viz: r.json:2:70: expected arrays and "
+                                          "objects nested at most 64 deep, found one nested "
+                                          "deeper\n");
+    ck_assert_str_eq(err, want);
+    g_free(want);
+    g_free(err);
+    g_unlink(report);
+    g_free(report);
+    g_free(cases[i].json);
+  }
+  /* A null key (an unsplit history) and a null evidence are fine. */
+  char *ok = g_strdup_printf("{%s,%s{\"key\":null,\"window\":[0],\"unplaced\":[],\"prefix\":[],"
+                             "\"timeline\":\"t\"}}}", digest, lin);
+  tl = fl_viz_timeline_load(path, NULL);
+  GError *e = NULL;
+  fl_viz_lin *l = fl_viz_lin_load_data(ok, "ok.json", tl, &e);
+  ck_assert_msg(l != NULL, "%s", e ? e->message : "");
+  ck_assert(l->failed);
+  ck_assert_ptr_null(l->key);
+  ck_assert_uint_eq(l->window->len, 1);
+  fl_viz_lin_free(l);
+  fl_viz_timeline_free(tl);
+  ck_assert(only_file_in(dir, "small.trace"));
+  g_free(ok);
+  g_string_free(deep, TRUE);
+  g_free(digest);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+}
+END_TEST
+
+/* --from at or past the end of the run drew a blank PNG and exited 0. */
+START_TEST(a_view_past_the_end_is_an_error) {
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  const char *args[] = {"small.trace --png out.png --from 2s",
+                        "small.trace --png out.png --from 1s",
+                        "small.trace --png out.png --from 2s --to 3s"};
+  const char *found[] = {"2s", "1s", "2s"};
+  for (size_t i = 0; i < G_N_ELEMENTS(args); i++) {
+    char *err = NULL;
+    ck_assert_int_eq(viz_cli(dir, args[i], &err), 2);
+    char *want = g_strdup_printf("faultline viz: --from: expected a time before the end of the "
+                                 "run in small.trace (1s), found %s\n", found[i]);
+    ck_assert_str_eq(err, want);
+    g_free(want);
+    g_free(err);
+  }
+  char *err = NULL;
+  ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png --to 0s", &err), 2);
+  ck_assert_str_eq(err, "faultline viz: --to: expected a time after the start of the run (0s), "
+                        "found 0s\n");
+  g_free(err);
+  ck_assert(only_file_in(dir, "small.trace"));
+  ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png --from 999ms --to 5s", &err), 0);
+  ck_assert_str_eq(err, "");
+  g_free(err);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+}
+END_TEST
+
+/* With no display SDL falls back to its offscreen driver: the viewer printed "ready" and waited
+ * on a window nobody could see. `timeout` turns a regression into a failure, not a hang. */
+START_TEST(no_display_is_an_error_before_any_window) {
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  const struct {
+    const char *env, *want;
+  } cases[] = {
+      {"-u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER",
+       "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"},
+      {"-u DISPLAY -u WAYLAND_DISPLAY SDL_VIDEODRIVER=offscreen",
+       "no display (SDL's video driver is 'offscreen')"},
+      {"-u WAYLAND_DISPLAY DISPLAY=:0 SDL_VIDEODRIVER=dummy",
+       "no display (SDL's video driver is 'dummy')"},
+      /* A DISPLAY nobody answers: SDL itself falls back to offscreen. (XDG_RUNTIME_DIR keeps
+       * its Wayland probe quiet; the sanitizer build's leak report of SDL's D-Bus connection is
+       * suppressed, and so is the list of suppressions.) */
+      {"-u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=:65000 XDG_RUNTIME_DIR=\"$PWD\" "
+       "LSAN_OPTIONS=\"${LSAN_OPTIONS:+$LSAN_OPTIONS:}print_suppressions=0\"",
+       "no display (SDL's video driver is 'offscreen')"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *cmd = g_strdup_printf("cd '%s' && env %s timeout 20 '%s' viz small.trace", dir,
+                                cases[i].env, fl_test_faultline());
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(fl_test_sh(cmd, &out, &err), 2);
+    char *want = g_strdup_printf("faultline viz: cannot open a window: %s; --png OUT.png draws "
+                                 "without one\n", cases[i].want);
+    ck_assert_str_eq(err, want);
+    ck_assert_str_eq(out, "");
+    g_free(want);
+    g_free(out);
+    g_free(err);
+    g_free(cmd);
+  }
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+}
+END_TEST
+
+/* libpng's stdio writer said only "Write Error" on a full disk; the errno is kept now. Through
+ * the stdio buffer the failure shows at the flush; unbuffered, at the first write. */
+START_TEST(a_full_disk_says_so) {
+  if (!g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+    printf("SKIP: no /dev/full\n");
+    return;
+  }
+  SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, 64, 32, 32, SDL_PIXELFORMAT_RGB888);
+  ck_assert_ptr_nonnull(surf);
+  SDL_FillRect(surf, NULL, 0x336699);
+  for (int buffered = 0; buffered <= 1; buffered++) {
+    FILE *f = fopen("/dev/full", "wb");
+    ck_assert_ptr_nonnull(f);
+    if (!buffered) setvbuf(f, NULL, _IONBF, 0);
+    GError *e = NULL;
+    ck_assert(!fl_viz_png_write_stream(f, "/dev/full", surf, &e));
+    ck_assert_str_eq(e->message, "/dev/full: cannot write: No space left on device");
+    g_clear_error(&e);
+    fclose(f);
+  }
+  /* The same encoder into a real file gives a PNG that reads back. */
+  char *dir = tmpdir(), *out = g_build_filename(dir, "ok.png", NULL);
+  GError *e = NULL;
+  ck_assert(fl_viz_png_write(out, surf, &e));
+  int w, h;
+  uint8_t *px = fl_viz_png_read(out, &w, &h, NULL);
+  ck_assert_int_eq(w, 64);
+  ck_assert_int_eq(h, 32);
+  ck_assert_int_eq(px[0], 0x33);
+  ck_assert_int_eq(px[1], 0x66);
+  ck_assert_int_eq(px[2], 0x99);
+  g_free(px);
+  SDL_FreeSurface(surf);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(out);
+}
+END_TEST
+
 /* ---- The window under Xvfb, driven by real X events (XTEST, through xdotool). */
 
 static char *which(const char *prog) { return g_find_program_in_path(prog); }
@@ -628,6 +858,11 @@ int main(void) {
   tcase_add_test(tc, many_messages_are_aggregated_until_zoomed_in);
   tcase_add_test(tc, the_linearizability_counterexample_is_outlined);
   tcase_add_test(tc, bad_input_gets_an_exact_message_and_no_png);
+  tcase_add_test(tc, header_members_are_checked_before_use);
+  tcase_add_test(tc, report_members_are_checked_before_use);
+  tcase_add_test(tc, a_view_past_the_end_is_an_error);
+  tcase_add_test(tc, no_display_is_an_error_before_any_window);
+  tcase_add_test(tc, a_full_disk_says_so);
   tcase_add_test(tc, the_window_answers_keys_and_the_mouse_under_xvfb);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
