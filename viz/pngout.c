@@ -2,6 +2,7 @@
  * resource is released on both paths, and `volatile` keeps the locals that setjmp may
  * clobber. Bytes go through our own write and flush callbacks, which keep errno. */
 #include "pngout.h"
+#include "sim/outfile.h"
 
 #include <errno.h>
 #include <png.h>
@@ -102,31 +103,15 @@ bool fl_viz_png_write_stream(FILE *f, const char *name, SDL_Surface *surface, GE
 
 bool fl_viz_png_write(const char *path, SDL_Surface *surface, GError **error) {
   g_return_val_if_fail(surface->format->BytesPerPixel == 4, false);
-  char *tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
-  int fd = g_mkstemp(tmp);
-  if (fd < 0) {
-    int e = errno;
-    g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_IO, "%s: cannot write: %s", path, g_strerror(e));
-    g_free(tmp);
+  /* fl_outfile gives the PNG what every other output has: whole or not at all, nothing left
+   * behind on a signal, a device such as /dev/null written through rather than replaced. */
+  fl_outfile *o = fl_outfile_open(path, "PNG", FL_VIZ_ERROR, FL_VIZ_ERROR_IO, error);
+  if (!o) return false;
+  if (!fl_viz_png_write_stream(fl_outfile_stream(o), path, surface, error)) {
+    fl_outfile_close(o, false, NULL);
     return false;
   }
-  /* mkstemp makes the file private; an image is for sharing. */
-  (void)fchmod(fd, 0644);
-  FILE *f = fdopen(fd, "wb");
-  int e = f ? 0 : errno;
-  bool ok = f && fl_viz_png_write_stream(f, path, surface, error);
-  /* The first failure is the one reported: a later fsync or close adds nothing to it. */
-  if (ok && fsync(fileno(f)) != 0) e = errno, ok = false;
-  if (f && fclose(f) != 0 && ok) e = errno, ok = false;
-  if (!f) close(fd);
-  if (ok && g_rename(tmp, path) != 0) e = errno, ok = false;
-  if (!ok) {
-    g_unlink(tmp);
-    if (e) g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_IO, "%s: cannot write: %s", path,
-                       g_strerror(e));
-  }
-  g_free(tmp);
-  return ok;
+  return fl_outfile_close(o, true, error);
 }
 
 uint8_t *fl_viz_png_read(const char *path, int *w, int *h, GError **error) {

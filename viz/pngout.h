@@ -1,8 +1,7 @@
 /* pngout: an SDL surface written as a PNG file (libpng), whole or not at all.
  *
- * The image goes to PATH.tmp.XXXXXX beside the destination and is renamed over it only when
- * every byte was written; on any failure the temporary file is removed, so no partial PNG is
- * ever left. The encoding is fixed (8-bit RGB, no time or text chunks, fixed compression), so
+ * The image is written through sim/outfile.h: it appears whole or not at all, a failure or a
+ * signal leaves no temporary behind, and a device or FIFO (/dev/null) is written through. The encoding is fixed (8-bit RGB, no time or text chunks, fixed compression), so
  * the same pixels always give the same bytes.
  *
  * Ownership: the surface is borrowed for the call.
@@ -16,8 +15,9 @@
 #include <glib.h>
 
 /* Writes a surface of format SDL_PIXELFORMAT_RGB888 or ARGB8888. Errors (FL_VIZ_ERROR_IO):
- * "PATH: cannot write: REASON", REASON being the system's word for the first write, flush,
- * sync or close that failed ("No space left on device" on a full disk). */
+ * "PATH: cannot write: REASON" while encoding, "cannot write PNG 'PATH': REASON" when opening
+ * or closing, REASON being the system's word for the first failure ("No space left on
+ * device" on a full disk). */
 bool fl_viz_png_write(const char *path, SDL_Surface *surface, GError **error);
 
 /* The same into an open stream, flushed but not closed (`f` is borrowed); errors name `name`.

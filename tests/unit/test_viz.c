@@ -603,6 +603,31 @@ START_TEST(a_view_past_the_end_is_an_error) {
 }
 END_TEST
 
+/* --png wrote PATH.tmp.XXXXXX and renamed it over the target: as root, `--png /dev/null`
+ * replaced the device node with a regular file. A device is written through now. */
+START_TEST(a_png_to_a_device_is_written_through) {
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  char *err = NULL;
+  ck_assert_int_eq(viz_cli(dir, "small.trace --png /dev/null", &err), 0);
+  ck_assert_str_eq(err, "");
+  g_free(err);
+  GStatBuf st;
+  ck_assert_int_eq(g_stat("/dev/null", &st), 0);
+  ck_assert(S_ISCHR(st.st_mode));
+  if (g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+    ck_assert_int_eq(viz_cli(dir, "small.trace --png /dev/full", &err), 2);
+    ck_assert_str_eq(err, "faultline viz: /dev/full: cannot write: No space left on device\n");
+    g_free(err);
+    ck_assert_int_eq(g_stat("/dev/full", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+  }
+  ck_assert(only_file_in(dir, "small.trace"));
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+}
+END_TEST
+
 /* With no display SDL falls back to its offscreen driver: the viewer printed "ready" and waited
  * on a window nobody could see. `timeout` turns a regression into a failure, not a hang. */
 START_TEST(no_display_is_an_error_before_any_window) {
@@ -861,6 +886,7 @@ int main(void) {
   tcase_add_test(tc, header_members_are_checked_before_use);
   tcase_add_test(tc, report_members_are_checked_before_use);
   tcase_add_test(tc, a_view_past_the_end_is_an_error);
+  tcase_add_test(tc, a_png_to_a_device_is_written_through);
   tcase_add_test(tc, no_display_is_an_error_before_any_window);
   tcase_add_test(tc, a_full_disk_says_so);
   tcase_add_test(tc, the_window_answers_keys_and_the_mouse_under_xvfb);
