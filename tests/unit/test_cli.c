@@ -16,8 +16,9 @@
 
 static int run(const char *args, char **out, char **err) { return fl_test_cli(args, out, err); }
 
+/* A path in $TMPDIR of this process's own (two suites running at once never share a file). */
 static char *tmp_path(const char *name) {
-  return g_build_filename(g_get_tmp_dir(), name, NULL);
+  return g_strdup_printf("%s/%d-%s", g_get_tmp_dir(), (int)getpid(), name);
 }
 
 START_TEST(version_and_help_exit_zero) {

@@ -38,8 +38,13 @@ static void record(fl_history *h) {
   fl_history_complete(h, 4200000, &c, FL_HIST_INFO, false, 0);
 }
 
+/* A path in $TMPDIR of this process's own (two suites running at once never share a file). */
+static char *tmp_file(const char *name) {
+  return g_strdup_printf("%s/%d-%s", g_get_tmp_dir(), (int)getpid(), name);
+}
+
 static char *written(const char *name, fl_hist_format format) {
-  char *path = g_build_filename(g_get_tmp_dir(), name, NULL);
+  char *path = tmp_file(name);
   fl_history *h = fl_history_open(path, format, NULL);
   ck_assert_ptr_nonnull(h);
   record(h);
@@ -100,7 +105,7 @@ START_TEST(format_follows_the_extension) {
 END_TEST
 
 START_TEST(discarded_history_leaves_no_file) {
-  char *path = g_build_filename(g_get_tmp_dir(), "fl-hist-discard.jsonl", NULL);
+  char *path = tmp_file("fl-hist-discard.jsonl");
   fl_history *h = fl_history_open(path, FL_HIST_JSONL, NULL);
   record(h);
   ck_assert(fl_history_close(h, false, NULL));

@@ -14,7 +14,10 @@ static gint by_name(gconstpointer a, gconstpointer b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static char *tmp(const char *name) { return g_build_filename(g_get_tmp_dir(), name, NULL); }
+/* A path in $TMPDIR of this process's own (two suites running at once never share a file). */
+static char *tmp(const char *name) {
+  return g_strdup_printf("%s/%d-%s", g_get_tmp_dir(), (int)getpid(), name);
+}
 
 static void write_all(fl_trace *t) {
   int groups[4] = {0, 0, 1, 1};
