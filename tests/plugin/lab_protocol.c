@@ -12,8 +12,20 @@ typedef struct lab {
   int64_t pings;
 } lab;
 
+/* A plugin declares its options, and their valid ranges, as a built-in protocol does: the
+ * scenario parser enforces the range (ping_every = 0ms is rejected with its line). */
+static const fl_option_spec lab_options[] = {
+    {.name = "ping_every", .type = FL_OPT_DURATION, .default_value = "10ms",
+     .help = "period of the ping to the next node", .min = "1ms", .max = "1s"},
+    {0},
+};
+
+static int64_t ping_every(const fl_node_ctx *ctx) {
+  return fl_options_duration_ns(fl_node_options(ctx), "ping_every");
+}
+
 static void *lab_init(fl_node_ctx *ctx) {
-  fl_node_set_timer(ctx, 10000000, 1);
+  fl_node_set_timer(ctx, ping_every(ctx), 1);
   return g_new0(lab, 1);
 }
 
@@ -30,7 +42,7 @@ static void lab_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
   (void)tag;
   int next = (fl_node_id(ctx) + 1) % fl_node_count(ctx);
   if (next != fl_node_id(ctx)) fl_node_send(ctx, next, "ping", 4);
-  fl_node_set_timer(ctx, 10000000, 1);
+  fl_node_set_timer(ctx, ping_every(ctx), 1);
 }
 
 static void lab_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *op) {
@@ -62,6 +74,7 @@ static const fl_protocol lab_protocol = {
     .api_version = FL_ACTOR_API_VERSION,
     .name = "lab-register",
     .summary = "a lab's single-node register, loaded as a plugin",
+    .options = lab_options,
     .init = lab_init,
     .on_message = lab_on_message,
     .on_timer = lab_on_timer,
