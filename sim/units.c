@@ -190,6 +190,9 @@ void fl_format_duration(GString *out, int64_t ns) {
     g_string_append_printf(out, "%" G_GINT64_FORMAT "h", (gint64)(ns / 3600000000000LL));
   else if (a >= 60000000000LL && a % 60000000000LL == 0)
     g_string_append_printf(out, "%" G_GINT64_FORMAT "min", (gint64)(ns / 60000000000LL));
+  else if (a >= 1000000000LL && a % 1000000000LL == 0)
+    /* Whole seconds in full: "%.4g" would print 99999s and 100000s both as "1e+05s". */
+    g_string_append_printf(out, "%" G_GINT64_FORMAT "s", (gint64)(ns / 1000000000LL));
   else if (a >= 1000000000LL)
     g_string_append_printf(out, "%.4gs", (double)ns / 1e9);
   else if (a >= 1000000LL)
