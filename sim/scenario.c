@@ -4,7 +4,10 @@
  * A hand-written line-oriented parser rather than GKeyFile: GKeyFile reports no positions,
  * and the timeline is not key = value. Everything a line says is checked as the line is read,
  * except what depends on the whole file (sections named after the protocol, times beyond the
- * duration), which is checked at the end with the position of the offending line.
+ * duration, zero-delay loops between the workload and the network), which is checked at the
+ * end with the position of the offending line. Timeline lines are kept unexpanded until then:
+ * their repetitions are counted against FL_LIMIT_TIMELINE_ACTIONS as each line is read, and
+ * expanded and sorted only once the whole file is accepted.
  */
 #include "fl_limits.h"
 #include "scenario_int.h"
@@ -12,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,11 +46,11 @@ typedef struct other_section {
 
 /* One [timeline] line, before its repetitions are expanded (in finish): a rejected file never
  * allocates the actions it asks for. */
-typedef struct timeline_line_t {
+typedef struct pending_line {
   fl_action a;      /* the first repetition; owns group_of and latency */
   int64_t every_ns; /* 0: not repeated */
   int64_t reps;
-} timeline_line_t;
+} pending_line;
 
 typedef struct parser {
   fl__cur c;
@@ -61,7 +63,7 @@ typedef struct parser {
   GArray *others;        /* other_section */
   bool has_cluster, has_nodes, has_protocol, has_duration;
   int nodes_line;
-  GArray *lines;          /* timeline_line_t, file order */
+  GArray *lines;          /* pending_line, file order */
   int64_t timeline_total; /* actions the lines so far expand to */
   /* Where the settings that can close a zero-delay loop were written (line 0: the default). */
   fl_srcpos think_pos, retry_pos, latency_pos;
@@ -581,7 +583,7 @@ static bool timeline_line(parser *p) {
     return false;
   }
   /* The action at FROM, FROM + PERIOD, ... while <= TO. */
-  timeline_line_t tl = {.a = a, .every_ns = every_ns,
+  pending_line tl = {.a = a, .every_ns = every_ns,
                         .reps = every_ns ? (until_ns - a.at_ns) / every_ns + 1 : 1};
   if (tl.reps > FL_LIMIT_TIMELINE_ACTIONS - p->timeline_total) {
     g_free(a.group_of);
@@ -597,7 +599,7 @@ static bool timeline_line(parser *p) {
 
 static void lines_free(GArray *lines) {
   for (guint i = 0; i < lines->len; i++) {
-    fl_action *a = &g_array_index(lines, timeline_line_t, i).a;
+    fl_action *a = &g_array_index(lines, pending_line, i).a;
     g_free(a->group_of);
     if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
   }
@@ -624,7 +626,7 @@ static void expand_timeline(parser *p) {
   fl_scenario *s = p->s;
   GArray *flat = g_array_sized_new(FALSE, TRUE, sizeof(fl_action), (guint)p->timeline_total);
   for (guint i = 0; i < p->lines->len; i++) {
-    timeline_line_t *tl = &g_array_index(p->lines, timeline_line_t, i);
+    pending_line *tl = &g_array_index(p->lines, pending_line, i);
     for (int64_t r = 0; r < tl->reps; r++) {
       fl_action copy = tl->a;
       copy.at_ns = tl->a.at_ns + r * tl->every_ns;
@@ -852,7 +854,7 @@ static bool zero_delay_loops(parser *p) {
   client_latency def = {&s->net_defaults.latency, p->latency_pos, -1};
   g_array_append_val(lat, def);
   for (guint i = 0; i < p->lines->len; i++) {
-    const fl_action *a = &g_array_index(p->lines, timeline_line_t, i).a;
+    const fl_action *a = &g_array_index(p->lines, pending_line, i).a;
     if (a->kind != FL_ACT_SET_LATENCY || a->a != -1) continue;
     client_latency l = {&a->latency, a->pos, a->at_ns};
     g_array_append_val(lat, l);
@@ -944,10 +946,10 @@ static bool finish(parser *p) {
   }
   /* The earliest time beyond the duration (line order among equal times), found from each
    * line's first repetition past the end without expanding anything. */
-  const timeline_line_t *late = NULL;
+  const pending_line *late = NULL;
   int64_t late_ns = 0;
   for (guint i = 0; i < p->lines->len; i++) {
-    const timeline_line_t *tl = &g_array_index(p->lines, timeline_line_t, i);
+    const pending_line *tl = &g_array_index(p->lines, pending_line, i);
     int64_t t = tl->a.at_ns;
     if (t <= s->duration_ns) {
       if (tl->every_ns == 0) continue;
@@ -1033,7 +1035,7 @@ fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, G
   p.c.error = error;
   p.seen = g_array_new(FALSE, TRUE, sizeof(seen_key));
   p.others = g_array_new(FALSE, TRUE, sizeof(other_section));
-  p.lines = g_array_new(FALSE, TRUE, sizeof(timeline_line_t));
+  p.lines = g_array_new(FALSE, TRUE, sizeof(pending_line));
   bool ok = true;
   size_t start = 0;
   for (int lineno = 1; ok && start < len; lineno++) {

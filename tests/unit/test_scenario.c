@@ -376,10 +376,9 @@ START_TEST(timeline_order_is_time_then_line_then_repetition) {
   if (!s) ck_abort_msg("%s", e->message);
   ck_assert_uint_eq(s->timeline->len, ref->len);
   const fl_action *a = (const fl_action *)(const void *)s->timeline->data;
-  for (guint i = 0; i < ref->len; i++) {
-    ck_assert_int_eq(a[i].at_ns, r[i].at_ns);
-    ck_assert_int_eq(a[i].pos.line, r[i].line);
-  }
+  guint wrong = 0;
+  for (guint i = 0; i < ref->len; i++) wrong += a[i].at_ns != r[i].at_ns || a[i].pos.line != r[i].line;
+  ck_assert_uint_eq(wrong, 0);
   fl_scenario_free(s);
   g_array_free(ref, TRUE);
   g_string_free(t, TRUE);
@@ -396,11 +395,13 @@ START_TEST(two_heal_lines_every_37ms_validate_fast) {
   if (!s) ck_abort_msg("%s", e->message);
   ck_assert(fl_world_validate(s, NULL));
   ck_assert_uint_eq(s->timeline->len, 2 * 97298);
+  /* One assertion at the end: in fork mode each passing ck_assert is a write to a pipe. */
   const fl_action *a = (const fl_action *)(const void *)s->timeline->data;
-  for (guint i = 0; i < s->timeline->len; i++) {
-    ck_assert_int_eq(a[i].at_ns, (int64_t)(i / 2) * 37000000LL);
-    ck_assert_int_eq(a[i].pos.line, 6 + (int)(i % 2)); /* equal times: file order */
-  }
+  guint wrong = 0;
+  for (guint i = 0; i < s->timeline->len; i++)
+    wrong += a[i].at_ns != (int64_t)(i / 2) * 37000000LL ||
+             a[i].pos.line != 6 + (int)(i % 2); /* equal times: file order */
+  ck_assert_uint_eq(wrong, 0);
   fl_scenario_free(s);
 }
 END_TEST
@@ -413,7 +414,9 @@ START_TEST(forty_thousand_descending_lines_validate_fast) {
   if (!s) ck_abort_msg("%s", e->message);
   ck_assert_uint_eq(s->timeline->len, 40000);
   const fl_action *a = (const fl_action *)(const void *)s->timeline->data;
-  for (guint i = 0; i < 40000; i++) ck_assert_int_eq(a[i].at_ns, (int64_t)(i + 1) * 1000000000LL);
+  guint wrong = 0;
+  for (guint i = 0; i < 40000; i++) wrong += a[i].at_ns != (int64_t)(i + 1) * 1000000000LL;
+  ck_assert_uint_eq(wrong, 0);
   fl_scenario_free(s);
   g_string_free(t, TRUE);
 }
