@@ -24,7 +24,9 @@
 #include "op.h"
 #include "rng.h"
 
-#define FL_ACTOR_API_VERSION 1
+/* 2: fl_option_spec gained min, max and min_width (a protocol built against 1 has shorter
+ * option entries, so registration refuses it). */
+#define FL_ACTOR_API_VERSION 2
 
 typedef struct fl_node_ctx fl_node_ctx;
 typedef struct fl_options fl_options;
@@ -42,12 +44,26 @@ typedef enum fl_opt_type {
   FL_OPT_CHOICE          /* one of `choices`, separated by '|' */
 } fl_opt_type;
 
+/* An option and its valid range. The bounds are written in the option's own syntax and are
+ * inclusive; NULL leaves that side unbounded. A scenario value outside the range is rejected
+ * with its FILE:LINE:COL ("heartbeat: expected a duration of at least 1ns, found '0ms'"); a
+ * default outside it, or a bound that does not parse, is a bug in the protocol, reported when
+ * its options are first read. Fill the table with designated initialisers: a field added in a
+ * later version then stays zero (unbounded) in a table that does not name it.
+ *   FL_OPT_INT, FL_OPT_DURATION, FL_OPT_PERCENT: min <= value <= max ("1", "1ns", "10%").
+ *   FL_OPT_DURATION_RANGE ("A..B", A <= B always): min <= A, B <= max, and B - A >= min_width.
+ *     A random timeout drawn from a range of width 0 is the same on every node, which can
+ *     livelock an election: such an option says min_width = "1ns".
+ *   FL_OPT_BOOL, FL_OPT_CHOICE: no bounds (min, max and min_width must be NULL). */
 typedef struct fl_option_spec {
   const char *name;
   fl_opt_type type;
   const char *default_value; /* parsed like a scenario value; must be valid */
   const char *choices;       /* FL_OPT_CHOICE only, e.g. "none|commit-previous-term" */
   const char *help;
+  const char *min;           /* since API version 2 */
+  const char *max;
+  const char *min_width;     /* FL_OPT_DURATION_RANGE only */
 } fl_option_spec;
 
 /* Values are looked up by name; asking for an undeclared name or the wrong type is a bug in

@@ -15,6 +15,16 @@
 #define FL_LIMIT_CLIENTS 100000          /* [workload] clients */
 #define FL_LIMIT_KEYS 1000000            /* [workload] keys */
 #define FL_LIMIT_REPEAT_PER_LINE 100000  /* "FROM..TO every P": repetitions of one line */
+#define FL_LIMIT_TIMELINE_ACTIONS 1000000 /* [timeline] actions in all, repetitions expanded */
+#define FL_LIMIT_SCENARIO_MIB 16         /* a scenario file's size, in MiB... */
+#define FL_LIMIT_SCENARIO_BYTES (FL_LIMIT_SCENARIO_MIB * 1024 * 1024) /* ...and in bytes */
+/* Any duration written in a scenario, option or command line (1000000h, 3.6e18 ns): two of
+ * them add without overflowing a signed 64-bit nanosecond count. */
+#define FL_LIMIT_DURATION_NS 3600000000000000000LL
+#define FL_LIMIT_DURATION_TEXT "1000000h"     /* FL_LIMIT_DURATION_NS as messages write it */
+/* Text echoed from the input in an error message ("found '...'"): longer text is cut to
+ * this many bytes and "..." (a 3 MB option name is not repeated back whole). */
+#define FL_LIMIT_ECHO_BYTES 40
 
 /* ---- Run budgets: what stops a runaway run (FL_STOP_RUNAWAY, exit status 4). */
 /* The stall guard: a run whose simulated time advances less than FL_LIMIT_STALL_NS over any

@@ -180,7 +180,10 @@ typedef struct fl_scenario {
 
 /* Parses a scenario from a file or a string (`path` names it in messages). Syntax errors and
  * errors of reference (n7 in a 5-node cluster) are reported; the protocol name and options are
- * not checked here. Newly allocated, freed by fl_scenario_free; NULL with an error. */
+ * not checked here. Newly allocated, freed by fl_scenario_free; NULL with an error.
+ * fl_scenario_load reads only a regular file of at most FL_LIMIT_SCENARIO_BYTES; anything else
+ * is an FL_SCENARIO_ERROR_IO error saying what the path is ("PATH: is a directory, expected a
+ * scenario file") before anything is read. */
 fl_scenario *fl_scenario_load(const char *path, GError **error);
 fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, GError **error);
 void fl_scenario_free(fl_scenario *s);

@@ -17,6 +17,13 @@ bool fl__scn_fail(fl__cur *c, int at, const char *fmt, ...) {
   return false;
 }
 
+const char *fl__scn_echo(fl__cur *c, const char *s, gssize len) {
+  if (!c->echoes) c->echoes = g_ptr_array_new_with_free_func(g_free);
+  char *e = fl_format_echo(s, len);
+  g_ptr_array_add(c->echoes, e);
+  return e;
+}
+
 void fl__scn_skip_ws(fl__cur *c) {
   while (c->s[c->pos] == ' ' || c->s[c->pos] == '\t') c->pos++;
 }
@@ -41,7 +48,10 @@ static char *found(fl__cur *c) {
   if (!c->s[c->pos]) return g_strdup("end of line");
   int end = c->pos;
   while (c->s[end] && c->s[end] != ' ' && c->s[end] != '\t') end++;
-  return g_strdup_printf("'%.*s'", end - c->pos, c->s + c->pos);
+  char *echo = fl_format_echo(c->s + c->pos, end - c->pos);
+  char *quoted = g_strdup_printf("'%s'", echo);
+  g_free(echo);
+  return quoted;
 }
 
 bool fl__scn_accept(fl__cur *c, const char *lit) {
@@ -116,14 +126,26 @@ bool fl__scn_int(fl__cur *c, int64_t min, int64_t max, int64_t *out) {
   return ok;
 }
 
+/* The text a bad node name is blamed with: up to whitespace, a delimiter, '=' or an arrow
+ * ("->", "<->"), so that `n-1` is echoed whole while `n7->n2` blames `n7`. */
+static char *node_echo(const fl__cur *c, int at) {
+  int end = at;
+  while (c->s[end] && !strchr(" \t,)}]=", c->s[end]) && strncmp(c->s + end, "->", 2) != 0 &&
+         strncmp(c->s + end, "<->", 3) != 0)
+    end++;
+  return fl_format_echo(c->s + at, end - at);
+}
+
 bool fl__scn_node(fl__cur *c, int *out) {
   fl__scn_skip_ws(c);
   int at = c->pos;
   char *tok = fl__scn_token(c, ",)}]-<=");
   bool ok = false;
   if (c->n_nodes <= 0) {
+    char *echo = node_echo(c, at);
     fl__scn_fail(c, at, "expected 'nodes = N' in [cluster] before the first node name, found '%s'",
-                 tok);
+                 echo);
+    g_free(echo);
   } else {
     char *end = NULL;
     long v = tok[0] == 'n' && g_ascii_isdigit(tok[1]) ? strtol(tok + 1, &end, 10) : 0;
@@ -131,7 +153,9 @@ bool fl__scn_node(fl__cur *c, int *out) {
       *out = (int)v - 1;
       ok = true;
     } else {
-      fl__scn_fail(c, at, "expected a node name n1..n%d, found '%s'", c->n_nodes, tok);
+      char *echo = node_echo(c, at);
+      fl__scn_fail(c, at, "expected a node name n1..n%d, found '%s'", c->n_nodes, echo);
+      g_free(echo);
     }
   }
   g_free(tok);
@@ -187,7 +211,12 @@ static bool check_keys(fl__cur *c, GArray *a, const char *const *keys, const cha
     if (!d->key) continue;
     bool known = false;
     for (const char *const *k = keys; *k; k++) known |= strcmp(*k, d->key) == 0;
-    if (!known) return fl__scn_fail(c, d->at, "expected %s, found a parameter '%s'", form, d->key);
+    if (!known) {
+      char *echo = fl_format_echo(d->key, -1);
+      fl__scn_fail(c, d->at, "expected %s, found a parameter '%s'", form, echo);
+      g_free(echo);
+      return false;
+    }
   }
   return true;
 }
@@ -232,8 +261,12 @@ static bool build(fl__cur *c, const char *name, GArray *a, int at, fl_dist *out)
     if (!d) return fl__scn_fail(c, at, "expected %s, found no shape", form);
     char *end = NULL;
     y = g_ascii_strtod(d->value, &end);
-    if (end == d->value || *end)
-      return fl__scn_fail(c, d->at, "shape: expected a number, found '%s'", d->value);
+    if (end == d->value || *end) {
+      char *echo = fl_format_echo(d->value, -1);
+      fl__scn_fail(c, d->at, "shape: expected a number, found '%s'", echo);
+      g_free(echo);
+      return false;
+    }
     ok = fl_dist_init_pareto(out, x, y, &inner);
   } else if (strcmp(name, "empirical") == 0) {
     GArray *v = g_array_new(FALSE, FALSE, sizeof(double)), *w = g_array_new(FALSE, FALSE, sizeof(double));
@@ -245,8 +278,10 @@ static bool build(fl__cur *c, const char *name, GArray *a, int at, fl_dist *out)
       double f;
       if (!parts || !parts[0] || !parts[1] || !fl_parse_duration(parts[0], &ns, NULL) ||
           !fl_parse_fraction(g_strstrip(parts[1]), &f, NULL)) {
+        char *echo = fl_format_echo(d->value, -1);
         ok = fl__scn_fail(c, d->at, "expected 'DURATION WEIGHT%%' in empirical(...), found '%s'",
-                          d->value);
+                          echo);
+        g_free(echo);
       } else {
         double dv = (double)ns;
         g_array_append_val(v, dv);
@@ -260,8 +295,11 @@ static bool build(fl__cur *c, const char *name, GArray *a, int at, fl_dist *out)
     g_array_free(w, TRUE);
     if (!ok && !inner) return false;
   } else {
-    return fl__scn_fail(c, at, "expected a distribution (constant, uniform, normal, exponential, "
-                               "lognormal, pareto, empirical), found '%s'", name);
+    char *echo = fl_format_echo(name, -1);
+    fl__scn_fail(c, at, "expected a distribution (constant, uniform, normal, exponential, "
+                        "lognormal, pareto, empirical), found '%s'", echo);
+    g_free(echo);
+    return false;
   }
   if (!ok) {
     fl__scn_fail(c, at, "%s", inner->message);
@@ -283,8 +321,10 @@ bool fl__scn_dist(fl__cur *c, fl_dist *out) {
   while (g_ascii_isalpha(c->s[c->pos])) c->pos++;
   char *name = g_strndup(c->s + start, (gsize)(c->pos - start));
   if (c->s[c->pos] != '(') {
+    char *echo = fl_format_echo(c->s + at, -1);
     bool r = fl__scn_fail(c, at, "expected a distribution such as uniform(1ms, 5ms) or a "
-                                 "duration, found '%s'", c->s + at);
+                                 "duration, found '%s'", echo);
+    g_free(echo);
     g_free(name);
     return r;
   }
@@ -299,7 +339,9 @@ bool fl__scn_dist(fl__cur *c, fl_dist *out) {
     int vstart = c->pos;
     while (c->s[c->pos] && c->s[c->pos] != ',' && c->s[c->pos] != ')') c->pos++;
     if (!c->s[c->pos]) {
-      ok = fl__scn_fail(c, c->pos, "expected ')' closing %s(, found end of line", name);
+      char *echo = fl_format_echo(name, -1);
+      ok = fl__scn_fail(c, c->pos, "expected ')' closing %s(, found end of line", echo);
+      g_free(echo);
       break;
     }
     char *item = g_strstrip(g_strndup(c->s + vstart, (gsize)(c->pos - vstart)));

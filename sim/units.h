@@ -19,6 +19,7 @@
 GQuark fl_units_error_quark(void);
 typedef enum { FL_UNITS_ERROR_PARSE } fl_units_error;
 
+/* At most FL_LIMIT_DURATION_NS; a larger one is "expected a duration of at most 1000000h". */
 bool fl_parse_duration(const char *s, int64_t *out_ns, GError **error);
 /* "A..B" with A <= B. */
 bool fl_parse_duration_range(const char *s, int64_t *lo_ns, int64_t *hi_ns, GError **error);
@@ -28,8 +29,14 @@ bool fl_parse_bool(const char *s, bool *out, GError **error);
 bool fl_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, GError **error);
 
 /* Prefix-only duration scan: reads a duration at the start of s, sets *end past it. Returns
- * false (leaving *end = s) if s does not start with one. For parsers that tokenise. */
+ * false (leaving *end = s) if s does not start with one, or with one above the limit. For
+ * parsers that tokenise. */
 bool fl_scan_duration(const char *s, int64_t *out_ns, const char **end);
+
+/* Input text as an error message echoes it ("found '%s'"): the first FL_LIMIT_ECHO_BYTES bytes
+ * (cut at a UTF-8 character boundary) and "..." when longer. len < 0: s is NUL-terminated.
+ * Newly allocated (g_free). */
+char *fl_format_echo(const char *s, gssize len);
 
 /* Appends a duration in the largest unit that keeps it short and exact enough: "1.5s", "150ms",
  * "20us", "7ns". */

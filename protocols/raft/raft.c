@@ -21,10 +21,16 @@
 #include <string.h>
 
 static const fl_option_spec options[] = {
+    /* A start of 0 stands at once, again and again; a range of width 0 gives every node the
+     * same timeout, so split votes repeat (a livelock). */
     {.name = "election_timeout", .type = FL_OPT_DURATION_RANGE, .default_value = "150ms..300ms",
-     .help = "a follower that hears no leader for a time drawn from this range stands"},
+     .help = "a follower that hears no leader for a time drawn from this range stands",
+     .min = "1ns", .min_width = "1ns"},
+    /* 0 would re-arm the heartbeat timer at the same instant forever. Log compaction runs
+     * every 10 heartbeats: 10 times the maximum is still a duration (FL_LIMIT_DURATION_NS). */
     {.name = "heartbeat", .type = FL_OPT_DURATION, .default_value = "50ms",
-     .help = "the leader's AppendEntries period when it has nothing new to send"},
+     .help = "the leader's AppendEntries period when it has nothing new to send",
+     .min = "1ns", .max = "100000h"},
     {.name = "prevote", .type = FL_OPT_BOOL, .default_value = "no",
      .help = "PreVote (thesis 9.6): ask whether an election could be won before raising the term"},
     {.name = "check_quorum", .type = FL_OPT_BOOL, .default_value = "no",
@@ -32,10 +38,11 @@ static const fl_option_spec options[] = {
              "election timeout steps down; followers that hear a leader ignore votes"},
     {.name = "read", .type = FL_OPT_CHOICE, .default_value = "log", .choices = "log|read-index",
      .help = "linearizable reads through the log, or by ReadIndex (thesis 6.4)"},
+    /* 0 sends empty AppendEntries forever (nothing commits); the count travels in 32 bits. */
     {.name = "max_batch", .type = FL_OPT_INT, .default_value = "64",
-     .help = "entries per AppendEntries"},
+     .help = "entries per AppendEntries", .min = "1", .max = "1000000"},
     {.name = "snapshot_every", .type = FL_OPT_INT, .default_value = "1000",
-     .help = "compact the log when this many applied entries sit in it (0: never)"},
+     .help = "compact the log when this many applied entries sit in it (0: never)", .min = "0"},
     {.name = "bug", .type = FL_OPT_CHOICE, .default_value = "none",
      .choices = "none|commit-previous-term|vote-twice-per-term|stale-read",
      .help = "reinject a known bug, to watch the checkers catch it"},

@@ -79,10 +79,12 @@ typedef struct rb_state {
 static const fl_option_spec options[] = {
     {.name = "retransmission", .type = FL_OPT_BOOL, .default_value = "yes",
      .help = "anti-entropy: resend what a peer lacks; no loses pushed messages for good"},
+    /* 0 would re-arm the exchange at the same instant forever. */
     {.name = "retransmit", .type = FL_OPT_DURATION, .default_value = "50ms",
-     .help = "period of the anti-entropy exchange"},
+     .help = "period of the anti-entropy exchange", .min = "1ns"},
+    /* 0 or less answers nothing: retransmission silently off (say retransmission = no). */
     {.name = "batch", .type = FL_OPT_INT, .default_value = "64",
-     .help = "messages resent per anti-entropy answer"},
+     .help = "messages resent per anti-entropy answer", .min = "1"},
     {0},
 };
 

@@ -45,6 +45,13 @@ int fl_cli_list(int argc, char **argv) {
     for (const fl_option_spec *o = all[i]->options; o && o->name; o++) {
       printf("    %-18s %s, default %s", o->name, type_name(o->type), o->default_value);
       if (o->type == FL_OPT_CHOICE) printf(" (one of %s)", o->choices);
+      if (o->type == FL_OPT_DURATION_RANGE) {
+        if (o->min) printf(", start at least %s", o->min);
+        if (o->max) printf(", end at most %s", o->max);
+        if (o->min_width) printf(", at least %s wide", o->min_width);
+      } else if (o->min && o->max) printf(", from %s to %s", o->min, o->max);
+      else if (o->min) printf(", at least %s", o->min);
+      else if (o->max) printf(", at most %s", o->max);
       printf(": %s\n", o->help ? o->help : "");
     }
   }

@@ -25,8 +25,23 @@ typedef struct lab {
   const char *crash_with;
 } lab;
 
+/* A plugin declares its options, and their valid ranges, as a built-in protocol does: the
+ * scenario parser enforces the range (ping_every = 0ms is rejected with its line). */
+static const fl_option_spec lab_options[] = {
+    {.name = "ping_every", .type = FL_OPT_DURATION, .default_value = "10ms",
+     .help = "period of the ping to the next node", .min = "1ms", .max = "1s"},
+    {.name = "crash_at", .type = FL_OPT_INT, .default_value = "0", .min = "0",
+     .help = "crash at node n1's N-th timer; 0: never"},
+    {.name = "crash_with", .type = FL_OPT_CHOICE, .default_value = "segv",
+     .choices = "segv|abort|exit4", .help = "how crash_at crashes"},
+    {.name = NULL}};
+
+static int64_t ping_every(const fl_node_ctx *ctx) {
+  return fl_options_duration_ns(fl_node_options(ctx), "ping_every");
+}
+
 static void *lab_init(fl_node_ctx *ctx) {
-  fl_node_set_timer(ctx, 10000000, 1);
+  fl_node_set_timer(ctx, ping_every(ctx), 1);
   lab *l = g_new0(lab, 1);
   l->crash_at = fl_node_id(ctx) == 0 ? fl_options_int(fl_node_options(ctx), "crash_at") : 0;
   l->crash_with = fl_options_choice(fl_node_options(ctx), "crash_with");
@@ -53,7 +68,7 @@ static void lab_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
   }
   int next = (fl_node_id(ctx) + 1) % fl_node_count(ctx);
   if (next != fl_node_id(ctx)) fl_node_send(ctx, next, "ping", 4);
-  fl_node_set_timer(ctx, 10000000, 1);
+  fl_node_set_timer(ctx, ping_every(ctx), 1);
 }
 
 static void lab_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *op) {
@@ -80,13 +95,6 @@ static void lab_describe(const void *state, GString *out) {
 static void lab_describe_msg(const void *msg, size_t len, GString *out) {
   g_string_append_len(out, msg, (gssize)len);
 }
-
-static const fl_option_spec lab_options[] = {
-    {.name = "crash_at", .type = FL_OPT_INT, .default_value = "0",
-     .help = "crash at node n1's N-th timer; 0: never"},
-    {.name = "crash_with", .type = FL_OPT_CHOICE, .default_value = "segv",
-     .choices = "segv|abort|exit4", .help = "how crash_at crashes"},
-    {.name = NULL}};
 
 static const fl_protocol lab_protocol = {
     .api_version = FL_ACTOR_API_VERSION,

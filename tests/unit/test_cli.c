@@ -588,7 +588,7 @@ START_TEST(plugins_are_resolved_and_checked) {
   /* A bare name is the file in the working directory. */
   ck_assert_int_eq(run_in(dir, "list --plugin lab_protocol.so", &out, &err), 0);
   ck_assert(g_str_has_prefix(out, "lab-register a lab's single-node register, loaded as a plugin\n"
-                                  "    crash_at           integer, default 0: "));
+                                  "    ping_every         duration, default 10ms, from 1ms to 1s: "));
   g_free(out);
   g_free(err);
   char *text = NULL;

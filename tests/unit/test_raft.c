@@ -391,7 +391,7 @@ static int elect(void) {
 }
 
 #define QUIET "snapshot_every = 0\n"
-#define TIMERS_OFF "election_timeout = 1h..1h\n" QUIET
+#define TIMERS_OFF "election_timeout = 1h..2h\n" QUIET
 #define ONE_STANDS "election_timeout = 10ms..1h\n" QUIET
 
 /* ---- 1. Elections. */
@@ -1041,7 +1041,7 @@ START_TEST(restart_keeps_term_vote_and_log) {
 END_TEST
 
 START_TEST(restart_from_snapshot) {
-  open_world("election_timeout = 1h..1h\nheartbeat = 50ms\nsnapshot_every = 2\n");
+  open_world("election_timeout = 1h..2h\nheartbeat = 50ms\nsnapshot_every = 2\n");
   const raft_state *s = st(0);
   raft_entry es[4] = {
       op_entry(1, 1, FL_OP_WRITE, 1, 10, 0),

@@ -2,11 +2,16 @@
  * equal times in both file orders, and every malformed fixture in tests/data/bad/ giving the
  * exact message stored beside it (NAME.fl -> NAME.expected). */
 #include "fl_test.h"
+#include "actor.h"
 #include "builtin.h"
+#include "fl_limits.h"
 #include "scenario.h"
 #include "world.h"
 
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 static const char *good =
     "# A complete scenario.\n"
@@ -250,7 +255,379 @@ START_TEST(unreadable_file) {
   GError *e = NULL;
   ck_assert_ptr_null(fl_scenario_load("/no/such/scenario.fl", &e));
   ck_assert_str_eq(e->message, "/no/such/scenario.fl: cannot read: No such file or directory");
-  g_error_free(e);
+  g_clear_error(&e);
+  /* Write-only for everyone, root included (a chmod 000 file is readable by root). */
+  ck_assert_ptr_null(fl_scenario_load("/proc/sys/vm/drop_caches", &e));
+  ck_assert_str_eq(e->message, "/proc/sys/vm/drop_caches: cannot read: Permission denied");
+  g_clear_error(&e);
+  if (geteuid() != 0) {
+    char *dir = g_dir_make_tmp("fl-scn-XXXXXX", NULL);
+    char *path = g_build_filename(dir, "locked.fl", NULL);
+    ck_assert(g_file_set_contents(path, "[cluster]\n", -1, NULL));
+    ck_assert_int_eq(g_chmod(path, 0), 0);
+    ck_assert_ptr_null(fl_scenario_load(path, &e));
+    char *want = g_strdup_printf("%s: cannot read: Permission denied", path);
+    ck_assert_str_eq(e->message, want);
+    g_clear_error(&e);
+    g_unlink(path);
+    g_rmdir(dir);
+    g_free(want);
+    g_free(path);
+    g_free(dir);
+  }
+}
+END_TEST
+
+/* A directory, a device, a FIFO and an oversized file are refused before anything is read:
+ * none of them hangs or fills the memory. */
+START_TEST(only_regular_files_up_to_the_size_cap) {
+  GError *e = NULL;
+  ck_assert_ptr_null(fl_scenario_load("/", &e));
+  ck_assert_str_eq(e->message, "/: is a directory, expected a scenario file");
+  g_clear_error(&e);
+  ck_assert_ptr_null(fl_scenario_load("/dev/zero", &e));
+  ck_assert_str_eq(e->message, "/dev/zero: is a character device, expected a scenario file");
+  g_clear_error(&e);
+  char *dir = g_dir_make_tmp("fl-scn-XXXXXX", NULL);
+  char *fifo = g_build_filename(dir, "fifo.fl", NULL);
+  ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+  ck_assert_ptr_null(fl_scenario_load(fifo, &e));
+  char *want = g_strdup_printf("%s: is a FIFO, expected a scenario file", fifo);
+  ck_assert_str_eq(e->message, want);
+  g_clear_error(&e);
+  g_free(want);
+  /* Sparse files: one byte over the cap is refused unread; exactly the cap is read (and then
+   * refused by the parser for its first NUL byte, which proves it was read). */
+  char *big = g_build_filename(dir, "big.fl", NULL);
+  ck_assert_int_eq(truncate(big, 0), -1);
+  ck_assert(g_file_set_contents(big, "", 0, NULL));
+  ck_assert_int_eq(truncate(big, FL_LIMIT_SCENARIO_BYTES + 1), 0);
+  ck_assert_ptr_null(fl_scenario_load(big, &e));
+  want = g_strdup_printf("%s: is larger than 16 MiB, expected a scenario file of at most "
+                         "16777216 bytes", big);
+  ck_assert_str_eq(e->message, want);
+  g_clear_error(&e);
+  g_free(want);
+  ck_assert_int_eq(truncate(big, FL_LIMIT_SCENARIO_BYTES), 0);
+  ck_assert_ptr_null(fl_scenario_load(big, &e));
+  want = g_strdup_printf("%s:1:1: expected text, found a NUL byte", big);
+  ck_assert_str_eq(e->message, want);
+  g_clear_error(&e);
+  g_free(want);
+  g_unlink(big);
+  g_unlink(fifo);
+  g_rmdir(dir);
+  g_free(big);
+  g_free(fifo);
+  g_free(dir);
+  /* The command says so and exits 2. */
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(fl_test_cli("validate /dev/zero", &out, &err), 2);
+  ck_assert_str_eq(err, "/dev/zero: is a character device, expected a scenario file\n");
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
+/* ---- The timeline at scale. Each of these took from 10 s to forever with the insertion sort
+ * and the uncapped expansion; the test case's timeout (CK_DEFAULT_TIMEOUT) is their bound. */
+
+/* The old algorithm, as the reference for the order: insertion sort by (time, expansion
+ * index), expanding each line's repetitions in file order. */
+typedef struct ref_action {
+  int64_t at_ns;
+  int line;
+} ref_action;
+
+START_TEST(timeline_order_is_time_then_line_then_repetition) {
+  GString *t = g_string_new("[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 100s\n[timeline]\n");
+  GArray *ref = g_array_new(FALSE, FALSE, sizeof(ref_action));
+  uint64_t x = 88172645463325252ULL; /* xorshift: a fixed mix of times, periods and ties */
+  for (int i = 0; i < 400; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    int64_t from = (int64_t)(x % 20), every = (int64_t)(x >> 8) % 4, reps = 1 + (int64_t)(x >> 16) % 5;
+    int line = 6 + i;
+    if (every == 0) {
+      g_string_append_printf(t, "%" G_GINT64_FORMAT "s heal\n", from);
+      ref_action r = {from * 1000000000LL, line};
+      g_array_append_val(ref, r);
+    } else {
+      int64_t to = from + every * (reps - 1);
+      g_string_append_printf(t, "%" G_GINT64_FORMAT "s..%" G_GINT64_FORMAT "s every %" G_GINT64_FORMAT "s heal\n",
+                             from, to, every);
+      for (int64_t k = 0; k < reps; k++) {
+        ref_action r = {(from + k * every) * 1000000000LL, line};
+        g_array_append_val(ref, r);
+      }
+    }
+  }
+  ref_action *r = (ref_action *)(void *)ref->data;
+  for (guint i = 1; i < ref->len; i++) {
+    ref_action key = r[i];
+    guint j = i;
+    while (j > 0 && r[j - 1].at_ns > key.at_ns) {
+      r[j] = r[j - 1];
+      j--;
+    }
+    r[j] = key;
+  }
+  GError *e = NULL;
+  fl_scenario *s = fl_scenario_parse("t.fl", t->str, t->len, &e);
+  if (!s) ck_abort_msg("%s", e->message);
+  ck_assert_uint_eq(s->timeline->len, ref->len);
+  const fl_action *a = (const fl_action *)(const void *)s->timeline->data;
+  guint wrong = 0;
+  for (guint i = 0; i < ref->len; i++) wrong += a[i].at_ns != r[i].at_ns || a[i].pos.line != r[i].line;
+  ck_assert_uint_eq(wrong, 0);
+  fl_scenario_free(s);
+  g_array_free(ref, TRUE);
+  g_string_free(t, TRUE);
+}
+END_TEST
+
+/* The 109-byte file that took 40 s to validate: 194,596 actions. */
+START_TEST(two_heal_lines_every_37ms_validate_fast) {
+  const char *t = "[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 1h\n[timeline]\n"
+                  "0s..1h every 37ms heal\n0s..1h every 37ms heal\n";
+  ck_assert_uint_eq(strlen(t), 109);
+  GError *e = NULL;
+  fl_scenario *s = fl_scenario_parse("t.fl", t, strlen(t), &e);
+  if (!s) ck_abort_msg("%s", e->message);
+  ck_assert(fl_world_validate(s, NULL));
+  ck_assert_uint_eq(s->timeline->len, 2 * 97298);
+  /* One assertion at the end: in fork mode each passing ck_assert is a write to a pipe. */
+  const fl_action *a = (const fl_action *)(const void *)s->timeline->data;
+  guint wrong = 0;
+  for (guint i = 0; i < s->timeline->len; i++)
+    wrong += a[i].at_ns != (int64_t)(i / 2) * 37000000LL ||
+             a[i].pos.line != 6 + (int)(i % 2); /* equal times: file order */
+  ck_assert_uint_eq(wrong, 0);
+  fl_scenario_free(s);
+}
+END_TEST
+
+START_TEST(forty_thousand_descending_lines_validate_fast) {
+  GString *t = g_string_new("[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 12h\n[timeline]\n");
+  for (int i = 40000; i >= 1; i--) g_string_append_printf(t, "%ds heal\n", i);
+  GError *e = NULL;
+  fl_scenario *s = fl_scenario_parse("t.fl", t->str, t->len, &e);
+  if (!s) ck_abort_msg("%s", e->message);
+  ck_assert_uint_eq(s->timeline->len, 40000);
+  const fl_action *a = (const fl_action *)(const void *)s->timeline->data;
+  guint wrong = 0;
+  for (guint i = 0; i < 40000; i++) wrong += a[i].at_ns != (int64_t)(i + 1) * 1000000000LL;
+  ck_assert_uint_eq(wrong, 0);
+  fl_scenario_free(s);
+  g_string_free(t, TRUE);
+}
+END_TEST
+
+/* 1,000 lines of 97,298 repetitions asked for 97 M actions (13 GB): the 11th line crosses the
+ * cap, and nothing is expanded before the file is accepted. */
+START_TEST(total_actions_are_capped_at_the_line_that_crosses) {
+  GString *t = g_string_new("[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 1h\n[timeline]\n");
+  for (int i = 0; i < 1000; i++) g_string_append(t, "0s..1h every 37ms heal\n");
+  GError *e = NULL;
+  ck_assert_ptr_null(fl_scenario_parse("many.fl", t->str, t->len, &e));
+  ck_assert_str_eq(e->message, "many.fl:16:1: expected at most 1000000 timeline actions in all "
+                               "(repetitions included), found 1070278 with this line");
+  g_clear_error(&e);
+  g_string_free(t, TRUE);
+  /* The cap itself is allowed: 1,000,000 actions pass it, and here the next check (a time
+   * past the end, made before anything is expanded) is what fails. One more fails the cap. */
+  t = g_string_new("[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 99999s\n[timeline]\n");
+  for (int i = 0; i < 9; i++) g_string_append(t, "0s..99999s every 1s heal\n");
+  g_string_append(t, "1s..100000s every 1s heal\n");
+  ck_assert_ptr_null(fl_scenario_parse("cap.fl", t->str, t->len, &e));
+  ck_assert_str_eq(e->message, "cap.fl:15:1: expected a time within the duration (99999s), "
+                               "found 100000s");
+  g_clear_error(&e);
+  g_string_append(t, "0s heal\n");
+  ck_assert_ptr_null(fl_scenario_parse("cap.fl", t->str, t->len, &e));
+  ck_assert_str_eq(e->message, "cap.fl:16:1: expected at most 1000000 timeline actions in all "
+                               "(repetitions included), found 1000001 with this line");
+  g_clear_error(&e);
+  g_string_free(t, TRUE);
+}
+END_TEST
+
+/* ---- Echoed input is cut: a 3 MB token comes back as its first 40 bytes and "...". */
+
+START_TEST(long_tokens_are_echoed_cut) {
+  char *name = g_strnfill(3 * 1024 * 1024, 'x');
+  const char *forty = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+  struct {
+    const char *fmt, *want;
+  } cases[] = {
+      {"[cluster]\nprotocol = rbcast\nnodes = 3\n[rbcast]\n%s = 1\n",
+       "t.fl:5:1: expected an option of protocol rbcast (retransmission, retransmit, batch), "
+       "found '%s...'"},
+      {"[cluster]\nprotocol = rbcast\nnodes = 3\n[%s]\n",
+       "t.fl:4:1: expected a section [cluster], [network], [link ...], [clocks], [workload], "
+       "[timeline], [expect] or [rbcast], found [%s...]"},
+      {"[cluster]\nprotocol = rbcast\nnodes = 3\n%s = 1\n",
+       "t.fl:4:1: expected a key of [cluster] (protocol, nodes, seed, duration), found '%s...'"},
+      {"[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 1%s\n",
+       "t.fl:4:12: expected a duration with a unit (ns, us, ms, s, min, h), found '1%.39s...'"},
+      {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s crash %s\n",
+       "t.fl:5:10: expected a node name n1..n3, found '%s...'"},
+      {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s %s\n",
+       "t.fl:5:4: expected a timeline action (partition, heal, cut, uncut, crash, restart, pause, "
+       "resume, loss, latency), found '%s...'"},
+      {"[cluster]\nprotocol = rbcast\nnodes = 3\n[network]\nlatency = %s\n",
+       "t.fl:5:11: expected a distribution such as uniform(1ms, 5ms) or a duration, found '%s...'"},
+      {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s heal %s\n",
+       "t.fl:5:9: expected the end of the line, found '%s...'"},
+  };
+  for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
+    char *text = g_strdup_printf(cases[k].fmt, name);
+    char *want = g_strdup_printf(cases[k].want, forty);
+    GError *e = NULL;
+    fl_scenario *s = fl_scenario_parse("t.fl", text, strlen(text), &e);
+    if (s) {
+      ck_assert(!fl_world_validate(s, &e));
+      fl_scenario_free(s);
+    }
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->message, want);
+    g_error_free(e);
+    g_free(want);
+    g_free(text);
+  }
+  g_free(name);
+}
+END_TEST
+
+/* ---- Option ranges: the schema's bounds, for a plugin too. */
+
+static void *nop_init(fl_node_ctx *ctx) {
+  (void)ctx;
+  return g_new0(int, 1);
+}
+static void nop_message(void *st, fl_node_ctx *ctx, int from, const void *m, size_t len) {
+  (void)st, (void)ctx, (void)from, (void)m, (void)len;
+}
+static void nop_describe(const void *st, GString *out) {
+  (void)st;
+  g_string_append(out, "idle");
+}
+
+START_TEST(option_ranges_of_every_type) {
+  static const fl_option_spec opts[] = {
+      {.name = "n", .type = FL_OPT_INT, .default_value = "5", .min = "-3", .max = "10"},
+      {.name = "p", .type = FL_OPT_PERCENT, .default_value = "50%", .min = "10%", .max = "0.9"},
+      {.name = "d", .type = FL_OPT_DURATION, .default_value = "1s", .max = "1min"},
+      {.name = "r", .type = FL_OPT_DURATION_RANGE, .default_value = "1s..2s", .min = "1ms",
+       .max = "1min", .min_width = "100ms"},
+      {0},
+  };
+  static const fl_protocol ranged = {.api_version = FL_ACTOR_API_VERSION, .name = "ranged",
+                                     .options = opts, .init = nop_init,
+                                     .on_message = nop_message, .free = g_free,
+                                     .describe = nop_describe};
+  ck_assert(fl_actor_register(&ranged, NULL));
+  struct {
+    const char *line, *want;
+  } cases[] = {
+      {"n = -3", NULL},
+      {"n = 10", NULL},
+      {"n = -4", "t.fl:5:5: n: expected an integer from -3 to 10, found -4"},
+      {"n = 11", "t.fl:5:5: n: expected an integer from -3 to 10, found 11"},
+      {"n = 99999999999999999999", "t.fl:5:5: n: expected an integer from -4611686018427387904 "
+                                   "to 4611686018427387903, found 99999999999999999999"},
+      {"p = 10%", NULL},
+      {"p = 9%", "t.fl:5:5: p: expected a percentage from 10% to 0.9, found '9%'"},
+      {"p = 0.95", "t.fl:5:5: p: expected a percentage from 10% to 0.9, found '0.95'"},
+      {"d = 1min", NULL},
+      {"d = 61s", "t.fl:5:5: d: expected a duration of at most 1min, found '61s'"},
+      {"r = 1ms..101ms", NULL},
+      {"r = 1ms..100ms", "t.fl:5:5: r: expected a range at least 100ms wide, found '1ms..100ms'"},
+      {"r = 0ms..1s", "t.fl:5:5: r: expected a range starting at 1ms or later, found '0ms..1s'"},
+      {"r = 1s..61s", "t.fl:5:5: r: expected a range ending at 1min or earlier, found '1s..61s'"},
+  };
+  for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
+    char *text = g_strdup_printf("[cluster]\nprotocol = ranged\nnodes = 1\n[ranged]\n%s\n",
+                                 cases[k].line);
+    GError *e = NULL;
+    fl_scenario *s = fl_scenario_parse("t.fl", text, strlen(text), &e);
+    ck_assert_ptr_nonnull(s);
+    bool ok = fl_world_validate(s, &e);
+    if (cases[k].want) {
+      ck_assert_msg(!ok, "%s was accepted", cases[k].line);
+      ck_assert_str_eq(e->message, cases[k].want);
+      g_clear_error(&e);
+    } else {
+      ck_assert_msg(ok, "%s: %s", cases[k].line, e ? e->message : "");
+    }
+    fl_scenario_free(s);
+    g_free(text);
+  }
+}
+END_TEST
+
+/* A default outside its own range, or a bound that does not parse, is the protocol's bug. */
+START_TEST(option_schema_bugs_are_reported) {
+  static const fl_option_spec bad_default[] = {
+      {.name = "k", .type = FL_OPT_INT, .default_value = "0", .min = "1"}, {0}};
+  static const fl_option_spec bad_bound[] = {
+      {.name = "k", .type = FL_OPT_DURATION, .default_value = "1s", .min = "soon"}, {0}};
+  static const fl_option_spec bound_on_bool[] = {
+      {.name = "k", .type = FL_OPT_BOOL, .default_value = "yes", .max = "no"}, {0}};
+  const fl_option_spec *tables[] = {bad_default, bad_bound, bound_on_bool};
+  const char *names[] = {"bug-default", "bug-bound", "bug-bool"};
+  const char *want[] = {
+      "protocol 'bug-default': the default of option 'k' is invalid: expected an integer of at "
+      "least 1, found 0",
+      "protocol 'bug-bound': the min of option 'k' is invalid: expected a duration with a unit "
+      "(ns, us, ms, s, min, h), found 'soon'",
+      "protocol 'bug-bool': the max of option 'k' is invalid: this type of option takes none"};
+  static fl_protocol p[3];
+  for (int k = 0; k < 3; k++) {
+    p[k] = (fl_protocol){.api_version = FL_ACTOR_API_VERSION, .name = names[k],
+                         .options = tables[k], .init = nop_init, .on_message = nop_message,
+                         .free = g_free, .describe = nop_describe};
+    ck_assert(fl_actor_register(&p[k], NULL));
+    char *text = g_strdup_printf("[cluster]\nprotocol = %s\nnodes = 1\n", names[k]);
+    GError *e = NULL;
+    fl_scenario *s = fl_scenario_parse("t.fl", text, strlen(text), &e);
+    ck_assert_ptr_nonnull(s);
+    ck_assert(!fl_world_validate(s, &e));
+    ck_assert_str_eq(e->message, want[k]);
+    g_clear_error(&e);
+    fl_scenario_free(s);
+    g_free(text);
+  }
+}
+END_TEST
+
+/* The lab plugin declares ping_every from 1ms to 1s: the faultline binary enforces it. */
+START_TEST(plugin_option_range_is_enforced) {
+  const char *bin = g_getenv("FL_BINARY_DIR");
+  char *plugin = g_build_filename(bin ? bin : ".", "tests", "lab_protocol.so", NULL);
+  char *dir = g_dir_make_tmp("fl-scn-XXXXXX", NULL);
+  char *path = g_build_filename(dir, "lab.fl", NULL);
+  const char *cases[][2] = {{"0ms", "from 1ms to 1s, found '0ms'"},
+                            {"2s", "from 1ms to 1s, found '2s'"}};
+  for (int k = 0; k < 2; k++) {
+    char *text = g_strdup_printf("[cluster]\nprotocol = lab-register\nnodes = 1\n"
+                                 "[lab-register]\nping_every = %s\n", cases[k][0]);
+    ck_assert(g_file_set_contents(path, text, -1, NULL));
+    char *args = g_strdup_printf("run --quiet --plugin '%s' '%s'", plugin, path);
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(fl_test_cli(args, &out, &err), 2);
+    char *want = g_strdup_printf("%s:5:14: ping_every: expected a duration %s\n", path, cases[k][1]);
+    ck_assert_str_eq(err, want);
+    g_free(want);
+    g_free(out);
+    g_free(err);
+    g_free(args);
+    g_free(text);
+  }
+  g_unlink(path);
+  g_rmdir(dir);
+  g_free(path);
+  g_free(dir);
+  g_free(plugin);
 }
 END_TEST
 
@@ -269,6 +646,22 @@ int main(void) {
   tcase_add_test(tc, repeated_actions_and_the_leader);
   tcase_add_test(tc, every_malformed_fixture_gives_its_message);
   tcase_add_test(tc, unreadable_file);
+  tcase_add_test(tc, only_regular_files_up_to_the_size_cap);
+  tcase_add_test(tc, long_tokens_are_echoed_cut);
+  tcase_add_test(tc, option_ranges_of_every_type);
+  tcase_add_test(tc, option_schema_bugs_are_reported);
+  tcase_add_test(tc, plugin_option_range_is_enforced);
   suite_add_tcase(s, tc);
+  /* The timeout bounds these: the quadratic sort took 10 s and 40 s on the two files, the
+   * O(n log n) one a fraction of a second (8 s leaves room for a loaded machine and the
+   * sanitizer build). */
+  TCase *scale = tcase_create("timeline at scale");
+  tcase_set_timeout(scale, 8);
+  tcase_add_checked_fixture(scale, setup, NULL);
+  tcase_add_test(scale, timeline_order_is_time_then_line_then_repetition);
+  tcase_add_test(scale, two_heal_lines_every_37ms_validate_fast);
+  tcase_add_test(scale, forty_thousand_descending_lines_validate_fast);
+  tcase_add_test(scale, total_actions_are_capped_at_the_line_that_crosses);
+  suite_add_tcase(s, scale);
   return fl_test_run(s);
 }

@@ -2,6 +2,8 @@
 #include "fl_test.h"
 #include "units.h"
 
+#include <string.h>
+
 START_TEST(durations) {
   int64_t ns;
   ck_assert(fl_parse_duration("150ms", &ns, NULL));
@@ -34,6 +36,71 @@ START_TEST(durations) {
 }
 END_TEST
 
+/* Above the limit (1000000h) is out of range, and said so; not "a unit is missing". */
+START_TEST(durations_above_the_limit) {
+  int64_t ns, lo, hi;
+  GError *e = NULL;
+  ck_assert(fl_parse_duration("1000000h", &ns, NULL));
+  ck_assert_int_eq(ns, 3600000000000000000LL);
+  ck_assert(fl_parse_duration("60000000min", &ns, NULL));
+  ck_assert_int_eq(ns, 3600000000000000000LL);
+  const char *over[] = {"2562047h", "1000001h", "3600000000000001us", "999999999999min",
+                        "99999999999999999999999999999999999999999s"};
+  const char *want[] = {"2562047h", "1000001h", "3600000000000001us", "999999999999min",
+                        "9999999999999999999999999999999999999999..."};
+  for (size_t i = 0; i < G_N_ELEMENTS(over); i++) {
+    ck_assert(!fl_parse_duration(over[i], &ns, &e));
+    char *msg = g_strdup_printf("expected a duration of at most 1000000h, found '%s'", want[i]);
+    ck_assert_str_eq(e->message, msg);
+    g_free(msg);
+    g_clear_error(&e);
+  }
+  /* In a range, the end that is out of range is named. */
+  ck_assert(!fl_parse_duration_range("0s..2562047h", &lo, &hi, &e));
+  ck_assert_str_eq(e->message, "expected a duration of at most 1000000h, found '2562047h'");
+  g_clear_error(&e);
+  ck_assert(!fl_parse_duration_range("2562047h..1s", &lo, &hi, &e));
+  ck_assert_str_eq(e->message, "expected a duration of at most 1000000h, found '2562047h'");
+  g_clear_error(&e);
+  ck_assert(!fl_parse_duration_range("1s..x", &lo, &hi, &e));
+  ck_assert_str_eq(e->message, "expected a duration range such as 150ms..300ms, found '1s..x'");
+  g_clear_error(&e);
+  const char *end;
+  ck_assert(!fl_scan_duration("2562047h..", &ns, &end));
+  ck_assert_str_eq(end, "2562047h..");
+}
+END_TEST
+
+/* Echoed text: whole up to 40 bytes, then cut at a character boundary with "...". */
+START_TEST(echo_cuts_long_text) {
+  char *s = fl_format_echo("short", -1);
+  ck_assert_str_eq(s, "short");
+  g_free(s);
+  char *forty = g_strnfill(40, 'a');
+  s = fl_format_echo(forty, -1);
+  ck_assert_str_eq(s, forty);
+  g_free(s);
+  char *long_text = g_strnfill(3 * 1024 * 1024, 'a');
+  s = fl_format_echo(long_text, -1);
+  char *want = g_strconcat(forty, "...", NULL);
+  ck_assert_str_eq(s, want);
+  g_free(s);
+  g_free(want);
+  s = fl_format_echo(long_text, 7); /* a length, not the terminator */
+  ck_assert_str_eq(s, "aaaaaaa");
+  g_free(s);
+  /* 39 ASCII bytes, then "é" (2 bytes) straddling byte 40: cut before it. */
+  char *utf = g_strconcat("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "\xc3\xa9", "zzz", NULL);
+  s = fl_format_echo(utf, -1);
+  ck_assert_str_eq(s, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...");
+  ck_assert(g_utf8_validate(s, -1, NULL));
+  g_free(s);
+  g_free(utf);
+  g_free(long_text);
+  g_free(forty);
+}
+END_TEST
+
 START_TEST(fractions_booleans_integers) {
   double f;
   ck_assert(fl_parse_fraction("20%", &f, NULL));
@@ -57,6 +124,10 @@ START_TEST(fractions_booleans_integers) {
   ck_assert(!fl_parse_int("9", 1, 5, &v, &e));
   ck_assert_str_eq(e->message, "expected an integer from 1 to 5, found 9");
   g_clear_error(&e);
+  /* Beyond 64 bits is out of range, not "not an integer". */
+  ck_assert(!fl_parse_int("99999999999999999999", 1, 5, &v, &e));
+  ck_assert_str_eq(e->message, "expected an integer from 1 to 5, found 99999999999999999999");
+  g_clear_error(&e);
 }
 END_TEST
 
@@ -73,7 +144,11 @@ START_TEST(formatting) {
   fl_format_duration(s, 20000);
   g_string_append(s, " ");
   fl_format_duration(s, 3600000000000LL);
-  ck_assert_str_eq(s->str, "150ms 1.5s 2min 7ns 20us 1h");
+  g_string_append(s, " ");
+  fl_format_duration(s, 99999000000000LL); /* whole seconds in full, not 1e+05s */
+  g_string_append(s, " ");
+  fl_format_duration(s, 12590000000LL);
+  ck_assert_str_eq(s->str, "150ms 1.5s 2min 7ns 20us 1h 99999s 12.59s");
   g_string_free(s, TRUE);
 }
 END_TEST
@@ -82,6 +157,8 @@ int main(void) {
   Suite *s = suite_create("units");
   TCase *tc = tcase_create("units");
   tcase_add_test(tc, durations);
+  tcase_add_test(tc, durations_above_the_limit);
+  tcase_add_test(tc, echo_cuts_long_text);
   tcase_add_test(tc, fractions_booleans_integers);
   tcase_add_test(tc, formatting);
   suite_add_tcase(s, tc);
