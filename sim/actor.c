@@ -5,6 +5,7 @@
  * another node), calls the hook, and then traces the node's describe() line if it changed:
  * the visualiser colours lanes from those lines.
  */
+#include "units.h"
 #include "world_int.h"
 
 #include <assert.h>
@@ -73,9 +74,11 @@ const fl_protocol *fl_actor_lookup(const char *name, GError **error) {
     }
     g_string_append_printf(known, "%s%s", i ? ", " : "", p->name);
   }
+  char *echo = fl_format_echo(name, -1);
   g_set_error(error, FL_ACTOR_ERROR, FL_ACTOR_ERROR_UNKNOWN,
               "expected a protocol name (known: %s), found '%s'",
-              known->len ? known->str : "none", name);
+              known->len ? known->str : "none", echo);
+  g_free(echo);
   g_string_free(known, TRUE);
   return NULL;
 }
