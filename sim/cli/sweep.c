@@ -158,7 +158,7 @@ int fl_cli_sweep(int argc, char **argv) {
       {"duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Simulated time of each run", "T"},
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "Load protocols from a shared object",
        "SO"},
-      {NULL}};
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *oc = g_option_context_new("FILE - run a scenario over a range of seeds");
   g_option_context_set_summary(
       oc, "Prints a line for each failing seed with the expectation it broke and the command "
