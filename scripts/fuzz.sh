@@ -36,18 +36,33 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 nice cmake --build build -j"$(nproc)" --target faultline "$exe" >/dev/null
 
 # The instrumented build: libraries and harnesses only (FL_FUZZ=ON).
-if [ "${FL_FUZZ_SANITIZE:-1}" = 1 ]; then export AFL_USE_ASAN=1 AFL_USE_UBSAN=1; fi
-CC=afl-clang-fast cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_FUZZ=ON >/dev/null
+# UBSan is ours rather than AFL_USE_UBSAN's, which traps (SIGILL) without saying where: with
+# abort_on_error (below) a report is a crash to AFL and a message when a crash is replayed.
+san=()
+if [ "${FL_FUZZ_SANITIZE:-1}" = 1 ]; then
+  export AFL_USE_ASAN=1
+  san=(-DCMAKE_C_FLAGS="-fsanitize=undefined -fno-sanitize-recover=undefined"
+       -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=undefined")
+else
+  san=(-DCMAKE_C_FLAGS= -DCMAKE_EXE_LINKER_FLAGS=)
+fi
+CC=afl-clang-fast cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_FUZZ=ON \
+  "${san[@]}" >/dev/null
 AFL_QUIET=1 nice cmake --build build-fuzz -j"$(nproc)" --target "$exe" >/dev/null
-unset AFL_USE_ASAN AFL_USE_UBSAN
+unset AFL_USE_ASAN
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
 # Seeds: small files only (AFL works best on inputs of a few KB; the limit is 1 MB).
 seeds=build-fuzz/seeds/$target
 rm -rf "$seeds"
 mkdir -p "$seeds"
-add() { # copies every regular file under the given paths, under names unique to the path
-  find "$@" -type f -size -64k 2>/dev/null | LC_ALL=C sort | while read -r f; do
-    cp "$f" "$seeds/$(printf '%s' "$f" | tr '/' '_')"
+add() { # copies every regular file under the given paths (those that exist), named by path
+  local p
+  for p in "$@"; do
+    [ -e "$p" ] || continue
+    find "$p" -type f -size -64k | LC_ALL=C sort | while read -r f; do
+      cp "$f" "$seeds/$(printf '%s' "$f" | tr '/' '_')"
+    done
   done
 }
 gen=build-fuzz/generated
@@ -75,6 +90,7 @@ add "tests/data/fuzz/$target"
 echo "fuzz: $target for $minutes min, $(find "$seeds" -type f | wc -l) seeds, dictionary tests/fuzz/dict/$target.dict" >&2
 
 out=build-fuzz/out/$target
+mkdir -p build-fuzz/out
 export AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_AUTORESUME=1
 # A machine whose core dumps go to a program (systemd-coredump, apport) would make afl-fuzz
 # refuse to start; crashes are still seen, only a little later.
@@ -91,24 +107,47 @@ stats=$out/default/fuzzer_stats
 get() { sed -n "s/^$1 *: *//p" "$stats"; }
 echo "fuzz: $target: $(get execs_done) executions ($(get execs_per_sec)/s), $(get corpus_count) inputs in the corpus, edges $(get bitmap_cvg), $(get saved_crashes) crashes, $(get saved_hangs) hangs" >&2
 
-# Every crash becomes a regression input, named by its bytes so a second find is not a second file.
-crashes=0
+# Every crash becomes a regression input: replayed through the instrumented harness (a plain
+# run outside afl-fuzz), it is known by the first line of its sanitizer report (or its signal);
+# the smallest input of each report that tests/data/fuzz/TARGET/ lacks is copied there, named
+# by its bytes.
+harness=build-fuzz/tests/fuzz/$exe
+signature() { # the report's first line, without addresses and pids
+  local text rc=0
+  text=$(ASAN_OPTIONS=symbolize=1 timeout 10 "$harness" "$1" 2>&1) || rc=$?
+  text=$(printf '%s\n' "$text" | grep -m1 -E 'runtime error|ERROR: AddressSanitizer|ERROR: LeakSanitizer|Assertion' |
+         sed -E 's/0x[0-9a-f]+/ADDR/g; s/==[0-9]+==/==/; s/pid [0-9]+/pid/') || true
+  [ -n "$text" ] || text="no report (exit status $rc)"
+  printf '%s\n' "$text"
+}
+known=$(mktemp)
+trap 'rm -f "$known"' EXIT
+for f in "tests/data/fuzz/$target"/*; do
+  [ -f "$f" ] && signature "$f" >>"$known"
+done
+crashes=0 saved=0
 mkdir -p "tests/data/fuzz/$target"
-for f in "$out"/default/crashes/id:*; do
-  [ -e "$f" ] || continue
+# Smallest first, so the input kept for each report is the smallest one.
+while read -r f; do
   crashes=$((crashes + 1))
+  sig=$(signature "$f")
+  if grep -qxF -- "$sig" "$known"; then continue; fi
+  printf '%s\n' "$sig" >>"$known"
   dest=tests/data/fuzz/$target/crash-$(sha1sum "$f" | cut -c1-12)
   cp "$f" "$dest"
-  echo "fuzz: crash saved as $dest; replay: build/tests/fuzz/$exe $dest" >&2
-  "build/tests/fuzz/$exe" "$dest" 2>&1 | tail -3 | sed 's/^/    /' >&2 || true
-done
+  chmod 644 "$dest"
+  saved=$((saved + 1))
+  echo "fuzz: crash saved as $dest ($(wc -c <"$f") bytes): $sig" >&2
+  echo "      replay: $harness $dest" >&2
+done < <(find "$out/default/crashes" -name 'id:*' -type f -printf '%s %p\n' 2>/dev/null |
+         sort -n | cut -d' ' -f2-)
 rmdir "tests/data/fuzz/$target" 2>/dev/null || true
 for f in "$out"/default/hangs/id:*; do
   [ -e "$f" ] || continue
   echo "fuzz: hang (over 1 s): $f" >&2
 done
 if [ $crashes -gt 0 ]; then
-  echo "fuzz: $crashes crashes: commit tests/data/fuzz/$target/ with the fix (ctest fuzz/$target replays them)" >&2
+  echo "fuzz: $crashes crashing inputs, $saved new reports saved: commit tests/data/fuzz/$target/ with the fix (ctest fuzz/$target replays them)" >&2
   exit 1
 fi
 echo "fuzz: no crash" >&2
