@@ -10,9 +10,10 @@
 # faultline; tests/fuzz/dict/TARGET.dict is the dictionary. A second run of a target resumes
 # where the last left off (build-fuzz/out/TARGET).
 #
-# Each crash found is copied to tests/data/fuzz/TARGET/ under the hash of its bytes: ctest runs
-# every file there through the harness (fuzz/TARGET), so commit it with its fix. Exit status:
-# 0 no crash, 1 crashes found, 2 usage or set-up error. Not run by CI (too long).
+# Each crash found is replayed and known by its sanitizer report; the smallest input of each
+# report not seen before is copied to tests/data/fuzz/TARGET/ under the hash of its bytes. ctest
+# replays every file there through the harness (fuzz/TARGET): commit it with its fix. Exit
+# status: 0 no crash, 1 crashes found, 2 usage or set-up error. Not run by CI (too long).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets="scenario jsonl edn jepsen-log trace"
@@ -31,9 +32,9 @@ if ! command -v afl-fuzz >/dev/null || ! command -v afl-clang-fast >/dev/null; t
   apt-get install -y -qq --no-install-recommends afl++ >/dev/null
 fi
 
-# The normal build: its faultline writes the generated seeds, its plain harness replays crashes.
+# The normal build: its faultline writes the generated seeds.
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-nice cmake --build build -j"$(nproc)" --target faultline "$exe" >/dev/null
+nice cmake --build build -j"$(nproc)" --target faultline >/dev/null
 
 # The instrumented build: libraries and harnesses only (FL_FUZZ=ON).
 # UBSan is ours rather than AFL_USE_UBSAN's, which traps (SIGILL) without saying where: with
