@@ -3,6 +3,11 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libglib2.0-dev libjson-glib-dev libgsl-dev
       libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core check xvfb xauth xdotool)
+# Another compiler only when a build asks for it (FL_CC=clang: .ci/run's clang builds), so a
+# user's first build does not pull in a second toolchain.
+case "$(basename "${FL_CC:-none}")" in
+  clang | clang-[0-9]*) pkgs+=("$(basename "$FL_CC")") ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

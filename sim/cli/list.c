@@ -21,7 +21,7 @@ int fl_cli_list(int argc, char **argv) {
   GOptionEntry entries[] = {
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
        "Load protocols from a shared object first (repeatable)", "SO"},
-      {NULL}};
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *oc = g_option_context_new("- list the protocols and their options");
   g_option_context_add_main_entries(oc, entries, NULL);
   GError *error = NULL;

@@ -115,7 +115,7 @@ int fl_cli_run(int argc, char **argv) {
        "directory)", "SO"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the verdict line", NULL},
       {"viz", 0, 0, G_OPTION_ARG_NONE, &viz, "Then show the run's timeline (faultline viz)", NULL},
-      {NULL}};
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *oc = g_option_context_new("FILE - run a scenario and check its expectations");
   g_option_context_add_main_entries(oc, entries, NULL);
   fl_cli_budgets budgets;

@@ -239,7 +239,7 @@ int fl_cli_sweep(int argc, char **argv) {
       {"seed-timeout", 0, 0, G_OPTION_ARG_STRING, &seed_timeout,
        "Wall-clock time one seed may take before its worker is killed and the seed fails "
        "(default 10min)", "T"},
-      {NULL}};
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *oc = g_option_context_new("FILE - run a scenario over a range of seeds");
   g_option_context_set_summary(
       oc, "Prints a line for each failing seed with the expectation it broke and the command "

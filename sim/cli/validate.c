@@ -10,7 +10,7 @@ int fl_cli_validate(int argc, char **argv) {
   GOptionEntry entries[] = {
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
        "Load protocols from a shared object first (repeatable)", "SO"},
-      {NULL}};
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *oc = g_option_context_new("FILE... - check scenario files without running them");
   g_option_context_add_main_entries(oc, entries, NULL);
   GError *error = NULL;

@@ -48,7 +48,7 @@ int fl_cli_viz(int argc, char **argv) {
        "Window: F12 saves PREFIX-1.png, PREFIX-2.png, ... (default faultline-viz); given, the "
        "window also prints each screenshot and each cursor move on stdout, for scripts",
        "PREFIX"},
-      {NULL}};
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *oc = g_option_context_new("TRACE - see a run: its timeline in a window or a PNG");
   g_option_context_add_main_entries(oc, entries, NULL);
   GString *keys = g_string_new("Keys in the window:\n");
