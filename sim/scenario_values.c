@@ -133,6 +133,8 @@ static char *node_echo(const fl__cur *c, int at) {
   while (c->s[end] && !strchr(" \t,)}]=", c->s[end]) && strncmp(c->s + end, "->", 2) != 0 &&
          strncmp(c->s + end, "<->", 3) != 0)
     end++;
+  /* Nothing before a delimiter (`{n2, n3}`): blame the delimiter itself, not ''. */
+  if (end == at && c->s[at] && c->s[at] != '\n') end++;
   return fl_format_echo(c->s + at, end - at);
 }
 
@@ -154,7 +156,9 @@ bool fl__scn_node(fl__cur *c, int *out) {
       ok = true;
     } else {
       char *echo = node_echo(c, at);
-      fl__scn_fail(c, at, "expected a node name n1..n%d, found '%s'", c->n_nodes, echo);
+      fl__scn_fail(c, at, "expected a node name n1..n%d%s, found '%s'", c->n_nodes,
+                   strcmp(echo, ",") == 0 ? " (names in a set are separated by spaces)" : "",
+                   echo);
       g_free(echo);
     }
   }
