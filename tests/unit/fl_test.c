@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 
 int fl_test_run(Suite *s) {
@@ -55,4 +56,31 @@ int fl_test_cli(const char *args, char **out, char **err) {
   g_free(cmd);
   g_free(src);
   return rc;
+}
+
+static gint by_name(gconstpointer a, gconstpointer b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *fl_test_listing(const char *dir) {
+  GDir *d = g_dir_open(dir, 0, NULL);
+  ck_assert_ptr_nonnull(d);
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  const char *n;
+  while ((n = g_dir_read_name(d))) g_ptr_array_add(names, g_strdup(n));
+  g_dir_close(d);
+  g_ptr_array_sort(names, by_name);
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf(s, "%s\n", (const char *)g_ptr_array_index(names, i));
+  g_ptr_array_free(names, TRUE);
+  return g_string_free(s, FALSE);
+}
+
+void fl_test_rm_rf(const char *dir) {
+  char *q = g_shell_quote(dir);
+  char *cmd = g_strdup_printf("rm -rf %s", q);
+  ck_assert_int_eq(fl_test_sh(cmd, NULL, NULL), 0);
+  g_free(cmd);
+  g_free(q);
 }

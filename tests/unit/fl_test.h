@@ -25,4 +25,11 @@ int fl_test_sh(const char *cmdline, char **out, char **err);
  * capturing its output like fl_test_sh; returns the exit status. */
 int fl_test_cli(const char *args, char **out, char **err);
 
+/* A folder's entries, sorted by name, one per line ("" when it is empty): what a test asserts
+ * to show that nothing was left behind. Newly allocated (g_free). */
+char *fl_test_listing(const char *dir);
+
+/* Removes a folder and everything in it (rm -rf); the test fails if that fails. */
+void fl_test_rm_rf(const char *dir);
+
 #endif

@@ -271,30 +271,8 @@ static char *make_dir(void) {
   return d;
 }
 
-static gint by_name(gconstpointer a, gconstpointer b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The folder's entries, sorted, one per line: "" when it is empty. */
-static char *listing(const char *dir) {
-  GDir *d = g_dir_open(dir, 0, NULL);
-  ck_assert_ptr_nonnull(d);
-  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  const char *n;
-  while ((n = g_dir_read_name(d))) g_ptr_array_add(names, g_strdup(n));
-  g_dir_close(d);
-  g_ptr_array_sort(names, by_name);
-  GString *s = g_string_new(NULL);
-  for (guint i = 0; i < names->len; i++)
-    g_string_append_printf(s, "%s\n", (const char *)g_ptr_array_index(names, i));
-  g_ptr_array_free(names, TRUE);
-  return g_string_free(s, FALSE);
-}
-
 static void remove_dir(char *dir) {
-  char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-  ck_assert_int_eq(fl_test_sh(cmd, NULL, NULL), 0);
-  g_free(cmd);
+  fl_test_rm_rf(dir);
   g_free(dir);
 }
 
@@ -337,7 +315,7 @@ static void stopped_run_leaves_nothing(int sig, bool fallback) {
   }
   line[got] = '\0';
   ck_assert_str_eq(line, "seed         1\n");
-  char *during = listing(dir);
+  char *during = fl_test_listing(dir);
   /* The test can fail: the fallback's temporaries are there, by name, until the signal. */
   if (fallback) {
     char **names = g_strsplit(during, "\n", -1);
@@ -354,7 +332,7 @@ static void stopped_run_leaves_nothing(int sig, bool fallback) {
   ck_assert_int_eq(waitpid(pid, &status, 0), pid);
   ck_assert(WIFSIGNALED(status));
   ck_assert_int_eq(WTERMSIG(status), sig);
-  char *after = listing(dir), *in_tmp = listing(tmpdir);
+  char *after = fl_test_listing(dir), *in_tmp = fl_test_listing(tmpdir);
   ck_assert_str_eq(after, "");
   ck_assert_str_eq(in_tmp, "");
   close(out_fd);
@@ -452,7 +430,7 @@ START_TEST(outputs_that_are_one_file_are_refused) {
   char *now = NULL;
   ck_assert(g_file_get_contents(copy, &now, NULL, NULL));
   ck_assert_str_eq(now, text);
-  char *names = listing(dir);
+  char *names = fl_test_listing(dir);
   ck_assert_str_eq(names, "link.json\ns.fl\n");
   g_free(names);
   g_free(now);
@@ -499,7 +477,7 @@ START_TEST(devices_are_written_through_and_symlinks_followed) {
     ck_assert(g_file_get_contents(real, &text, NULL, NULL));
     ck_assert_ptr_nonnull(strstr(text, "\"passed\" : true"));
     g_free(text);
-    char *names = listing(dir);
+    char *names = fl_test_listing(dir);
     ck_assert_str_eq(names, "link.json\nreal.json\n");
     g_free(names);
     g_free(out);
@@ -734,7 +712,7 @@ START_TEST(protocol_crash_is_reported) {
         "  reproduce: faultline run '%s' --seed 1 --plugin '%s'\n", cases[i].sig, scn, plugin);
     /* abort() may print nothing before; g_assert would. The report is the last thing. */
     ck_assert(g_str_has_suffix(err, want));
-    char *names = listing(dir);
+    char *names = fl_test_listing(dir);
     ck_assert_str_eq(names, "crash.fl\n");
     g_free(names);
     g_free(want);

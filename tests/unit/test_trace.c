@@ -10,10 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static gint by_name(gconstpointer a, gconstpointer b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* A path in $TMPDIR of this process's own (two suites running at once never share a file). */
 static char *tmp(const char *name) {
   return g_strdup_printf("%s/%d-%s", g_get_tmp_dir(), (int)getpid(), name);
@@ -265,23 +261,9 @@ END_TEST
 
 /* ---- Output files (sim/outfile.c, through the trace writer). */
 
-static char *listing(const char *dir) {
-  GDir *d = g_dir_open(dir, 0, NULL);
-  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  const char *n;
-  while ((n = g_dir_read_name(d))) g_ptr_array_add(names, g_strdup(n));
-  g_dir_close(d);
-  g_ptr_array_sort(names, by_name);
-  GString *s = g_string_new(NULL);
-  for (guint i = 0; i < names->len; i++)
-    g_string_append_printf(s, "%s\n", (const char *)g_ptr_array_index(names, i));
-  g_ptr_array_free(names, TRUE);
-  return g_string_free(s, FALSE);
-}
-
 #define ASSERT_LISTING(dir, want)                                                             \
   do {                                                                                        \
-    char *got_ = listing(dir);                                                                \
+    char *got_ = fl_test_listing(dir);                                                        \
     ck_assert_str_eq(got_, want);                                                             \
     g_free(got_);                                                                             \
   } while (0)
@@ -320,7 +302,7 @@ START_TEST(fallback_temporary_is_registered) {
   char *path = g_build_filename(dir, "u.trace", NULL);
   fl_trace *t = fl_trace_open(path, "{}", NULL);
   write_all(t);
-  char *names = listing(dir);
+  char *names = fl_test_listing(dir);
   ck_assert(g_str_has_prefix(names, "u.trace.tmp."));
   ck_assert_int_eq(strlen(names), strlen("u.trace.tmp.XXXXXX\n"));
   g_free(names);

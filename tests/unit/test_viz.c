@@ -23,11 +23,7 @@
 
 static char *tmpdir(void) { return g_dir_make_tmp("fl-viz-XXXXXX", NULL); }
 
-static void rm_rf(const char *dir) {
-  char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-  ck_assert_int_eq(system(cmd), 0);
-  g_free(cmd);
-}
+static void rm_rf(const char *dir) { fl_test_rm_rf(dir); }
 
 /* A small hand-made run: 3 nodes, 1 client, 1 s.
  *   0 ms    n1 "leader t3", n2 and n3 "follower t3"
