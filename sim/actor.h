@@ -124,9 +124,16 @@ void fl_node_send(fl_node_ctx *ctx, int dst, const void *msg, size_t len);
 /* Sends to every other node, in node order. */
 void fl_node_broadcast(fl_node_ctx *ctx, const void *msg, size_t len);
 
-/* Fires on_timer(tag) after delay_ns of the node's local time (drift applies). */
+/* Fires on_timer(tag) once, after delay_ns of the node's local time (drift applies).
+ *
+ * A cancelled timer never fires, and a timer never fires in another incarnation than the one
+ * that set it (a crash forgets them all), so a tag needs no generation of its own. A timer
+ * that comes due while the node is paused waits, with the messages that reached the node, and
+ * they are handed over in arrival order at the resume instant: until the timer's turn comes
+ * (a message that arrived before it came due may cancel it), its id still cancels it. */
 fl_timer_id fl_node_set_timer(fl_node_ctx *ctx, int64_t delay_ns, uint64_t tag);
-/* Returns false if the timer already fired or was cancelled. */
+/* Returns true if the timer was pending (set, not yet fired) and is now cancelled; false if
+ * it already fired, was cancelled, or is not this node incarnation's. */
 bool fl_node_cancel_timer(fl_node_ctx *ctx, fl_timer_id id);
 
 /* Durable storage: a map from 64-bit keys to byte strings that survives crashes. persist copies

@@ -6,8 +6,13 @@
  *
  * A paused node (a GC-style freeze) runs nothing: messages and timers that reach it wait in
  * arrival order and are handed over at resume, each as its own event at the resume instant.
- * A timer that came due during the pause fires then even if the protocol cancels it after the
- * resume, as a callback already queued in a frozen process would.
+ *
+ * A cancelled timer never fires, whatever happened around it. A timer that came due during a
+ * pause keeps the id the protocol holds: while it waits, and after the resume until its turn
+ * comes (a message that arrived before it came due is handed over first and may cancel it),
+ * cancelling that id removes it. A crash forgets every timer of the node: one set in an
+ * earlier incarnation never fires, in the scheduler (its record names the incarnation) or
+ * waiting for a resume (dropped with the rest of what waited).
  */
 #include "world_int.h"
 
@@ -24,6 +29,7 @@ void fl__node_init(fl_world *w, fl_node *n, int id) {
   n->rng = fl_rng_new(w->seed, "node", (uint64_t)id);
   n->durable = fl_durable_new();
   n->deferred = g_array_new(FALSE, TRUE, sizeof(fl_deferred));
+  n->rearmed = g_array_new(FALSE, TRUE, sizeof(fl_rearmed));
   n->last_state = g_string_new(NULL);
 }
 
@@ -37,6 +43,9 @@ static void drop_deferred(fl_node *n) {
     }
   }
   g_array_set_size(n->deferred, 0);
+  for (guint i = 0; i < n->rearmed->len; i++)
+    fl_sched_cancel(w->sched, g_array_index(n->rearmed, fl_rearmed, i).again);
+  g_array_set_size(n->rearmed, 0);
 }
 
 void fl__node_clear(fl_node *n) {
@@ -48,6 +57,7 @@ void fl__node_clear(fl_node *n) {
     }
     g_array_free(n->deferred, TRUE);
   }
+  if (n->rearmed) g_array_free(n->rearmed, TRUE);
   fl_durable_free(n->durable);
   fl_rng_free(n->rng);
   if (n->last_state) g_string_free(n->last_state, TRUE);
@@ -84,10 +94,27 @@ void fl__node_deliver(fl_node *n, fl_msg *m) {
   fl_net_msg_release(w->net, m);
 }
 
-void fl__node_timer(fl_node *n, uint32_t incarnation, uint64_t tag) {
-  if (!n->is_up || incarnation != n->incarnation) return; /* a timer of an earlier life */
+/* Records who owns the scheduler's timer `sched_id`, and the id its protocol knows it by. */
+static void own_timer(fl_node *n, fl_timer_id sched_id, fl_timer_id id) {
+  GArray *timers = n->w->timers;
+  guint slot = (guint)(uint32_t)sched_id - 1;
+  if (slot >= timers->len) g_array_set_size(timers, slot + 1);
+  fl_timer_rec *rec = &g_array_index(timers, fl_timer_rec, slot);
+  rec->node = n->id;
+  rec->incarnation = n->incarnation;
+  rec->id = id;
+}
+
+void fl__node_timer(fl_node *n, const fl_timer_rec *rec, uint64_t tag) {
+  if (!n->is_up || rec->incarnation != n->incarnation) return; /* a timer of an earlier life */
+  /* A re-armed timer has left the scheduler: cancelling it is now done here, or too late. */
+  for (guint i = 0; i < n->rearmed->len; i++)
+    if (g_array_index(n->rearmed, fl_rearmed, i).id == rec->id) {
+      g_array_remove_index(n->rearmed, i);
+      break;
+    }
   if (n->pauses) {
-    fl_deferred d = {.is_timer = true, .tag = tag};
+    fl_deferred d = {.is_timer = true, .tag = tag, .timer = rec->id};
     g_array_append_val(n->deferred, d);
     return;
   }
@@ -133,22 +160,21 @@ static void wake(fl_node *n) {
   int64_t now = fl_sched_now(w->sched);
   fl_trace_node_event(w->trace, now, FL_TR_RESUME, n->id);
   /* Each waiting item becomes an event at this instant, in arrival order (the scheduler's
-   * insertion sequence keeps it). Timers are re-queued on the node itself, in the same order,
-   * and picked up by FL_EV_DEFERRED_TIMER events. */
+   * insertion sequence keeps it). A timer is re-armed as a scheduler timer of its own, still
+   * known by the protocol's id, so that a cancel before its turn removes it. */
   GArray *items = n->deferred;
-  n->deferred = g_array_new(FALSE, TRUE, sizeof(fl_deferred));
   for (guint i = 0; i < items->len; i++) {
     fl_deferred *d = &g_array_index(items, fl_deferred, i);
     if (d->msg) {
       fl_sched_at(w->sched, now, FL_EV_DELIVER_HELD, (uint64_t)(uintptr_t)d->msg);
     } else {
-      fl_deferred t = {.is_timer = true, .tag = d->tag};
-      g_array_append_val(n->deferred, t);
-      fl_sched_at(w->sched, now, FL_EV_DEFERRED_TIMER,
-                  (uint64_t)n->id | ((uint64_t)n->incarnation << FL_CLIENT_BITS));
+      fl_rearmed r = {.id = d->timer,
+                      .again = fl_sched_timer_at(w->sched, now, FL_EV_TIMER, d->tag)};
+      own_timer(n, r.again, r.id);
+      g_array_append_val(n->rearmed, r);
     }
   }
-  g_array_free(items, TRUE);
+  g_array_set_size(items, 0);
 }
 
 bool fl__node_resume(fl_node *n) {
@@ -228,17 +254,31 @@ fl_timer_id fl_node_set_timer(fl_node_ctx *ctx, int64_t delay_ns, uint64_t tag) 
     return 0;
   }
   fl_timer_id id = fl_sched_timer_at(w->sched, now + real, FL_EV_TIMER, tag);
-  guint slot = (guint)(uint32_t)id - 1;
-  if (slot >= w->timers->len) g_array_set_size(w->timers, slot + 1);
-  fl_timer_rec *rec = &g_array_index(w->timers, fl_timer_rec, slot);
-  rec->node = ctx->id;
-  rec->incarnation = ctx->incarnation;
+  own_timer(ctx, id, id);
   return id;
 }
 
 bool fl_node_cancel_timer(fl_node_ctx *ctx, fl_timer_id id) {
   if (!in_hook(ctx, "fl_node_cancel_timer")) return false;
   fl_world *w = ctx->w;
+  /* A timer that came due during a pause: still waiting for the resume (the node's hooks do
+   * not run while it is paused, so this is for completeness), or re-armed at it. Timer ids
+   * carry their slot's generation, so an id matches one timer only. */
+  for (guint i = 0; id && i < ctx->deferred->len; i++) {
+    const fl_deferred *d = &g_array_index(ctx->deferred, fl_deferred, i);
+    if (d->is_timer && d->timer == id) {
+      g_array_remove_index(ctx->deferred, i);
+      return true;
+    }
+  }
+  for (guint i = 0; id && i < ctx->rearmed->len; i++) {
+    const fl_rearmed *r = &g_array_index(ctx->rearmed, fl_rearmed, i);
+    if (r->id == id) {
+      fl_sched_cancel(w->sched, r->again);
+      g_array_remove_index(ctx->rearmed, i);
+      return true;
+    }
+  }
   guint slot = (guint)(uint32_t)id;
   if (slot == 0 || slot > w->timers->len) return false;
   fl_timer_rec *rec = &g_array_index(w->timers, fl_timer_rec, slot - 1);

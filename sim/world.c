@@ -288,19 +288,6 @@ static void deliver(fl_world *w, fl_msg *m, bool held) {
   fl__node_deliver(n, m);
 }
 
-static void deferred_timer(fl_world *w, uint64_t data) {
-  fl_node *n = &w->nodes[data & ((1u << FL_CLIENT_BITS) - 1)];
-  if (!n->is_up || (uint32_t)(data >> FL_CLIENT_BITS) != n->incarnation) return;
-  /* The node's deferred array holds, at the front, the timers re-queued at its resume. */
-  for (guint i = 0; i < n->deferred->len; i++) {
-    fl_deferred d = g_array_index(n->deferred, fl_deferred, i);
-    if (!d.is_timer) continue;
-    g_array_remove_index(n->deferred, i);
-    fl__node_timer(n, n->incarnation, d.tag);
-    return;
-  }
-}
-
 /* ---- Run budgets: what stops a runaway. */
 
 /* Remembers the event about to run, for the runaway message (O(1): the scheduler's event
@@ -350,8 +337,7 @@ static void describe_recent(const fl_world *w, GString *out) {
       g_string_append(out, " -> ");
       endpoint_name(w, r->b, out);
       break;
-    case FL_EV_TIMER:
-    case FL_EV_DEFERRED_TIMER: g_string_append_printf(out, " timer n%d", r->a + 1); break;
+    case FL_EV_TIMER: g_string_append_printf(out, " timer n%d", r->a + 1); break;
     case FL_EV_CLIENT_WAKE: g_string_append_printf(out, " c%d thinks", r->a + 1); break;
     case FL_EV_CLIENT_TIMEOUT: g_string_append_printf(out, " c%d timeout", r->a + 1); break;
     case FL_EV_CLIENT_RETRY: g_string_append_printf(out, " c%d retry", r->a + 1); break;
@@ -446,10 +432,9 @@ static void dispatch(void *ctx, const fl_event *ev) {
   case FL_EV_DELIVER_HELD: deliver(w, (fl_msg *)(uintptr_t)ev->data, true); break;
   case FL_EV_TIMER: {
     fl_timer_rec rec = g_array_index(w->timers, fl_timer_rec, ev->handle - 1);
-    fl__node_timer(&w->nodes[rec.node], rec.incarnation, ev->data);
+    fl__node_timer(&w->nodes[rec.node], &rec, ev->data);
     break;
   }
-  case FL_EV_DEFERRED_TIMER: deferred_timer(w, ev->data); break;
   case FL_EV_CLIENT_WAKE: fl__client_wake(w, (uint32_t)ev->data); break;
   case FL_EV_CLIENT_TIMEOUT:
     fl__client_timeout(w, (uint32_t)(ev->data & ((1u << FL_CLIENT_BITS) - 1)),

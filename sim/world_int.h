@@ -24,24 +24,32 @@ enum {
   FL_EV_CLIENT_RESEND,  /* data: client | seq << 24 */
   FL_EV_FAULT,          /* data: index into the scenario's timeline */
   FL_EV_AUTO_RESUME,    /* data: node | pause epoch << 24: the end of one timed pause */
-  FL_EV_DEFERRED_TIMER, /* data: node | incarnation << 24; the tag waits in node->deferred */
   FL_EV_DELIVER_HELD    /* data: fl_msg * that waited at a paused node: no network re-check */
 };
 
 #define FL_CLIENT_BITS 24
 
-/* The owner of a pending timer, indexed by its scheduler slot. */
+/* The owner of a pending timer, indexed by its scheduler slot. `id` is the id the protocol
+ * holds: the scheduler's own, or for a timer re-armed at a resume, the one it was set with. */
 typedef struct fl_timer_rec {
   int32_t node;
   uint32_t incarnation;
+  fl_timer_id id;
 } fl_timer_rec;
 
 /* Something that reached a paused node and waits for its resume. */
 typedef struct fl_deferred {
   bool is_timer;
-  uint64_t tag;    /* timer */
-  fl_msg *msg;     /* message */
+  uint64_t tag;      /* timer */
+  fl_timer_id timer; /* timer: the id the protocol holds, which cancels it */
+  fl_msg *msg;       /* message */
 } fl_deferred;
+
+/* A timer that came due while its node was paused, re-armed in the scheduler at the resume
+ * instant: cancelling `id` (the protocol's) cancels `again` (the scheduler's). */
+typedef struct fl_rearmed {
+  fl_timer_id id, again;
+} fl_rearmed;
 
 /* One node: the context protocols get (fl_node_ctx) is this struct. */
 struct fl_node_ctx {
@@ -59,7 +67,8 @@ struct fl_node_ctx {
   fl_rng *rng;
   fl_durable *durable;
   int64_t skew_ns, drift_ppm;
-  GArray *deferred; /* of fl_deferred, in arrival order */
+  GArray *deferred; /* of fl_deferred, in arrival order: what waits for the resume */
+  GArray *rearmed;  /* of fl_rearmed: held timers handed over at the resume, not yet run */
   GString *last_state;
   uint64_t leader_since; /* event at which its state line last turned to "leader ...", or 0 */
 };
@@ -140,7 +149,9 @@ void fl__node_init(fl_world *w, fl_node *n, int id);
 void fl__node_clear(fl_node *n);
 void fl__node_boot(fl_node *n);
 void fl__node_deliver(fl_node *n, fl_msg *m);
-void fl__node_timer(fl_node *n, uint32_t incarnation, uint64_t tag);
+/* A timer of node n came due (`rec`: its owner and id, copied before the hook can reuse the
+ * slot): it fires, waits if the node is paused, or is ignored if of an earlier incarnation. */
+void fl__node_timer(fl_node *n, const fl_timer_rec *rec, uint64_t tag);
 /* Each returns false, changing nothing, when it cannot apply: crash of a crashed node,
  * restart of a live one, pause of a crashed one, resume of one that is not paused. */
 bool fl__node_crash(fl_node *n);

@@ -157,14 +157,12 @@ static void raft_free(void *state) {
  * the scheduler's work. */
 void fl__raft_timer_set(raft_state *s, fl_node_ctx *ctx, int kind, int64_t delay_ns) {
   if (s->timer[kind]) fl_node_cancel_timer(ctx, s->timer[kind]);
-  s->timer_gen[kind]++;
-  s->timer[kind] = fl_node_set_timer(ctx, delay_ns, (uint64_t)kind | s->timer_gen[kind] << 8);
+  s->timer[kind] = fl_node_set_timer(ctx, delay_ns, (uint64_t)kind);
 }
 
 void fl__raft_timer_stop(raft_state *s, fl_node_ctx *ctx, int kind) {
   if (s->timer[kind]) fl_node_cancel_timer(ctx, s->timer[kind]);
   s->timer[kind] = 0;
-  s->timer_gen[kind]++;
 }
 
 void fl__raft_reset_election_timer(raft_state *s, fl_node_ctx *ctx) {
@@ -226,9 +224,8 @@ static void *raft_restart(fl_node_ctx *ctx) {
 
 static void raft_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
   raft_state *s = state;
-  uint64_t kind = tag & 0xff;
-  if (kind == 0 || kind >= RAFT_TIMER_KINDS || tag >> 8 != s->timer_gen[kind])
-    return; /* replaced or stopped after it came due */
+  uint64_t kind = tag;
+  if (kind == 0 || kind >= RAFT_TIMER_KINDS) return;
   s->timer[kind] = 0;
   switch (kind) {
   case RAFT_TIMER_ELECTION: {

@@ -17,9 +17,8 @@
  * 100,000 clients) is refused rather than allowed to size it. */
 #define RAFT_MAX_CLIENTS (1u << 20)
 
-/* Timer kinds. At most one timer of each kind is pending; its tag carries the kind and a
- * generation, so that one cancelled too late to stop (it was held while the node was paused)
- * is recognised when it arrives and ignored. */
+/* Timer kinds. At most one timer of each kind is pending; its tag is its kind. (A cancelled
+ * timer never fires, even one that came due while the node was paused: the core sees to it.) */
 enum { RAFT_TIMER_ELECTION = 1, RAFT_TIMER_HEARTBEAT, RAFT_TIMER_QUORUM, RAFT_TIMER_COMPACT,
        RAFT_TIMER_KINDS };
 
@@ -101,7 +100,6 @@ typedef struct raft_state {
   GTree *kv;       /* int64 key -> int64 value (both in pointers) */
   GArray *sessions; /* raft_session, indexed by client */
   fl_timer_id timer[RAFT_TIMER_KINDS];    /* the pending timer of each kind, or 0 */
-  uint64_t timer_gen[RAFT_TIMER_KINDS];   /* the generation its tag carries */
   int64_t election_deadline; /* local time at which the election timeout expires */
   int64_t election_timer_at; /* local time the pending election timer fires */
   /* Local time the leader was last heard from, valid only when has_heard_leader: a local

@@ -765,6 +765,338 @@ START_TEST(memory_budget_stops_the_run) {
 }
 END_TEST
 
+/* ---- Timers around pauses, crashes and restarts. The alarm protocol sets and cancels one
+ * timer on command: a command injected into n1 (from n2) runs at once; one injected into n2
+ * with `relay` set is sent on to n1 through the network (1 ms), so that it can reach n1 while
+ * n1 is paused and wait there with its timers. Firings are logged here, across incarnations
+ * (each test runs in its own process, and alarm_reset clears the log anyway). */
+
+#define MS INT64_C(1000000)
+
+enum { ALARM_SET = 1, ALARM_CANCEL };
+
+typedef struct alarm_cmd {
+  int32_t op, relay;
+  int64_t delay_ns;
+  uint64_t tag;
+} alarm_cmd;
+
+typedef struct alarm_node {
+  fl_timer_id id;     /* the last timer set */
+  int cancel_true, cancel_false; /* what fl_node_cancel_timer answered */
+} alarm_node;
+
+#define ALARM_LOG 16
+static int alarm_fired;
+static int64_t alarm_fired_at[ALARM_LOG];
+static uint64_t alarm_fired_tag[ALARM_LOG];
+
+static void alarm_reset(void) { alarm_fired = 0; }
+
+static void *alarm_init(fl_node_ctx *ctx) {
+  (void)ctx;
+  return g_new0(alarm_node, 1);
+}
+
+static void alarm_on_message(void *st, fl_node_ctx *ctx, int from, const void *msg, size_t len) {
+  alarm_node *a = st;
+  (void)from;
+  alarm_cmd c;
+  ck_assert_uint_eq(len, sizeof c);
+  memcpy(&c, msg, sizeof c);
+  if (c.relay) {
+    c.relay = 0;
+    fl_node_send(ctx, 0, &c, sizeof c);
+    return;
+  }
+  ck_assert_int_eq(fl_node_id(ctx), 0);
+  if (c.op == ALARM_SET) a->id = fl_node_set_timer(ctx, c.delay_ns, c.tag);
+  if (c.op == ALARM_CANCEL) fl_node_cancel_timer(ctx, a->id) ? a->cancel_true++ : a->cancel_false++;
+}
+
+static void alarm_on_timer(void *st, fl_node_ctx *ctx, uint64_t tag) {
+  (void)st;
+  ck_assert_int_lt(alarm_fired, ALARM_LOG);
+  alarm_fired_at[alarm_fired] = fl_node_now(ctx); /* no skew: simulated time */
+  alarm_fired_tag[alarm_fired++] = tag;
+}
+
+static void alarm_free(void *st) { g_free(st); }
+
+static void alarm_describe(const void *st, GString *out) {
+  (void)st;
+  g_string_append(out, "alarm");
+}
+
+static const fl_protocol alarm_protocol = {
+    .api_version = FL_ACTOR_API_VERSION,
+    .name = "alarm",
+    .summary = "one timer, set and cancelled on command",
+    .init = alarm_init,
+    .on_message = alarm_on_message,
+    .on_timer = alarm_on_timer,
+    .on_restart = alarm_init,
+    .free = alarm_free,
+    .describe = alarm_describe,
+};
+
+static void setup_alarm(void) {
+  setup();
+  if (!fl_actor_lookup("alarm", NULL)) ck_assert(fl_actor_register(&alarm_protocol, NULL));
+  alarm_reset();
+}
+
+static fl_world *alarm_world(fl_scenario **s) {
+  static const char text[] = "[cluster]\nprotocol = alarm\nnodes = 2\nseed = 1\nduration = 1s\n"
+                             "[network]\nlatency = constant(1ms)\n";
+  GError *error = NULL;
+  *s = fl_scenario_parse("alarm.fl", text, strlen(text), &error);
+  if (!*s) ck_abort_msg("scenario: %s", error->message);
+  return world(*s);
+}
+
+/* Runs the world to `at`, then has n1 run the command (relay: n2 sends it to n1). At the
+ * current time it runs the command at once, before the events pending at that instant. */
+static void alarm_do(fl_world *w, int64_t at, int op, int64_t delay_ns, uint64_t tag, bool relay) {
+  if (at > fl_world_now(w)) fl_world_run_until(w, at);
+  alarm_cmd c = {.op = op, .relay = relay, .delay_ns = delay_ns, .tag = tag};
+  ck_assert(relay ? fl_world_inject(w, 0, 1, &c, sizeof c) : fl_world_inject(w, 1, 0, &c, sizeof c));
+}
+
+static const alarm_node *alarm_state(fl_world *w) { return fl_world_node_state(w, 0); }
+
+static void alarm_done(fl_world *w, fl_scenario *s) {
+  fl_world_run(w);
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_END);
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+
+#define ASSERT_FIRED(i, at, tag)                                                              \
+  do {                                                                                        \
+    ck_assert_int_eq(alarm_fired_at[i], at);                                                  \
+    ck_assert_uint_eq(alarm_fired_tag[i], tag);                                               \
+  } while (0)
+
+START_TEST(timer_fires_once_at_its_due_time) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  fl_world_run_until(w, 1000 * MS);
+  ck_assert_int_eq(alarm_fired, 1);
+  ASSERT_FIRED(0, 100 * MS, 7);
+  alarm_do(w, 1000 * MS, ALARM_CANCEL, 0, 0, false); /* it fired: too late */
+  ck_assert_int_eq(alarm_state(w)->cancel_false, 1);
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+END_TEST
+
+START_TEST(timer_cancelled_before_due_never_fires) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  alarm_do(w, 50 * MS, ALARM_CANCEL, 0, 0, false);
+  alarm_do(w, 60 * MS, ALARM_CANCEL, 0, 0, false); /* a second cancel finds nothing */
+  ck_assert_int_eq(alarm_state(w)->cancel_true, 1);
+  ck_assert_int_eq(alarm_state(w)->cancel_false, 1);
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 0);
+}
+END_TEST
+
+START_TEST(timer_cancelled_then_node_paused_never_fires) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  alarm_do(w, 50 * MS, ALARM_CANCEL, 0, 0, false);
+  fl_world_run_until(w, 60 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 300 * MS);
+  ck_assert(fl_world_resume(w, 0));
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 0);
+}
+END_TEST
+
+START_TEST(timer_due_while_paused_fires_once_at_resume) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  fl_world_run_until(w, 50 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 300 * MS);
+  ck_assert_int_eq(alarm_fired, 0);
+  ck_assert(fl_world_resume(w, 0));
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 1);
+  ASSERT_FIRED(0, 300 * MS, 7);
+}
+END_TEST
+
+START_TEST(timer_due_during_a_timed_pause_fires_once_when_it_ends) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  fl_world_run_until(w, 50 * MS);
+  ck_assert(fl_world_pause_for(w, 0, 200 * MS));
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 1);
+  ASSERT_FIRED(0, 250 * MS, 7);
+}
+END_TEST
+
+/* A paused node runs no hook, so nothing can cancel its timer while it is paused: the
+ * earliest cancel comes at the resume instant, before the held timer's turn. */
+START_TEST(timer_due_while_paused_cancelled_at_resume_never_fires) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  fl_world_run_until(w, 50 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 300 * MS);
+  ck_assert(fl_world_resume(w, 0));
+  alarm_do(w, 300 * MS, ALARM_CANCEL, 0, 0, false);
+  ck_assert_int_eq(alarm_state(w)->cancel_true, 1);
+  alarm_do(w, 300 * MS, ALARM_CANCEL, 0, 0, false);
+  ck_assert_int_eq(alarm_state(w)->cancel_false, 1);
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 0);
+}
+END_TEST
+
+/* What reached the paused node is handed over in arrival order: a cancel that arrived before
+ * the timer came due runs first and removes it (Raft's case: an AppendEntries held with an
+ * election timeout); one that arrived after it comes too late, as in a frozen process. */
+START_TEST(timer_due_while_paused_is_cancelled_by_a_message_that_arrived_first) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  fl_world_run_until(w, 30 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  alarm_do(w, 40 * MS, ALARM_CANCEL, 0, 0, true); /* reaches n1 at 41ms, waits */
+  fl_world_run_until(w, 300 * MS);
+  ck_assert_int_eq(alarm_state(w)->cancel_true + alarm_state(w)->cancel_false, 0);
+  ck_assert(fl_world_resume(w, 0));
+  fl_world_run_until(w, 300 * MS);
+  ck_assert_int_eq(alarm_state(w)->cancel_true, 1);
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 0);
+}
+END_TEST
+
+START_TEST(timer_due_while_paused_fires_before_a_cancel_that_arrived_after) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  fl_world_run_until(w, 30 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  alarm_do(w, 150 * MS, ALARM_CANCEL, 0, 0, true); /* reaches n1 at 151ms, after the due time */
+  fl_world_run_until(w, 300 * MS);
+  ck_assert(fl_world_resume(w, 0));
+  fl_world_run_until(w, 300 * MS);
+  ck_assert_int_eq(alarm_state(w)->cancel_false, 1);
+  ck_assert_int_eq(alarm_state(w)->cancel_true, 0);
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 1);
+  ASSERT_FIRED(0, 300 * MS, 7);
+}
+END_TEST
+
+START_TEST(timer_held_again_by_a_second_pause_keeps_its_id) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  fl_world_run_until(w, 50 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 200 * MS);
+  /* Resumed and paused again at the same instant: the re-armed timer is held once more. */
+  ck_assert(fl_world_resume(w, 0));
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 250 * MS);
+  ck_assert_int_eq(alarm_fired, 0);
+  ck_assert(fl_world_resume(w, 0));
+  alarm_do(w, 250 * MS, ALARM_CANCEL, 0, 0, false);
+  ck_assert_int_eq(alarm_state(w)->cancel_true, 1);
+  fl_world_run_until(w, 400 * MS);
+  ck_assert_int_eq(alarm_fired, 0);
+  /* Without the cancel it fires once, at the second resume. */
+  alarm_do(w, 400 * MS, ALARM_SET, 100 * MS, 8, false);
+  fl_world_run_until(w, 450 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 600 * MS);
+  ck_assert(fl_world_resume(w, 0));
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 700 * MS);
+  ck_assert(fl_world_resume(w, 0));
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 1);
+  ASSERT_FIRED(0, 700 * MS, 8);
+}
+END_TEST
+
+START_TEST(timer_of_an_earlier_incarnation_never_fires) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  /* Pending in the scheduler at the crash. */
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  fl_world_run_until(w, 50 * MS);
+  ck_assert(fl_world_crash(w, 0));
+  fl_world_run_until(w, 60 * MS);
+  ck_assert(fl_world_restart(w, 0));
+  fl_world_run_until(w, 200 * MS);
+  ck_assert_int_eq(alarm_fired, 0);
+  /* Held by a pause at the crash. */
+  alarm_do(w, 200 * MS, ALARM_SET, 100 * MS, 8, false);
+  fl_world_run_until(w, 250 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 350 * MS);
+  ck_assert(fl_world_crash(w, 0));
+  fl_world_run_until(w, 360 * MS);
+  ck_assert(fl_world_restart(w, 0));
+  fl_world_run_until(w, 500 * MS);
+  ck_assert_int_eq(alarm_fired, 0);
+  /* Re-armed at a resume, crashed and restarted before its turn. */
+  alarm_do(w, 500 * MS, ALARM_SET, 100 * MS, 9, false);
+  fl_world_run_until(w, 550 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 650 * MS);
+  ck_assert(fl_world_resume(w, 0));
+  ck_assert(fl_world_crash(w, 0));
+  ck_assert(fl_world_restart(w, 0));
+  fl_world_run_until(w, 700 * MS);
+  ck_assert_int_eq(alarm_fired, 0);
+  /* The new incarnation's own timer fires, once, at its time. */
+  alarm_do(w, 700 * MS, ALARM_SET, 50 * MS, 10, false);
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 1);
+  ASSERT_FIRED(0, 750 * MS, 10);
+}
+END_TEST
+
+START_TEST(timer_set_again_after_a_cancel_fires_at_the_new_time_only) {
+  fl_scenario *s;
+  fl_world *w = alarm_world(&s);
+  alarm_do(w, 0, ALARM_SET, 100 * MS, 7, false);
+  alarm_do(w, 50 * MS, ALARM_CANCEL, 0, 0, false);
+  alarm_do(w, 50 * MS, ALARM_SET, 100 * MS, 8, false);
+  fl_world_run_until(w, 300 * MS);
+  ck_assert_int_eq(alarm_fired, 1);
+  ASSERT_FIRED(0, 150 * MS, 8);
+  /* The same after a pause: cancelled at the resume and set again for 30 ms. */
+  alarm_do(w, 300 * MS, ALARM_SET, 100 * MS, 9, false);
+  fl_world_run_until(w, 350 * MS);
+  ck_assert(fl_world_pause(w, 0));
+  fl_world_run_until(w, 500 * MS);
+  ck_assert(fl_world_resume(w, 0));
+  alarm_do(w, 500 * MS, ALARM_CANCEL, 0, 0, false);
+  alarm_do(w, 500 * MS, ALARM_SET, 30 * MS, 10, false);
+  alarm_done(w, s);
+  ck_assert_int_eq(alarm_fired, 2);
+  ASSERT_FIRED(1, 530 * MS, 10);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("world");
   TCase *tc = tcase_create("world");
@@ -799,5 +1131,19 @@ int main(void) {
   tcase_add_test(tc, event_budget_stops_the_run);
   tcase_add_test(tc, memory_budget_stops_the_run);
   suite_add_tcase(s, tc);
+  TCase *timers = tcase_create("timers");
+  tcase_add_checked_fixture(timers, setup_alarm, NULL);
+  tcase_add_test(timers, timer_fires_once_at_its_due_time);
+  tcase_add_test(timers, timer_cancelled_before_due_never_fires);
+  tcase_add_test(timers, timer_cancelled_then_node_paused_never_fires);
+  tcase_add_test(timers, timer_due_while_paused_fires_once_at_resume);
+  tcase_add_test(timers, timer_due_during_a_timed_pause_fires_once_when_it_ends);
+  tcase_add_test(timers, timer_due_while_paused_cancelled_at_resume_never_fires);
+  tcase_add_test(timers, timer_due_while_paused_is_cancelled_by_a_message_that_arrived_first);
+  tcase_add_test(timers, timer_due_while_paused_fires_before_a_cancel_that_arrived_after);
+  tcase_add_test(timers, timer_held_again_by_a_second_pause_keeps_its_id);
+  tcase_add_test(timers, timer_of_an_earlier_incarnation_never_fires);
+  tcase_add_test(timers, timer_set_again_after_a_cancel_fires_at_the_new_time_only);
+  suite_add_tcase(s, timers);
   return fl_test_run(s);
 }
