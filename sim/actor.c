@@ -2,8 +2,8 @@
  * protocol, and the cluster view invariant checks read.
  *
  * Every wrapper marks the node as the one running (so the node API can refuse calls made for
- * another node), calls the hook, and then traces the node's describe() line if it changed:
- * the visualiser colours lanes from those lines.
+ * another node), calls the hook, and then traces the node's describe() line (for humans) and
+ * its status (status.h, for tools: the visualiser colours lanes from it) when they changed.
  */
 #include "units.h"
 #include "world_int.h"
@@ -292,9 +292,37 @@ bool fl_actor_load_plugin(const char *path, GError **error) {
 
 /* ---- Wrappers. */
 
-/* By convention a state line starts with the node's role; timelines can name "leader". */
-bool fl__actor_is_leader_line(const char *line) {
-  return strncmp(line, "leader", 6) == 0 && (line[6] == ' ' || line[6] == '\0');
+/* The status hook after a hook ran, checked, and traced when it changed. Status records are
+ * outside the digest (trace.h): they are derived from protocol state, so leaving them out keeps
+ * the digest an identifier of the event sequence, the same with or without the hook. A
+ * protocol without the hook reports role "other" once per life of the node. */
+static void trace_status(fl_node *n) {
+  fl_world *w = n->w;
+  const fl_protocol *p = w->proto;
+  fl_node_status st;
+  fl_node_status_init(&st);
+  if (p->status) {
+    site_save saved = site_enter(w, n, "status");
+    p->status(n->state, n, &st);
+    site_leave(saved);
+    st.word[FL_STATUS_WORD_SIZE - 1] = '\0';
+    if ((unsigned)st.role >= FL_ROLE_COUNT || (unsigned)st.term_kind >= FL_TERM_KIND_COUNT ||
+        st.leader < -1 || st.leader >= w->n_nodes) {
+      fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+                     "node n%d failed: status: expected a role below %d, a term kind below %d "
+                     "and a leader from -1 to %d, found role %d, term kind %d, leader %d",
+                     n->id + 1, FL_ROLE_COUNT, FL_TERM_KIND_COUNT, w->n_nodes - 1, (int)st.role,
+                     (int)st.term_kind, (int)st.leader);
+      return;
+    }
+  }
+  if (n->has_status && fl_node_status_equal(&st, &n->status)) return;
+  bool was_leader = n->has_status && n->status.role == FL_ROLE_LEADER;
+  if (st.role == FL_ROLE_LEADER && !was_leader)
+    n->leader_since = fl_sched_events_run(w->sched) + 1;
+  n->status = st;
+  n->has_status = true;
+  fl_trace_status(w->trace, fl_sched_now(w->sched), n->id, &st);
 }
 
 static void trace_state(fl_node *n) {
@@ -306,11 +334,30 @@ static void trace_state(fl_node *n) {
   w->proto->describe(n->state, s);
   site_leave(saved);
   if (strcmp(s->str, n->last_state->str) != 0) {
-    if (fl__actor_is_leader_line(s->str) && !fl__actor_is_leader_line(n->last_state->str))
-      n->leader_since = fl_sched_events_run(w->sched) + 1;
     g_string_assign(n->last_state, s->str);
     fl_trace_state(w->trace, fl_sched_now(w->sched), n->id, s->str);
   }
+  trace_status(n);
+}
+
+bool fl_world_node_status(const fl_world *w, int node, fl_node_status *out) {
+  fl_node_status_init(out);
+  if (node < 0 || node >= w->n_nodes) return false;
+  const fl_node *n = &w->nodes[node];
+  if (!n->is_up || !n->has_status) return false;
+  *out = n->status;
+  return true;
+}
+
+int fl_world_leader(const fl_world *w) {
+  int best = -1;
+  for (int i = 0; i < w->n_nodes; i++) {
+    const fl_node *n = &w->nodes[i];
+    if (!n->is_up || !n->has_status || n->status.role != FL_ROLE_LEADER || !n->leader_since)
+      continue;
+    if (best < 0 || n->leader_since > w->nodes[best].leader_since) best = i;
+  }
+  return best;
 }
 
 static void touch(fl_node *n) {
@@ -376,6 +423,7 @@ void fl__actor_free(fl_node *n) {
   n->w->proto->free(n->state);
   site_leave(saved);
   n->state = NULL;
+  n->has_status = false; /* its next life's first status is traced again */
 }
 
 void fl__actor_describe_msg(fl_world *w, const void *msg, size_t len, GString *out) {

@@ -23,10 +23,14 @@
 #include <glib.h>
 #include "op.h"
 #include "rng.h"
+#include "status.h"
 
 /* 2: fl_option_spec gained min, max and min_width (a protocol built against 1 has shorter
- * option entries, so registration refuses it). */
-#define FL_ACTOR_API_VERSION 2
+ * option entries, so registration refuses it).
+ * 3: fl_protocol gained the optional `status` hook after `describe_msg` (the table's layout
+ * changed: a table built against 2 is refused; rebuilding it is enough, as a NULL `status`
+ * keeps its behaviour apart from the lanes' colours: its nodes report role "other"). */
+#define FL_ACTOR_API_VERSION 3
 
 typedef struct fl_node_ctx fl_node_ctx;
 typedef struct fl_options fl_options;
@@ -93,11 +97,19 @@ typedef struct fl_protocol {
   /* Restart after a crash: rebuild state from durable storage. NULL: init runs again. */
   void *(*on_restart)(fl_node_ctx *ctx);
   void (*free)(void *state);
-  /* One line of state for the trace and the visualiser, e.g. "leader t3 commit=12". By
-   * convention it starts with the node's role in one word. */
+  /* One line of state for humans, e.g. "leader t3 commit=12", written to the trace when it
+   * changes and shown by the visualiser. Nothing parses it: what tools read is `status`. */
   void (*describe)(const void *state, GString *out);
   /* One line for a message, e.g. "AppendEntries t3 prev=4/2 n=1". */
   void (*describe_msg)(const void *msg, size_t len, GString *out);
+  /* The node's status as data (status.h): role, term, the leader it believes in, commit and
+   * applied indexes. `out` arrives initialised by fl_node_status_init (role other, no term,
+   * leader -1); fill what the protocol has. It runs after every hook that may change the state;
+   * a change is written to the trace (the visualiser colours lanes from it) and the timeline's
+   * `leader` target picks a node whose status says leader. Must not change the state or call
+   * the node API but fl_node_id and fl_node_count. NULL: every node reports role "other".
+   * Since API version 3. */
+  void (*status)(const void *state, const fl_node_ctx *ctx, fl_node_status *out);
 
   /* Global invariants, over all nodes, after every event. The checker may keep ghost state of
    * its own across checks (created by invariant_new, freed by invariant_free). Return false and

@@ -91,22 +91,10 @@ static void crash_random(fl_world *w) {
     }
 }
 
-/* The node that most recently became leader among the live ones whose state line says
- * "leader" (a deposed leader that has not heard so may still say it), or -1. */
-static int current_leader(fl_world *w) {
-  int best = -1;
-  for (int i = 0; i < w->n_nodes; i++) {
-    const fl_node *n = &w->nodes[i];
-    if (!n->is_up || !n->leader_since || !fl__actor_is_leader_line(n->last_state->str)) continue;
-    if (best < 0 || n->leader_since > w->nodes[best].leader_since) best = i;
-  }
-  return best;
-}
-
 /* Resolves FL_NODE_LEADER; -1 (noted and counted) when there is none. */
 static int resolve(fl_world *w, int node, const char *action) {
   if (node != FL_NODE_LEADER) return node;
-  int l = current_leader(w);
+  int l = fl_world_leader(w); /* from the nodes' status, not their describe lines */
   if (l < 0) not_applied(w, "%s leader: no node is leader", action);
   return l;
 }

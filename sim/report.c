@@ -40,6 +40,40 @@ static void print_side(FILE *out, const char *name, const fl_side_stats *s) {
   g_string_free(l, TRUE);
 }
 
+/* "n3, term 4 (1 leader, 3 follower, 1 down)": the final leader (the timeline's `leader`
+ * target, from the nodes' status) and how many nodes end in each role, in the vocabulary's
+ * order. Only for a protocol with a term (a leader means nothing to rbcast's replicas). */
+static bool leader_line(fl_world *w, GString *l) {
+  int n = fl_world_node_count(w), down = 0, count[FL_ROLE_COUNT] = {0};
+  bool has_term = false;
+  for (int i = 0; i < n; i++) {
+    fl_node_status st;
+    if (!fl_world_node_status(w, i, &st)) {
+      down++;
+      continue;
+    }
+    count[st.role]++;
+    has_term |= st.term_kind != FL_TERM_NONE;
+  }
+  if (!has_term) return false;
+  int leader = fl_world_leader(w);
+  fl_node_status ls;
+  if (leader >= 0 && fl_world_node_status(w, leader, &ls))
+    g_string_append_printf(l, "n%d, %s %" G_GUINT64_FORMAT " (", leader + 1,
+                           fl_term_name(ls.term_kind), ls.term);
+  else
+    g_string_append(l, "none (");
+  const char *sep = "";
+  for (int r = 0; r < FL_ROLE_COUNT; r++)
+    if (count[r]) {
+      g_string_append_printf(l, "%s%d %s", sep, count[r], fl_role_name(r));
+      sep = ", ";
+    }
+  if (down) g_string_append_printf(l, "%s%d down", sep, down);
+  g_string_append_c(l, ')');
+  return true;
+}
+
 void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_verdict *v,
                      const fl_report_timing *t) {
   fl_run_stats st;
@@ -67,6 +101,9 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
     print_side(out, "majority", &st.majority);
     if (st.minority.invoked) print_side(out, "minority", &st.minority);
   }
+  GString *leader = g_string_new(NULL);
+  if (leader_line(w, leader)) fprintf(out, "leader       %s\n", leader->str);
+  g_string_free(leader, TRUE);
   const char *why = NULL;
   switch (fl_world_stop_reason(w)) {
   case FL_STOP_VIOLATION:
@@ -242,6 +279,44 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
   }
   json_builder_end_array(b);
   json_builder_end_object(b);
+
+  /* Every node's final status (null while crashed) and the final `leader` target. */
+  json_builder_set_member_name(b, "node_status");
+  json_builder_begin_array(b);
+  for (int i = 0; i < nodes; i++) {
+    fl_node_status ns;
+    if (!fl_world_node_status(w, i, &ns)) {
+      json_builder_add_null_value(b);
+      continue;
+    }
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "role");
+    json_builder_add_string_value(b, fl_role_name(ns.role));
+    json_builder_set_member_name(b, "word");
+    json_builder_add_string_value(b, ns.word);
+    if (ns.term_kind != FL_TERM_NONE) INT(fl_term_name(ns.term_kind), ns.term);
+    json_builder_set_member_name(b, "leader");
+    if (ns.leader >= 0) {
+      char name[24];
+      g_snprintf(name, sizeof name, "n%d", ns.leader + 1);
+      json_builder_add_string_value(b, name);
+    } else {
+      json_builder_add_null_value(b);
+    }
+    if (ns.has_commit) INT("commit", ns.commit);
+    if (ns.has_applied) INT("applied", ns.applied);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "leader");
+  int leader = fl_world_leader(w);
+  if (leader >= 0) {
+    char name[24];
+    g_snprintf(name, sizeof name, "n%d", leader + 1);
+    json_builder_add_string_value(b, name);
+  } else {
+    json_builder_add_null_value(b);
+  }
 
   json_builder_set_member_name(b, "operations");
   json_builder_begin_object(b);

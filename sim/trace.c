@@ -27,7 +27,8 @@ const char *fl_trace_kind_name(fl_trace_kind k) {
   static const char *names[] = {"?",       "send",      "deliver", "drop",      "duplicate",
                                 "timer",   "crash",     "restart", "pause",     "resume",
                                 "partition", "heal",    "cut",     "net",       "invoke",
-                                "complete", "annotate", "state",   "violation", "end"};
+                                "complete", "annotate", "state",   "violation", "end",
+                                "status"};
   return (unsigned)k < FL_TR_KIND_MAX ? names[k] : "?";
 }
 
@@ -246,6 +247,30 @@ void fl_trace_annotate(fl_trace *t, int64_t time_ns, int node, const char *text)
 
 void fl_trace_state(fl_trace *t, int64_t time_ns, int node, const char *text) {
   node_text(t, FL_TR_STATE, time_ns, node, text);
+}
+
+void fl_trace_status(fl_trace *t, int64_t time_ns, int node, const fl_node_status *st) {
+  if (!t->f) return; /* outside the digest: nothing to do without a file */
+  /* Encoded like any record, then written without hashing or counting; last_ns is put back
+   * so the next record's dt, and so its bytes and the digest, are what they would be without
+   * this record. */
+  int64_t last = t->last_ns;
+  begin(t, FL_TR_STATUS, time_ns);
+  t->last_ns = last;
+  put_uv(t, (uint64_t)node);
+  put_uv(t, (uint64_t)st->role);
+  char word[FL_STATUS_WORD_SIZE];
+  memcpy(word, st->word, sizeof word);
+  word[sizeof word - 1] = '\0';
+  put_str(t, word);
+  put_uv(t, (uint64_t)st->term_kind);
+  put_uv(t, st->term);
+  put_uv(t, (uint64_t)((int64_t)st->leader + 1));
+  put_uv(t, (st->has_commit ? 1u : 0u) | (st->has_applied ? 2u : 0u));
+  put_uv(t, st->has_commit ? st->commit : 0);
+  put_uv(t, st->has_applied ? st->applied : 0);
+  t->bytes += t->len;
+  fwrite(t->buf, 1, t->len, t->f);
 }
 
 void fl_trace_violation(fl_trace *t, int64_t time_ns, const char *text) {

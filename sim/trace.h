@@ -7,7 +7,7 @@
  *
  * File format (documented for the visualiser and other readers; all integers are unsigned
  * LEB128 varints unless noted, "str" is a varint length then UTF-8 bytes):
- *   header:  the 8 bytes "FLTRACE2", then str: a JSON object with the run's metadata
+ *   header:  the 8 bytes "FLTRACE3", then str: a JSON object with the run's metadata
  *            ({"version":1,"seed":..,"protocol":..,"nodes":..,"clients":..,"node_names":[..],
  *              "scenario":..,"duration_ns":..,"build":..})
  *   record:  u8 kind, varint dt (ns since the previous record; time never goes back), then the
@@ -15,11 +15,20 @@
  *            endpoint numbers: nodes 0..n-1, clients n..n+c-1.
  *   end:     a record of kind FL_TR_END closes a complete trace: its field is the digest of
  *            every record before it. A trace without it was cut short.
+ *   status:  a STATUS record's dt counts from the previous record of another kind, and does
+ *            not move the clock: the next record's dt counts from the same point as if the
+ *            STATUS record were not there (see Digest).
+ * Versions: FLTRACE3 added STATUS records (kind 20); the reader also reads FLTRACE2 files,
+ * which have none.
  *
  * Digest: FNV-1a 64 over the canonical bytes of every record (header excluded), in order.
  * A SEND record's description is presentation, not content: the digest covers the record up
  * to it, the payload through its hash. So the run's digest is the same whether a trace file
  * is written or not, and without one the protocol's describe_msg is never called.
+ * STATUS records are outside the digest altogether: a node's status is derived from its
+ * protocol state, so the digest keeps identifying the event sequence (and stays what it was
+ * before status records existed). Their not moving the clock is what keeps the other
+ * records' bytes, and so the digest, unchanged.
  */
 #ifndef FL_TRACE_H
 #define FL_TRACE_H
@@ -28,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <glib.h>
+#include "status.h"
 
 /* Record kinds and their fields after (kind, dt). */
 typedef enum fl_trace_kind {
@@ -52,6 +62,11 @@ typedef enum fl_trace_kind {
   FL_TR_STATE,      /* node, str: the protocol's describe() line, written when it changes */
   FL_TR_VIOLATION,  /* str invariant name and explanation */
   FL_TR_END,        /* u64 digest as 8 little-endian bytes (not a varint) */
+  FL_TR_STATUS,     /* node, role (fl_role), str word, term kind (fl_term_kind), term,
+                       leader + 1 (0: none), flags (1: has commit, 2: has applied), commit,
+                       applied: the node's status, written when it changes; not hashed, and
+                       does not move the clock (see the format above). After END in number
+                       only: kinds keep their numbers across versions. */
   FL_TR_KIND_MAX
 } fl_trace_kind;
 
@@ -94,6 +109,9 @@ void fl_trace_complete(fl_trace *t, int64_t time_ns, int client, uint64_t proces
                        int outcome, bool has_value, int64_t value);
 void fl_trace_annotate(fl_trace *t, int64_t time_ns, int node, const char *text);
 void fl_trace_state(fl_trace *t, int64_t time_ns, int node, const char *text);
+/* A node's status (borrowed for the call; its word is written up to its NUL). Not part of
+ * the digest, nor of fl_trace_records. */
+void fl_trace_status(fl_trace *t, int64_t time_ns, int node, const fl_node_status *status);
 void fl_trace_violation(fl_trace *t, int64_t time_ns, const char *text);
 
 /* The digest of every record so far. */
@@ -121,10 +139,12 @@ typedef struct fl_trace_rec {
   int64_t key, value, expected;
   uint64_t len;      /* SEND payload length */
   uint64_t payload;  /* SEND payload hash */
-  const char *text;  /* SEND description, ANNOTATE, STATE, NET_CHANGE, VIOLATION; or NULL */
+  const char *text;  /* SEND description, ANNOTATE, STATE, NET_CHANGE, VIOLATION, STATUS
+                        word; or NULL */
   const int32_t *groups; /* PARTITION: n_groups entries */
   int32_t n_groups;
   uint64_t digest;   /* END */
+  fl_node_status status; /* STATUS (its word also in text) */
 } fl_trace_rec;
 
 typedef struct fl_trace_reader fl_trace_reader;

@@ -4,7 +4,8 @@
 
 #include <stdint.h>
 
-#define FL_TRACE_MAGIC "FLTRACE2"
+#define FL_TRACE_MAGIC "FLTRACE3"
+#define FL_TRACE_MAGIC_V2 "FLTRACE2" /* still read: the same records, no STATUS */
 #define FL_TRACE_MAGIC_LEN 8
 #define FL_FNV_OFFSET 0xcbf29ce484222325ull
 #define FL_FNV_PRIME 0x100000001b3ull

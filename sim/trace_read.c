@@ -116,8 +116,10 @@ fl_trace_reader *fl_trace_reader_open(const char *path, GError **error) {
   r->text = g_string_new(NULL);
   r->groups = g_array_new(FALSE, FALSE, sizeof(int32_t));
   cursor c = {.r = r, .pos = 0, .error = error};
-  if (r->len < FL_TRACE_MAGIC_LEN || memcmp(r->data, FL_TRACE_MAGIC, FL_TRACE_MAGIC_LEN) != 0) {
-    fail(&c, 0, "expected a faultline trace (starting with FLTRACE2), found other bytes");
+  if (r->len < FL_TRACE_MAGIC_LEN || (memcmp(r->data, FL_TRACE_MAGIC, FL_TRACE_MAGIC_LEN) != 0 &&
+                                       memcmp(r->data, FL_TRACE_MAGIC_V2, FL_TRACE_MAGIC_LEN) != 0)) {
+    fail(&c, 0, "expected a faultline trace (starting with " FL_TRACE_MAGIC " or "
+                FL_TRACE_MAGIC_V2 "), found other bytes");
     fl_trace_reader_free(r);
     return NULL;
   }
@@ -220,6 +222,44 @@ static bool decode(cursor *c, fl_trace_rec *rec) {
     if (!get_i32(c, &rec->node) || !get_str(c, r->text)) return false;
     rec->text = r->text->str;
     return true;
+  case FL_TR_STATUS: {
+    fl_node_status *st = &rec->status;
+    uint64_t role, kind, leader, flags;
+    if (!get_i32(c, &rec->node)) return false;
+    size_t at = c->pos;
+    if (!get_uv(c, &role)) return false;
+    if (role >= FL_ROLE_COUNT)
+      return fail(c, at, "expected a role below %d, found %" G_GUINT64_FORMAT, FL_ROLE_COUNT,
+                  role);
+    at = c->pos;
+    if (!get_str(c, r->text)) return false;
+    if (r->text->len >= FL_STATUS_WORD_SIZE || strlen(r->text->str) != r->text->len)
+      return fail(c, at, "expected a status word of at most %d bytes without NUL, found %zu "
+                         "bytes", FL_STATUS_WORD_SIZE - 1, r->text->len);
+    at = c->pos;
+    if (!get_uv(c, &kind)) return false;
+    if (kind >= FL_TERM_KIND_COUNT)
+      return fail(c, at, "expected a term kind below %d, found %" G_GUINT64_FORMAT,
+                  FL_TERM_KIND_COUNT, kind);
+    if (!get_uv(c, &st->term)) return false;
+    at = c->pos;
+    if (!get_uv(c, &leader)) return false;
+    if (leader > INT32_MAX)
+      return fail(c, at, "expected a leader below 2^31, found %" G_GUINT64_FORMAT, leader);
+    at = c->pos;
+    if (!get_uv(c, &flags)) return false;
+    if (flags > 3)
+      return fail(c, at, "expected status flags from 0 to 3, found %" G_GUINT64_FORMAT, flags);
+    if (!get_uv(c, &st->commit) || !get_uv(c, &st->applied)) return false;
+    st->role = (fl_role)role;
+    memcpy(st->word, r->text->str, r->text->len + 1);
+    st->term_kind = (fl_term_kind)kind;
+    st->leader = (int32_t)leader - 1;
+    st->has_commit = flags & 1;
+    st->has_applied = (flags & 2) != 0;
+    rec->text = r->text->str;
+    return true;
+  }
   case FL_TR_END:
     if (r->len - c->pos < 8)
       return fail(c, c->pos, "expected an 8-byte digest, found the end of the file");
@@ -255,15 +295,16 @@ bool fl_trace_reader_next(fl_trace_reader *r, fl_trace_rec *rec, GError **error)
     r->done = true;
     return false;
   }
-  r->now_ns += (int64_t)dt;
-  rec->time_ns = r->now_ns;
+  rec->time_ns = r->now_ns + (int64_t)dt;
+  if (kind != FL_TR_STATUS) r->now_ns = rec->time_ns; /* a STATUS record does not move it */
+  rec->status.leader = -1;
   if (!decode(&c, rec)) {
     r->done = true;
     return false;
   }
   if (kind == FL_TR_END) {
     r->done = true;
-  } else {
+  } else if (kind != FL_TR_STATUS) { /* outside the digest */
     size_t end = kind == FL_TR_SEND ? r->hashed_end : c.pos;
     r->digest = fl__trace_fnv(r->digest, r->data + r->pos, end - r->pos);
   }

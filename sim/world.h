@@ -19,6 +19,7 @@
 #include "lincheck.h"
 #include "net.h"
 #include "scenario.h"
+#include "status.h"
 
 typedef struct fl_world fl_world;
 
@@ -109,6 +110,14 @@ bool fl_world_node_is_paused(const fl_world *w, int node);
 /* The node's volatile protocol state (NULL while crashed), for tests; borrowed until the
  * node's next event. */
 const void *fl_world_node_state(const fl_world *w, int node);
+/* The node's status as last traced (status.h; the protocol's status hook after its latest
+ * event). False, with *out reset (role other, leader -1), while the node is crashed or when
+ * `node` is out of range. Implemented in actor.c. */
+bool fl_world_node_status(const fl_world *w, int node, fl_node_status *out);
+/* The timeline's `leader` target: among the live nodes whose status says leader, the one that
+ * most recently became leader (a deposed leader that has not heard so still says it), or -1.
+ * Implemented in actor.c. */
+int fl_world_leader(const fl_world *w);
 
 /* ---- Test support: drive one node's handlers directly, as unit tests of a protocol do. */
 

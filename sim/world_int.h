@@ -70,7 +70,11 @@ struct fl_node_ctx {
   GArray *deferred; /* of fl_deferred, in arrival order: what waits for the resume */
   GArray *rearmed;  /* of fl_rearmed: held timers handed over at the resume, not yet run */
   GString *last_state;
-  uint64_t leader_since; /* event at which its state line last turned to "leader ...", or 0 */
+  /* The status last traced (valid when has_status; a crash clears has_status so the restarted
+   * node's first status is traced again). */
+  fl_node_status status;
+  bool has_status;
+  uint64_t leader_since; /* event at which its status last turned to role leader, or 0 */
 };
 typedef struct fl_node_ctx fl_node;
 
@@ -177,8 +181,6 @@ void fl__actor_free(fl_node *n);
 void fl__actor_describe_msg(fl_world *w, const void *msg, size_t len, GString *out);
 /* After every event: the invariant check over all nodes. */
 void fl__actor_check(fl_world *w);
-/* The state line's first word is "leader". */
-bool fl__actor_is_leader_line(const char *line);
 void fl__actor_check_final(fl_world *w);
 fl_cluster_view *fl__view_new(fl_world *w);
 void fl__view_free(fl_cluster_view *v);

@@ -47,11 +47,11 @@ typedef struct fl_viz_rgb {
 /* (a * (100 - pct) + b * pct) / 100 per channel, rounded down. */
 fl_viz_rgb fl_viz_mix(fl_viz_rgb a, fl_viz_rgb b, int pct);
 
-/* A node lane's background for a role and term: well-known roles have their own colour
- * (leader amber, follower blue, candidate lilac, peer green), others one of a fixed set chosen
- * by a hash of the name; odd terms are a shade darker, so a term change shows even when the
- * role stays. */
-fl_viz_rgb fl_viz_role_colour(const char *role, int64_t term);
+/* A node lane's background for a status role (fl_role in sim/status.h; a value outside the
+ * vocabulary is drawn as "other") and term (-1: none): each role has its own colour (leader
+ * amber, follower blue, candidate lilac, replica green, ...); odd terms are a shade darker, so
+ * a term change shows even when the role stays. */
+fl_viz_rgb fl_viz_role_colour(int role, int64_t term);
 
 /* The colour of partition group g (cycling through six). */
 fl_viz_rgb fl_viz_group_colour(int32_t g);

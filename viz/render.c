@@ -49,8 +49,7 @@ static void draw_roles(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layo
     const fl_viz_role_span *sp = &g_array_index(roles, fl_viz_role_span, i);
     if (sp->from_ns >= L->t1_ns) break;
     int x0 = fl_viz_layout_x(L, sp->from_ns), x1 = fl_viz_layout_x(L, sp->to_ns);
-    const char *role = g_ptr_array_index(s->tl->role_names, sp->role);
-    fl_viz_rgb c = fl_viz_role_colour(role, sp->term);
+    fl_viz_rgb c = fl_viz_role_colour(sp->role, sp->term);
     if (x1 <= x0) {
       fl__viz_fill_plot(r, L, x0, x0 + 1, top, top + L->lane_h, c);
       int64_t next = x0 + 1 - L->plot_x <= L->plot_w && x0 + 1 >= L->plot_x
@@ -65,8 +64,7 @@ static void draw_roles(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layo
       continue;
     }
     fl__viz_fill_plot(r, L, x0, x1, top, top + L->lane_h, c);
-    char *label = sp->term >= 0 ? g_strdup_printf("%s term %" G_GINT64_FORMAT, role, sp->term)
-                                : g_strdup(role);
+    char *label = fl_viz_role_label(s->tl, sp);
     int tx = MAX(x0, L->plot_x) + 3;
     if (L->lane_h >= th + 2 && x1 - tx > fl_viz_text_width(s->fonts, FL_VIZ_FONT_SANS, label))
       fl_viz_draw_text(s->fonts, r, FL_VIZ_FONT_SANS, label, tx, top + L->lane_h - th - 1,

@@ -89,32 +89,12 @@ static bool id_get(const idmap *m, uint64_t id, uint32_t *val) {
   return true;
 }
 
-/* ---- Describe lines. */
+/* ---- Role spans. */
 
-char *fl_viz_parse_role(const char *line, int64_t *term) {
-  *term = -1;
-  const char *p = line;
-  while (*p == ' ') p++;
-  const char *e = p;
-  while (*e && *e != ' ') e++;
-  char *role = g_strndup(p, (gsize)(e - p));
-  static const char *const prefixes[] = {"term=", "ballot=", "epoch=", "t", "b", "e"};
-  for (const char *w = e; *w;) {
-    while (*w == ' ') w++;
-    const char *we = w;
-    while (*we && *we != ' ') we++;
-    for (size_t k = 0; k < G_N_ELEMENTS(prefixes) && *term < 0; k++) {
-      size_t pl = strlen(prefixes[k]);
-      if ((size_t)(we - w) <= pl || strncmp(w, prefixes[k], pl) != 0) continue;
-      int64_t v = 0;
-      const char *d = w + pl;
-      for (; d < we && g_ascii_isdigit(*d) && v < INT64_MAX / 10 - 10; d++) v = v * 10 + (*d - '0');
-      if (d == we) *term = v;
-    }
-    if (*term >= 0) break;
-    w = we;
-  }
-  return role;
+char *fl_viz_role_label(const fl_viz_timeline *tl, const fl_viz_role_span *sp) {
+  const char *name = g_ptr_array_index(tl->role_names, sp->label);
+  if (sp->term < 0) return g_strdup(name);
+  return g_strdup_printf("%s %s %" G_GINT64_FORMAT, name, fl_term_name(sp->term_kind), sp->term);
 }
 
 /* ---- Loading. */
@@ -170,17 +150,11 @@ static uint64_t pool_add(fl_viz_timeline *tl, const char *s) {
   return off;
 }
 
-static int32_t role_index(fl_viz_timeline *tl, char *role /* transferred */) {
+static int32_t role_index(fl_viz_timeline *tl, const char *role) {
   for (guint i = 0; i < tl->role_names->len; i++)
-    if (strcmp(g_ptr_array_index(tl->role_names, i), role) == 0) {
-      g_free(role);
-      return (int32_t)i;
-    }
-  if (tl->role_names->len >= MAX_ROLES) {
-    g_free(role);
-    return MAX_ROLES - 1;
-  }
-  g_ptr_array_add(tl->role_names, role);
+    if (strcmp(g_ptr_array_index(tl->role_names, i), role) == 0) return (int32_t)i;
+  if (tl->role_names->len >= MAX_ROLES) return MAX_ROLES - 1;
+  g_ptr_array_add(tl->role_names, g_strdup(role));
   return (int32_t)tl->role_names->len - 1;
 }
 
@@ -327,17 +301,26 @@ static bool take(loader *ld, const fl_trace_rec *r, int64_t *last_drop, GError *
     if (!lane_ok(ld, r, r->node, error)) return false;
     fl_viz_lane *lane = &tl->lanes[r->node];
     fl_viz_state s = {.from_ns = r->time_ns, .text = pool_add(tl, r->text)};
-    s.role = role_index(tl, fl_viz_parse_role(r->text, &s.term));
     g_array_append_val(lane->states, s);
+    push_event(ld, r, r->node, lane->states->len - 1);
+    return true;
+  }
+  case FL_TR_STATUS: { /* colours the lane; not an event (the describe line is) */
+    if (!node_ok(ld, r, r->node, error)) return false;
+    fl_viz_lane *lane = &tl->lanes[r->node];
+    const fl_node_status *st = &r->status;
+    fl_viz_role_span rs = {
+        .from_ns = r->time_ns, .to_ns = -1, .role = (int32_t)st->role,
+        .label = role_index(tl, st->word[0] ? st->word : fl_role_name(st->role)),
+        .term = st->term_kind == FL_TERM_NONE ? -1 : (int64_t)MIN(st->term, (uint64_t)INT64_MAX),
+        .term_kind = (int32_t)st->term_kind, .leader = st->leader};
     guint nr = lane->roles->len;
     fl_viz_role_span *prev = nr ? &g_array_index(lane->roles, fl_viz_role_span, nr - 1) : NULL;
-    if (!prev || prev->role != s.role || prev->term != s.term) {
+    if (!prev || prev->role != rs.role || prev->label != rs.label || prev->term != rs.term ||
+        prev->term_kind != rs.term_kind) {
       if (prev) prev->to_ns = r->time_ns;
-      fl_viz_role_span rs = {.from_ns = r->time_ns, .to_ns = -1, .role = s.role,
-                             .term = s.term, .state = lane->states->len - 1};
       g_array_append_val(lane->roles, rs);
     }
-    push_event(ld, r, r->node, lane->states->len - 1);
     return true;
   }
   case FL_TR_INVOKE: {

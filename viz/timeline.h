@@ -9,14 +9,16 @@
  *     view finds the arrows that cross it without scanning the rest;
  *   - per-lane activity times (sends and deliveries, drops, timers), sorted, so the count of
  *     events of a lane in any time range is two binary searches: the level of detail;
- *   - per-lane states (every describe line), merged into role spans (same role and term);
+ *   - per-lane states (every describe line, shown as text) and role spans (consecutive
+ *     STATUS records with the same role, word, term kind and term);
  *   - down (crash..restart) and paused spans, partitions with every lane's group, one-way cuts;
  *   - client operations with outcome, annotations, network changes, invariant violations;
  *   - every event in trace order (for stepping), and the subset that are faults.
  *
- * Role and term come from the describe line by convention: its first word is the role
- * ("leader t3 commit=12", "peer delivered=4"), and the first word of the form tN, term=N,
- * ballot=N or epoch=N (also bN, eN) is the term. Lines without one have term -1.
+ * Role and term come from the STATUS records (sim/status.h), never from the describe lines,
+ * which are for humans. STATUS records are not events: they colour lanes, and the describe
+ * line written at the same time is what stepping shows. A trace without STATUS records (an
+ * FLTRACE2 file) has no role spans: its lanes keep the colour of a node without status.
  *
  * Ownership: fl_viz_timeline_load returns a new timeline that owns all of its arrays and
  * strings; everything a getter or field hands out is borrowed until fl_viz_timeline_free.
@@ -69,17 +71,16 @@ typedef struct fl_viz_span {
 typedef struct fl_viz_state {
   int64_t from_ns;
   uint64_t text;
-  int32_t role;
-  int64_t term;
 } fl_viz_state;
 
-/* Consecutive states with the same role and term; `state` is the first one's index in the
- * lane's states. */
+/* Consecutive STATUS records with the same role, word, term kind and term. */
 typedef struct fl_viz_role_span {
   int64_t from_ns, to_ns;
-  int32_t role;
-  int64_t term;
-  uint32_t state;
+  int32_t role;       /* fl_role: the colour */
+  int32_t label;      /* index into role_names: the status word if any, else the role's name */
+  int64_t term;       /* -1 when the status has no term */
+  int32_t term_kind;  /* fl_term_kind: its name in the label ("leader term 3") */
+  int32_t leader;     /* the leader the node believed in when the span began, or -1 */
 } fl_viz_role_span;
 
 typedef struct fl_viz_partition {
@@ -165,7 +166,7 @@ typedef struct fl_viz_timeline {
   GArray *violations;      /* fl_viz_note */
   GArray *events;          /* fl_viz_event */
   GArray *faults;          /* uint32 indices into events */
-  GPtrArray *role_names;   /* char *, owned */
+  GPtrArray *role_names;   /* char *, owned: the role spans' labels */
   GString *text;           /* the string pool */
 } fl_viz_timeline;
 
@@ -195,8 +196,9 @@ size_t fl_viz_event_lower(const fl_viz_timeline *tl, int64_t t);
 /* The lane's state in force at t (its index in lane->states), or -1 before the first. */
 int64_t fl_viz_state_at(const fl_viz_lane *lane, int64_t t);
 
-/* Parses a describe line's role (first word, newly allocated) and term (-1 if none). */
-char *fl_viz_parse_role(const char *line, int64_t *term);
+/* A role span's label, e.g. "leader term 3", "precandidate term 4", "replica" (newly
+ * allocated). */
+char *fl_viz_role_label(const fl_viz_timeline *tl, const fl_viz_role_span *sp);
 
 /* A one-line description of event `i` (newly allocated), e.g.
  * "5.0123s  send #42 n1->n3 (48 B): data n5#1 k1 = 3 @1". */

@@ -377,6 +377,29 @@ static void raft_describe_msg(const void *msg, size_t len, GString *out) {
   }
 }
 
+/* The node's status as data (actor.h): what the timeline's `leader` target and the visualiser
+ * read, where they once parsed the describe line. PreVote's pre-candidate is a candidate whose
+ * word says so: its term has not moved yet. */
+static void raft_status(const void *state, const fl_node_ctx *ctx, fl_node_status *out) {
+  (void)ctx;
+  const raft_state *s = state;
+  switch (s->role) {
+  case RAFT_LEADER: out->role = FL_ROLE_LEADER; break;
+  case RAFT_CANDIDATE: out->role = FL_ROLE_CANDIDATE; break;
+  case RAFT_PRECANDIDATE:
+    out->role = FL_ROLE_CANDIDATE;
+    g_strlcpy(out->word, "precandidate", sizeof out->word);
+    break;
+  default: out->role = FL_ROLE_FOLLOWER; break;
+  }
+  out->term_kind = FL_TERM_TERM;
+  out->term = s->term;
+  out->leader = s->role == RAFT_LEADER ? s->id : s->leader; /* RAFT_NOBODY is -1 */
+  out->has_commit = out->has_applied = true;
+  out->commit = s->commit;
+  out->applied = s->applied;
+}
+
 static const fl_protocol raft_protocol = {
     .api_version = FL_ACTOR_API_VERSION,
     .name = "raft",
@@ -391,6 +414,7 @@ static const fl_protocol raft_protocol = {
     .free = raft_free,
     .describe = raft_describe,
     .describe_msg = raft_describe_msg,
+    .status = raft_status,
     .invariant_new = fl__raft_invariant_new,
     .check_invariants = fl__raft_check_invariants,
     .invariant_free = fl__raft_invariant_free,

@@ -415,6 +415,13 @@ static bool rb_check_final(void *p, const fl_cluster_view *v, GString *why) {
   return true;
 }
 
+/* Every node is an equal replica: no leader, no term. */
+static void rb_status(const void *state, const fl_node_ctx *ctx, fl_node_status *out) {
+  (void)state;
+  (void)ctx;
+  out->role = FL_ROLE_REPLICA;
+}
+
 static const fl_protocol rbcast = {
     .api_version = FL_ACTOR_API_VERSION,
     .name = "rbcast",
@@ -428,6 +435,7 @@ static const fl_protocol rbcast = {
     .free = rb_free,
     .describe = rb_describe,
     .describe_msg = rb_describe_msg,
+    .status = rb_status,
     .invariant_new = rb_invariant_new,
     .check_invariants = rb_check,
     .check_final = rb_check_final,

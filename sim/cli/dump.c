@@ -88,6 +88,20 @@ static void line(GString *l, int64_t nodes, const fl_trace_rec *r) {
   case FL_TR_VIOLATION:
     g_string_append(l, r->text);
     break;
+  case FL_TR_STATUS: { /* "n1 leader term=3 leader=n1 commit=12 applied=11" */
+    const fl_node_status *st = &r->status;
+    name(l, nodes, r->node);
+    g_string_append_printf(l, " %s", fl_role_name(st->role));
+    if (st->word[0]) g_string_append_printf(l, " (%s)", st->word);
+    if (st->term_kind != FL_TERM_NONE)
+      g_string_append_printf(l, " %s=%" G_GUINT64_FORMAT, fl_term_name(st->term_kind), st->term);
+    g_string_append(l, " leader=");
+    if (st->leader >= 0) name(l, nodes, st->leader);
+    else g_string_append(l, "none");
+    if (st->has_commit) g_string_append_printf(l, " commit=%" G_GUINT64_FORMAT, st->commit);
+    if (st->has_applied) g_string_append_printf(l, " applied=%" G_GUINT64_FORMAT, st->applied);
+    break;
+  }
   case FL_TR_END:
     g_string_append_printf(l, "digest 0x%016" G_GINT64_MODIFIER "x", r->digest);
     break;

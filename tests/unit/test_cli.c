@@ -141,6 +141,38 @@ START_TEST(same_seed_same_digest_in_two_processes) {
 }
 END_TEST
 
+/* The report's leader comes from the nodes' status: after the leader's crash at 5 s, n2
+ * leads term 2 and the crashed n3 has no status. */
+START_TEST(the_report_names_the_final_leader_from_status) {
+  char *out = NULL, *err = NULL, *report = tmp_path("fl-cli-leader.json");
+  char *args = g_strdup_printf("run scenarios/raft/leader-crash.fl --duration 7s --report %s",
+                               report);
+  ck_assert_int_eq(run(args, &out, &err), 0);
+  ck_assert_ptr_nonnull(strstr(out, "\nleader       n2, term 2 (1 leader, 3 follower, 1 down)\n"));
+  char *text = NULL;
+  ck_assert(g_file_get_contents(report, &text, NULL, NULL));
+  ck_assert_ptr_nonnull(strstr(text, "  \"node_status\" : [\n    {\n      \"role\" : \"follower\",\n"
+                                     "      \"word\" : \"\",\n      \"term\" : 2,\n"
+                                     "      \"leader\" : \"n2\",\n      \"commit\" : 1128,\n"
+                                     "      \"applied\" : 1128\n    },\n    {\n"
+                                     "      \"role\" : \"leader\",\n"));
+  ck_assert_ptr_nonnull(strstr(text, "\n    null,\n"));
+  ck_assert_ptr_nonnull(strstr(text, "\n  ],\n  \"leader\" : \"n2\",\n"));
+  ck_assert_ptr_nonnull(strstr(text, "\"nodes\" : 5,"));
+  g_free(text);
+  g_unlink(report);
+  g_free(report);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  /* A protocol whose nodes have no term (rbcast's replicas) gets no leader line. */
+  ck_assert_int_eq(run("run scenarios/rbcast/steady.fl --duration 1s", &out, &err), 0);
+  ck_assert_ptr_null(strstr(out, "\nleader "));
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
 START_TEST(outputs_are_written_and_trace_verifies) {
   char *out = NULL, *err = NULL;
   char *trace = tmp_path("fl-cli.trace"), *hist = tmp_path("fl-cli.edn"),
@@ -787,6 +819,7 @@ int main(void) {
   tcase_add_test(tc, malformed_scenario_exits_two_without_outputs);
   tcase_add_test(tc, usage_errors_exit_two);
   tcase_add_test(tc, same_seed_same_digest_in_two_processes);
+  tcase_add_test(tc, the_report_names_the_final_leader_from_status);
   tcase_add_test(tc, outputs_are_written_and_trace_verifies);
   tcase_add_test(tc, edn_history_is_checked_like_json_lines);
   tcase_add_test(tc, validate_and_list);

@@ -1298,6 +1298,65 @@ START_TEST(timeline_targets_the_leader) {
 }
 END_TEST
 
+/* ---- Status (issue 10): what the trace, the visualiser and the `leader` target read. */
+
+static void assert_status(int line, int node, fl_role role, const char *word, uint64_t term,
+                          int leader, uint64_t commit, uint64_t applied) {
+  fl_node_status s;
+  ck_assert_msg(fl_world_node_status(T.w, node, &s), "line %d: n%d has no status", line,
+                node + 1);
+  ck_assert_msg(s.role == role && strcmp(s.word, word) == 0 && s.term_kind == FL_TERM_TERM &&
+                    s.term == term && s.leader == leader && s.has_commit && s.has_applied &&
+                    s.commit == commit && s.applied == applied,
+                "line %d: n%d is %s '%s' %s %" G_GUINT64_FORMAT " leader %d commit %"
+                G_GUINT64_FORMAT " applied %" G_GUINT64_FORMAT, line, node + 1,
+                fl_role_name(s.role), s.word, fl_term_name(s.term_kind), s.term, s.leader,
+                s.commit, s.applied);
+}
+#define ASSERT_STATUS(...) assert_status(__LINE__, __VA_ARGS__)
+
+START_TEST(status_after_an_election) {
+  open_world(ONE_STANDS);
+  for (int i = 0; i < N; i++) ASSERT_STATUS(i, FL_ROLE_FOLLOWER, "", 0, -1, 0, 0);
+  ck_assert_int_eq(fl_world_leader(T.w), -1);
+  int l = elect(), q = (l + 1) % N, r = (l + 2) % N;
+  ASSERT_STATUS(l, FL_ROLE_LEADER, "", 1, l, 0, 0);
+  ck_assert_int_eq(fl_world_leader(T.w), l);
+  ASSERT_STATUS(q, FL_ROLE_FOLLOWER, "", 0, -1, 0, 0); /* the vote was injected */
+  /* q hears the leader: its term, its leader. The no-op (index 1) is not committed yet. */
+  HEARTBEAT(l, q, st(l)->term, 0, 0, 0);
+  ASSERT_STATUS(q, FL_ROLE_FOLLOWER, "", 1, l, 0, 0);
+  ASSERT_STATUS(r, FL_ROLE_FOLLOWER, "", 0, -1, 0, 0);
+  /* q's acknowledgement of the no-op commits and applies it at the leader. */
+  APPEND_REPLY(q, l, 1, 1);
+  ASSERT_STATUS(l, FL_ROLE_LEADER, "", 1, l, 1, 1);
+  /* A crashed node has no status, and is nobody's `leader` target. */
+  ck_assert(fl_world_crash(T.w, l));
+  fl_node_status s;
+  ck_assert(!fl_world_node_status(T.w, l, &s));
+  ck_assert_int_eq(s.role, FL_ROLE_OTHER);
+  ck_assert_int_eq(s.leader, -1);
+  ck_assert_int_eq(fl_world_leader(T.w), -1);
+  close_world();
+}
+END_TEST
+
+/* PreVote's pre-candidate is a candidate by role, its word says which, its term unchanged. */
+START_TEST(status_of_a_precandidate) {
+  open_world(ONE_STANDS "prevote = yes\n");
+  for (int k = 0; k < 1000; k++) {
+    for (int i = 0; i < N; i++)
+      if (st(i)->role == RAFT_PRECANDIDATE) {
+        ASSERT_STATUS(i, FL_ROLE_CANDIDATE, "precandidate", 0, -1, 0, 0);
+        close_world();
+        return;
+      }
+    ck_assert(fl_world_step(T.w));
+  }
+  ck_abort_msg("no node became a pre-candidate");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("raft");
   TCase *tc = tcase_create("raft");
@@ -1323,6 +1382,8 @@ int main(void) {
   tcase_add_test(tc, install_snapshot);
   tcase_add_test(tc, exactly_once_sessions);
   tcase_add_test(tc, redirects);
+  tcase_add_test(tc, status_after_an_election);
+  tcase_add_test(tc, status_of_a_precandidate);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }

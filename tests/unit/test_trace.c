@@ -177,14 +177,14 @@ static void expect_message(const char *name, const void *bytes, size_t len, cons
 
 START_TEST(malformed_traces_give_exact_errors) {
   expect_message("fl-bad1.trace", "NOTATRACE", 9,
-                 "byte 0: expected a faultline trace (starting with FLTRACE2), found other bytes");
+                 "byte 0: expected a faultline trace (starting with FLTRACE3 or FLTRACE2), found other bytes");
   /* Header, then a SEND record cut in the middle of its fields. */
   const unsigned char cut[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '2', 2, '{', '}', 1, 5, 1, 0};
   expect_message("fl-bad2.trace", cut, sizeof cut,
                  "byte 15: expected a complete record, found the end of the file");
   const unsigned char kind[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '2', 0, 77, 0};
   expect_message("fl-bad3.trace", kind, sizeof kind,
-                 "byte 9: expected a record kind from 1 to 19, found 77");
+                 "byte 9: expected a record kind from 1 to 20, found 77");
   unsigned char longv[30] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '2', 0, 5};
   for (int i = 10; i < 30; i++) longv[i] = 0xff;
   expect_message("fl-bad4.trace", longv, sizeof longv,
@@ -193,6 +193,21 @@ START_TEST(malformed_traces_give_exact_errors) {
   expect_message("fl-bad5.trace", huge, sizeof huge,
                  "byte 11: expected a string of at most 1 bytes (the rest of the file), found a "
                  "length of 65536");
+  /* STATUS records: a role, a word, a term kind and flags outside their vocabularies. */
+  const unsigned char role[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '3', 0, FL_TR_STATUS, 0, 0, 9};
+  expect_message("fl-bad6.trace", role, sizeof role, "byte 12: expected a role below 8, found 9");
+  unsigned char word[40] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '3', 0, FL_TR_STATUS, 0, 0, 1, 16};
+  memset(word + 14, 'a', 16);
+  expect_message("fl-bad7.trace", word, 30,
+                 "byte 13: expected a status word of at most 15 bytes without NUL, found 16 "
+                 "bytes");
+  const unsigned char tk[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '3', 0, FL_TR_STATUS, 0, 0, 1, 0, 5};
+  expect_message("fl-bad8.trace", tk, sizeof tk,
+                 "byte 14: expected a term kind below 5, found 5");
+  const unsigned char fl[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '3', 0, FL_TR_STATUS, 0, 0, 1, 0,
+                              1, 3, 0, 4};
+  expect_message("fl-bad9.trace", fl, sizeof fl,
+                 "byte 17: expected status flags from 0 to 3, found 4");
 }
 END_TEST
 
@@ -252,9 +267,125 @@ START_TEST(random_garbage_never_crashes) {
 }
 END_TEST
 
+/* ---- STATUS records: round trip, outside the digest, and printed by `faultline dump`. */
+
+static void write_with_status(fl_trace *t, bool with_status) {
+  fl_node_status lead, cand;
+  fl_node_status_init(&lead);
+  lead.role = FL_ROLE_LEADER;
+  lead.term_kind = FL_TERM_TERM;
+  lead.term = 300; /* two varint bytes */
+  lead.leader = 0;
+  lead.has_commit = lead.has_applied = true;
+  lead.commit = 12;
+  lead.applied = 11;
+  fl_node_status_init(&cand);
+  cand.role = FL_ROLE_CANDIDATE;
+  g_strlcpy(cand.word, "precandidate-and-more", sizeof cand.word); /* cut to 15 bytes */
+  cand.term_kind = FL_TERM_BALLOT;
+  cand.term = 7;
+  fl_trace_timer(t, 10, 0, 1);
+  if (with_status) fl_trace_status(t, 10, 0, &lead);
+  fl_trace_timer(t, 15, 1, 2);
+  if (with_status) fl_trace_status(t, 17, 1, &cand); /* later than the previous record */
+  fl_trace_timer(t, 20, 2, 3);
+}
+
+START_TEST(status_records_round_trip_outside_the_digest) {
+  char *path = tmp("fl-status.trace");
+  fl_trace *plain = fl_trace_open(NULL, NULL, NULL);
+  write_with_status(plain, false);
+  uint64_t want = fl_trace_digest(plain);
+  ck_assert(fl_trace_close(plain, true, NULL));
+  fl_trace *t = fl_trace_open(path, "{\"nodes\":3}", NULL);
+  write_with_status(t, true);
+  ck_assert_uint_eq(fl_trace_digest(t), want); /* the same digest with status records */
+  ck_assert_uint_eq(fl_trace_records(t), 3);
+  ck_assert(fl_trace_close(t, true, NULL));
+
+  fl_trace_reader *r = fl_trace_reader_open(path, NULL);
+  ck_assert_ptr_nonnull(r);
+  fl_trace_rec rec;
+  GError *e = NULL;
+#define NEXT(k) ck_assert(fl_trace_reader_next(r, &rec, &e)); ck_assert_int_eq(rec.kind, k)
+  NEXT(FL_TR_TIMER);
+  NEXT(FL_TR_STATUS);
+  ck_assert_int_eq(rec.time_ns, 10);
+  ck_assert_int_eq(rec.node, 0);
+  ck_assert_int_eq(rec.status.role, FL_ROLE_LEADER);
+  ck_assert_str_eq(rec.status.word, "");
+  ck_assert_int_eq(rec.status.term_kind, FL_TERM_TERM);
+  ck_assert_uint_eq(rec.status.term, 300);
+  ck_assert_int_eq(rec.status.leader, 0);
+  ck_assert(rec.status.has_commit && rec.status.has_applied);
+  ck_assert_uint_eq(rec.status.commit, 12);
+  ck_assert_uint_eq(rec.status.applied, 11);
+  NEXT(FL_TR_TIMER);
+  ck_assert_int_eq(rec.time_ns, 15);
+  NEXT(FL_TR_STATUS);
+  ck_assert_int_eq(rec.time_ns, 17);
+  ck_assert_int_eq(rec.status.role, FL_ROLE_CANDIDATE);
+  ck_assert_str_eq(rec.status.word, "precandidate-an");
+  ck_assert_str_eq(rec.text, "precandidate-an");
+  ck_assert_int_eq(rec.status.term_kind, FL_TERM_BALLOT);
+  ck_assert_uint_eq(rec.status.term, 7);
+  ck_assert_int_eq(rec.status.leader, -1);
+  ck_assert(!rec.status.has_commit && !rec.status.has_applied);
+  NEXT(FL_TR_TIMER); /* its time counts from the timer at 15, not the status at 17 */
+  ck_assert_int_eq(rec.time_ns, 20);
+  NEXT(FL_TR_END);
+  ck_assert_uint_eq(rec.digest, want);
+  ck_assert_uint_eq(fl_trace_reader_digest(r), want);
+#undef NEXT
+  fl_trace_reader_free(r);
+
+  char *out = NULL, *err = NULL;
+  char *args = g_strdup_printf("dump %s", path);
+  ck_assert_int_eq(fl_test_cli(args, &out, &err), 0);
+  char *want_out = g_strdup_printf(
+      "# {\"nodes\":3}\n"
+      "        10ns timer     n1 tag 1\n"
+      "        10ns status    n1 leader term=300 leader=n1 commit=12 applied=11\n"
+      "        15ns timer     n2 tag 2\n"
+      "        17ns status    n2 candidate (precandidate-an) ballot=7 leader=none\n"
+      "        20ns timer     n3 tag 3\n"
+      "        20ns end       digest 0x%016" G_GINT64_MODIFIER "x\n"
+      "digest 0x%016" G_GINT64_MODIFIER "x verified\n", want, want);
+  ck_assert_str_eq(out, want_out);
+  ck_assert_str_eq(err, "");
+  g_free(want_out);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  g_unlink(path);
+  g_free(path);
+}
+END_TEST
+
+/* A trace written before STATUS records existed (FLTRACE2) still reads. */
+START_TEST(a_version_2_trace_still_reads) {
+  const unsigned char v2[] = {'F', 'L', 'T', 'R', 'A', 'C', 'E', '2', 2, '{', '}',
+                              FL_TR_TIMER, 5, 0, 1, FL_TR_END, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  char *path = tmp("fl-v2.trace");
+  ck_assert(g_file_set_contents(path, (const char *)v2, sizeof v2, NULL));
+  fl_trace_reader *r = fl_trace_reader_open(path, NULL);
+  ck_assert_ptr_nonnull(r);
+  fl_trace_rec rec;
+  ck_assert(fl_trace_reader_next(r, &rec, NULL));
+  ck_assert_int_eq(rec.kind, FL_TR_TIMER);
+  ck_assert_int_eq(rec.time_ns, 5);
+  ck_assert(fl_trace_reader_next(r, &rec, NULL));
+  ck_assert_int_eq(rec.kind, FL_TR_END);
+  fl_trace_reader_free(r);
+  g_unlink(path);
+  g_free(path);
+}
+END_TEST
+
 START_TEST(kind_names) {
   ck_assert_str_eq(fl_trace_kind_name(FL_TR_SEND), "send");
   ck_assert_str_eq(fl_trace_kind_name(FL_TR_END), "end");
+  ck_assert_str_eq(fl_trace_kind_name(FL_TR_STATUS), "status");
   ck_assert_str_eq(fl_trace_kind_name(FL_TR_KIND_MAX), "?");
 }
 END_TEST
@@ -360,6 +491,8 @@ int main(void) {
   tcase_add_test(tc, malformed_traces_give_exact_errors);
   tcase_add_test(tc, a_header_nested_too_deep_is_refused);
   tcase_add_test(tc, random_garbage_never_crashes);
+  tcase_add_test(tc, status_records_round_trip_outside_the_digest);
+  tcase_add_test(tc, a_version_2_trace_still_reads);
   tcase_add_test(tc, kind_names);
   tcase_add_test(tc, temporary_is_an_unlinked_file);
   tcase_add_test(tc, fallback_temporary_is_registered);

@@ -25,8 +25,22 @@ static char *tmpdir(void) { return g_dir_make_tmp("fl-viz-XXXXXX", NULL); }
 
 static void rm_rf(const char *dir) { fl_test_rm_rf(dir); }
 
+/* A status record: the role and the term (kind FL_TERM_TERM) the lanes are coloured from. */
+static void status_rec(fl_trace *t, int64_t at_ns, int node, fl_role role, const char *word,
+                       fl_term_kind kind, uint64_t term, int leader) {
+  fl_node_status st;
+  fl_node_status_init(&st);
+  st.role = role;
+  g_strlcpy(st.word, word, sizeof st.word);
+  st.term_kind = kind;
+  st.term = term;
+  st.leader = leader;
+  fl_trace_status(t, at_ns, node, &st);
+}
+
 /* A small hand-made run: 3 nodes, 1 client, 1 s.
- *   0 ms    n1 "leader t3", n2 and n3 "follower t3"
+ *   0 ms    n1 "leader t3", n2 and n3 "follower t3", with their status records
+ *   850 ms  n3's status (alone, no describe line) turns candidate of term 4
  *   100 ms  #1 n1->n2, delivered at 150 ms
  *   200 ms  c1 invokes a write via n1, ok at 300 ms
  *   500 ms  partition {n1} {n2 n3 c1}, healed at 800 ms
@@ -43,6 +57,9 @@ static char *write_small_trace(const char *dir) {
   fl_trace_state(t, 0, 0, "leader t3 commit=0");
   fl_trace_state(t, 0, 1, "follower t3");
   fl_trace_state(t, 0, 2, "follower t3");
+  status_rec(t, 0, 0, FL_ROLE_LEADER, "", FL_TERM_TERM, 3, 0);
+  status_rec(t, 0, 1, FL_ROLE_FOLLOWER, "", FL_TERM_TERM, 3, 0);
+  status_rec(t, 0, 2, FL_ROLE_FOLLOWER, "", FL_TERM_TERM, 3, 0);
   fl_trace_send(t, 100 * MS, 1, 0, 1, 40, 0, "append t3 [1]");
   fl_trace_deliver(t, 150 * MS, 1, 0, 1);
   fl_trace_invoke(t, 200 * MS, 3, 0, 1, 1, 7, 42, 0, 0);
@@ -54,6 +71,7 @@ static char *write_small_trace(const char *dir) {
   fl_trace_node_event(t, 600 * MS, FL_TR_CRASH, 2);
   fl_trace_node_event(t, 700 * MS, FL_TR_RESTART, 2);
   fl_trace_heal(t, 800 * MS);
+  status_rec(t, 850 * MS, 2, FL_ROLE_CANDIDATE, "", FL_TERM_TERM, 4, -1);
   fl_trace_send(t, 900 * MS, 3, 1, 0, 8, 0, "ack");
   fl_trace_duplicate(t, 900 * MS, 3, 1, 0);
   fl_trace_deliver(t, 920 * MS, 3, 1, 0);
@@ -97,8 +115,20 @@ START_TEST(loads_the_model_of_a_trace) {
   ck_assert_str_eq(d, "c1 p0 #1 write k7 = 42 via n1: ok  (invoked 200.000ms, took 100.000ms)");
   g_free(d);
   const fl_viz_role_span *rs = &g_array_index(tl->lanes[0].roles, fl_viz_role_span, 0);
-  ck_assert_str_eq(g_ptr_array_index(tl->role_names, rs->role), "leader");
+  ck_assert_int_eq(rs->role, FL_ROLE_LEADER);
+  ck_assert_str_eq(g_ptr_array_index(tl->role_names, rs->label), "leader");
   ck_assert_int_eq(rs->term, 3);
+  ck_assert_int_eq(rs->leader, 0);
+  ck_assert_int_eq(rs->to_ns, 1000 * MS);
+  ck_assert_uint_eq(tl->lanes[2].roles->len, 2); /* follower term 3, then candidate term 4 */
+  rs = &g_array_index(tl->lanes[2].roles, fl_viz_role_span, 1);
+  ck_assert_int_eq(rs->role, FL_ROLE_CANDIDATE);
+  ck_assert_int_eq(rs->from_ns, 850 * MS);
+  ck_assert_int_eq(rs->term, 4);
+  ck_assert_int_eq(rs->leader, -1);
+  ck_assert_int_eq(g_array_index(tl->lanes[2].roles, fl_viz_role_span, 0).to_ns, 850 * MS);
+  /* Status records are not events: the describe lines are. */
+  ck_assert_uint_eq(tl->lanes[2].states->len, 1);
   /* Faults: partition, drop, crash, restart, heal. */
   ck_assert_uint_eq(tl->faults->len, 5);
   d = fl_viz_event_describe(tl, g_array_index(tl->faults, uint32_t, 0));
@@ -114,26 +144,53 @@ START_TEST(loads_the_model_of_a_trace) {
 }
 END_TEST
 
-START_TEST(roles_and_terms_come_from_the_describe_line) {
-  int64_t term;
-  char *r = fl_viz_parse_role("leader t3 commit=12", &term);
-  ck_assert_str_eq(r, "leader");
-  ck_assert_int_eq(term, 3);
-  g_free(r);
-  r = fl_viz_parse_role("peer delivered=0 buffered=0", &term);
-  ck_assert_str_eq(r, "peer");
-  ck_assert_int_eq(term, -1);
-  g_free(r);
-  r = fl_viz_parse_role("acceptor ballot=17 tx", &term);
-  ck_assert_str_eq(r, "acceptor");
-  ck_assert_int_eq(term, 17);
-  g_free(r);
-  r = fl_viz_parse_role("candidate term=9", &term);
-  ck_assert_int_eq(term, 9);
-  g_free(r);
-  r = fl_viz_parse_role("follower tail=3", &term); /* "tail=3" is no term */
-  ck_assert_int_eq(term, -1);
-  g_free(r);
+/* Role, word and term come from STATUS records only: a describe line that says otherwise is
+ * text for humans, and a node without a status record has no role span. */
+START_TEST(roles_and_terms_come_from_status_records_not_describe_lines) {
+  char *dir = tmpdir(), *path = g_build_filename(dir, "roles.trace", NULL);
+  fl_trace *t = fl_trace_open(path, "{\"version\":1,\"seed\":1,\"protocol\":\"test\",\"nodes\":4,"
+                              "\"clients\":0,\"duration_ns\":1000000000}", NULL);
+  ck_assert_ptr_nonnull(t);
+  fl_trace_state(t, 0, 0, "leader t3 commit=12");      /* says leader ... */
+  status_rec(t, 0, 0, FL_ROLE_FOLLOWER, "", FL_TERM_TERM, 5, 2); /* ... but is a follower */
+  status_rec(t, 0, 1, FL_ROLE_CANDIDATE, "precandidate", FL_TERM_TERM, 4, -1);
+  status_rec(t, 0, 2, FL_ROLE_PARTICIPANT, "acceptor", FL_TERM_BALLOT, 17, -1);
+  fl_trace_state(t, 0, 3, "leader t9");                 /* no status at all */
+  status_rec(t, 10 * MS, 1, FL_ROLE_CANDIDATE, "precandidate", FL_TERM_TERM, 4, -1); /* same */
+  status_rec(t, 20 * MS, 1, FL_ROLE_CANDIDATE, "", FL_TERM_TERM, 5, -1);
+  ck_assert(fl_trace_close(t, true, NULL));
+  GError *e = NULL;
+  fl_viz_timeline *tl = fl_viz_timeline_load(path, &e);
+  ck_assert_ptr_null(e);
+  const struct {
+    int lane;
+    guint n;
+    int role;
+    const char *label;
+  } want[] = {{0, 1, FL_ROLE_FOLLOWER, "follower term 5"},
+              {1, 2, FL_ROLE_CANDIDATE, "precandidate term 4"},
+              {2, 1, FL_ROLE_PARTICIPANT, "acceptor ballot 17"},
+              {3, 0, 0, NULL}};
+  for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+    GArray *roles = tl->lanes[want[i].lane].roles;
+    ck_assert_uint_eq(roles->len, want[i].n);
+    if (!want[i].n) continue;
+    const fl_viz_role_span *rs = &g_array_index(roles, fl_viz_role_span, 0);
+    ck_assert_int_eq(rs->role, want[i].role);
+    char *label = fl_viz_role_label(tl, rs);
+    ck_assert_str_eq(label, want[i].label);
+    g_free(label);
+  }
+  const fl_viz_role_span *rs = &g_array_index(tl->lanes[1].roles, fl_viz_role_span, 1);
+  ck_assert_int_eq(rs->from_ns, 20 * MS);
+  char *label = fl_viz_role_label(tl, rs);
+  ck_assert_str_eq(label, "candidate term 5");
+  g_free(label);
+  ck_assert_int_eq(g_array_index(tl->lanes[0].roles, fl_viz_role_span, 0).leader, 2);
+  fl_viz_timeline_free(tl);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
 }
 END_TEST
 
@@ -209,9 +266,9 @@ START_TEST(png_has_the_expected_pixels) {
   ASSERT_RGB(px, W, 1, 1, FL_VIZ_C_TITLE_BG);
   /* n2's lane away from everything: its role colour. */
   int y_n2 = fl_viz_layout_lane_top(&L, 1) + L.lane_h / 4;
-  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 400 * MS), y_n2, fl_viz_role_colour("follower", 3));
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 400 * MS), y_n2, fl_viz_role_colour(FL_ROLE_FOLLOWER, 3));
   ASSERT_RGB(px, W, fl_viz_layout_x(&L, 400 * MS), fl_viz_layout_lane_top(&L, 0) + L.lane_h / 4,
-             fl_viz_role_colour("leader", 3));
+             fl_viz_role_colour(FL_ROLE_LEADER, 3));
   /* Arrow #1, n1 -> n2: both ends. */
   ASSERT_RGB(px, W, fl_viz_layout_x(&L, 100 * MS), fl_viz_layout_lane_mid(&L, 0), FL_VIZ_C_ARROW);
   ASSERT_RGB(px, W, fl_viz_layout_x(&L, 150 * MS), fl_viz_layout_lane_mid(&L, 1), FL_VIZ_C_ARROW);
@@ -227,7 +284,12 @@ START_TEST(png_has_the_expected_pixels) {
              fl_viz_group_colour(1));
   /* ... and below the stripe, the lane's own colour again. */
   ASSERT_RGB(px, W, xp, fl_viz_layout_lane_top(&L, 1) + fl_viz_stripe_h(&L),
-             fl_viz_role_colour("follower", 3));
+             fl_viz_role_colour(FL_ROLE_FOLLOWER, 3));
+  /* n3's status alone turned it candidate of term 4 at 850 ms: the colour follows. */
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 870 * MS), fl_viz_layout_lane_top(&L, 2) + L.lane_h / 4,
+             fl_viz_role_colour(FL_ROLE_CANDIDATE, 4));
+  ASSERT_RGB(px, W, fl_viz_layout_x(&L, 830 * MS), fl_viz_layout_lane_top(&L, 2) + L.lane_h / 4,
+             fl_viz_role_colour(FL_ROLE_FOLLOWER, 3));
   /* n3 crashed from 600 to 700 ms. */
   ASSERT_RGB(px, W, fl_viz_layout_x(&L, 690 * MS), fl_viz_layout_lane_top(&L, 2) + L.lane_h - 3,
              FL_VIZ_C_DOWN);
@@ -431,7 +493,7 @@ START_TEST(bad_input_gets_an_exact_message_and_no_png) {
   g_free(err);
   ck_assert(g_file_set_contents(path, bytes, (gssize)len - 10, NULL));
   ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png", &err), 2);
-  ck_assert_str_eq(err, "faultline viz: small.trace: after record 18: expected more records or "
+  ck_assert_str_eq(err, "faultline viz: small.trace: after record 22: expected more records or "
                         "the end record, found the end of the file: the trace was cut short\n");
   g_free(err);
   g_free(bytes);
@@ -439,7 +501,7 @@ START_TEST(bad_input_gets_an_exact_message_and_no_png) {
   ck_assert(g_file_set_contents(path, "hello", -1, NULL));
   ck_assert_int_eq(viz_cli(dir, "small.trace --png out.png", &err), 2);
   ck_assert_str_eq(err, "faultline viz: small.trace: byte 0: expected a faultline trace (starting "
-                        "with FLTRACE2), found other bytes\n");
+                        "with FLTRACE3 or FLTRACE2), found other bytes\n");
   g_free(err);
   ck_assert(only_file_in(dir, "small.trace"));
   rm_rf(dir);
@@ -791,7 +853,7 @@ START_TEST(the_window_answers_keys_and_the_mouse_under_xvfb) {
   fl_viz_layout L;
   fl_viz_layout_init(&L, 1280, 800, 4, true, (fl_viz_view){0, 1000 * MS});
   ASSERT_RGB(a, w, fl_viz_layout_x(&L, 400 * MS), fl_viz_layout_lane_top(&L, 1) + L.lane_h / 4,
-             fl_viz_role_colour("follower", 3));
+             fl_viz_role_colour(FL_ROLE_FOLLOWER, 3));
   ASSERT_RGB(a, w, fl_viz_layout_x(&L, 750 * MS), fl_viz_layout_lane_top(&L, 1),
              fl_viz_group_colour(1));
   /* Three wheel notches up over 750 ms: zoomed in around it, the partition fills more. */
@@ -871,7 +933,7 @@ int main(void) {
   TCase *tc = tcase_create("viz");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, loads_the_model_of_a_trace);
-  tcase_add_test(tc, roles_and_terms_come_from_the_describe_line);
+  tcase_add_test(tc, roles_and_terms_come_from_status_records_not_describe_lines);
   tcase_add_test(tc, time_and_pixels_map_exactly_both_ways);
   tcase_add_test(tc, times_print_in_the_unit_that_fits);
   tcase_add_test(tc, png_has_the_expected_pixels);

@@ -558,6 +558,150 @@ START_TEST(pause_leader_pauses_nest) {
 }
 END_TEST
 
+/* ---- Status (issue 10): the `leader` target reads the nodes' status, never describe().
+ * "crown": node `king` leads from the start; node `usurper` (if >= 0) claims leadership too
+ * at 300 ms. Its describe lines lie on purpose: node 1 says "leader", the others "follower".
+ * "crown-bare" is the same without a status hook. */
+
+typedef struct crown {
+  int id;
+  bool leads;
+} crown;
+
+static const fl_option_spec crown_options[] = {
+    {.name = "king", .type = FL_OPT_INT, .default_value = "2", .help = "leads from the start"},
+    {.name = "usurper", .type = FL_OPT_INT, .default_value = "-1", .help = "leads from 300ms"},
+    {0}};
+
+static void *crown_init(fl_node_ctx *ctx) {
+  crown *c = g_new0(crown, 1);
+  c->id = fl_node_id(ctx);
+  c->leads = c->id == fl_options_int(fl_node_options(ctx), "king");
+  if (c->id == fl_options_int(fl_node_options(ctx), "usurper"))
+    fl_node_set_timer(ctx, 300000000LL, 1);
+  return c;
+}
+
+static void crown_on_message(void *st, fl_node_ctx *ctx, int from, const void *msg, size_t len) {
+  (void)st, (void)ctx, (void)from, (void)msg, (void)len;
+}
+
+static void crown_on_timer(void *st, fl_node_ctx *ctx, uint64_t tag) {
+  (void)ctx, (void)tag;
+  ((crown *)st)->leads = true;
+}
+
+static void crown_describe(const void *st, GString *out) {
+  g_string_append(out, ((const crown *)st)->id == 0 ? "leader t1" : "follower t1");
+}
+
+static void crown_status(const void *st, const fl_node_ctx *ctx, fl_node_status *out) {
+  (void)ctx;
+  const crown *c = st;
+  out->role = c->leads ? FL_ROLE_LEADER : FL_ROLE_FOLLOWER;
+  g_strlcpy(out->word, c->leads ? "king" : "", sizeof out->word);
+  out->term_kind = FL_TERM_EPOCH;
+  out->term = 1;
+  out->leader = c->leads ? c->id : -1;
+}
+
+static const fl_protocol crown_protocol = {
+    .api_version = FL_ACTOR_API_VERSION,
+    .name = "crown",
+    .summary = "test: status says who leads",
+    .options = crown_options,
+    .init = crown_init,
+    .on_message = crown_on_message,
+    .on_timer = crown_on_timer,
+    .free = probe_free,
+    .describe = crown_describe,
+    .status = crown_status,
+};
+
+static const fl_protocol crown_bare_protocol = {
+    .api_version = FL_ACTOR_API_VERSION,
+    .name = "crown-bare",
+    .summary = "test: no status hook",
+    .options = crown_options,
+    .init = crown_init,
+    .on_message = crown_on_message,
+    .on_timer = crown_on_timer,
+    .free = probe_free,
+    .describe = crown_describe,
+};
+
+static fl_scenario *crown_scenario(const char *protocol, const char *options) {
+  if (!fl_actor_lookup("crown", NULL)) {
+    ck_assert(fl_actor_register(&crown_protocol, NULL));
+    ck_assert(fl_actor_register(&crown_bare_protocol, NULL));
+  }
+  char *text = g_strdup_printf("[cluster]\nprotocol = %s\nnodes = 4\nseed = 5\nduration = 1s\n"
+                               "[%s]\n%s\n[workload]\nclients = 0\n[timeline]\n"
+                               "500ms crash leader\n600ms crash leader\n700ms crash leader\n",
+                               protocol, protocol, options);
+  GError *error = NULL;
+  fl_scenario *s = fl_scenario_parse("crown.fl", text, strlen(text), &error);
+  if (!s) ck_abort_msg("%s", error->message);
+  g_free(text);
+  return s;
+}
+
+START_TEST(crash_leader_picks_the_node_whose_status_says_leader) {
+  fl_scenario *s = crown_scenario("crown", "usurper = 1");
+  uint64_t not_applied = 99;
+  char *log = fault_log(s, &not_applied);
+  /* The latest to become leader first (n2 at 300 ms), then n3; never n1, whose describe line
+   * says "leader". */
+  ck_assert_str_eq(log, "500ms crash n2\n600ms crash n3\n700ms note crash leader: no node is "
+                        "leader\n");
+  ck_assert_uint_eq(not_applied, 1);
+  g_free(log);
+  fl_scenario_free(s);
+
+  /* The status, as the world reports it. */
+  s = crown_scenario("crown", "usurper = 1");
+  fl_world *w = world(s);
+  fl_node_status st;
+  ck_assert(fl_world_node_status(w, 2, &st));
+  ck_assert_int_eq(st.role, FL_ROLE_LEADER);
+  ck_assert_str_eq(st.word, "king");
+  ck_assert_int_eq(st.term_kind, FL_TERM_EPOCH);
+  ck_assert_uint_eq(st.term, 1);
+  ck_assert_int_eq(st.leader, 2);
+  ck_assert(!st.has_commit && !st.has_applied);
+  ck_assert_int_eq(fl_world_leader(w), 2);
+  fl_world_run_until(w, 400000000LL);
+  ck_assert_int_eq(fl_world_leader(w), 1);
+  ck_assert(!fl_world_node_status(w, 4, &st)); /* out of range */
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+END_TEST
+
+/* A protocol without the status hook runs; its nodes are "other", and nobody is `leader`. */
+START_TEST(a_protocol_without_the_status_hook_is_other) {
+  fl_scenario *s = crown_scenario("crown-bare", "usurper = 1");
+  uint64_t not_applied = 0;
+  char *log = fault_log(s, &not_applied);
+  ck_assert_str_eq(log, "500ms note crash leader: no node is leader\n"
+                        "600ms note crash leader: no node is leader\n"
+                        "700ms note crash leader: no node is leader\n");
+  ck_assert_uint_eq(not_applied, 3);
+  g_free(log);
+  fl_world *w = world(s);
+  for (int i = 0; i < 4; i++) {
+    fl_node_status st;
+    ck_assert(fl_world_node_status(w, i, &st));
+    ck_assert_int_eq(st.role, FL_ROLE_OTHER);
+    ck_assert_str_eq(st.word, "");
+    ck_assert_int_eq(st.term_kind, FL_TERM_NONE);
+    ck_assert_int_eq(st.leader, -1);
+  }
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+END_TEST
+
 static void assert_invalid(const char *timeline, const char *want) {
   char *extra = g_strconcat("[timeline]\n", timeline, NULL);
   fl_scenario *s = scenario(extra);
@@ -1123,6 +1267,8 @@ int main(void) {
   tcase_add_test(tc, resume_ends_every_pause);
   tcase_add_test(tc, crash_ends_every_pause);
   tcase_add_test(tc, pause_leader_pauses_nest);
+  tcase_add_test(tc, crash_leader_picks_the_node_whose_status_says_leader);
+  tcase_add_test(tc, a_protocol_without_the_status_hook_is_other);
   tcase_add_test(tc, restart_of_a_live_node_is_an_error);
   tcase_add_test(tc, pause_of_a_crashed_node_is_an_error);
   tcase_add_test(tc, actions_on_a_node_crash_random_hit_are_noted);
