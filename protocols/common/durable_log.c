@@ -21,11 +21,6 @@ void fl_durable_log_clear(fl_durable_log *l) {
   l->entries = NULL;
 }
 
-const void *fl_durable_log_at(const fl_durable_log *l, uint64_t index) {
-  g_assert(index > l->base && index <= fl_durable_log_last(l));
-  return l->entries->data + (size_t)(index - l->base - 1) * l->entry_size;
-}
-
 void fl_durable_log_append(fl_durable_log *l, fl_node_ctx *ctx, const void *entry) {
   g_array_append_vals(l->entries, entry, 1);
   fl_node_persist(ctx, fl_durable_log_key(l, fl_durable_log_last(l)), entry, l->entry_size);

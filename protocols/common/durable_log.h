@@ -41,8 +41,12 @@ void fl_durable_log_clear(fl_durable_log *l);
 static inline uint64_t fl_durable_log_last(const fl_durable_log *l) {
   return l->base + l->entries->len;
 }
-/* The entry at index (base < index <= last), borrowed until the log changes. */
-const void *fl_durable_log_at(const fl_durable_log *l, uint64_t index);
+/* The entry at index (base < index <= last), borrowed until the log changes. Inline: Raft's
+ * term lookups call it in every AppendEntries and every invariant check. */
+static inline const void *fl_durable_log_at(const fl_durable_log *l, uint64_t index) {
+  g_assert(index > l->base && index <= fl_durable_log_last(l));
+  return l->entries->data + (size_t)(index - l->base - 1) * l->entry_size;
+}
 /* The storage key of index. */
 static inline uint64_t fl_durable_log_key(const fl_durable_log *l, uint64_t index) {
   return l->key_base + index;
