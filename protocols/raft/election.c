@@ -4,8 +4,6 @@
 
 #include <string.h>
 
-static int majority(const raft_state *s) { return s->n / 2 + 1; }
-
 static int count_votes(const raft_state *s) {
   int granted = 0;
   for (int i = 0; i < s->n; i++) granted += s->votes[i];
@@ -57,7 +55,7 @@ static void stand(raft_state *s, fl_node_ctx *ctx, bool prevote) {
   memset(s->votes, 0, (size_t)s->n * sizeof *s->votes);
   s->votes[s->id] = true;
   fl__raft_reset_election_timer(s, ctx);
-  if (count_votes(s) < majority(s)) send_vote_requests(s, ctx, prevote);
+  if (!fl_quorum_reached(count_votes(s), s->n)) send_vote_requests(s, ctx, prevote);
   else if (prevote) stand(s, ctx, false);
   else fl__raft_become_leader(s, ctx);
 }
@@ -125,7 +123,7 @@ void fl__raft_on_vote_reply(raft_state *s, fl_node_ctx *ctx, int from,
      * (or a duplicate) must not start an election that could depose a healthy leader. */
     if (s->role == RAFT_PRECANDIDATE && m->term == s->term + 1) {
       s->votes[from] = true;
-      if (count_votes(s) >= majority(s)) stand(s, ctx, false);
+      if (fl_quorum_reached(count_votes(s), s->n)) stand(s, ctx, false);
     }
     return;
   }
@@ -136,7 +134,7 @@ void fl__raft_on_vote_reply(raft_state *s, fl_node_ctx *ctx, int from,
   if (!m->granted) return;
   if (!m->prevote && s->role == RAFT_CANDIDATE && m->term == s->term) {
     s->votes[from] = true;
-    if (count_votes(s) >= majority(s)) fl__raft_become_leader(s, ctx);
+    if (fl_quorum_reached(count_votes(s), s->n)) fl__raft_become_leader(s, ctx);
   }
 }
 
@@ -145,7 +143,7 @@ void fl__raft_check_quorum(raft_state *s, fl_node_ctx *ctx) {
   for (int i = 0; i < s->n; i++)
     if (i != s->id && s->heard[i]) heard++;
   memset(s->heard, 0, (size_t)s->n * sizeof *s->heard);
-  if (heard >= majority(s)) {
+  if (fl_quorum_reached(heard, s->n)) {
     fl__raft_timer_set(s, ctx, RAFT_TIMER_QUORUM, s->cfg.election_hi_ns);
     return;
   }

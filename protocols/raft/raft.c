@@ -7,9 +7,12 @@
  *   election.c     election timeouts, PreVote, RequestVote, stepping down, CheckQuorum;
  *   replication.c  AppendEntries with the consistency check and fast conflict backtracking,
  *                  the commit rule, InstallSnapshot and compaction;
- *   kv.c           the state machine, exactly-once client sessions, redirects, ReadIndex;
+ *   kv.c           client requests, applying entries, redirects, ReadIndex, snapshots;
  *   invariants.c   election safety, leader append-only, log matching, leader completeness and
  *                  state machine safety, checked after every event.
+ *
+ * What any replicated state machine needs lives in protocols/common/: the key-value state
+ * machine, client sessions, waiting clients, quorum arithmetic and the durable log.
  *
  * Durable state is currentTerm and votedFor (one record), the log (one record per entry) and
  * the latest snapshot. Every change to them is persisted in the handler that makes it, before
@@ -54,17 +57,16 @@ const char *fl__raft_role_name(raft_role r) {
   return names[r];
 }
 
-/* ---- The log. */
+/* ---- The log's terms. */
 
 uint64_t fl__raft_term_at(const raft_log *l, uint64_t index) {
   if (index == l->base) return l->base_term;
   if (index < l->base || index > raft_last_index(l)) return 0;
-  return g_array_index(l->entries, raft_entry, index - l->base - 1).term;
+  return fl__raft_entry_at(l, index)->term;
 }
 
 const raft_entry *fl__raft_entry_at(const raft_log *l, uint64_t index) {
-  g_assert(index > l->base && index <= raft_last_index(l));
-  return &g_array_index(l->entries, raft_entry, index - l->base - 1);
+  return fl_durable_log_at(l, index);
 }
 
 uint64_t fl__raft_last_term(const raft_log *l) { return fl__raft_term_at(l, raft_last_index(l)); }
@@ -75,19 +77,6 @@ void fl__raft_persist_meta(raft_state *s, fl_node_ctx *ctx) {
   m.term = s->term;
   m.voted_for = s->voted_for;
   fl_node_persist(ctx, RAFT_KEY_META, &m, sizeof m);
-}
-
-void fl__raft_append(raft_state *s, fl_node_ctx *ctx, const raft_entry *e) {
-  g_array_append_val(s->log.entries, *e);
-  fl_node_persist(ctx, RAFT_KEY_LOG(raft_last_index(&s->log)), e, sizeof *e);
-}
-
-void fl__raft_truncate(raft_state *s, fl_node_ctx *ctx, uint64_t from) {
-  g_assert(from > s->log.base && from <= raft_last_index(&s->log));
-  g_array_set_size(s->log.entries, (guint)(from - s->log.base - 1));
-  fl_node_erase_from(ctx, RAFT_KEY_LOG(from));
-  s->log.gen++;
-  s->log.changed_from = from;
 }
 
 /* ---- Lifecycle. */
@@ -107,12 +96,6 @@ static void config_init(raft_config *c, const fl_options *o) {
                                                      : RAFT_BUG_NONE;
 }
 
-static int cmp_i64(gconstpointer a, gconstpointer b, gpointer unused) {
-  (void)unused;
-  intptr_t x = (intptr_t)a, y = (intptr_t)b;
-  return x < y ? -1 : x > y;
-}
-
 static raft_state *state_new(fl_node_ctx *ctx) {
   raft_state *s = g_new0(raft_state, 1);
   s->id = fl_node_id(ctx);
@@ -120,34 +103,34 @@ static raft_state *state_new(fl_node_ctx *ctx) {
   config_init(&s->cfg, fl_node_options(ctx));
   s->voted_for = RAFT_NOBODY;
   s->leader = RAFT_NOBODY;
-  s->log.entries = g_array_new(FALSE, TRUE, sizeof(raft_entry));
-  s->kv = g_tree_new_full(cmp_i64, NULL, NULL, NULL);
-  s->sessions = g_array_new(FALSE, TRUE, sizeof(raft_session));
+  fl_durable_log_init(&s->log, sizeof(raft_entry), RAFT_KEY_LOG_BASE);
+  fl_kv_machine_init(&s->kv);
+  fl_client_sessions_init(&s->sessions);
   s->votes = g_new0(bool, s->n);
   s->next = g_new0(uint64_t, s->n);
   s->match = g_new0(uint64_t, s->n);
   s->sent_at = g_new0(int64_t, s->n);
   s->acked_round = g_new0(uint64_t, s->n);
   s->heard = g_new0(bool, s->n);
-  s->waiters = g_array_new(FALSE, TRUE, sizeof(raft_waiter));
-  s->reads = g_array_new(FALSE, TRUE, sizeof(raft_waiter));
+  fl_waiters_init(&s->waiters);
+  fl_waiters_init(&s->reads);
   return s;
 }
 
 static void raft_free(void *state) {
   raft_state *s = state;
   if (!s) return;
-  g_array_free(s->log.entries, TRUE);
-  g_tree_destroy(s->kv);
-  g_array_free(s->sessions, TRUE);
+  fl_durable_log_clear(&s->log);
+  fl_kv_machine_clear(&s->kv);
+  fl_client_sessions_clear(&s->sessions);
   g_free(s->votes);
   g_free(s->next);
   g_free(s->match);
   g_free(s->sent_at);
   g_free(s->acked_round);
   g_free(s->heard);
-  g_array_free(s->waiters, TRUE);
-  g_array_free(s->reads, TRUE);
+  fl_waiters_clear(&s->waiters);
+  fl_waiters_clear(&s->reads);
   g_free(s);
 }
 
@@ -200,18 +183,14 @@ static void *raft_restart(fl_node_ctx *ctx) {
     s->term = m.term;
     s->voted_for = m.voted_for;
   }
+  raft_snapshot_header h;
+  memset(&h, 0, sizeof h);
   p = fl_node_load(ctx, RAFT_KEY_SNAPSHOT, &len);
-  if (p && !fl__raft_snapshot_restore(s, p, len)) {
+  if (p && !fl__raft_snapshot_restore(s, p, len, &h)) {
     fl_node_fail(ctx, "raft: the durable snapshot is malformed (%zu bytes)", len);
     return s;
   }
-  for (uint64_t i = s->log.base + 1;; i++) {
-    p = fl_node_load(ctx, RAFT_KEY_LOG(i), &len);
-    if (!p || len != sizeof(raft_entry)) break;
-    raft_entry e;
-    memcpy(&e, p, sizeof e);
-    g_array_append_val(s->log.entries, e);
-  }
+  fl_durable_log_load(&s->log, ctx, h.index, h.term);
   fl_node_annotate(ctx, "recovered term %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
                         " entries after snapshot %" G_GUINT64_FORMAT,
                    s->term, (uint64_t)s->log.entries->len, s->log.base);

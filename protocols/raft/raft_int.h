@@ -11,11 +11,13 @@
 #include <stdint.h>
 #include <glib.h>
 #include "actor.h"
+#include "common/client_sessions.h"
+#include "common/durable_log.h"
+#include "common/kv_machine.h"
+#include "common/quorum.h"
+#include "common/waiters.h"
 
 #define RAFT_NOBODY (-1)
-/* Sessions are an array indexed by client: a client id at or above this (scenarios allow
- * 100,000 clients) is refused rather than allowed to size it. */
-#define RAFT_MAX_CLIENTS (1u << 20)
 
 /* Timer kinds. At most one timer of each kind is pending; its tag is its kind. (A cancelled
  * timer never fires, even one that came due while the node was paused: the core sees to it.) */
@@ -50,32 +52,14 @@ typedef struct raft_entry {
   int64_t key, value, expected;
 } raft_entry;
 
-/* The log. Entries at or below `base` were compacted into the snapshot; entries->data[i] is
- * index base + 1 + i. */
-typedef struct raft_log {
-  GArray *entries; /* of raft_entry */
-  uint64_t base, base_term;
-  /* For the invariant checker: bumped on every truncation or replacement, with the first
-   * index that changed, so it re-examines only what changed in an event. */
-  uint64_t gen, changed_from;
-} raft_log;
+/* The log (common/durable_log.h) of raft_entry. Entries at or below `base` were compacted
+ * into the snapshot; entries->data[i] is index base + 1 + i. Its gen and changed_from let the
+ * invariant checker re-examine only what changed in an event. */
+typedef fl_durable_log raft_log;
 
-/* A client's session: the last operation applied for it, and its answer, so that a retry of
- * the same (client, seq) is answered, not applied again. */
-typedef struct raft_session {
-  uint64_t seq;
-  uint32_t status; /* fl_reply_status */
-  uint32_t has_value;
-  int64_t value;
-} raft_session;
-
-/* An operation waiting at the leader: for its log entry to apply, or (ReadIndex) for a
- * quorum to acknowledge a round and for the apply index to reach the read index. */
-typedef struct raft_waiter {
-  fl_op op;
-  uint64_t index;      /* log index (through the log) or read index (ReadIndex) */
-  uint64_t round;      /* ReadIndex: the heartbeat round that must be acknowledged */
-} raft_waiter;
+/* A client's session (common/client_sessions.h): the last operation applied for it, and its
+ * answer, so that a retry of the same (client, seq) is answered, not applied again. */
+typedef fl_client_session raft_session;
 
 typedef struct raft_config {
   int64_t election_lo_ns, election_hi_ns, heartbeat_ns;
@@ -97,8 +81,8 @@ typedef struct raft_state {
   raft_role role;
   int leader; /* the leader of `term` as far as this node knows, or RAFT_NOBODY */
   uint64_t commit, applied;
-  GTree *kv;       /* int64 key -> int64 value (both in pointers) */
-  GArray *sessions; /* raft_session, indexed by client */
+  fl_kv_machine kv;
+  fl_client_sessions sessions;
   fl_timer_id timer[RAFT_TIMER_KINDS];    /* the pending timer of each kind, or 0 */
   int64_t election_deadline; /* local time at which the election timeout expires */
   int64_t election_timer_at; /* local time the pending election timer fires */
@@ -115,8 +99,10 @@ typedef struct raft_state {
   uint64_t round;         /* AppendEntries broadcasts sent this term (for ReadIndex) */
   uint64_t *acked_round;  /* per peer: the latest round it answered */
   bool *heard;            /* CheckQuorum: peers heard from since the last check */
-  GArray *waiters;        /* raft_waiter for entries in the log, in index order */
-  GArray *reads;          /* raft_waiter for ReadIndex reads, in arrival order */
+  /* Operations waiting at the leader: for their log entry to apply (in index order), or for
+   * ReadIndex (in arrival order; round: the heartbeat round a quorum must acknowledge). */
+  fl_waiters waiters;
+  fl_waiters reads;
 } raft_state;
 
 /* ---- Messages. Every message starts with its type and the sender's term. */
@@ -165,7 +151,8 @@ typedef struct raft_msg_snapshot {
 } raft_msg_snapshot;
 
 /* A snapshot: the state machine after applying `index`. Followed by n_kv pairs of int64 (key,
- * value) in key order and n_sessions raft_session. */
+ * value) in key order (fl_kv_machine_save) and n_sessions raft_session
+ * (fl_client_sessions_save). */
 typedef struct raft_snapshot_header {
   uint64_t index, term;
   uint32_t n_kv, n_sessions;
@@ -174,23 +161,22 @@ typedef struct raft_snapshot_header {
 /* ---- Durable keys. The meta record and the snapshot sit below the log so that truncating
  * the log (erase from an index up) leaves them alone. */
 enum { RAFT_KEY_META = 0, RAFT_KEY_SNAPSHOT = 1 };
-#define RAFT_KEY_LOG(index) (((uint64_t)1 << 32) + (index))
+#define RAFT_KEY_LOG_BASE ((uint64_t)1 << 32)
+#define RAFT_KEY_LOG(index) (RAFT_KEY_LOG_BASE + (index))
 
 typedef struct raft_meta {
   uint64_t term;
   int32_t voted_for, pad;
 } raft_meta;
 
-/* ---- raft.c: lifecycle, persistence, the log. */
-static inline uint64_t raft_last_index(const raft_log *l) { return l->base + l->entries->len; }
+/* ---- raft.c: lifecycle, persistence, the log's terms (the log itself: common/durable_log.h). */
+static inline uint64_t raft_last_index(const raft_log *l) { return fl_durable_log_last(l); }
 /* Term of the entry at index, or 0 when index is past the end or compacted below base. */
 uint64_t fl__raft_term_at(const raft_log *l, uint64_t index);
 /* The entry at index (base < index <= last), borrowed. */
 const raft_entry *fl__raft_entry_at(const raft_log *l, uint64_t index);
 uint64_t fl__raft_last_term(const raft_log *l);
 void fl__raft_persist_meta(raft_state *s, fl_node_ctx *ctx);
-void fl__raft_append(raft_state *s, fl_node_ctx *ctx, const raft_entry *e);
-void fl__raft_truncate(raft_state *s, fl_node_ctx *ctx, uint64_t from);
 /* Sets the timer of `kind`, replacing the pending one; stops it. */
 void fl__raft_timer_set(raft_state *s, fl_node_ctx *ctx, int kind, int64_t delay_ns);
 void fl__raft_timer_stop(raft_state *s, fl_node_ctx *ctx, int kind);
@@ -226,7 +212,8 @@ void fl__raft_on_snapshot(raft_state *s, fl_node_ctx *ctx, int from, const raft_
  * snapshot_every entries. */
 void fl__raft_maybe_compact(raft_state *s, fl_node_ctx *ctx);
 
-/* ---- kv.c: the state machine, client sessions, client requests. */
+/* ---- kv.c: client requests, applying entries through the sessions to the state machine
+ * (common/), ReadIndex, snapshots. */
 void fl__raft_on_client_request(raft_state *s, fl_node_ctx *ctx, const fl_op *op);
 /* Applies committed entries up to commit and answers the waiters they satisfy. */
 void fl__raft_apply(raft_state *s, fl_node_ctx *ctx);
@@ -236,9 +223,11 @@ void fl__raft_serve_reads(raft_state *s, fl_node_ctx *ctx);
 void fl__raft_drop_waiters(raft_state *s, fl_node_ctx *ctx);
 /* Serialises the state machine after `applied` into a newly allocated blob. */
 GByteArray *fl__raft_snapshot_take(const raft_state *s);
-/* Replaces the state machine with a snapshot blob and moves base, commit and applied to its
- * index (the log itself is the caller's); false, changing nothing, if it is malformed. */
-bool fl__raft_snapshot_restore(raft_state *s, const void *blob, size_t len);
+/* Replaces the state machine and sessions with a snapshot blob, moves commit and applied to
+ * its index and copies its header to *h (the log, its base included, is the caller's); false,
+ * changing nothing, if it is malformed. */
+bool fl__raft_snapshot_restore(raft_state *s, const void *blob, size_t len,
+                               raft_snapshot_header *h);
 
 /* ---- invariants.c */
 void *fl__raft_invariant_new(const fl_options *o, int n);

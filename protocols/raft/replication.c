@@ -14,8 +14,6 @@
 
 #include <string.h>
 
-static int majority(const raft_state *s) { return s->n / 2 + 1; }
-
 static void send_snapshot(raft_state *s, fl_node_ctx *ctx, int peer) {
   size_t len = 0;
   const void *blob = fl_node_load(ctx, RAFT_KEY_SNAPSHOT, &len);
@@ -76,14 +74,7 @@ void fl__raft_heartbeat(raft_state *s, fl_node_ctx *ctx) {
 static void advance_commit(raft_state *s, fl_node_ctx *ctx) {
   uint64_t *m = g_new(uint64_t, s->n);
   for (int i = 0; i < s->n; i++) m[i] = i == s->id ? raft_last_index(&s->log) : s->match[i];
-  /* The majority-th largest match index: insertion sort, n is small. */
-  for (int i = 1; i < s->n; i++) {
-    uint64_t v = m[i];
-    int j = i - 1;
-    for (; j >= 0 && m[j] < v; j--) m[j + 1] = m[j];
-    m[j + 1] = v;
-  }
-  uint64_t n = m[majority(s) - 1];
+  uint64_t n = fl_quorum_agreed(m, s->n);
   g_free(m);
   if (n <= s->commit) return;
   if (fl__raft_term_at(&s->log, n) != s->term && s->cfg.bug != RAFT_BUG_COMMIT_PREVIOUS_TERM)
@@ -111,7 +102,7 @@ void fl__raft_become_leader(raft_state *s, fl_node_ctx *ctx) {
   memset(&noop, 0, sizeof noop);
   noop.term = s->term;
   noop.type = RAFT_ENTRY_NOOP;
-  fl__raft_append(s, ctx, &noop);
+  fl_durable_log_append(&s->log, ctx, &noop);
   s->term_start = raft_last_index(&s->log);
   fl_node_annotate(ctx, "became leader, term %" G_GUINT64_FORMAT, s->term);
   fl__raft_arm_leader_timers(s, ctx);
@@ -179,9 +170,9 @@ void fl__raft_on_append(raft_state *s, fl_node_ctx *ctx, int from, const raft_ms
     memcpy(&e, (const char *)msg + sizeof m + k * sizeof e, sizeof e);
     if (index <= raft_last_index(&s->log)) {
       if (fl__raft_term_at(&s->log, index) == e.term) continue;
-      fl__raft_truncate(s, ctx, index);
+      fl_durable_log_truncate(&s->log, ctx, index);
     }
-    fl__raft_append(s, ctx, &e);
+    fl_durable_log_append(&s->log, ctx, &e);
   }
   uint64_t match = m.prev_index + m.n;
   if (match < s->log.base) match = s->log.base;
@@ -250,10 +241,7 @@ void fl__raft_maybe_compact(raft_state *s, fl_node_ctx *ctx) {
   GByteArray *blob = fl__raft_snapshot_take(s);
   fl_node_persist(ctx, RAFT_KEY_SNAPSHOT, blob->data, blob->len);
   g_byte_array_free(blob, TRUE);
-  fl_node_erase_range(ctx, RAFT_KEY_LOG(s->log.base + 1), RAFT_KEY_LOG(upto + 1));
-  g_array_remove_range(s->log.entries, 0, (guint)(upto - s->log.base));
-  s->log.base = upto;
-  s->log.base_term = term;
+  fl_durable_log_compact(&s->log, ctx, upto, term);
 }
 
 void fl__raft_on_snapshot(raft_state *s, fl_node_ctx *ctx, int from, const raft_msg_snapshot *msg,
@@ -283,20 +271,15 @@ void fl__raft_on_snapshot(raft_state *s, fl_node_ctx *ctx, int from, const raft_
   size_t blob_len = len - sizeof m;
   /* Keep the suffix if our log agrees at the snapshot's last entry (7: "retain log entries
    * following it"); otherwise the whole log goes. */
-  uint64_t old_base = s->log.base;
   bool keep = h.index < raft_last_index(&s->log) && fl__raft_term_at(&s->log, h.index) == h.term;
-  if (!fl__raft_snapshot_restore(s, blob, blob_len)) return; /* malformed: changes nothing */
+  if (!fl__raft_snapshot_restore(s, blob, blob_len, &h)) return; /* malformed: changes nothing */
   fl_node_persist(ctx, RAFT_KEY_SNAPSHOT, blob, blob_len);
   if (keep) {
-    fl_node_erase_range(ctx, RAFT_KEY_LOG(old_base + 1), RAFT_KEY_LOG(h.index + 1));
-    g_array_remove_range(s->log.entries, 0, (guint)(h.index - old_base));
+    fl_durable_log_compact(&s->log, ctx, h.index, h.term);
+    fl_durable_log_mark_changed(&s->log, h.index + 1);
   } else {
-    fl_node_erase_from(ctx, RAFT_KEY_LOG(0));
-    g_array_set_size(s->log.entries, 0);
+    fl_durable_log_reset(&s->log, ctx, h.index, h.term);
   }
-  s->log.gen++;
-  s->log.changed_from = h.index + 1;
-  s->commit = s->applied = h.index;
   fl_node_annotate(ctx, "installed snapshot up to %" G_GUINT64_FORMAT, h.index);
   reply_append(s, ctx, from, RAFT_MSG_SNAPSHOT_REPLY, &r, m.round);
 }

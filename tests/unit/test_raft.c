@@ -356,10 +356,7 @@ static client_reply client_reply_at(int line, guint from, int node, int k) {
 #define CLIENT_REPLY(from, node, k) client_reply_at(__LINE__, (from), (node), (k))
 
 static bool kv_get(const raft_state *s, int64_t key, int64_t *value) {
-  gpointer k = NULL, v = NULL;
-  if (!g_tree_lookup_extended(s->kv, (gpointer)(intptr_t)key, &k, &v)) return false;
-  *value = (int64_t)(intptr_t)v;
-  return true;
+  return fl_kv_machine_get(&s->kv, key, value);
 }
 
 static int64_t kv_value(const raft_state *s, int64_t key) {
@@ -554,8 +551,8 @@ START_TEST(malformed_input_is_refused) {
   raft_msg_append_reply r = APPEND(1, 0, 1, 0, 0, 1, &e, 1);
   ck_assert_uint_eq(r.success, 1);
   ck_assert_uint_eq(s->applied, 1);
-  ck_assert_uint_eq(s->sessions->len, 0);
-  ck_assert_uint_eq(g_tree_nnodes(s->kv), 0);
+  ck_assert_uint_eq(fl_client_sessions_count(&s->sessions), 0);
+  ck_assert_uint_eq(fl_kv_machine_count(&s->kv), 0);
 
   /* InstallSnapshot of term 1 claiming its last entry is of term 5: ignored, no reply. */
   struct {
@@ -873,7 +870,7 @@ START_TEST(leader_steps_down_on_higher_term) {
   guint from = mark();
   REQUEST(l, &op);
   ck_assert_int_eq(count_sent(from, l, CLIENT_EP, 0), 0);
-  ck_assert_uint_eq(s->waiters->len, 1);
+  ck_assert_uint_eq(fl_waiters_len(&s->waiters), 1);
   CONFLICT_REPLY(q, l, t + 5, 1, 0);
   ck_assert_int_eq(s->role, RAFT_FOLLOWER);
   ck_assert_uint_eq(s->term, t + 5);
@@ -882,7 +879,7 @@ START_TEST(leader_steps_down_on_higher_term) {
   ck_assert_uint_eq(s->timer[RAFT_TIMER_HEARTBEAT], 0);
   ck_assert_uint_ne(s->timer[RAFT_TIMER_ELECTION], 0);
   /* The waiting client is redirected (its write may still commit: a retry is deduplicated). */
-  ck_assert_uint_eq(s->waiters->len, 0);
+  ck_assert_uint_eq(fl_waiters_len(&s->waiters), 0);
   ck_assert_int_eq(count_sent(from, l, CLIENT_EP, 0), 1);
   client_reply cr = CLIENT_REPLY(from, l, 0);
   ck_assert_uint_eq(cr.op.seq, 1);
@@ -958,7 +955,7 @@ START_TEST(read_index_waits_for_a_quorum_round) {
   guint from = mark();
   REQUEST(l, &rd);
   ck_assert_uint_eq(s->round, 2);
-  ck_assert_uint_eq(s->reads->len, 1);
+  ck_assert_uint_eq(fl_waiters_len(&s->reads), 1);
   ck_assert_uint_eq(last_index(s), 1);
   uint64_t terms[8];
   ck_assert_uint_eq(sent_append(__LINE__, from, l, p, 0, terms, 8).round, 2);
@@ -981,7 +978,7 @@ START_TEST(read_index_waits_for_a_quorum_round) {
   ck_assert_uint_eq(cr.op.seq, 1);
   ck_assert_int_eq(cr.result.status, FL_REPLY_OK);
   ck_assert(!cr.result.has_value);
-  ck_assert_uint_eq(s->reads->len, 0);
+  ck_assert_uint_eq(fl_waiters_len(&s->reads), 0);
 
   /* A second read needs a round of its own (3): acknowledgements of earlier rounds do not
    * answer it. */
@@ -1078,9 +1075,9 @@ START_TEST(restart_from_snapshot) {
   ck_assert_int_eq(kv_value(s, 2), 20);
   int64_t v = 0;
   ck_assert(!kv_get(s, 3, &v));
-  ck_assert_uint_ge(s->sessions->len, 1);
-  ck_assert_uint_eq(g_array_index(s->sessions, raft_session, 0).seq, 3);
-  ck_assert_uint_eq(g_array_index(s->sessions, raft_session, 0).status, FL_REPLY_OK);
+  ck_assert_uint_ge(fl_client_sessions_count(&s->sessions), 1);
+  ck_assert_uint_eq(fl_client_sessions_get(&s->sessions, 0)->seq, 3);
+  ck_assert_uint_eq(fl_client_sessions_get(&s->sessions, 0)->status, FL_REPLY_OK);
 
   /* It carries on from the snapshot: a leader's commit applies index 4. */
   a = HEARTBEAT(1, 0, 1, 4, 1, 4);
@@ -1138,7 +1135,7 @@ START_TEST(install_snapshot) {
   ck_assert_uint_eq(s->commit, 3);
   ck_assert_uint_eq(s->applied, 3);
   ck_assert_int_eq(kv_value(s, 7), 70);
-  ck_assert_uint_eq(g_array_index(s->sessions, raft_session, 0).seq, 5);
+  ck_assert_uint_eq(fl_client_sessions_get(&s->sessions, 0)->seq, 5);
 
   /* It survives a restart. */
   fl_world_crash(T.w, 2);
@@ -1214,7 +1211,7 @@ START_TEST(exactly_once_sessions) {
     ck_assert_int_eq(cr.result.status, FL_REPLY_OK);
   }
   ck_assert_int_eq(kv_value(s, 5), 3);
-  ck_assert_uint_eq(g_array_index(s->sessions, raft_session, 0).seq, 3);
+  ck_assert_uint_eq(fl_client_sessions_get(&s->sessions, 0)->seq, 3);
 
   /* A request older than the session (the client has moved on): no answer, nothing
    * appended. */
