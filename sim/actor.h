@@ -32,6 +32,15 @@
  * keeps its behaviour apart from the lanes' colours: its nodes report role "other"). */
 #define FL_ACTOR_API_VERSION 3
 
+/* Time units. Simulated time and every delay is an int64_t count of nanoseconds:
+ * fl_node_set_timer(ctx, 150 * FL_MS, tag). */
+#define FL_NS INT64_C(1)
+#define FL_US INT64_C(1000)
+#define FL_MS INT64_C(1000000)
+#define FL_S INT64_C(1000000000)
+#define FL_MIN (60 * FL_S)
+#define FL_HOUR (60 * FL_MIN)
+
 typedef struct fl_node_ctx fl_node_ctx;
 typedef struct fl_options fl_options;
 typedef struct fl_cluster_view fl_cluster_view;

@@ -2,10 +2,11 @@
  *
  * Each test builds a 3-node raft world in which every node is partitioned alone (its own
  * broadcasts never arrive) and the election timers are 1h (or 10ms..1h where a test needs one
- * node to stand), then drives a node's handlers with fl_world_inject / fl_world_inject_request.
- * The replies are captured with the send tap and decoded with raft_int.h's message structs;
- * the state is read through fl_world_node_state. The world's invariant checker runs after
- * every injected event, and every test asserts that it never stopped the run.
+ * node to stand), then drives a node's handlers with the shared harness (fl_harness.h):
+ * fl_world_inject / fl_world_inject_request, the replies captured with the send tap and decoded
+ * here with raft_int.h's message structs, the state read through fl_world_node_state. The
+ * world's invariant checker runs after every injected event, and every test asserts that it
+ * never stopped the run.
  *
  * Covered:
  *   - RequestVote: granting with the term adopted, one vote per term, idempotent re-grant, the
@@ -26,6 +27,7 @@
  *     while it is still in the log twice; superseded requests; redirects from non-leaders.
  */
 #include "fl_test.h"
+#include "fl_harness.h"
 #include "builtin.h"
 #include "raft_int.h"
 #include "scenario.h"
@@ -36,73 +38,27 @@
 #define N 3
 #define CLIENT_EP N /* client 0's endpoint: node count + client index */
 
-/* A node's reply to a client, as sim/node.c sends it: fl_client_reply in sim/world_int.h, which
- * is private to the simulator, so mirrored here field for field. */
-typedef struct client_reply {
-  fl_op op;
-  fl_op_result result;
-} client_reply;
-
-typedef struct sent {
-  int src, dst;
-  GBytes *bytes;
-} sent;
+typedef fl_harness_reply client_reply;
 
 /* The world under test: one per test, open_world to close_world. */
-static struct {
-  fl_scenario *scn;
-  fl_world *w;
-  GArray *sent; /* sent */
-} T;
-
-static void tap(void *user, int src, int dst, const void *msg, size_t len) {
-  (void)user;
-  sent s = {src, dst, g_bytes_new(msg, len)};
-  g_array_append_val(T.sent, s);
-}
+static fl_harness T;
 
 /* Builds the world with these [raft] option lines, every node partitioned alone. */
 static void open_world(const char *raft_options) {
-  fl_rng_global_init();
-  ck_assert(fl_protocols_register_builtin(NULL));
   char *text = g_strdup_printf("[cluster]\nprotocol = raft\nnodes = %d\nseed = 1\nduration = 10h\n"
                                "[raft]\n%s\n"
                                "[workload]\nclients = 1\nstart = 10h\n",
                                N, raft_options);
-  GError *error = NULL;
-  T.scn = fl_scenario_parse("raft-unit.fl", text, strlen(text), &error);
-  if (!T.scn) ck_abort_msg("%s", error->message);
-  T.w = fl_world_new(T.scn, NULL, &error);
-  if (!T.w) ck_abort_msg("%s", error->message);
+  fl_harness_open(&T, "raft-unit.fl", text);
   g_free(text);
-  int alone[N];
-  for (int i = 0; i < N; i++) alone[i] = i;
-  fl_world_partition(T.w, alone);
-  T.sent = g_array_new(FALSE, TRUE, sizeof(sent));
-  fl_world_set_send_tap(T.w, tap, NULL);
+  fl_harness_isolate(&T);
 }
 
-static void close_world(void) {
-  ck_assert_msg(fl_world_stop_reason(T.w) == FL_STOP_NONE, "%s",
-                fl_world_stop_message(T.w) ? fl_world_stop_message(T.w) : "");
-  fl_world_set_send_tap(T.w, NULL, NULL);
-  for (guint i = 0; i < T.sent->len; i++) g_bytes_unref(g_array_index(T.sent, sent, i).bytes);
-  g_array_free(T.sent, TRUE);
-  fl_world_free(T.w);
-  fl_scenario_free(T.scn);
-  memset(&T, 0, sizeof T);
-}
+static void close_world(void) { fl_harness_close(&T); }
 
-static const raft_state *st(int node) {
-  const raft_state *s = fl_world_node_state(T.w, node);
-  ck_assert_ptr_nonnull(s);
-  return s;
-}
+static const raft_state *st(int node) { return fl_harness_state(&T, node); }
 
-static void assert_running(int line) {
-  ck_assert_msg(fl_world_stop_reason(T.w) == FL_STOP_NONE, "line %d: the world stopped: %s", line,
-                fl_world_stop_message(T.w) ? fl_world_stop_message(T.w) : "");
-}
+static void assert_running(int line) { fl_harness_assert_running(&T, line); }
 
 /* ---- The log, read independently of raft.c's accessors. */
 
@@ -135,44 +91,18 @@ static void assert_log(int line, const raft_state *s, const uint64_t *terms, siz
 
 /* ---- Captured messages. */
 
-static guint mark(void) { return T.sent->len; }
+static guint mark(void) { return fl_harness_mark(&T); }
 
 /* Messages src -> dst sent since `from` (of `type`, when type is not 0). */
 static int count_sent(guint from, int src, int dst, uint32_t type) {
-  int k = 0;
-  for (guint i = from; i < T.sent->len; i++) {
-    const sent *m = &g_array_index(T.sent, sent, i);
-    if (m->src != src || m->dst != dst) continue;
-    size_t len = 0;
-    const void *p = g_bytes_get_data(m->bytes, &len);
-    uint32_t t = 0;
-    if (len >= sizeof t) memcpy(&t, p, sizeof t);
-    if (!type || t == type) k++;
-  }
-  return k;
+  return fl_harness_count(&T, from, src, dst, type);
 }
 
 /* The k-th (0-based) message src -> dst since `from` of `type` (0: any), copied into out, which
  * must be its exact size. */
 static void nth_sent(int line, guint from, int src, int dst, uint32_t type, int k, void *out,
                      size_t size) {
-  int want = k;
-  for (guint i = from; i < T.sent->len; i++) {
-    const sent *m = &g_array_index(T.sent, sent, i);
-    if (m->src != src || m->dst != dst) continue;
-    size_t len = 0;
-    const void *p = g_bytes_get_data(m->bytes, &len);
-    uint32_t t = 0;
-    if (len >= sizeof t) memcpy(&t, p, sizeof t);
-    if (type && t != type) continue;
-    if (k-- > 0) continue;
-    ck_assert_msg(len == size, "line %d: message n%d -> %d is %zu bytes, expected %zu", line,
-                  src + 1, dst, len, size);
-    memcpy(out, p, size);
-    return;
-  }
-  ck_abort_msg("line %d: no message %d of type %u from n%d to endpoint %d", line, want, type,
-               src + 1, dst);
+  fl_harness_nth(&T, line, from, src, dst, type, k, out, size);
 }
 
 /* The k-th AppendEntries src -> dst since `from`: its header, and its entries' terms. */
@@ -180,7 +110,7 @@ static raft_msg_append sent_append(int line, guint from, int src, int dst, int k
                                    size_t max) {
   int want = k;
   for (guint i = from; i < T.sent->len; i++) {
-    const sent *m = &g_array_index(T.sent, sent, i);
+    const fl_harness_msg *m = &g_array_index(T.sent, fl_harness_msg, i);
     size_t len = 0;
     const char *p = g_bytes_get_data(m->bytes, &len);
     raft_msg_append h;
@@ -327,33 +257,13 @@ static void append_reply_full(int line, int follower, int leader, uint64_t term,
 
 static fl_op client_op(uint64_t seq, fl_op_kind kind, int64_t key, int64_t value,
                        int64_t expected) {
-  fl_op op;
-  memset(&op, 0, sizeof op);
-  op.client = 0;
-  op.endpoint = CLIENT_EP;
-  op.process = 0;
-  op.seq = seq;
-  op.kind = kind;
-  op.key = key;
-  op.value = value;
-  op.expected = expected;
-  return op;
+  return fl_harness_op(&T, 0, seq, kind, key, value, expected);
 }
 
-static void request_at(int line, int node, const fl_op *op) {
-  ck_assert(fl_world_inject_request(T.w, node, op));
-  assert_running(line);
-}
-#define REQUEST(node, op) request_at(__LINE__, (node), (op))
+#define REQUEST(node, op) fl_harness_request(&T, __LINE__, (node), (op))
 
 /* The k-th reply node -> client 0 since `from`. */
-static client_reply client_reply_at(int line, guint from, int node, int k) {
-  client_reply r;
-  nth_sent(line, from, node, CLIENT_EP, 0, k, &r, sizeof r);
-  ck_assert_uint_eq(r.op.client, 0);
-  return r;
-}
-#define CLIENT_REPLY(from, node, k) client_reply_at(__LINE__, (from), (node), (k))
+#define CLIENT_REPLY(from, node, k) fl_harness_client_reply(&T, __LINE__, (from), (node), 0, (k))
 
 static bool kv_get(const raft_state *s, int64_t key, int64_t *value) {
   return fl_kv_machine_get(&s->kv, key, value);
