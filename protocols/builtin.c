@@ -4,9 +4,10 @@
 #include "actor.h"
 #include "raft/raft.h"
 #include "rbcast/rbcast.h"
+#include "single/single.h"
 
 bool fl_protocols_register_builtin(GError **error) {
-  const fl_protocol *all[] = {fl_protocol_raft(), fl_protocol_rbcast()};
+  const fl_protocol *all[] = {fl_protocol_raft(), fl_protocol_rbcast(), fl_protocol_single()};
   for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
     if (fl_actor_lookup(all[i]->name, NULL)) continue; /* already registered */
     if (!fl_actor_register(all[i], error)) return false;

@@ -74,10 +74,12 @@ void fl__node_deliver(fl_node *n, fl_msg *m) {
   fl_net_count_delivered(w->net, m);
   fl_trace_deliver(w->trace, fl_sched_now(w->sched), m->id, m->src, m->dst);
   if (m->src >= w->n_nodes) {
-    fl_op op;
-    assert(m->len == sizeof op);
-    memcpy(&op, m->data, sizeof op);
-    fl__actor_on_client_request(n, &op);
+    /* A transaction comes whole (op.h); the protocol reaches its micro-ops from the op. */
+    fl_txn req;
+    assert(m->len == sizeof req.op || m->len == sizeof req);
+    memset(&req, 0, sizeof req);
+    memcpy(&req, m->data, m->len);
+    fl__actor_on_client_request(n, &req.op);
   } else {
     fl__actor_on_message(n, m->src, m->data, m->len);
   }
@@ -277,6 +279,14 @@ void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result
     fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
                    "node n%d replied to endpoint %u, which is not a client", ctx->id + 1,
                    op->endpoint);
+    return;
+  }
+  if (op->kind == FL_OP_TXN) { /* the transaction goes back with what its reads returned */
+    fl_client_txn_reply t;
+    memset(&t, 0, sizeof t);
+    fl_op_result_copy(&t.result, result);
+    fl_txn_copy(&t.txn, fl_op_txn(op));
+    fl__world_send(w, ctx->id, (int)op->endpoint, &t, sizeof t);
     return;
   }
   fl_client_reply r;
