@@ -226,6 +226,18 @@ void fl__client_resend(fl_world *w, uint32_t index, uint64_t seq) {
   send_request(w, c);
 }
 
+/* An ok transaction comes back with the micro-ops that were sent: the same functions, keys
+ * and written values (reads carry their results). */
+static bool same_txn(const fl_txn *got, const fl_txn *sent) {
+  if (got->n != sent->n) return false;
+  for (uint32_t i = 0; i < sent->n; i++) {
+    const fl_micro_op *a = &got->mops[i], *b = &sent->mops[i];
+    if (a->f != b->f || a->key != b->key || (b->f == FL_MOP_WRITE && a->value != b->value))
+      return false;
+  }
+  return true;
+}
+
 void fl__client_deliver(fl_world *w, fl_msg *m) {
   fl_client *c = &w->clients[m->dst - w->n_nodes];
   fl_client_reply r;
@@ -242,6 +254,14 @@ void fl__client_deliver(fl_world *w, fl_msg *m) {
   }
   /* A reply to an operation the client gave up on (or a duplicate) finds nobody waiting. */
   if (!c->busy || r.op.seq != c->seq) return;
+  if (done && r.result.status == FL_REPLY_OK &&
+      !same_txn(done, &c->req)) {
+    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+                   "node n%d answered c%u's transaction %" G_GUINT64_FORMAT " ok without its "
+                   "micro-operations as sent (answer with fl_node_reply_txn)",
+                   m->src + 1, c->index + 1, c->seq);
+    return;
+  }
   switch (r.result.status) {
   case FL_REPLY_OK:
     fl_sched_cancel(w->sched, c->timeout);

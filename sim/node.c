@@ -281,12 +281,14 @@ void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result
                    op->endpoint);
     return;
   }
-  if (op->kind == FL_OP_TXN) { /* the transaction goes back with what its reads returned */
-    fl_client_txn_reply t;
-    memset(&t, 0, sizeof t);
-    fl_op_result_copy(&t.result, result);
-    fl_txn_copy(&t.txn, fl_op_txn(op));
-    fl__world_send(w, ctx->id, (int)op->endpoint, &t, sizeof t);
+  if (op->kind == FL_OP_TXN) {
+    /* A transaction's reply has the transaction's shape; only its head is known here (the
+     * protocol may have kept no more than the fl_op): no micro-ops, which is enough for a
+     * redirect or a failure. An ok must come through fl_node_reply_txn. */
+    fl_txn head;
+    memset(&head, 0, sizeof head);
+    fl_op_copy(&head.op, op);
+    fl_node_reply_txn(ctx, &head, result);
     return;
   }
   fl_client_reply r;
@@ -294,6 +296,24 @@ void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result
   fl_op_copy(&r.op, op);
   fl_op_result_copy(&r.result, result);
   fl__world_send(w, ctx->id, (int)op->endpoint, &r, sizeof r);
+}
+
+void fl_node_reply_txn(fl_node_ctx *ctx, const fl_txn *txn, const fl_op_result *result) {
+  if (!in_hook(ctx, "fl_node_reply_txn")) return;
+  fl_world *w = ctx->w;
+  const fl_op *op = &txn->op;
+  if ((int)op->endpoint < w->n_nodes || (int)op->endpoint >= w->n_nodes + w->n_clients ||
+      op->kind != FL_OP_TXN) {
+    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+                   "node n%d replied with a transaction to endpoint %u, which is not a client "
+                   "waiting for one", ctx->id + 1, op->endpoint);
+    return;
+  }
+  fl_client_txn_reply t;
+  memset(&t, 0, sizeof t); /* no uninitialised padding goes on the wire */
+  fl_op_result_copy(&t.result, result);
+  fl_txn_copy(&t.txn, txn);
+  fl__world_send(w, ctx->id, (int)op->endpoint, &t, sizeof t);
 }
 
 void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) {

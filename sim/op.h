@@ -44,10 +44,10 @@ typedef struct fl_op {
  * a fixed-size array, so the request stays plain bytes (no pointers) that a protocol copies
  * whole into its log or messages. A protocol receives `const fl_op *op` from
  * on_client_request as for every operation; when op->kind is FL_OP_TXN, fl_op_txn(op) is the
- * whole transaction (the core delivered an fl_txn). It answers with fl_node_reply(ctx,
- * &txn->op, result), where txn is the request or a whole copy of it (fl_txn_copy) whose read
- * micro-ops carry what they read (has_value, value): the reply sends the whole fl_txn back.
- * Other kinds stay a bare fl_op on the wire, byte for byte as before transactions existed. */
+ * whole transaction (the core delivered an fl_txn; a protocol that keeps it copies the whole
+ * fl_txn). It answers with fl_node_reply_txn (actor.h), the read micro-ops carrying what they
+ * read (has_value, value); fl_node_reply is enough for a redirect or a failure. Other kinds
+ * stay a bare fl_op on the wire, byte for byte as before transactions existed. */
 typedef enum fl_mop_kind { FL_MOP_READ, FL_MOP_WRITE } fl_mop_kind;
 
 typedef struct fl_micro_op {

@@ -127,7 +127,7 @@ static void serve_txn(single_state *s, fl_node_ctx *ctx, const fl_op *op, fl_op_
       m->value = c ? c->value : 0;
     }
   }
-  fl_node_reply(ctx, &t.op, r);
+  fl_node_reply_txn(ctx, &t, r);
 }
 
 static void single_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *op) {

@@ -3,6 +3,7 @@
  * counter and mutex models, the transaction checks) on hand-made good and bad Jepsen
  * histories with exact verdicts, and each kind run end to end on the single-node server. */
 #include "fl_test.h"
+#include "actor.h"
 #include "builtin.h"
 #include "expect.h"
 #include "history.h"
@@ -473,6 +474,75 @@ START_TEST(each_kind_runs_and_checks) {
 }
 END_TEST
 
+/* A protocol that answers a transaction ok with fl_node_reply (so without its micro-ops). */
+static void *lazy_init(fl_node_ctx *ctx) {
+  (void)ctx;
+  return g_new0(int, 1);
+}
+static void lazy_on_message(void *st, fl_node_ctx *ctx, int from, const void *m, size_t len) {
+  (void)st, (void)ctx, (void)from, (void)m, (void)len;
+}
+static void lazy_request(void *st, fl_node_ctx *ctx, const fl_op *op) {
+  (void)st;
+  fl_op_result r = {.status = FL_REPLY_OK, .redirect_to = -1};
+  fl_node_reply(ctx, op, &r);
+}
+static void lazy_describe(const void *st, GString *out) {
+  (void)st;
+  g_string_append(out, "lazy");
+}
+static const fl_protocol lazy = {.api_version = FL_ACTOR_API_VERSION, .name = "lazy-txn",
+                                 .summary = "answers transactions badly", .init = lazy_init,
+                                 .on_message = lazy_on_message, .on_client_request = lazy_request,
+                                 .free = g_free, .describe = lazy_describe};
+
+START_TEST(txn_answered_without_micro_ops_is_a_protocol_error) {
+  fl_rng_global_init();
+  ck_assert(fl_protocols_register_builtin(NULL));
+  if (!fl_actor_lookup("lazy-txn", NULL)) ck_assert(fl_actor_register(&lazy, NULL));
+  const char *text = "[cluster]\nprotocol = lazy-txn\nnodes = 1\nseed = 1\nduration = 1s\n"
+                     "[workload]\nkind = txn\n";
+  GError *error = NULL;
+  fl_scenario *s = fl_scenario_parse("l.fl", text, strlen(text), &error);
+  ck_assert_ptr_nonnull(s);
+  fl_world_opts o;
+  fl_world_opts_init(&o);
+  fl_world *w = fl_world_new(s, &o, &error);
+  ck_assert_ptr_nonnull(w);
+  fl_world_run(w);
+  ck_assert_int_eq(fl_world_stop_reason(w), FL_STOP_PROTOCOL_ERROR);
+  ck_assert_ptr_nonnull(strstr(fl_world_stop_message(w),
+                               "node n1 answered c1's transaction 1 ok without its micro-operations "
+                               "as sent (answer with fl_node_reply_txn)"));
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+END_TEST
+
+/* rbcast is a key-value store: it refuses the other kinds' operations (a definite fail). */
+START_TEST(rbcast_refuses_other_kinds) {
+  fl_rng_global_init();
+  ck_assert(fl_protocols_register_builtin(NULL));
+  const char *text = "[cluster]\nprotocol = rbcast\nnodes = 2\nseed = 1\nduration = 1s\n"
+                     "[workload]\nkind = counter\nclients = 2\n";
+  GError *error = NULL;
+  fl_scenario *s = fl_scenario_parse("r.fl", text, strlen(text), &error);
+  ck_assert_ptr_nonnull(s);
+  fl_world_opts o;
+  fl_world_opts_init(&o);
+  fl_world *w = fl_world_new(s, &o, &error);
+  ck_assert_ptr_nonnull(w);
+  fl_world_run(w);
+  ck_assert(fl_world_finish(w, NULL));
+  fl_run_stats st;
+  fl_world_stats(w, &st);
+  ck_assert_uint_gt(st.all.fail, 0);
+  ck_assert_uint_gt(st.all.ok, 0); /* reads are served */
+  fl_world_free(w);
+  fl_scenario_free(s);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("workload");
   TCase *t = tcase_create("txn");
@@ -496,6 +566,8 @@ static Suite *suite(void) {
   tcase_add_test(t, history_text_per_kind);
   tcase_add_test(t, recorded_history_matches_the_file);
   tcase_add_test(t, each_kind_runs_and_checks);
+  tcase_add_test(t, txn_answered_without_micro_ops_is_a_protocol_error);
+  tcase_add_test(t, rbcast_refuses_other_kinds);
   suite_add_tcase(s, t);
   return s;
 }
