@@ -169,6 +169,9 @@ void fl_node_erase_range(fl_node_ctx *ctx, uint64_t from, uint64_t to);
 /* Answers a client operation (op as received; copied). A reply to a client that has given up
  * on the operation is dropped by the client, as a real one would. */
 void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result);
+/* Answers a transaction (op.h) with its micro-ops, reads carrying what they read (copied). An
+ * ok transaction must be answered this way; fl_node_reply sends none of its micro-ops. */
+void fl_node_reply_txn(fl_node_ctx *ctx, const fl_txn *txn, const fl_op_result *result);
 
 /* A line in the trace, shown by the visualiser on the node's lane ("became leader, term 3"). */
 void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

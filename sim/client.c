@@ -1,16 +1,11 @@
-/* client: the closed-loop client engine (see client.h for the semantics).
- *
- * Operation values are small (0..4), as in Jepsen's cas-register tests, so that compare-and-set
- * succeeds often enough to matter and reads are ambiguous enough to test a checker.
- */
+/* client: the closed-loop client engine (see client.h for the semantics). What each client
+ * asks for is its workload kind's business (workload.h); this file only runs the loop. */
 #include "world_int.h"
 
 #include <assert.h>
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
-
-#define VALUE_RANGE 5
 
 struct fl_client {
   uint32_t index;
@@ -19,7 +14,8 @@ struct fl_client {
   uint64_t process;
   uint64_t seq; /* of the current or last operation */
   bool busy;
-  fl_op op;
+  fl_txn req; /* the operation (req.op); a transaction's micro-ops follow it */
+  fl_workload_client wl_state;
   int64_t invoked_ns;
   int side; /* at invocation: 1 majority, 0 minority */
   int target;
@@ -80,19 +76,10 @@ void fl__clients_start(fl_world *w) {
     if (start < stop_ns(w)) fl_sched_at(w->sched, start, FL_EV_CLIENT_WAKE, (uint64_t)i);
 }
 
-static fl_op_kind pick_kind(const fl_workload *wl, fl_rng *r) {
-  double total = 0;
-  for (int k = 0; k < FL_OP_KIND_COUNT; k++) total += wl->mix[k];
-  double x = fl_rng_uniform(r) * total;
-  for (int k = 0; k < FL_OP_KIND_COUNT; k++) {
-    if (x < wl->mix[k]) return (fl_op_kind)k;
-    x -= wl->mix[k];
-  }
-  return FL_OP_READ;
-}
-
+/* A transaction goes out whole; any other operation as a bare fl_op, as it always has. */
 static void send_request(fl_world *w, fl_client *c) {
-  fl__world_send(w, c->endpoint, c->target, &c->op, sizeof c->op);
+  size_t len = c->req.op.kind == FL_OP_TXN ? sizeof c->req : sizeof c->req.op;
+  fl__world_send(w, c->endpoint, c->target, &c->req, len);
   int64_t resend = w->scn->workload.resend_ns;
   if (resend > 0) {
     c->resend_at = fl_sched_now(w->sched) + resend;
@@ -131,29 +118,42 @@ static void count_avail(fl_world *w, const fl_client *c, bool answered) {
   }
 }
 
+typedef struct key_picker {
+  fl_world *w;
+  fl_client *c;
+} key_picker;
+
+static int64_t pick_key(void *user) {
+  key_picker *k = user;
+  const fl_workload *wl = &k->w->scn->workload;
+  return wl->key_dist == FL_KEYS_ZIPF
+             ? (int64_t)gsl_ran_discrete(fl_rng_gsl(k->c->rng), zipf_of(k->w))
+             : (int64_t)fl_rng_below(k->c->rng, (uint64_t)wl->keys);
+}
+
 void fl__client_wake(fl_world *w, uint32_t index) {
   fl_client *c = &w->clients[index];
   const fl_workload *wl = &w->scn->workload;
   if (c->busy || fl_sched_now(w->sched) >= stop_ns(w)) return;
-  fl_op op;
-  memset(&op, 0, sizeof op); /* messages carry this struct: no uninitialised padding */
-  op.client = c->index;
-  op.endpoint = (uint32_t)c->endpoint;
-  op.process = c->process;
-  op.seq = ++c->seq;
-  op.kind = pick_kind(wl, c->rng);
-  op.key = wl->key_dist == FL_KEYS_ZIPF ? (int64_t)gsl_ran_discrete(fl_rng_gsl(c->rng), zipf_of(w))
-                                        : (int64_t)fl_rng_below(c->rng, (uint64_t)wl->keys);
-  if (op.kind == FL_OP_CAS) op.expected = (int64_t)fl_rng_below(c->rng, VALUE_RANGE);
-  if (op.kind != FL_OP_READ) op.value = (int64_t)fl_rng_below(c->rng, VALUE_RANGE);
-  fl_op_copy(&c->op, &op);
+  fl_txn req;
+  memset(&req, 0, sizeof req); /* messages carry this struct: no uninitialised padding */
+  req.op.client = c->index;
+  req.op.endpoint = (uint32_t)c->endpoint;
+  req.op.process = c->process;
+  req.op.seq = ++c->seq;
+  key_picker kp = {w, c};
+  fl_workload_gen g = {.wl = wl, .rng = c->rng, .state = &c->wl_state, .client = c->index,
+                       .n_clients = (uint32_t)w->n_clients, .pick_key = pick_key, .user = &kp};
+  wl->kind->next(&g, &req);
+  fl_txn_copy(&c->req, &req);
+  const fl_op op = c->req.op;
   c->busy = true;
   int64_t now = fl_sched_now(w->sched);
   c->invoked_ns = now;
   c->side = fl__world_side(w, c->endpoint);
   side_stats(w, c->side)->invoked++;
   w->side_all.invoked++;
-  fl_history_invoke(w->history, now, &op);
+  fl_history_add(w->history, wl->kind, now, &c->req, FL_HIST_INVOKE, NULL);
   fl_trace_invoke(w->trace, now, c->endpoint, op.process, op.seq, op.kind, op.key, op.value,
                   op.expected, c->target);
   c->timeout = fl_sched_timer_at(w->sched, now + wl->timeout_ns, FL_EV_CLIENT_TIMEOUT,
@@ -161,11 +161,23 @@ void fl__client_wake(fl_world *w, uint32_t index) {
   send_request(w, c);
 }
 
-static void complete(fl_world *w, fl_client *c, fl_hist_type type, bool has_value,
-                     int64_t value, bool at_end) {
+/* `done` is the transaction with what its reads returned (an ok transaction), else NULL. */
+static void complete(fl_world *w, fl_client *c, fl_hist_type type, const fl_op_result *res,
+                     const fl_txn *done, bool at_end) {
   int64_t now = fl_sched_now(w->sched);
-  fl_history_complete(w->history, now, &c->op, type, has_value, value);
-  fl_trace_complete(w->trace, now, c->endpoint, c->op.process, c->op.seq, type, has_value, value);
+  const fl_op *op = &c->req.op;
+  bool has_value = type == FL_HIST_OK && res && res->has_value &&
+                   (op->kind == FL_OP_READ || op->kind == FL_OP_ACQUIRE);
+  /* The trace carries an ok reply's value even where it means nothing (a write's): the
+   * digest has always hashed it. */
+  int64_t value = type == FL_HIST_OK && res ? res->value : 0;
+  fl_history_add(w->history, w->scn->workload.kind, now, done ? done : &c->req, type,
+                 type == FL_HIST_OK ? res : NULL);
+  fl_trace_complete(w->trace, now, c->endpoint, op->process, op->seq, type, has_value, value);
+  const fl_workload_kind *k = w->scn->workload.kind;
+  if (k->completed)
+    k->completed(&c->wl_state, op, type == FL_HIST_OK ? FL_WL_OK : type == FL_HIST_FAIL ? FL_WL_FAIL : FL_WL_INFO,
+                 type == FL_HIST_OK ? res : NULL);
   if (c->resend) fl_sched_cancel(w->sched, c->resend);
   c->resend = 0;
   fl_side_stats *ss = side_stats(w, c->side);
@@ -192,7 +204,7 @@ static void complete(fl_world *w, fl_client *c, fl_hist_type type, bool has_valu
 void fl__client_timeout(fl_world *w, uint32_t index, uint64_t seq) {
   fl_client *c = &w->clients[index];
   if (!c->busy || c->seq != seq) return;
-  complete(w, c, FL_HIST_INFO, false, 0, false);
+  complete(w, c, FL_HIST_INFO, NULL, NULL, false);
   /* Jepsen: the process that timed out may still be executing; continue as a new one, and
    * try the next node in case this one is gone. */
   c->process += (uint64_t)w->n_clients;
@@ -214,23 +226,51 @@ void fl__client_resend(fl_world *w, uint32_t index, uint64_t seq) {
   send_request(w, c);
 }
 
+/* An ok transaction comes back with the micro-ops that were sent: the same functions, keys
+ * and written values (reads carry their results). */
+static bool same_txn(const fl_txn *got, const fl_txn *sent) {
+  if (got->n != sent->n) return false;
+  for (uint32_t i = 0; i < sent->n; i++) {
+    const fl_micro_op *a = &got->mops[i], *b = &sent->mops[i];
+    if (a->f != b->f || a->key != b->key || (b->f == FL_MOP_WRITE && a->value != b->value))
+      return false;
+  }
+  return true;
+}
+
 void fl__client_deliver(fl_world *w, fl_msg *m) {
   fl_client *c = &w->clients[m->dst - w->n_nodes];
   fl_client_reply r;
-  assert(m->len == sizeof r);
-  memcpy(&r, m->data, sizeof r);
+  fl_client_txn_reply tr;
+  const fl_txn *done = NULL;
+  if (m->len == sizeof tr) { /* a transaction's reply (sizes differ: client.h) */
+    memcpy(&tr, m->data, sizeof tr);
+    r.op = tr.txn.op;
+    r.result = tr.result;
+    done = &tr.txn;
+  } else {
+    assert(m->len == sizeof r);
+    memcpy(&r, m->data, sizeof r);
+  }
   /* A reply to an operation the client gave up on (or a duplicate) finds nobody waiting. */
   if (!c->busy || r.op.seq != c->seq) return;
+  if (done && r.result.status == FL_REPLY_OK &&
+      !same_txn(done, &c->req)) {
+    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+                   "node n%d answered c%u's transaction %" G_GUINT64_FORMAT " ok without its "
+                   "micro-operations as sent (answer with fl_node_reply_txn)",
+                   m->src + 1, c->index + 1, c->seq);
+    return;
+  }
   switch (r.result.status) {
   case FL_REPLY_OK:
     fl_sched_cancel(w->sched, c->timeout);
-    complete(w, c, FL_HIST_OK, r.op.kind == FL_OP_READ && r.result.has_value, r.result.value,
-             false);
+    complete(w, c, FL_HIST_OK, &r.result, done, false);
     schedule_wake(w, c);
     break;
   case FL_REPLY_FAIL:
     fl_sched_cancel(w->sched, c->timeout);
-    complete(w, c, FL_HIST_FAIL, false, 0, false);
+    complete(w, c, FL_HIST_FAIL, NULL, NULL, false);
     schedule_wake(w, c);
     break;
   case FL_REPLY_REDIRECT: {
@@ -250,5 +290,5 @@ void fl__client_deliver(fl_world *w, fl_msg *m) {
 /* Operations still open when the run ends: their outcome is unknown. */
 void fl__clients_finish(fl_world *w) {
   for (int i = 0; i < w->n_clients; i++)
-    if (w->clients[i].busy) complete(w, &w->clients[i], FL_HIST_INFO, false, 0, true);
+    if (w->clients[i].busy) complete(w, &w->clients[i], FL_HIST_INFO, NULL, NULL, true);
 }

@@ -20,14 +20,20 @@
 #include <stdint.h>
 #include "dist.h"
 #include "op.h"
+#include "workload.h"
 
 typedef enum fl_key_dist { FL_KEYS_UNIFORM, FL_KEYS_ZIPF } fl_key_dist;
 
 /* The workload a scenario describes. Defaults are filled by fl_workload_init_defaults. */
-typedef struct fl_workload {
+struct fl_workload {
+  const fl_workload_kind *kind; /* what the clients ask for (workload.h); kv by default */
   int clients;         /* 0: no clients */
-  int keys;            /* operations pick keys 0 .. keys-1 */
-  double mix[FL_OP_KIND_COUNT]; /* relative weights of read, write, cas */
+  int keys;            /* operations pick keys 0 .. keys-1 (counters, locks for those kinds) */
+  /* Relative weights of the kind's operations (kv: read, write, cas; counter: add, read;
+   * txn: of its micro-operations, read and write). */
+  double mix[FL_OP_KIND_COUNT];
+  int mix_line;        /* the scenario line of `mix`, 0 if the kind's default applies */
+  int txn_ops;         /* txn: at most this many micro-operations in a transaction */
   fl_key_dist key_dist;
   double zipf_s;       /* exponent for FL_KEYS_ZIPF */
   fl_dist think;       /* pause between a completion and the next invocation */
@@ -38,10 +44,17 @@ typedef struct fl_workload {
                           apply a (client, seq) once. */
   int64_t start_ns;    /* first invocations at start_ns */
   int64_t stop_ns;     /* no invocations at or after this (0: until the run ends) */
-} fl_workload;
+};
 
-/* One client, 1 key, reads/writes/cas 50/40/10, uniform keys, think 10ms, timeout 1s, retry
- * 5ms, start 0, stop 0 (until the end). */
+/* The reply to a transaction on the wire (a reply to any other operation is the world's
+ * fl_client_reply): its result, then the transaction with what its reads returned. */
+typedef struct fl_client_txn_reply {
+  fl_op_result result;
+  fl_txn txn;
+} fl_client_txn_reply;
+
+/* Kind kv, one client, 1 key, reads/writes/cas 50/40/10, uniform keys, think 10ms, timeout
+ * 1s, retry 5ms, start 0, stop 0 (until the end), txn_ops 4. */
 void fl_workload_init_defaults(fl_workload *w);
 void fl_workload_copy(fl_workload *dst, const fl_workload *src);
 void fl_workload_clear(fl_workload *w);

@@ -3,17 +3,26 @@
 
 #include <string.h>
 
-static void check_history(fl_verdict *v, fl_world *w) {
+static void check_history(fl_verdict *v, fl_world *w, const fl_scenario *scn) {
   if (v->lin || v->lin_error) return;
   GError *error = NULL;
   v->history = fl_world_take_history(w, &error);
   if (!v->history && !error)
     v->history = fl_lincheck_load(fl_world_history_path(w), FL_LINCHECK_FORMAT_AUTO, &error);
   if (v->history) {
-    fl_lincheck_opts o;
-    fl_lincheck_opts_init(&o);
-    o.model = "kv";
-    v->lin = fl_lincheck_check(v->history, &o, &error);
+    /* The workload kind names its check (workload.h). */
+    const char *model = scn->workload.kind->model;
+    if (strcmp(model, "txn") == 0) {
+      fl_txn_check_opts t;
+      fl_txn_check_opts_init(&t);
+      v->lin = fl_txn_check(v->history, &t, &error);
+      v->is_txn = true;
+    } else {
+      fl_lincheck_opts o;
+      fl_lincheck_opts_init(&o);
+      o.model = model;
+      v->lin = fl_lincheck_check(v->history, &o, &error);
+    }
   }
   if (!v->lin) {
     v->lin_error = g_strdup(error ? error->message : "the history could not be checked");
@@ -63,13 +72,18 @@ fl_verdict *fl_verdict_evaluate(fl_world *w, const fl_scenario *scn) {
       break;
     }
     case FL_EXPECT_LINEARIZABLE:
-      check_history(v, w);
+      check_history(v, w, scn);
       if (!v->lin) {
         r.detail = g_strdup(v->lin_error);
       } else {
         r.passed = v->lin->verdict == (e->want ? FL_LIN_OK : FL_LIN_VIOLATION);
-        r.detail = g_strdup_printf("%s (%" G_GUINT64_FORMAT " operations)",
-                                   fl_lin_verdict_name(v->lin->verdict), v->lin->n_ops);
+        if (v->is_txn)
+          r.detail = g_strdup_printf("%s (%" G_GUINT64_FORMAT " transactions)%s%s",
+                                     fl_txn_verdict_name(v->lin->verdict), v->lin->n_ops,
+                                     v->lin->reason ? ": " : "", v->lin->reason ? v->lin->reason : "");
+        else
+          r.detail = g_strdup_printf("%s (%" G_GUINT64_FORMAT " operations)",
+                                     fl_lin_verdict_name(v->lin->verdict), v->lin->n_ops);
       }
       break;
     case FL_EXPECT_AVAILABILITY: {

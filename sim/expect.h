@@ -1,7 +1,8 @@
 /* expect: decides a run's verdict from the scenario's [expect] section.
  *
  * Expectations are evaluated after the run: invariants from the world's stop reason and final
- * checks, linearizability by checking the recorded history with the key-value model, and
+ * checks, linearizability by checking the recorded history with the model the workload kind
+ * names (kv, counter, mutex; for txn, atomic visibility and serializability), and
  * availability bounds from the clients' counters. A run with no expectations passes unless the
  * protocol misused the node API.
  */
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <glib.h>
 #include "lincheck/lincheck.h"
+#include "lincheck/txn.h"
 #include "world.h"
 
 typedef struct fl_expect_result {
@@ -30,6 +32,7 @@ typedef struct fl_verdict {
   fl_lincheck_history *history;
   fl_lincheck_result *lin;
   char *lin_error; /* the history could not be checked (unreadable): owned */
+  bool is_txn;     /* `lin` is the transaction checks' result (lincheck/txn.h) */
 } fl_verdict;
 
 /* Evaluates every expectation of the world's scenario. The world must be finished

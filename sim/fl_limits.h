@@ -14,6 +14,8 @@
 #define FL_LIMIT_NODES 1000              /* [cluster] nodes */
 #define FL_LIMIT_CLIENTS 100000          /* [workload] clients */
 #define FL_LIMIT_KEYS 1000000            /* [workload] keys */
+#define FL_LIMIT_TXN_OPS 8               /* [workload] txn_ops: micro-operations of a transaction */
+#define FL_LIMIT_TXN_CHECK 100000        /* txn check: transactions of one history it searches */
 #define FL_LIMIT_REPEAT_PER_LINE 100000  /* "FROM..TO every P": repetitions of one line */
 #define FL_LIMIT_TIMELINE_ACTIONS 1000000 /* [timeline] actions in all, repetitions expanded */
 #define FL_LIMIT_SCENARIO_MIB 16         /* a scenario file's size, in MiB... */

@@ -1,6 +1,7 @@
 /* history: the client history writer, JSON lines or EDN (formats in history.h). */
 #include "history.h"
 #include "outfile.h"
+#include "workload.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -147,6 +148,90 @@ static void write_event(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist
   }
 }
 
+/* ---- Every kind but kv: the kind's write_value gives the "value" (workload.h). kv keeps the
+ * hand-assembled lines above, which its long runs need, and which the recorder reads from
+ * the operation directly. A read is kv's or a counter's: only the kind tells, so events of
+ * the other kinds come through fl_history_add with their kind. */
+
+/* The recorded value of a non-transaction event: what its JSON line's "value" says. */
+static void scalar_value(fl_lincheck_value *v, const char *json) {
+  memset(v, 0, sizeof *v);
+  if (strcmp(json, "null") == 0) {
+    v->kind = FL_LINCHECK_VAL_NIL;
+  } else {
+    v->kind = FL_LINCHECK_VAL_INT;
+    v->i = g_ascii_strtoll(json, NULL, 10);
+  }
+}
+
+static void record_kind(fl_history *h, const fl_txn *req, fl_hist_type type, bool done,
+                        const char *json) {
+  static const fl_lincheck_rec_type types[] = {FL_LINCHECK_REC_INVOKE, FL_LINCHECK_REC_OK,
+                                               FL_LINCHECK_REC_FAIL, FL_LINCHECK_REC_INFO};
+  if (h->rec_error) return;
+  const fl_op *op = &req->op;
+  fl_lincheck_value v;
+  if (op->kind != FL_OP_TXN) {
+    scalar_value(&v, json);
+    char k[24];
+    g_snprintf(k, sizeof k, "%" G_GINT64_FORMAT, op->key);
+    fl_lincheck_recorder_add_value(h->rec, types[type], (int64_t)op->process,
+                                   fl_op_kind_name(op->kind), k, &v, &h->rec_error);
+    return;
+  }
+  /* [["r",k,v],...]: the same values the JSON-lines parser builds. */
+  fl_lincheck_value mops[FL_LIMIT_TXN_OPS], parts[FL_LIMIT_TXN_OPS][3];
+  memset(mops, 0, sizeof mops);
+  memset(parts, 0, sizeof parts);
+  uint32_t n = req->n <= FL_LIMIT_TXN_OPS ? req->n : FL_LIMIT_TXN_OPS;
+  for (uint32_t i = 0; i < n; i++) {
+    const fl_micro_op *m = &req->mops[i];
+    bool w = m->f == FL_MOP_WRITE;
+    parts[i][0].kind = FL_LINCHECK_VAL_STR;
+    parts[i][0].s = w ? "w" : "r";
+    parts[i][1].kind = FL_LINCHECK_VAL_INT;
+    parts[i][1].i = m->key;
+    bool has = w || (done && m->has_value);
+    parts[i][2].kind = has ? FL_LINCHECK_VAL_INT : FL_LINCHECK_VAL_NIL;
+    parts[i][2].i = has ? m->value : 0;
+    mops[i].kind = FL_LINCHECK_VAL_LIST;
+    mops[i].n = 3;
+    mops[i].items = parts[i];
+  }
+  memset(&v, 0, sizeof v);
+  v.kind = FL_LINCHECK_VAL_LIST;
+  v.n = n;
+  v.items = mops;
+  fl_lincheck_recorder_add_value(h->rec, types[type], (int64_t)op->process, "txn", NULL, &v,
+                                 &h->rec_error);
+}
+
+static void write_kind_event(fl_history *h, const fl_workload_kind *k, int64_t time_ns,
+                             const fl_txn *req, fl_hist_type type, const fl_op_result *res) {
+  uint64_t index = h->events++;
+  h->counts[type]++;
+  const fl_op *op = &req->op;
+  bool done = type == FL_HIST_OK;
+  GString *s = g_string_new(NULL);
+  k->write_value(s, false, req, done, done ? res : NULL);
+  if (h->rec) record_kind(h, req, type, done, s->str);
+  if (h->f && h->format == FL_HIST_JSONL) {
+    fprintf(h->f, "{\"index\":%" G_GUINT64_FORMAT ",\"type\":\"%s\",\"process\":%" G_GUINT64_FORMAT
+                  ",\"client\":%u,\"f\":\"%s\"", index, type_name(type), op->process, op->client,
+            fl_op_kind_name(op->kind));
+    if (op->kind != FL_OP_TXN) fprintf(h->f, ",\"key\":%" G_GINT64_FORMAT, op->key);
+    fprintf(h->f, ",\"value\":%s,\"time\":%" G_GINT64_FORMAT "}\n", s->str, time_ns);
+  } else if (h->f) {
+    g_string_truncate(s, 0);
+    k->write_value(s, true, req, done, done ? res : NULL);
+    fprintf(h->f,
+            "{:index %" G_GUINT64_FORMAT ", :type :%s, :process %" G_GUINT64_FORMAT
+            ", :f :%s, :value %s, :time %" G_GINT64_FORMAT "}\n",
+            index, type_name(type), op->process, fl_op_kind_name(op->kind), s->str, time_ns);
+  }
+  g_string_free(s, TRUE);
+}
+
 void fl_history_invoke(fl_history *h, int64_t time_ns, const fl_op *op) {
   write_event(h, time_ns, op, FL_HIST_INVOKE, false, false, 0);
 }
@@ -154,6 +239,17 @@ void fl_history_invoke(fl_history *h, int64_t time_ns, const fl_op *op) {
 void fl_history_complete(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
                          bool has_value, int64_t value) {
   write_event(h, time_ns, op, type, type == FL_HIST_OK, has_value, value);
+}
+
+void fl_history_add(fl_history *h, const fl_workload_kind *kind, int64_t time_ns,
+                    const fl_txn *req, fl_hist_type type, const fl_op_result *result) {
+  if (strcmp(kind->name, "kv") != 0) {
+    write_kind_event(h, kind, time_ns, req, type, result);
+    return;
+  }
+  bool ok = type == FL_HIST_OK && result;
+  write_event(h, time_ns, &req->op, type, type == FL_HIST_OK,
+              ok && req->op.kind == FL_OP_READ && result->has_value, ok ? result->value : 0);
 }
 
 uint64_t fl_history_events(const fl_history *h) { return h->events; }

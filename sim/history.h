@@ -19,6 +19,15 @@
  *   {:index 0, :type :invoke, :process 0, :f :write, :value [3 17], :time 1500000}
  *   {:index 2, :type :invoke, :process 1, :f :read, :value [3 nil], :time 1600000}
  *   {:index 5, :type :invoke, :process 2, :f :cas, :value [3 [17 18]], :time 1700000}
+ *
+ * Other workload kinds (workload.h) write their own "f" and "value"; the rest is the same:
+ *   counter  "f" "add" (value: the delta) or "read" (ok: the count); EDN :value [key n].
+ *   lock     "f" "acquire" (invoke null, ok the fencing token) or "release" (the token held);
+ *            "key" the lock; EDN :value [lock token], as jepsen.independent keys a mutex.
+ *   txn      "f" "txn", no "key"; "value" the micro-ops, reads' values null until the ok:
+ *              {"index":0,"type":"invoke",...,"f":"txn","value":[["r",1,null],["w",2,7]],...}
+ *              {:index 0, :type :invoke, ..., :f :txn, :value [[:r 1 nil] [:w 2 7]], ...}
+ *            (Jepsen's and Elle's transaction format).
  */
 #ifndef FL_HISTORY_H
 #define FL_HISTORY_H
@@ -28,6 +37,7 @@
 #include <glib.h>
 #include "lincheck.h"
 #include "op.h"
+#include "workload.h"
 
 typedef enum fl_hist_type {
   FL_HIST_INVOKE,
@@ -57,6 +67,13 @@ fl_hist_format fl_history_format_for(const char *path);
 void fl_history_invoke(fl_history *h, int64_t time_ns, const fl_op *op);
 void fl_history_complete(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
                          bool has_value, int64_t value);
+
+/* Appends one event of an operation of workload kind `kind` (workload.h; borrowed): its
+ * write_value writes the value. `req` is the operation, for a transaction's ok completion with
+ * what its reads returned; `result` the reply of an ok completion (NULL otherwise). For kv,
+ * the same as fl_history_invoke / fl_history_complete. */
+void fl_history_add(fl_history *h, const fl_workload_kind *kind, int64_t time_ns,
+                    const fl_txn *req, fl_hist_type type, const fl_op_result *result);
 
 /* Events and operations by outcome so far. */
 uint64_t fl_history_events(const fl_history *h);

@@ -84,10 +84,12 @@ void fl__node_deliver(fl_node *n, fl_msg *m) {
   fl_net_count_delivered(w->net, m);
   fl_trace_deliver(w->trace, fl_sched_now(w->sched), m->id, m->src, m->dst);
   if (m->src >= w->n_nodes) {
-    fl_op op;
-    assert(m->len == sizeof op);
-    memcpy(&op, m->data, sizeof op);
-    fl__actor_on_client_request(n, &op);
+    /* A transaction comes whole (op.h); the protocol reaches its micro-ops from the op. */
+    fl_txn req;
+    assert(m->len == sizeof req.op || m->len == sizeof req);
+    memset(&req, 0, sizeof req);
+    memcpy(&req, m->data, m->len);
+    fl__actor_on_client_request(n, &req.op);
   } else {
     fl__actor_on_message(n, m->src, m->data, m->len);
   }
@@ -319,11 +321,39 @@ void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result
                    op->endpoint);
     return;
   }
+  if (op->kind == FL_OP_TXN) {
+    /* A transaction's reply has the transaction's shape; only its head is known here (the
+     * protocol may have kept no more than the fl_op): no micro-ops, which is enough for a
+     * redirect or a failure. An ok must come through fl_node_reply_txn. */
+    fl_txn head;
+    memset(&head, 0, sizeof head);
+    fl_op_copy(&head.op, op);
+    fl_node_reply_txn(ctx, &head, result);
+    return;
+  }
   fl_client_reply r;
   memset(&r, 0, sizeof r); /* no uninitialised padding goes on the wire */
   fl_op_copy(&r.op, op);
   fl_op_result_copy(&r.result, result);
   fl__world_send(w, ctx->id, (int)op->endpoint, &r, sizeof r);
+}
+
+void fl_node_reply_txn(fl_node_ctx *ctx, const fl_txn *txn, const fl_op_result *result) {
+  if (!in_hook(ctx, "fl_node_reply_txn")) return;
+  fl_world *w = ctx->w;
+  const fl_op *op = &txn->op;
+  if ((int)op->endpoint < w->n_nodes || (int)op->endpoint >= w->n_nodes + w->n_clients ||
+      op->kind != FL_OP_TXN) {
+    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+                   "node n%d replied with a transaction to endpoint %u, which is not a client "
+                   "waiting for one", ctx->id + 1, op->endpoint);
+    return;
+  }
+  fl_client_txn_reply t;
+  memset(&t, 0, sizeof t); /* no uninitialised padding goes on the wire */
+  fl_op_result_copy(&t.result, result);
+  fl_txn_copy(&t.txn, txn);
+  fl__world_send(w, ctx->id, (int)op->endpoint, &t, sizeof t);
 }
 
 void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) {

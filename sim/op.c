@@ -27,7 +27,21 @@ void fl_op_result_copy(fl_op_result *dst, const fl_op_result *src) {
   memcpy(dst, &r, sizeof r);
 }
 
+void fl_txn_copy(fl_txn *dst, const fl_txn *src) {
+  fl_txn t;
+  memset(&t, 0, sizeof t);
+  fl_op_copy(&t.op, &src->op);
+  t.n = src->n <= FL_LIMIT_TXN_OPS ? src->n : FL_LIMIT_TXN_OPS;
+  for (uint32_t i = 0; i < t.n; i++) {
+    t.mops[i].f = src->mops[i].f;
+    t.mops[i].has_value = src->mops[i].has_value;
+    t.mops[i].key = src->mops[i].key;
+    t.mops[i].value = src->mops[i].value;
+  }
+  memcpy(dst, &t, sizeof t);
+}
+
 const char *fl_op_kind_name(fl_op_kind kind) {
-  static const char *names[] = {"read", "write", "cas"};
+  static const char *names[] = {"read", "write", "cas", "add", "acquire", "release", "txn"};
   return (unsigned)kind < FL_OP_KIND_COUNT ? names[kind] : "unknown";
 }

@@ -119,7 +119,11 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
     else
       fprintf(out, "invariants   held\n");
   }
-  if (v->lin)
+  if (v->lin && v->is_txn)
+    fprintf(out, "history      %s (%" G_GUINT64_FORMAT " transactions, %.3fs)%s%s\n",
+            fl_txn_verdict_name(v->lin->verdict), v->lin->n_ops, v->lin->seconds,
+            v->lin->reason ? ": " : "", v->lin->reason ? v->lin->reason : "");
+  else if (v->lin)
     fprintf(out, "history      %s (%" G_GUINT64_FORMAT " operations, %.3fs)\n",
             fl_lin_verdict_name(v->lin->verdict), v->lin->n_ops, v->lin->seconds);
   else if (v->lin_error)

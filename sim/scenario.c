@@ -71,8 +71,9 @@ typedef struct parser {
 
 static const char *cluster_keys[] = {"protocol", "nodes", "seed", "duration", NULL};
 static const char *network_keys[] = {"latency", "loss", "duplicate", "reorder", NULL};
-static const char *workload_keys[] = {"clients", "keys", "mix", "key_distribution", "think",
-                                      "timeout", "retry", "resend", "start", "stop", NULL};
+static const char *workload_keys[] = {"kind", "clients", "keys", "mix", "key_distribution",
+                                      "think", "timeout", "retry", "resend", "start", "stop",
+                                      "txn_ops", NULL};
 
 /* ---- Helpers. */
 
@@ -370,29 +371,22 @@ static bool workload_line(parser *p, const char *key, int at) {
   fl_workload *w = &p->s->workload;
   if (!in(workload_keys, key)) return unknown_key(p, key, at, workload_keys);
   int64_t v;
-  if (strcmp(key, "clients") == 0) {
+  if (strcmp(key, "kind") == 0) {
+    if (!fl__workload_kind_line(c, w, at)) return false;
+  } else if (strcmp(key, "txn_ops") == 0) {
+    if (strcmp(w->kind->name, "txn") != 0)
+      return fl__scn_fail(c, at, "expected txn_ops only with kind = txn, found kind = %s",
+                          w->kind->name);
+    if (!fl__scn_int(c, 1, FL_LIMIT_TXN_OPS, &v)) return false;
+    w->txn_ops = (int)v;
+  } else if (strcmp(key, "mix") == 0) {
+    if (!fl__workload_mix_line(c, w, at)) return false;
+  } else if (strcmp(key, "clients") == 0) {
     if (!fl__scn_int(c, 0, FL_LIMIT_CLIENTS, &v)) return false;
     w->clients = (int)v;
   } else if (strcmp(key, "keys") == 0) {
     if (!fl__scn_int(c, 1, FL_LIMIT_KEYS, &v)) return false;
     w->keys = (int)v;
-  } else if (strcmp(key, "mix") == 0) {
-    double mix[FL_OP_KIND_COUNT] = {0};
-    for (;;) {
-      fl__scn_skip_ws(c);
-      int kat = c->pos;
-      char *kind = fl__scn_token(c, ",");
-      int k = strcmp(kind, "read") == 0 ? FL_OP_READ : strcmp(kind, "write") == 0 ? FL_OP_WRITE
-              : strcmp(kind, "cas") == 0 ? FL_OP_CAS : -1;
-      g_free(kind);
-      if (k < 0) return fl__scn_fail(c, kat, "expected read, write or cas followed by a percentage, found '%s'",
-                                     fl__scn_echo(c, c->s + kat, (gssize)strcspn(c->s + kat, " ,")));
-      if (!fl__scn_fraction(c, &mix[k])) return false;
-      if (!fl__scn_accept(c, ",")) break;
-    }
-    if (mix[0] + mix[1] + mix[2] <= 0)
-      return fl__scn_fail(c, at, "expected a mix with some operations, found only zeros");
-    memcpy(w->mix, mix, sizeof mix);
   } else if (strcmp(key, "key_distribution") == 0) {
     fl__scn_skip_ws(c);
     int vat = c->pos;

@@ -42,4 +42,9 @@ bool fl__scn_node(fl__cur *c, int *out);
 /* A distribution, or a bare duration (a constant). */
 bool fl__scn_dist(fl__cur *c, fl_dist *out);
 
+/* [workload] kind and mix (workload_scn.c): their values depend on the workload kind. `at` is
+ * the key's offset in the line. */
+bool fl__workload_kind_line(fl__cur *c, fl_workload *w, int at);
+bool fl__workload_mix_line(fl__cur *c, fl_workload *w, int at);
+
 #endif

@@ -224,6 +224,10 @@ static void describe_payload(fl_world *w, int src, int dst, const void *data, si
     if (op->kind == FL_OP_CAS)
       g_string_append_printf(out, " %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT, op->expected,
                              op->value);
+  } else if (dst >= w->n_nodes && len == sizeof(fl_client_txn_reply)) {
+    const fl_client_txn_reply *t = data;
+    static const char *status[] = {"ok", "fail", "redirect"};
+    g_string_append_printf(out, "reply %s txn", status[t->result.status]);
   } else if (dst >= w->n_nodes) {
     const fl_client_reply *r = data;
     static const char *status[] = {"ok", "fail", "redirect"};

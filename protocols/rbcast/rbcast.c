@@ -266,6 +266,12 @@ static void rb_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
 static void rb_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *op) {
   rb_state *s = state;
   fl_op_result r = {.status = FL_REPLY_OK, .redirect_to = -1};
+  /* A key-value store: the other workload kinds (counter, lock, txn) are refused. */
+  if (op->kind != FL_OP_READ && op->kind != FL_OP_WRITE && op->kind != FL_OP_CAS) {
+    r.status = FL_REPLY_FAIL;
+    fl_node_reply(ctx, op, &r);
+    return;
+  }
   cell *c = g_tree_lookup(s->kv, (gpointer)(intptr_t)op->key);
   if (op->kind == FL_OP_READ) {
     r.has_value = c != NULL;

@@ -147,6 +147,11 @@ void fl_lincheck_recorder_free(fl_lincheck_recorder *r);
 bool fl_lincheck_recorder_add(fl_lincheck_recorder *r, fl_lincheck_rec_type type,
                               int64_t process, const char *f, int64_t key, bool has_value,
                               int64_t value, int64_t expected, GError **error);
+/* The next event of any other history, as its JSON line states it: `key` as text or NULL (no
+ * key), `value` (borrowed; copied with everything it holds) the line's "value". */
+bool fl_lincheck_recorder_add_value(fl_lincheck_recorder *r, fl_lincheck_rec_type type,
+                                    int64_t process, const char *f, const char *key,
+                                    const fl_lincheck_value *value, GError **error);
 /* The history, for the kv model. Consumes the recorder. */
 fl_lincheck_history *fl_lincheck_recorder_finish(fl_lincheck_recorder *r);
 

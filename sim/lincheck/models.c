@@ -200,30 +200,62 @@ const fl_model fl__model_counter = {
     .free = g_free,
 };
 
-/* ---- mutex -------------------------------------------------------------------------------- */
+/* ---- mutex ----------------------------------------------------------------------------------
+ * The state is whether the lock is held and the last fencing token an acquire returned. An
+ * acquire whose result is an integer (faultline's lock workload) must return a token above
+ * every earlier one; Jepsen's mutex histories acquire with nil and are checked as before. An
+ * acquire with an unknown outcome may have taken a token nobody saw: the bound stays. */
 
-static void *mutex_init(void) { return g_new0(bool, 1); }
+typedef struct mutex_state {
+  bool held;
+  bool has_token;
+  int64_t token;
+} mutex_state;
 
-static void *mutex_with(bool held) {
-  bool *s = g_new(bool, 1);
-  *s = held;
+static void *mutex_init(void) { return g_new0(mutex_state, 1); }
+
+static void *mutex_with(const mutex_state *from, bool held) {
+  mutex_state *s = g_new0(mutex_state, 1);
+  *s = *from;
+  s->held = held;
   return s;
 }
 
 static bool mutex_step(const void *state, const fl_lincheck_op *op, void **next) {
-  bool held = *(const bool *)state;
+  const mutex_state *s = state;
   *next = NULL;
   bool acquire = op->fn == FL_LINCHECK_FN_ACQUIRE;
   /* A failed acquire (try-lock) found it held; a failed release found it free. */
-  if (op->outcome == FL_LINCHECK_FAILED) return acquire ? held : !held;
-  if (acquire == held) return false;
-  *next = mutex_with(acquire);
+  if (op->outcome == FL_LINCHECK_FAILED) return acquire ? s->held : !s->held;
+  if (acquire == s->held) return false;
+  mutex_state *n = mutex_with(s, acquire);
+  if (acquire && op->outcome == FL_LINCHECK_OK && op->out.kind == FL_LINCHECK_VAL_INT) {
+    if (s->has_token && op->out.i <= s->token) {
+      g_free(n);
+      return false;
+    }
+    n->has_token = true;
+    n->token = op->out.i;
+  }
+  *next = n;
   return true;
 }
 
-static bool mutex_equal(const void *a, const void *b) { return *(const bool *)a == *(const bool *)b; }
-static uint64_t mutex_hash(const void *a) { return *(const bool *)a ? 0x9e3779b97f4a7c15ULL : 0x51ed27ULL; }
-static char *mutex_describe(const void *a) { return g_strdup(*(const bool *)a ? "held" : "free"); }
+static bool mutex_equal(const void *a, const void *b) {
+  const mutex_state *x = a, *y = b;
+  return x->held == y->held && x->has_token == y->has_token && x->token == y->token;
+}
+
+static uint64_t mutex_hash(const void *a) {
+  const mutex_state *s = a;
+  return fl__lincheck_mix64((uint64_t)s->token * 4 + (uint64_t)s->has_token * 2 + (uint64_t)s->held);
+}
+
+static char *mutex_describe(const void *a) {
+  const mutex_state *s = a;
+  if (!s->has_token) return g_strdup(s->held ? "held" : "free");
+  return g_strdup_printf("%s, last token %" G_GINT64_FORMAT, s->held ? "held" : "free", s->token);
+}
 
 static char *mutex_supports(const fl_lincheck_op *op) {
   if (op->fn == FL_LINCHECK_FN_ACQUIRE || op->fn == FL_LINCHECK_FN_RELEASE) return NULL;
@@ -233,7 +265,7 @@ static char *mutex_supports(const fl_lincheck_op *op) {
 const fl_model fl__model_mutex = {
     .version = FL_MODEL_VERSION,
     .name = "mutex",
-    .summary = "a lock: acquire, release",
+    .summary = "a lock: acquire (its fencing token, if any, above every earlier one), release",
     .keyed = false,
     .supports = mutex_supports,
     .init = mutex_init,

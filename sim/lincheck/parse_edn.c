@@ -329,7 +329,8 @@ static char *key_text(const edn *e) {
 }
 
 /* Maelstrom / faultline EDN put the key into the value: [k v]. The history says so if a read is
- * invoked with a vector, or a write's value is a vector. */
+ * invoked with a vector, a write's value is a vector, or an acquire's or release's value is a
+ * pair. */
 static bool keys_in_values(const GPtrArray *events) {
   for (guint k = 0; k < events->len; k++) {
     const edn *m = g_ptr_array_index(events, k);
@@ -339,6 +340,10 @@ static bool keys_in_values(const GPtrArray *events) {
     if (strcmp(type->s, "invoke") != 0 || map_get(m, "key")) continue;
     bool vec = v->kind == EDN_VECTOR || v->kind == EDN_LIST;
     if (vec && (strcmp(f->s, "read") == 0 || strcmp(f->s, "write") == 0)) return true;
+    /* A keyed mutex (faultline's lock workload): Jepsen's own mutex acquires with nil. */
+    if (vec && v->kids->len == 2 &&
+        (strcmp(f->s, "acquire") == 0 || strcmp(f->s, "release") == 0))
+      return true;
     if (vec && strcmp(f->s, "cas") == 0 && v->kids->len == 2) {
       const edn *second = g_ptr_array_index(v->kids, 1);
       if (second->kind == EDN_VECTOR || second->kind == EDN_LIST) return true;

@@ -52,6 +52,30 @@ bool fl_lincheck_recorder_add(fl_lincheck_recorder *r, fl_lincheck_rec_type type
                                     error);
 }
 
+/* Copies `v` and everything it holds into the history being built. */
+static fl_lincheck_value own_value(fl__lincheck_builder *b, const fl_lincheck_value *v) {
+  fl_lincheck_value o = *v;
+  if (v->kind == FL_LINCHECK_VAL_STR) o.s = fl__lincheck_builder_intern(b, v->s);
+  if (v->kind == FL_LINCHECK_VAL_LIST) {
+    fl_lincheck_value *items = g_new0(fl_lincheck_value, v->n ? v->n : 1);
+    for (uint32_t k = 0; k < v->n; k++) items[k] = own_value(b, &v->items[k]);
+    o.items = fl__lincheck_builder_items(b, items, v->n);
+    g_free(items);
+  }
+  return o;
+}
+
+bool fl_lincheck_recorder_add_value(fl_lincheck_recorder *r, fl_lincheck_rec_type type,
+                                    int64_t process, const char *f, const char *key,
+                                    const fl_lincheck_value *value, GError **error) {
+  static const fl__lincheck_ev evs[] = {FL__LINCHECK_EV_INVOKE, FL__LINCHECK_EV_OK,
+                                        FL__LINCHECK_EV_DROP, FL__LINCHECK_EV_UNKNOWN};
+  uint32_t line = ++r->line;
+  fl_lincheck_value v = own_value(r->b, value);
+  return fl__lincheck_builder_event(r->b, line, (int64_t)line - 1, process, evs[type], f, key, &v,
+                                    error);
+}
+
 fl_lincheck_history *fl_lincheck_recorder_finish(fl_lincheck_recorder *r) {
   fl_lincheck_history *h = fl__lincheck_builder_finish(r->b, "kv");
   g_free(r);
