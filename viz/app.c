@@ -11,6 +11,7 @@
 #include "viz.h"
 
 #include <SDL.h>
+#include <gmodule.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -322,6 +323,39 @@ static bool invisible(const char *driver) {
                     g_ascii_strcasecmp(driver, "dummy") == 0);
 }
 
+/* SDL 2.26's X11 backend can send a request to a window it has just destroyed (seen when the
+ * viewer quits: X_SendEvent, BadWindow), and Xlib's default error handler then ends the
+ * process with status 1 after the user asked to quit. A BadWindow on a window that is gone is
+ * harmless to a viewer, so it is ignored; every other X error still goes to the handler that
+ * was there before (Xlib's, which reports it and exits). The handler is installed through
+ * libX11's own symbol, looked up at run time, so faultline neither links libX11 nor needs it
+ * on a Wayland-only machine. It is installed before SDL_Init: SDL's safety-net handler chains
+ * to the handler it finds, this one. */
+typedef struct x_error {
+  int type;
+  void *display;
+  unsigned long resourceid, serial;
+  unsigned char error_code, request_code, minor_code;
+} x_error; /* Xlib's XErrorEvent, as <X11/Xlib.h> lays it out */
+typedef int (*x_error_handler)(void *display, x_error *e);
+static x_error_handler previous_x_handler;
+
+static int x_error_ignoring_bad_window(void *display, x_error *e) {
+  enum { X_BAD_WINDOW = 3 };
+  if (e->error_code == X_BAD_WINDOW) return 0;
+  return previous_x_handler ? previous_x_handler(display, e) : 0;
+}
+
+static void tolerate_bad_window(void) {
+  static GModule *x11; /* kept open for the process's life: the handler lives in it */
+  if (x11 || !g_getenv("DISPLAY")) return;
+  if (!(x11 = g_module_open("libX11.so.6", G_MODULE_BIND_LAZY))) return;
+  gpointer sym = NULL;
+  if (!g_module_symbol(x11, "XSetErrorHandler", &sym) || !sym) return;
+  x_error_handler (*set)(x_error_handler) = (x_error_handler(*)(x_error_handler))sym;
+  previous_x_handler = set(x_error_ignoring_bad_window);
+}
+
 /* Whether a window can be seen, asked before one is opened: with no display SDL falls back to
  * its offscreen driver, whose window nobody sees, and the viewer would wait forever on it. */
 static bool display_ready(GError **error) {
@@ -338,6 +372,7 @@ static bool display_ready(GError **error) {
     /* The window's pixels are drawn by the software renderer; a GL "framebuffer acceleration"
      * behind it would load Mesa for nothing (and its threads and allocations with it). */
     SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    tolerate_bad_window();
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
       g_set_error(error, FL_VIZ_ERROR, FL_VIZ_ERROR_SDL,
                   "cannot open a window: %s; --png OUT.png draws without one", SDL_GetError());
