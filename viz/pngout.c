@@ -2,7 +2,7 @@
  * resource is released on both paths, and `volatile` keeps the locals that setjmp may
  * clobber. Bytes go through our own write and flush callbacks, which keep errno. */
 #include "pngout.h"
-#include "sim/outfile.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <png.h>
