@@ -1,6 +1,7 @@
 /* client: the closed-loop client engine (see client.h for the semantics). What each client
  * asks for is its workload kind's business (workload.h); this file only runs the loop. */
 #include "world_int.h"
+#include "rng_gsl.h"
 
 #include <assert.h>
 #include <math.h>

@@ -7,6 +7,7 @@
  */
 #include "dist.h"
 #include "units.h"
+#include "rng_gsl.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -10,7 +10,7 @@
  * from the 64-bit derived seed with splitmix64 instead, respecting taus2's constraints
  * (s1 > 1, s2 > 7, s3 > 15), and discard a few draws to decorrelate streams with close seeds.
  */
-#include "rng.h"
+#include "rng_gsl.h"
 
 #include <assert.h>
 #include <string.h>

@@ -2,14 +2,15 @@
  *
  * A stream's seed is a fixed mix of the master seed and the component's stable identity (a kind
  * such as "node" or "net" plus an index), never its creation order, so adding a client does not
- * change the network's draws. Each stream is a gsl_rng of an explicitly named type (MT19937),
- * owned by its component. Nothing here reads the environment or a global generator.
+ * change the network's draws. Each stream is opaque here: a protocol draws through the functions
+ * below only. The kernel reaches the generator underneath (a gsl_rng, for GSL's distributions)
+ * through sim/core/rng_gsl.h, so this public header needs no GSL. Each stream is owned by its
+ * component. Nothing here reads the environment or a global generator.
  */
 #ifndef FL_RNG_H
 #define FL_RNG_H
 
 #include <stdint.h>
-#include <gsl/gsl_rng.h>
 
 typedef struct fl_rng fl_rng;
 
@@ -23,9 +24,6 @@ uint64_t fl_rng_derive_seed(uint64_t master, const char *kind, uint64_t index);
 /* Newly allocated stream for (kind, index); freed by fl_rng_free (NULL accepted). */
 fl_rng *fl_rng_new(uint64_t master, const char *kind, uint64_t index);
 void fl_rng_free(fl_rng *r);
-
-/* The underlying generator, borrowed for the stream's life (for GSL's distributions). */
-gsl_rng *fl_rng_gsl(fl_rng *r);
 
 /* A uniform double in [0, 1). */
 double fl_rng_uniform(fl_rng *r);
