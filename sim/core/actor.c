@@ -6,7 +6,7 @@
  * its status (status.h, for tools: the visualiser colours lanes from it) when they changed.
  */
 #include "units.h"
-#include "world_int.h"
+#include "node_int.h"
 
 #include <assert.h>
 #include <elf.h>
@@ -96,44 +96,44 @@ const fl_protocol **fl_actor_list(size_t *n) {
  * reads it. Each wrapper saves the record and restores it after the hook, so a hook that runs
  * inside another (init inside restart, say) reports the innermost. */
 static struct {
-  fl_world *volatile w;
+  fl_transport *volatile rt;
   const fl_node *volatile node;
   const char *volatile hook;
   const char *volatile plugin;
 } site;
 
 typedef struct site_save {
-  fl_world *w;
+  fl_transport *rt;
   const fl_node *node;
   const char *hook;
 } site_save;
 
-static inline site_save site_enter(fl_world *w, const fl_node *n, const char *hook) {
-  site_save saved = {site.w, site.node, site.hook};
-  site.w = w;
+static inline site_save site_enter(fl_transport *rt, const fl_node *n, const char *hook) {
+  site_save saved = {site.rt, site.node, site.hook};
+  site.rt = rt;
   site.node = n;
   site.hook = hook;
   return saved;
 }
 
 static inline void site_leave(site_save saved) {
-  site.w = saved.w;
+  site.rt = saved.rt;
   site.node = saved.node;
   site.hook = saved.hook;
 }
 
 bool fl_actor_current_site(fl_actor_site *out) {
-  fl_world *w = site.w;
+  fl_transport *rt = site.rt;
   const fl_node *n = site.node;
   const char *hook = site.hook, *plugin = site.plugin;
   if (!hook) return false;
-  out->protocol = w ? w->proto->name : NULL;
+  out->protocol = rt ? rt->proto->name : NULL;
   out->plugin = plugin;
   out->hook = hook;
   out->node = n ? n->id : -1;
-  out->has_world = w != NULL;
-  out->event = w ? fl_sched_events_run(w->sched) : 0;
-  out->now_ns = w ? fl_sched_now(w->sched) : 0;
+  out->has_world = rt != NULL;
+  out->event = rt ? fl_sched_events_run(rt->sched) : 0;
+  out->now_ns = rt ? fl_sched_now(rt->sched) : 0;
   return true;
 }
 
@@ -297,21 +297,21 @@ bool fl_actor_load_plugin(const char *path, GError **error) {
  * the digest an identifier of the event sequence, the same with or without the hook. A
  * protocol without the hook reports role "other" once per life of the node. */
 static void trace_status(fl_node *n) {
-  fl_world *w = n->w;
-  const fl_protocol *p = w->proto;
+  fl_transport *rt = n->rt;
+  const fl_protocol *p = rt->proto;
   fl_node_status st;
   fl_node_status_init(&st);
   if (p->status) {
-    site_save saved = site_enter(w, n, "status");
+    site_save saved = site_enter(rt, n, "status");
     p->status(n->state, n, &st);
     site_leave(saved);
     st.word[FL_STATUS_WORD_SIZE - 1] = '\0';
     if ((unsigned)st.role >= FL_ROLE_COUNT || (unsigned)st.term_kind >= FL_TERM_KIND_COUNT ||
-        st.leader < -1 || st.leader >= w->n_nodes) {
-      fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+        st.leader < -1 || st.leader >= rt->n_nodes) {
+      fl__transport_halt(rt, FL_STOP_PROTOCOL_ERROR,
                      "node n%d failed: status: expected a role below %d, a term kind below %d "
                      "and a leader from -1 to %d, found role %d, term kind %d, leader %d",
-                     n->id + 1, FL_ROLE_COUNT, FL_TERM_KIND_COUNT, w->n_nodes - 1, (int)st.role,
+                     n->id + 1, FL_ROLE_COUNT, FL_TERM_KIND_COUNT, rt->n_nodes - 1, (int)st.role,
                      (int)st.term_kind, (int)st.leader);
       return;
     }
@@ -319,71 +319,71 @@ static void trace_status(fl_node *n) {
   if (n->has_status && fl_node_status_equal(&st, &n->status)) return;
   bool was_leader = n->has_status && n->status.role == FL_ROLE_LEADER;
   if (st.role == FL_ROLE_LEADER && !was_leader)
-    n->leader_since = fl_sched_events_run(w->sched) + 1;
+    n->leader_since = fl_sched_events_run(rt->sched) + 1;
   n->status = st;
   n->has_status = true;
-  fl_trace_status(w->trace, fl_sched_now(w->sched), n->id, &st);
+  fl_trace_status(rt->trace, fl_sched_now(rt->sched), n->id, &st);
 }
 
 static void trace_state(fl_node *n) {
-  fl_world *w = n->w;
+  fl_transport *rt = n->rt;
   if (!n->state) return;
-  GString *s = w->scratch;
+  GString *s = n->all->scratch;
   g_string_truncate(s, 0);
-  site_save saved = site_enter(w, n, "describe");
-  w->proto->describe(n->state, s);
+  site_save saved = site_enter(rt, n, "describe");
+  rt->proto->describe(n->state, s);
   site_leave(saved);
   if (strcmp(s->str, n->last_state->str) != 0) {
     g_string_assign(n->last_state, s->str);
-    fl_trace_state(w->trace, fl_sched_now(w->sched), n->id, s->str);
+    fl_trace_state(rt->trace, fl_sched_now(rt->sched), n->id, s->str);
   }
   trace_status(n);
 }
 
-bool fl_world_node_status(const fl_world *w, int node, fl_node_status *out) {
+bool fl__nodes_status(const fl_nodes *ns, int node, fl_node_status *out) {
   fl_node_status_init(out);
-  if (node < 0 || node >= w->n_nodes) return false;
-  const fl_node *n = &w->nodes[node];
+  if (node < 0 || node >= ns->rt->n_nodes) return false;
+  const fl_node *n = &ns->v[node];
   if (!n->is_up || !n->has_status) return false;
   *out = n->status;
   return true;
 }
 
-int fl_world_leader(const fl_world *w) {
+int fl__nodes_leader(const fl_nodes *ns) {
   int best = -1;
-  for (int i = 0; i < w->n_nodes; i++) {
-    const fl_node *n = &w->nodes[i];
+  for (int i = 0; i < ns->rt->n_nodes; i++) {
+    const fl_node *n = &ns->v[i];
     if (!n->is_up || !n->has_status || n->status.role != FL_ROLE_LEADER || !n->leader_since)
       continue;
-    if (best < 0 || n->leader_since > w->nodes[best].leader_since) best = i;
+    if (best < 0 || n->leader_since > ns->v[best].leader_since) best = i;
   }
   return best;
 }
 
 static void touch(fl_node *n) {
-  fl_world *w = n->w;
-  w->touched = w->touched == -1 || w->touched == n->id ? n->id : -2;
+  fl_nodes *ns = n->all;
+  ns->touched = ns->touched == -1 || ns->touched == n->id ? n->id : -2;
 }
 
 #define ENTER(n, hook)                                                                        \
-  fl_node *saved_ = (n)->w->current;                                                          \
-  (n)->w->current = (n);                                                                      \
+  fl_node *saved_ = (n)->all->current;                                                          \
+  (n)->all->current = (n);                                                                      \
   touch(n);                                                                                   \
-  site_save site_ = site_enter((n)->w, (n), (hook))
+  site_save site_ = site_enter((n)->rt, (n), (hook))
 #define LEAVE(n)                                                                              \
   site_leave(site_);                                                                          \
-  (n)->w->current = saved_;                                                                   \
+  (n)->all->current = saved_;                                                                   \
   trace_state(n)
 
 void *fl__actor_init(fl_node *n) {
   ENTER(n, "init");
-  n->state = n->w->proto->init(n);
+  n->state = n->rt->proto->init(n);
   LEAVE(n);
   return n->state;
 }
 
 void *fl__actor_restart(fl_node *n) {
-  const fl_protocol *p = n->w->proto;
+  const fl_protocol *p = n->rt->proto;
   ENTER(n, p->on_restart ? "on_restart" : "init");
   n->state = p->on_restart ? p->on_restart(n) : p->init(n);
   LEAVE(n);
@@ -392,12 +392,12 @@ void *fl__actor_restart(fl_node *n) {
 
 void fl__actor_on_message(fl_node *n, int from, const void *msg, size_t len) {
   ENTER(n, "on_message");
-  n->w->proto->on_message(n->state, n, from, msg, len);
+  n->rt->proto->on_message(n->state, n, from, msg, len);
   LEAVE(n);
 }
 
 void fl__actor_on_timer(fl_node *n, uint64_t tag) {
-  const fl_protocol *p = n->w->proto;
+  const fl_protocol *p = n->rt->proto;
   if (!p->on_timer) return;
   ENTER(n, "on_timer");
   p->on_timer(n->state, n, tag);
@@ -405,7 +405,7 @@ void fl__actor_on_timer(fl_node *n, uint64_t tag) {
 }
 
 void fl__actor_on_client_request(fl_node *n, const fl_op *op) {
-  const fl_protocol *p = n->w->proto;
+  const fl_protocol *p = n->rt->proto;
   ENTER(n, "on_client_request");
   if (p->on_client_request) {
     p->on_client_request(n->state, n, op);
@@ -419,17 +419,19 @@ void fl__actor_on_client_request(fl_node *n, const fl_op *op) {
 void fl__actor_free(fl_node *n) {
   if (!n->state) return;
   touch(n);
-  site_save saved = site_enter(n->w, n, "free");
-  n->w->proto->free(n->state);
+  site_save saved = site_enter(n->rt, n, "free");
+  n->rt->proto->free(n->state);
   site_leave(saved);
   n->state = NULL;
   n->has_status = false; /* its next life's first status is traced again */
 }
 
-void fl__actor_describe_msg(fl_world *w, const void *msg, size_t len, GString *out) {
-  if (w->proto->describe_msg) {
-    site_save saved = site_enter(w, NULL, "describe_msg");
-    w->proto->describe_msg(msg, len, out);
+void fl__actor_describe_msg(void *nodes, const void *msg, size_t len, GString *out) {
+  fl_nodes *ns = nodes;
+  const fl_protocol *p = ns->rt->proto;
+  if (p->describe_msg) {
+    site_save saved = site_enter(ns->rt, NULL, "describe_msg");
+    p->describe_msg(msg, len, out);
     site_leave(saved);
   } else {
     g_string_append_printf(out, "%zu bytes", len);
@@ -439,64 +441,64 @@ void fl__actor_describe_msg(fl_world *w, const void *msg, size_t len, GString *o
 /* ---- Invariants. */
 
 struct fl_cluster_view {
-  fl_world *w;
+  fl_nodes *ns;
 };
 
-fl_cluster_view *fl__view_new(fl_world *w) {
+fl_cluster_view *fl__view_new(fl_nodes *ns) {
   fl_cluster_view *v = g_new0(fl_cluster_view, 1);
-  v->w = w;
+  v->ns = ns;
   return v;
 }
 
 void fl__view_free(fl_cluster_view *v) { g_free(v); }
 
-int fl_view_node_count(const fl_cluster_view *v) { return v->w->n_nodes; }
-int64_t fl_view_now(const fl_cluster_view *v) { return fl_sched_now(v->w->sched); }
-uint64_t fl_view_event(const fl_cluster_view *v) { return fl_sched_events_run(v->w->sched); }
+int fl_view_node_count(const fl_cluster_view *v) { return v->ns->rt->n_nodes; }
+int64_t fl_view_now(const fl_cluster_view *v) { return fl_sched_now(v->ns->rt->sched); }
+uint64_t fl_view_event(const fl_cluster_view *v) { return fl_sched_events_run(v->ns->rt->sched); }
 int fl_view_changed_node(const fl_cluster_view *v) {
-  return v->w->touched >= 0 ? v->w->touched : -1;
+  return v->ns->touched >= 0 ? v->ns->touched : -1;
 }
 bool fl_view_is_up(const fl_cluster_view *v, int node) {
-  return node >= 0 && node < v->w->n_nodes && v->w->nodes[node].is_up;
+  return node >= 0 && node < v->ns->rt->n_nodes && v->ns->v[node].is_up;
 }
 const void *fl_view_state(const fl_cluster_view *v, int node) {
-  return node >= 0 && node < v->w->n_nodes ? v->w->nodes[node].state : NULL;
+  return node >= 0 && node < v->ns->rt->n_nodes ? v->ns->v[node].state : NULL;
 }
 const void *fl_view_load(const fl_cluster_view *v, int node, uint64_t key, size_t *len) {
-  if (node < 0 || node >= v->w->n_nodes) {
+  if (node < 0 || node >= v->ns->rt->n_nodes) {
     if (len) *len = 0;
     return NULL;
   }
-  return fl__node_load(&v->w->nodes[node], key, len);
+  return fl__node_load(&v->ns->v[node], key, len);
 }
 
-void fl__actor_check(fl_world *w) {
-  const fl_protocol *p = w->proto;
-  if (!p->check_invariants || w->stop != FL_STOP_NONE) return;
-  if (w->touched == -1) return; /* no protocol state changed: nothing new to check */
-  GString *why = w->why;
+void fl__actor_check(fl_nodes *ns) {
+  const fl_protocol *p = ns->rt->proto;
+  if (!p->check_invariants || ns->rt->stop != FL_STOP_NONE) return;
+  if (ns->touched == -1) return; /* no protocol state changed: nothing new to check */
+  GString *why = ns->why;
   g_string_truncate(why, 0);
-  site_save saved = site_enter(w, NULL, "check_invariants");
-  bool held = p->check_invariants(w->ghost, w->view, why);
+  site_save saved = site_enter(ns->rt, NULL, "check_invariants");
+  bool held = p->check_invariants(ns->ghost, ns->view, why);
   site_leave(saved);
   if (!held)
-    fl__world_halt(w, FL_STOP_VIOLATION, "invariant violated: %s",
+    fl__transport_halt(ns->rt, FL_STOP_VIOLATION, "invariant violated: %s",
                    why->len ? why->str : "(no explanation given)");
 }
 
-void fl__actor_check_final(fl_world *w) {
-  const fl_protocol *p = w->proto;
-  w->final_checked = true;
-  w->final_ok = true;
-  if (!p->check_final || w->stop != FL_STOP_END) return;
+void fl__actor_check_final(fl_nodes *ns) {
+  const fl_protocol *p = ns->rt->proto;
+  ns->final_checked = true;
+  ns->final_ok = true;
+  if (!p->check_final || ns->rt->stop != FL_STOP_END) return;
   GString *why = g_string_new(NULL);
-  site_save saved = site_enter(w, NULL, "check_final");
-  bool held = p->check_final(w->ghost, w->view, why);
+  site_save saved = site_enter(ns->rt, NULL, "check_final");
+  bool held = p->check_final(ns->ghost, ns->view, why);
   site_leave(saved);
   if (!held) {
-    w->final_ok = false;
-    w->final_message = g_strdup(why->len ? why->str : "(no explanation given)");
-    fl_trace_violation(w->trace, fl_sched_now(w->sched), w->final_message);
+    ns->final_ok = false;
+    ns->final_message = g_strdup(why->len ? why->str : "(no explanation given)");
+    fl_trace_violation(ns->rt->trace, fl_sched_now(ns->rt->sched), ns->final_message);
   }
   g_string_free(why, TRUE);
 }

@@ -1,6 +1,6 @@
 /* client: the closed-loop client engine (see client.h for the semantics). What each client
  * asks for is its workload kind's business (workload.h); this file only runs the loop. */
-#include "world_int.h"
+#include "client_int.h"
 #include "rng_gsl.h"
 
 #include <assert.h>
@@ -33,73 +33,80 @@ static gsl_ran_discrete_t *zipf_table(const fl_workload *wl) {
   return t;
 }
 
-fl_client *fl__clients_new(fl_world *w) {
-  int n = w->n_clients;
-  fl_client *cs = g_new0(fl_client, n ? n : 1);
+void fl__clients_init(fl_clients *cl) {
+  int n = cl->rt->n_clients;
+  cl->v = g_new0(fl_client, n ? n : 1);
   for (int i = 0; i < n; i++) {
-    fl_client *c = &cs[i];
+    fl_client *c = &cl->v[i];
     c->index = (uint32_t)i;
-    c->endpoint = w->n_nodes + i;
-    c->rng = fl_rng_new(w->seed, "client", (uint64_t)i);
+    c->endpoint = cl->rt->n_nodes + i;
+    c->rng = fl_rng_new(cl->seed, "client", (uint64_t)i);
     c->process = (uint64_t)i;
-    c->target = i % w->n_nodes;
+    c->target = i % cl->rt->n_nodes;
   }
-  return cs;
+  fl_latency_init(&cl->lat_all);
+  fl_latency_init(&cl->lat_major);
+  fl_latency_init(&cl->lat_minor);
+  const GArray *ex = cl->scn->expects;
+  cl->avail = g_new0(fl_avail, ex && ex->len ? ex->len : 1);
 }
 
-void fl__clients_free(fl_world *w) {
-  for (int i = 0; i < w->n_clients; i++) fl_rng_free(w->clients[i].rng);
-  g_free(w->clients);
-  w->clients = NULL;
-  if (w->zipf) gsl_ran_discrete_free(w->zipf);
-  w->zipf = NULL;
+void fl__clients_clear(fl_clients *cl) {
+  if (cl->v)
+    for (int i = 0; i < cl->rt->n_clients; i++) fl_rng_free(cl->v[i].rng);
+  g_free(cl->v);
+  cl->v = NULL;
+  if (cl->zipf) gsl_ran_discrete_free(cl->zipf);
+  cl->zipf = NULL;
+  g_free(cl->avail);
+  cl->avail = NULL;
 }
 
-static gsl_ran_discrete_t *zipf_of(fl_world *w) {
-  if (!w->zipf) w->zipf = zipf_table(&w->scn->workload);
-  return w->zipf;
+static gsl_ran_discrete_t *zipf_of(fl_clients *cl) {
+  if (!cl->zipf) cl->zipf = zipf_table(&cl->scn->workload);
+  return cl->zipf;
 }
 
-static int64_t stop_ns(const fl_world *w) {
-  int64_t s = w->scn->workload.stop_ns;
-  return s > 0 && s < w->duration_ns ? s : w->duration_ns;
+static int64_t stop_ns(const fl_clients *cl) {
+  int64_t s = cl->scn->workload.stop_ns;
+  return s > 0 && s < cl->duration_ns ? s : cl->duration_ns;
 }
 
-static void schedule_wake(fl_world *w, fl_client *c) {
-  int64_t think = fl_dist_sample_ns(&w->scn->workload.think, c->rng);
-  int64_t at = fl_sched_now(w->sched) + think;
-  if (at < stop_ns(w)) fl_sched_at(w->sched, at, FL_EV_CLIENT_WAKE, c->index);
+static void schedule_wake(fl_clients *cl, fl_client *c) {
+  int64_t think = fl_dist_sample_ns(&cl->scn->workload.think, c->rng);
+  int64_t at = fl_sched_now(cl->rt->sched) + think;
+  if (at < stop_ns(cl)) fl_sched_at(cl->rt->sched, at, FL_EV_CLIENT_WAKE, c->index);
 }
 
-void fl__clients_start(fl_world *w) {
-  int64_t start = w->scn->workload.start_ns;
-  for (int i = 0; i < w->n_clients; i++)
-    if (start < stop_ns(w)) fl_sched_at(w->sched, start, FL_EV_CLIENT_WAKE, (uint64_t)i);
+void fl__clients_start(fl_clients *cl) {
+  int64_t start = cl->scn->workload.start_ns;
+  for (int i = 0; i < cl->rt->n_clients; i++)
+    if (start < stop_ns(cl)) fl_sched_at(cl->rt->sched, start, FL_EV_CLIENT_WAKE, (uint64_t)i);
 }
 
 /* A transaction goes out whole; any other operation as a bare fl_op, as it always has. */
-static void send_request(fl_world *w, fl_client *c) {
+static void send_request(fl_clients *cl, fl_client *c) {
   size_t len = c->req.op.kind == FL_OP_TXN ? sizeof c->req : sizeof c->req.op;
-  fl__world_send(w, c->endpoint, c->target, &c->req, len);
-  int64_t resend = w->scn->workload.resend_ns;
+  fl__transport_send(cl->rt, c->endpoint, c->target, &c->req, len);
+  int64_t resend = cl->scn->workload.resend_ns;
   if (resend > 0) {
-    c->resend_at = fl_sched_now(w->sched) + resend;
-    if (c->resend) fl_sched_cancel(w->sched, c->resend);
-    c->resend = fl_sched_timer_at(w->sched, c->resend_at, FL_EV_CLIENT_RESEND,
+    c->resend_at = fl_sched_now(cl->rt->sched) + resend;
+    if (c->resend) fl_sched_cancel(cl->rt->sched, c->resend);
+    c->resend = fl_sched_timer_at(cl->rt->sched, c->resend_at, FL_EV_CLIENT_RESEND,
                                   (uint64_t)c->index | (c->seq << FL_CLIENT_BITS));
   }
 }
 
-static fl_side_stats *side_stats(fl_world *w, int side) {
-  return side ? &w->side_major : &w->side_minor;
+static fl_side_counts *side_stats(fl_clients *cl, int side) {
+  return side ? &cl->side_major : &cl->side_minor;
 }
 
-static bool on_side(const fl_world *w, const fl_expect *e, const fl_client *c) {
+static bool on_side(const fl_clients *cl, const fl_expect *e, const fl_client *c) {
   switch (e->side) {
   case FL_SIDE_ALL: return true;
   case FL_SIDE_MAJORITY: return c->side == 1;
   case FL_SIDE_MINORITY: return c->side == 0;
-  case FL_SIDE_NODES: return e->nodes && e->nodes[c->index % (uint32_t)w->n_nodes];
+  case FL_SIDE_NODES: return e->nodes && e->nodes[c->index % (uint32_t)cl->rt->n_nodes];
   }
   return false;
 }
@@ -108,123 +115,123 @@ static bool on_side(const fl_world *w, const fl_expect *e, const fl_client *c) {
  * definite answer (ok, or a definite fail such as a cas whose compare did not match) against
  * all of them. Operations still open when the run ends are not counted: the run's end, not
  * the system, cut them short. */
-static void count_avail(fl_world *w, const fl_client *c, bool answered) {
-  const GArray *ex = w->scn->expects;
+static void count_avail(fl_clients *cl, const fl_client *c, bool answered) {
+  const GArray *ex = cl->scn->expects;
   for (guint i = 0; ex && i < ex->len; i++) {
     const fl_expect *e = &g_array_index(ex, fl_expect, i);
     if (e->kind != FL_EXPECT_AVAILABILITY) continue;
-    if (c->invoked_ns < e->from_ns || c->invoked_ns >= e->to_ns || !on_side(w, e, c)) continue;
-    w->avail[i].invoked++;
-    if (answered) w->avail[i].ok++;
+    if (c->invoked_ns < e->from_ns || c->invoked_ns >= e->to_ns || !on_side(cl, e, c)) continue;
+    cl->avail[i].invoked++;
+    if (answered) cl->avail[i].ok++;
   }
 }
 
 typedef struct key_picker {
-  fl_world *w;
+  fl_clients *cl;
   fl_client *c;
 } key_picker;
 
 static int64_t pick_key(void *user) {
   key_picker *k = user;
-  const fl_workload *wl = &k->w->scn->workload;
+  const fl_workload *wl = &k->cl->scn->workload;
   return wl->key_dist == FL_KEYS_ZIPF
-             ? (int64_t)gsl_ran_discrete(fl_rng_gsl(k->c->rng), zipf_of(k->w))
+             ? (int64_t)gsl_ran_discrete(fl_rng_gsl(k->c->rng), zipf_of(k->cl))
              : (int64_t)fl_rng_below(k->c->rng, (uint64_t)wl->keys);
 }
 
-void fl__client_wake(fl_world *w, uint32_t index) {
-  fl_client *c = &w->clients[index];
-  const fl_workload *wl = &w->scn->workload;
-  if (c->busy || fl_sched_now(w->sched) >= stop_ns(w)) return;
+void fl__client_wake(fl_clients *cl, uint32_t index) {
+  fl_client *c = &cl->v[index];
+  const fl_workload *wl = &cl->scn->workload;
+  if (c->busy || fl_sched_now(cl->rt->sched) >= stop_ns(cl)) return;
   fl_txn req;
   memset(&req, 0, sizeof req); /* messages carry this struct: no uninitialised padding */
   req.op.client = c->index;
   req.op.endpoint = (uint32_t)c->endpoint;
   req.op.process = c->process;
   req.op.seq = ++c->seq;
-  key_picker kp = {w, c};
+  key_picker kp = {cl, c};
   fl_workload_gen g = {.wl = wl, .rng = c->rng, .state = &c->wl_state, .client = c->index,
-                       .n_clients = (uint32_t)w->n_clients, .pick_key = pick_key, .user = &kp};
+                       .n_clients = (uint32_t)cl->rt->n_clients, .pick_key = pick_key, .user = &kp};
   wl->kind->next(&g, &req);
   fl_txn_copy(&c->req, &req);
   const fl_op op = c->req.op;
   c->busy = true;
-  int64_t now = fl_sched_now(w->sched);
+  int64_t now = fl_sched_now(cl->rt->sched);
   c->invoked_ns = now;
-  c->side = fl__world_side(w, c->endpoint);
-  side_stats(w, c->side)->invoked++;
-  w->side_all.invoked++;
-  fl_history_add(w->history, wl->kind, now, &c->req, FL_HIST_INVOKE, NULL);
-  fl_trace_invoke(w->trace, now, c->endpoint, op.process, op.seq, op.kind, op.key, op.value,
+  c->side = fl__transport_side(cl->rt, c->endpoint);
+  side_stats(cl, c->side)->invoked++;
+  cl->side_all.invoked++;
+  fl_history_add(cl->history, wl->kind, now, &c->req, FL_HIST_INVOKE, NULL);
+  fl_trace_invoke(cl->rt->trace, now, c->endpoint, op.process, op.seq, op.kind, op.key, op.value,
                   op.expected, c->target);
-  c->timeout = fl_sched_timer_at(w->sched, now + wl->timeout_ns, FL_EV_CLIENT_TIMEOUT,
+  c->timeout = fl_sched_timer_at(cl->rt->sched, now + wl->timeout_ns, FL_EV_CLIENT_TIMEOUT,
                                  (uint64_t)c->index | (op.seq << FL_CLIENT_BITS));
-  send_request(w, c);
+  send_request(cl, c);
 }
 
 /* `done` is the transaction with what its reads returned (an ok transaction), else NULL. */
-static void complete(fl_world *w, fl_client *c, fl_hist_type type, const fl_op_result *res,
+static void complete(fl_clients *cl, fl_client *c, fl_hist_type type, const fl_op_result *res,
                      const fl_txn *done, bool at_end) {
-  int64_t now = fl_sched_now(w->sched);
+  int64_t now = fl_sched_now(cl->rt->sched);
   const fl_op *op = &c->req.op;
   bool has_value = type == FL_HIST_OK && res && res->has_value &&
                    (op->kind == FL_OP_READ || op->kind == FL_OP_ACQUIRE);
   /* The trace carries an ok reply's value even where it means nothing (a write's): the
    * digest has always hashed it. */
   int64_t value = type == FL_HIST_OK && res ? res->value : 0;
-  fl_history_add(w->history, w->scn->workload.kind, now, done ? done : &c->req, type,
+  fl_history_add(cl->history, cl->scn->workload.kind, now, done ? done : &c->req, type,
                  type == FL_HIST_OK ? res : NULL);
-  fl_trace_complete(w->trace, now, c->endpoint, op->process, op->seq, type, has_value, value);
-  const fl_workload_kind *k = w->scn->workload.kind;
+  fl_trace_complete(cl->rt->trace, now, c->endpoint, op->process, op->seq, type, has_value, value);
+  const fl_workload_kind *k = cl->scn->workload.kind;
   if (k->completed)
     k->completed(&c->wl_state, op, type == FL_HIST_OK ? FL_WL_OK : type == FL_HIST_FAIL ? FL_WL_FAIL : FL_WL_INFO,
                  type == FL_HIST_OK ? res : NULL);
-  if (c->resend) fl_sched_cancel(w->sched, c->resend);
+  if (c->resend) fl_sched_cancel(cl->rt->sched, c->resend);
   c->resend = 0;
-  fl_side_stats *ss = side_stats(w, c->side);
+  fl_side_counts *ss = side_stats(cl, c->side);
   switch (type) {
   case FL_HIST_OK:
     ss->ok++;
-    w->side_all.ok++;
-    fl_latency_add(&w->lat_all, now - c->invoked_ns);
-    fl_latency_add(c->side ? &w->lat_major : &w->lat_minor, now - c->invoked_ns);
+    cl->side_all.ok++;
+    fl_latency_add(&cl->lat_all, now - c->invoked_ns);
+    fl_latency_add(c->side ? &cl->lat_major : &cl->lat_minor, now - c->invoked_ns);
     break;
   case FL_HIST_FAIL:
     ss->fail++;
-    w->side_all.fail++;
+    cl->side_all.fail++;
     break;
   default:
     ss->info++;
-    w->side_all.info++;
+    cl->side_all.info++;
     break;
   }
-  if (!at_end) count_avail(w, c, type == FL_HIST_OK || type == FL_HIST_FAIL);
+  if (!at_end) count_avail(cl, c, type == FL_HIST_OK || type == FL_HIST_FAIL);
   c->busy = false;
 }
 
-void fl__client_timeout(fl_world *w, uint32_t index, uint64_t seq) {
-  fl_client *c = &w->clients[index];
+void fl__client_timeout(fl_clients *cl, uint32_t index, uint64_t seq) {
+  fl_client *c = &cl->v[index];
   if (!c->busy || c->seq != seq) return;
-  complete(w, c, FL_HIST_INFO, NULL, NULL, false);
+  complete(cl, c, FL_HIST_INFO, NULL, NULL, false);
   /* Jepsen: the process that timed out may still be executing; continue as a new one, and
    * try the next node in case this one is gone. */
-  c->process += (uint64_t)w->n_clients;
-  c->target = (c->target + 1) % w->n_nodes;
-  schedule_wake(w, c);
+  c->process += (uint64_t)cl->rt->n_clients;
+  c->target = (c->target + 1) % cl->rt->n_nodes;
+  schedule_wake(cl, c);
 }
 
-void fl__client_retry(fl_world *w, uint32_t index, uint64_t seq) {
-  fl_client *c = &w->clients[index];
-  if (c->busy && c->seq == seq) send_request(w, c);
+void fl__client_retry(fl_clients *cl, uint32_t index, uint64_t seq) {
+  fl_client *c = &cl->v[index];
+  if (c->busy && c->seq == seq) send_request(cl, c);
 }
 
-void fl__client_resend(fl_world *w, uint32_t index, uint64_t seq) {
-  fl_client *c = &w->clients[index];
+void fl__client_resend(fl_clients *cl, uint32_t index, uint64_t seq) {
+  fl_client *c = &cl->v[index];
   c->resend = 0;
   /* Only the latest send's resend counts: an earlier one was overtaken by a redirect. */
-  if (!c->busy || c->seq != seq || fl_sched_now(w->sched) != c->resend_at) return;
-  c->target = (c->target + 1) % w->n_nodes; /* this node may be gone: try the next */
-  send_request(w, c);
+  if (!c->busy || c->seq != seq || fl_sched_now(cl->rt->sched) != c->resend_at) return;
+  c->target = (c->target + 1) % cl->rt->n_nodes; /* this node may be gone: try the next */
+  send_request(cl, c);
 }
 
 /* An ok transaction comes back with the micro-ops that were sent: the same functions, keys
@@ -239,8 +246,8 @@ static bool same_txn(const fl_txn *got, const fl_txn *sent) {
   return true;
 }
 
-void fl__client_deliver(fl_world *w, fl_msg *m) {
-  fl_client *c = &w->clients[m->dst - w->n_nodes];
+void fl__client_deliver(fl_clients *cl, fl_msg *m) {
+  fl_client *c = &cl->v[m->dst - cl->rt->n_nodes];
   fl_client_reply r;
   fl_client_txn_reply tr;
   const fl_txn *done = NULL;
@@ -257,7 +264,7 @@ void fl__client_deliver(fl_world *w, fl_msg *m) {
   if (!c->busy || r.op.seq != c->seq) return;
   if (done && r.result.status == FL_REPLY_OK &&
       !same_txn(done, &c->req)) {
-    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+    fl__transport_halt(cl->rt, FL_STOP_PROTOCOL_ERROR,
                    "node n%d answered c%u's transaction %" G_GUINT64_FORMAT " ok without its "
                    "micro-operations as sent (answer with fl_node_reply_txn)",
                    m->src + 1, c->index + 1, c->seq);
@@ -265,31 +272,31 @@ void fl__client_deliver(fl_world *w, fl_msg *m) {
   }
   switch (r.result.status) {
   case FL_REPLY_OK:
-    fl_sched_cancel(w->sched, c->timeout);
-    complete(w, c, FL_HIST_OK, &r.result, done, false);
-    schedule_wake(w, c);
+    fl_sched_cancel(cl->rt->sched, c->timeout);
+    complete(cl, c, FL_HIST_OK, &r.result, done, false);
+    schedule_wake(cl, c);
     break;
   case FL_REPLY_FAIL:
-    fl_sched_cancel(w->sched, c->timeout);
-    complete(w, c, FL_HIST_FAIL, NULL, NULL, false);
-    schedule_wake(w, c);
+    fl_sched_cancel(cl->rt->sched, c->timeout);
+    complete(cl, c, FL_HIST_FAIL, NULL, NULL, false);
+    schedule_wake(cl, c);
     break;
   case FL_REPLY_REDIRECT: {
     /* The retry below sends again (and re-arms the resend): a resend due before it would
      * rotate the target away from the node named. */
-    if (c->resend) fl_sched_cancel(w->sched, c->resend);
+    if (c->resend) fl_sched_cancel(cl->rt->sched, c->resend);
     c->resend = 0;
     int to = r.result.redirect_to;
-    c->target = to >= 0 && to < w->n_nodes && to != m->src ? to : (m->src + 1) % w->n_nodes;
-    int64_t at = fl_sched_now(w->sched) + w->scn->workload.retry_ns;
-    fl_sched_at(w->sched, at, FL_EV_CLIENT_RETRY, (uint64_t)c->index | (c->seq << FL_CLIENT_BITS));
+    c->target = to >= 0 && to < cl->rt->n_nodes && to != m->src ? to : (m->src + 1) % cl->rt->n_nodes;
+    int64_t at = fl_sched_now(cl->rt->sched) + cl->scn->workload.retry_ns;
+    fl_sched_at(cl->rt->sched, at, FL_EV_CLIENT_RETRY, (uint64_t)c->index | (c->seq << FL_CLIENT_BITS));
     break;
   }
   }
 }
 
 /* Operations still open when the run ends: their outcome is unknown. */
-void fl__clients_finish(fl_world *w) {
-  for (int i = 0; i < w->n_clients; i++)
-    if (w->clients[i].busy) complete(w, &w->clients[i], FL_HIST_INFO, NULL, NULL, true);
+void fl__clients_finish(fl_clients *cl) {
+  for (int i = 0; i < cl->rt->n_clients; i++)
+    if (cl->v[i].busy) complete(cl, &cl->v[i], FL_HIST_INFO, NULL, NULL, true);
 }

@@ -46,13 +46,6 @@ struct fl_workload {
   int64_t stop_ns;     /* no invocations at or after this (0: until the run ends) */
 };
 
-/* The reply to a transaction on the wire (a reply to any other operation is the world's
- * fl_client_reply): its result, then the transaction with what its reads returned. */
-typedef struct fl_client_txn_reply {
-  fl_op_result result;
-  fl_txn txn;
-} fl_client_txn_reply;
-
 /* Kind kv, one client, 1 key, reads/writes/cas 50/40/10, uniform keys, think 10ms, timeout
  * 1s, retry 5ms, start 0, stop 0 (until the end), txn_ops 4. */
 void fl_workload_init_defaults(fl_workload *w);

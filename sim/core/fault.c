@@ -3,30 +3,64 @@
  * Random faults (random halves, a random crash) draw from the fault injector's own stream
  * ("fault", 0), so adding one never shifts another component's draws.
  */
-#include "world_int.h"
+#include "fault.h"
 #include "units.h"
 
 #include <stdarg.h>
 
-void fl__fault_schedule(fl_world *w) {
-  const GArray *tl = w->scn->timeline;
+void fl__faults_init(fl_faults *f, fl_transport *rt, fl_nodes *nodes, const fl_scenario *scn,
+                     uint64_t seed, int64_t duration_ns) {
+  f->rt = rt;
+  f->nodes = nodes;
+  f->scn = scn;
+  f->duration_ns = duration_ns;
+  f->rng = fl_rng_new(seed, "fault", 0);
+  f->not_applied = 0;
+}
+
+void fl__faults_clear(fl_faults *f) {
+  fl_rng_free(f->rng);
+  f->rng = NULL;
+}
+
+void fl__fault_partition(fl_faults *f, const int *group_of_node) {
+  int nn = f->rt->n_nodes, n = nn + f->rt->n_clients;
+  int *groups = g_new(int, n);
+  for (int i = 0; i < n; i++) groups[i] = group_of_node[i < nn ? i : (i - nn) % nn];
+  fl_net_partition(f->rt->net, groups);
+  fl_trace_partition(f->rt->trace, fl_sched_now(f->rt->sched), groups, n);
+  g_free(groups);
+}
+
+void fl__fault_heal(fl_faults *f) {
+  fl_net_heal(f->rt->net);
+  fl_trace_heal(f->rt->trace, fl_sched_now(f->rt->sched));
+}
+
+void fl__fault_cut(fl_faults *f, int src, int dst, bool cut) {
+  fl_net_cut(f->rt->net, src, dst, cut);
+  fl_trace_cut(f->rt->trace, fl_sched_now(f->rt->sched), src, dst, cut);
+}
+
+void fl__fault_schedule(fl_faults *f) {
+  const GArray *tl = f->scn->timeline;
   for (guint i = 0; tl && i < tl->len; i++) {
     const fl_action *a = &g_array_index(tl, fl_action, i);
-    if (a->at_ns <= w->duration_ns) fl_sched_at(w->sched, a->at_ns, FL_EV_FAULT, i);
+    if (a->at_ns <= f->duration_ns) fl_sched_at(f->rt->sched, a->at_ns, FL_EV_FAULT, i);
   }
 }
 
 /* One link's parameters with its loss or its latency replaced. */
-static void set_one_link(fl_world *w, const fl_action *a) {
-  const fl_link_params *cur = fl_net_link(w->net, a->a, a->b);
+static void set_one_link(fl_faults *f, const fl_action *a) {
+  const fl_link_params *cur = fl_net_link(f->rt->net, a->a, a->b);
   fl_link_params p = *cur;
   fl_dist_copy(&p.latency, a->kind == FL_ACT_SET_LATENCY ? &a->latency : &cur->latency);
   if (a->kind == FL_ACT_SET_LOSS) p.loss = a->fraction;
-  fl_net_set_link(w->net, a->a, a->b, &p);
+  fl_net_set_link(f->rt->net, a->a, a->b, &p);
   fl_dist_clear(&p.latency);
 }
 
-static void link_change(fl_world *w, const fl_action *a) {
+static void link_change(fl_faults *f, const fl_action *a) {
   GString *what = g_string_new(NULL);
   if (a->a >= 0) g_string_append_printf(what, "n%d -> n%d ", a->a + 1, a->b + 1);
   if (a->kind == FL_ACT_SET_LOSS) {
@@ -35,26 +69,26 @@ static void link_change(fl_world *w, const fl_action *a) {
     g_string_append(what, "latency = ");
     fl_dist_describe(&a->latency, what);
   }
-  if (a->a >= 0) set_one_link(w, a);
-  else if (a->kind == FL_ACT_SET_LOSS) fl_net_set_loss_all(w->net, a->fraction);
-  else fl_net_set_latency_all(w->net, &a->latency);
-  fl_trace_net_change(w->trace, fl_sched_now(w->sched), what->str);
+  if (a->a >= 0) set_one_link(f, a);
+  else if (a->kind == FL_ACT_SET_LOSS) fl_net_set_loss_all(f->rt->net, a->fraction);
+  else fl_net_set_latency_all(f->rt->net, &a->latency);
+  fl_trace_net_change(f->rt->trace, fl_sched_now(f->rt->sched), what->str);
   g_string_free(what, TRUE);
 }
 
 /* Jepsen's "random halves": a shuffled node order, split into a smaller and a larger half. */
-static void random_halves(fl_world *w) {
-  int n = w->n_nodes;
+static void random_halves(fl_faults *f) {
+  int n = f->rt->n_nodes;
   int *order = g_new(int, n), *group_of = g_new(int, n);
   for (int i = 0; i < n; i++) order[i] = i;
   for (int i = n - 1; i > 0; i--) {
-    int j = (int)fl_rng_below(w->fault_rng, (uint64_t)i + 1);
+    int j = (int)fl_rng_below(f->rng, (uint64_t)i + 1);
     int t = order[i];
     order[i] = order[j];
     order[j] = t;
   }
   for (int i = 0; i < n; i++) group_of[order[i]] = i < n / 2 ? 0 : 1;
-  fl_world_partition(w, group_of);
+  fl__fault_partition(f, group_of);
   g_free(order);
   g_free(group_of);
 }
@@ -64,107 +98,107 @@ static void random_halves(fl_world *w) {
  * counted. Those the timeline alone decides are rejected at validate time instead
  * (fl__fault_check_timeline); these are the ones that depend on the run: targets resolved when
  * they happen (leader, random) and named nodes that such an action may have crashed. */
-static void not_applied(fl_world *w, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void not_applied(fl_world *w, const char *fmt, ...) {
+static void not_applied(fl_faults *f, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void not_applied(fl_faults *f, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char *what = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  fl_trace_net_change(w->trace, fl_sched_now(w->sched), what);
-  w->faults_not_applied++;
+  fl_trace_net_change(f->rt->trace, fl_sched_now(f->rt->sched), what);
+  f->not_applied++;
   g_free(what);
 }
 
 /* A live node chosen uniformly; none when every node is down. */
-static void crash_random(fl_world *w) {
+static void crash_random(fl_faults *f) {
   int up = 0;
-  for (int i = 0; i < w->n_nodes; i++) up += w->nodes[i].is_up;
+  for (int i = 0; i < f->rt->n_nodes; i++) up += f->nodes->v[i].is_up;
   if (up == 0) {
-    not_applied(w, "crash random: no node is up");
+    not_applied(f, "crash random: no node is up");
     return;
   }
-  int k = (int)fl_rng_below(w->fault_rng, (uint64_t)up);
-  for (int i = 0; i < w->n_nodes; i++)
-    if (w->nodes[i].is_up && k-- == 0) {
-      fl_world_crash(w, i);
+  int k = (int)fl_rng_below(f->rng, (uint64_t)up);
+  for (int i = 0; i < f->rt->n_nodes; i++)
+    if (f->nodes->v[i].is_up && k-- == 0) {
+      fl__node_crash(&f->nodes->v[i]);
       return;
     }
 }
 
 /* Resolves FL_NODE_LEADER; -1 (noted and counted) when there is none. */
-static int resolve(fl_world *w, int node, const char *action) {
+static int resolve(fl_faults *f, int node, const char *action) {
   if (node != FL_NODE_LEADER) return node;
-  int l = fl_world_leader(w); /* from the nodes' status, not their describe lines */
-  if (l < 0) not_applied(w, "%s leader: no node is leader", action);
+  int l = fl__nodes_leader(f->nodes); /* from the nodes' status, not their describe lines */
+  if (l < 0) not_applied(f, "%s leader: no node is leader", action);
   return l;
 }
 
-static void partition(fl_world *w, const fl_action *a) {
+static void partition(fl_faults *f, const fl_action *a) {
   if (a->leader_group < 0) {
-    fl_world_partition(w, a->group_of);
+    fl__fault_partition(f, a->group_of);
     return;
   }
-  int *g = g_memdup2(a->group_of, (gsize)w->n_nodes * sizeof(int));
-  int l = resolve(w, FL_NODE_LEADER, "partition");
+  int *g = g_memdup2(a->group_of, (gsize)f->rt->n_nodes * sizeof(int));
+  int l = resolve(f, FL_NODE_LEADER, "partition");
   if (l >= 0) g[l] = a->leader_group;
-  fl_world_partition(w, g);
+  fl__fault_partition(f, g);
   g_free(g);
 }
 
-static void restart_all(fl_world *w) {
+static void restart_all(fl_faults *f) {
   int restarted = 0;
-  for (int i = 0; i < w->n_nodes; i++) restarted += fl_world_restart(w, i);
-  if (!restarted) not_applied(w, "restart all: no node is down");
+  for (int i = 0; i < f->rt->n_nodes; i++) restarted += fl__node_restart(&f->nodes->v[i]);
+  if (!restarted) not_applied(f, "restart all: no node is down");
 }
 
 /* Why a node action could not apply, from the node's state. */
-static const char *why_not(const fl_world *w, fl_action_kind kind, int node) {
+static const char *why_not(const fl_faults *f, fl_action_kind kind, int node) {
   switch (kind) {
   case FL_ACT_CRASH: return "is already down";
   case FL_ACT_RESTART: return "is already up";
   case FL_ACT_PAUSE: return "is down";
-  default: return w->nodes[node].is_up ? "is not paused" : "is down";
+  default: return f->nodes->v[node].is_up ? "is not paused" : "is down";
   }
 }
 
-void fl__fault_apply(fl_world *w, size_t index) {
-  const fl_action *a = &g_array_index(w->scn->timeline, fl_action, index);
+void fl__fault_apply(fl_faults *f, size_t index) {
+  const fl_action *a = &g_array_index(f->scn->timeline, fl_action, index);
   int node = a->a;
   bool applied = true;
   const char *verb = NULL;
   switch (a->kind) {
   case FL_ACT_PARTITION:
-    if (a->group_of) partition(w, a);
-    else random_halves(w);
+    if (a->group_of) partition(f, a);
+    else random_halves(f);
     break;
-  case FL_ACT_HEAL: fl_world_heal(w); break;
-  case FL_ACT_CUT: fl_world_cut(w, a->a, a->b, true); break;
-  case FL_ACT_UNCUT: fl_world_cut(w, a->a, a->b, false); break;
+  case FL_ACT_HEAL: fl__fault_heal(f); break;
+  case FL_ACT_CUT: fl__fault_cut(f, a->a, a->b, true); break;
+  case FL_ACT_UNCUT: fl__fault_cut(f, a->a, a->b, false); break;
   case FL_ACT_CRASH:
     verb = "crash";
-    if (node == -1) crash_random(w);
-    else if ((node = resolve(w, node, verb)) >= 0) applied = fl_world_crash(w, node);
+    if (node == -1) crash_random(f);
+    else if ((node = resolve(f, node, verb)) >= 0) applied = fl__node_crash(&f->nodes->v[node]);
     break;
   case FL_ACT_RESTART:
     verb = "restart";
-    if (a->a >= 0) applied = fl_world_restart(w, a->a);
-    else restart_all(w);
+    if (a->a >= 0) applied = fl__node_restart(&f->nodes->v[a->a]);
+    else restart_all(f);
     break;
   case FL_ACT_PAUSE:
     verb = "pause";
-    if ((node = resolve(w, node, verb)) >= 0) applied = fl_world_pause_for(w, node, a->for_ns);
+    if ((node = resolve(f, node, verb)) >= 0) applied = fl__node_pause_for(&f->nodes->v[node], a->for_ns);
     break;
   case FL_ACT_RESUME:
     verb = "resume";
-    applied = fl_world_resume(w, a->a);
+    applied = fl__node_resume(&f->nodes->v[a->a]);
     break;
   case FL_ACT_SET_LOSS:
-  case FL_ACT_SET_LATENCY: link_change(w, a); break;
+  case FL_ACT_SET_LATENCY: link_change(f, a); break;
   }
   if (!applied && a->a == FL_NODE_LEADER)
-    not_applied(w, "%s leader: n%d %s", verb, node + 1, why_not(w, a->kind, node));
+    not_applied(f, "%s leader: n%d %s", verb, node + 1, why_not(f, a->kind, node));
   else if (!applied)
-    not_applied(w, "%s n%d: n%d %s", verb, node + 1, node + 1, why_not(w, a->kind, node));
+    not_applied(f, "%s n%d: n%d %s", verb, node + 1, node + 1, why_not(f, a->kind, node));
 }
 
 /* ---- Validation: node actions the timeline alone shows cannot apply.

@@ -14,7 +14,8 @@
  * earlier incarnation never fires, in the scheduler (its record names the incarnation) or
  * waiting for a resume (dropped with the rest of what waited).
  */
-#include "world_int.h"
+#include "node_int.h"
+#include "wire.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -22,11 +23,12 @@
 
 G_STATIC_ASSERT(sizeof(uintptr_t) == sizeof(uint64_t));
 
-void fl__node_init(fl_world *w, fl_node *n, int id) {
+static void node_init(fl_nodes *ns, fl_node *n, int id, uint64_t seed) {
   memset(n, 0, sizeof *n);
-  n->w = w;
+  n->rt = ns->rt;
+  n->all = ns;
   n->id = id;
-  n->rng = fl_rng_new(w->seed, "node", (uint64_t)id);
+  n->rng = fl_rng_new(seed, "node", (uint64_t)id);
   n->durable = fl_durable_new();
   n->deferred = g_array_new(FALSE, TRUE, sizeof(fl_deferred));
   n->rearmed = g_array_new(FALSE, TRUE, sizeof(fl_rearmed));
@@ -34,26 +36,26 @@ void fl__node_init(fl_world *w, fl_node *n, int id) {
 }
 
 static void drop_deferred(fl_node *n) {
-  fl_world *w = n->w;
+  fl_transport *rt = n->rt;
   for (guint i = 0; i < n->deferred->len; i++) {
     fl_deferred *d = &g_array_index(n->deferred, fl_deferred, i);
     if (d->msg) {
-      fl_net_count_dropped(w->net, d->msg, FL_DROP_CRASHED);
-      fl_net_msg_release(w->net, d->msg);
+      fl_net_count_dropped(rt->net, d->msg, FL_DROP_CRASHED);
+      fl_net_msg_release(rt->net, d->msg);
     }
   }
   g_array_set_size(n->deferred, 0);
   for (guint i = 0; i < n->rearmed->len; i++)
-    fl_sched_cancel(w->sched, g_array_index(n->rearmed, fl_rearmed, i).again);
+    fl_sched_cancel(rt->sched, g_array_index(n->rearmed, fl_rearmed, i).again);
   g_array_set_size(n->rearmed, 0);
 }
 
-void fl__node_clear(fl_node *n) {
+static void node_clear(fl_node *n) {
   if (n->state) fl__actor_free(n);
   if (n->deferred) {
     for (guint i = 0; i < n->deferred->len; i++) {
       fl_deferred *d = &g_array_index(n->deferred, fl_deferred, i);
-      if (d->msg) fl_net_msg_release(n->w->net, d->msg);
+      if (d->msg) fl_net_msg_release(n->rt->net, d->msg);
     }
     g_array_free(n->deferred, TRUE);
   }
@@ -62,6 +64,31 @@ void fl__node_clear(fl_node *n) {
   fl_rng_free(n->rng);
   if (n->last_state) g_string_free(n->last_state, TRUE);
   memset(n, 0, sizeof *n);
+}
+
+void fl__nodes_init(fl_nodes *ns, fl_transport *rt, const fl_options *options, uint64_t seed) {
+  memset(ns, 0, sizeof *ns);
+  ns->rt = rt;
+  ns->options = options;
+  ns->timers = g_array_new(FALSE, TRUE, sizeof(fl_timer_rec));
+  ns->scratch = g_string_new(NULL);
+  ns->why = g_string_new(NULL);
+  ns->v = g_new0(fl_node, rt->n_nodes);
+  for (int i = 0; i < rt->n_nodes; i++) node_init(ns, &ns->v[i], i, seed);
+  ns->touched = -2;
+  ns->view = fl__view_new(ns);
+}
+
+void fl__nodes_clear(fl_nodes *ns) {
+  if (ns->v)
+    for (int i = 0; i < ns->rt->n_nodes; i++) node_clear(&ns->v[i]);
+  g_free(ns->v);
+  fl__view_free(ns->view);
+  if (ns->timers) g_array_free(ns->timers, TRUE);
+  if (ns->scratch) g_string_free(ns->scratch, TRUE);
+  if (ns->why) g_string_free(ns->why, TRUE);
+  g_free(ns->final_message);
+  memset(ns, 0, sizeof *ns);
 }
 
 int64_t fl__node_local_time(const fl_node *n, int64_t t) {
@@ -80,10 +107,10 @@ void fl__node_deliver(fl_node *n, fl_msg *m) {
     g_array_append_val(n->deferred, d);
     return;
   }
-  fl_world *w = n->w;
-  fl_net_count_delivered(w->net, m);
-  fl_trace_deliver(w->trace, fl_sched_now(w->sched), m->id, m->src, m->dst);
-  if (m->src >= w->n_nodes) {
+  fl_transport *rt = n->rt;
+  fl_net_count_delivered(rt->net, m);
+  fl_trace_deliver(rt->trace, fl_sched_now(rt->sched), m->id, m->src, m->dst);
+  if (m->src >= rt->n_nodes) {
     /* A transaction comes whole (op.h); the protocol reaches its micro-ops from the op. */
     fl_txn req;
     assert(m->len == sizeof req.op || m->len == sizeof req);
@@ -93,12 +120,12 @@ void fl__node_deliver(fl_node *n, fl_msg *m) {
   } else {
     fl__actor_on_message(n, m->src, m->data, m->len);
   }
-  fl_net_msg_release(w->net, m);
+  fl_net_msg_release(rt->net, m);
 }
 
 /* Records who owns the scheduler's timer `sched_id`, and the id its protocol knows it by. */
 static void own_timer(fl_node *n, fl_timer_id sched_id, fl_timer_id id) {
-  GArray *timers = n->w->timers;
+  GArray *timers = n->all->timers;
   guint slot = (guint)(uint32_t)sched_id - 1;
   if (slot >= timers->len) g_array_set_size(timers, slot + 1);
   fl_timer_rec *rec = &g_array_index(timers, fl_timer_rec, slot);
@@ -107,7 +134,8 @@ static void own_timer(fl_node *n, fl_timer_id sched_id, fl_timer_id id) {
   rec->id = id;
 }
 
-void fl__node_timer(fl_node *n, const fl_timer_rec *rec, uint64_t tag) {
+/* `rec`: the timer's owner and id, copied before the hook can reuse the slot. */
+static void node_timer(fl_node *n, const fl_timer_rec *rec, uint64_t tag) {
   if (!n->is_up || rec->incarnation != n->incarnation) return; /* a timer of an earlier life */
   /* A re-armed timer has left the scheduler: cancelling it is now done here, or too late. */
   for (guint i = 0; i < n->rearmed->len; i++)
@@ -120,14 +148,19 @@ void fl__node_timer(fl_node *n, const fl_timer_rec *rec, uint64_t tag) {
     g_array_append_val(n->deferred, d);
     return;
   }
-  fl_trace_timer(n->w->trace, fl_sched_now(n->w->sched), n->id, tag);
+  fl_trace_timer(n->rt->trace, fl_sched_now(n->rt->sched), n->id, tag);
   fl__actor_on_timer(n, tag);
+}
+
+void fl__nodes_timer(fl_nodes *ns, uint32_t handle, uint64_t tag) {
+  fl_timer_rec rec = g_array_index(ns->timers, fl_timer_rec, handle - 1);
+  node_timer(&ns->v[rec.node], &rec, tag);
 }
 
 bool fl__node_crash(fl_node *n) {
   if (!n->is_up) return false;
-  fl_world *w = n->w;
-  fl_trace_node_event(w->trace, fl_sched_now(w->sched), FL_TR_CRASH, n->id);
+  fl_transport *rt = n->rt;
+  fl_trace_node_event(rt->trace, fl_sched_now(rt->sched), FL_TR_CRASH, n->id);
   drop_deferred(n);
   fl__actor_free(n);
   n->is_up = false;
@@ -140,8 +173,8 @@ bool fl__node_crash(fl_node *n) {
 
 bool fl__node_restart(fl_node *n) {
   if (n->is_up) return false;
-  fl_world *w = n->w;
-  fl_trace_node_event(w->trace, fl_sched_now(w->sched), FL_TR_RESTART, n->id);
+  fl_transport *rt = n->rt;
+  fl_trace_node_event(rt->trace, fl_sched_now(rt->sched), FL_TR_RESTART, n->id);
   n->is_up = true;
   n->state = fl__actor_restart(n);
   return true;
@@ -149,18 +182,29 @@ bool fl__node_restart(fl_node *n) {
 
 /* The trace records only the moments the node stops and starts running: a pause nested in
  * another changes nothing a reader of the trace could see. */
-bool fl__node_pause(fl_node *n) {
+static bool add_pause(fl_node *n) {
   if (!n->is_up) return false;
   if (n->pauses++ == 0)
-    fl_trace_node_event(n->w->trace, fl_sched_now(n->w->sched), FL_TR_PAUSE, n->id);
+    fl_trace_node_event(n->rt->trace, fl_sched_now(n->rt->sched), FL_TR_PAUSE, n->id);
+  return true;
+}
+
+bool fl__node_pause_for(fl_node *n, int64_t for_ns) {
+  if (!add_pause(n)) return false;
+  /* The end of this pause, in the epoch it started in: an explicit resume or a crash before
+   * then bumps the epoch, and this event then ends nothing. */
+  fl_sched *sched = n->rt->sched;
+  if (for_ns > 0 && for_ns <= INT64_MAX - fl_sched_now(sched))
+    fl_sched_at(sched, fl_sched_now(sched) + for_ns, FL_EV_AUTO_RESUME,
+                (uint64_t)n->id | ((uint64_t)n->pause_epoch << FL_CLIENT_BITS));
   return true;
 }
 
 /* The node runs again: what waited for it is handed over. */
 static void wake(fl_node *n) {
-  fl_world *w = n->w;
-  int64_t now = fl_sched_now(w->sched);
-  fl_trace_node_event(w->trace, now, FL_TR_RESUME, n->id);
+  fl_transport *rt = n->rt;
+  int64_t now = fl_sched_now(rt->sched);
+  fl_trace_node_event(rt->trace, now, FL_TR_RESUME, n->id);
   /* Each waiting item becomes an event at this instant, in arrival order (the scheduler's
    * insertion sequence keeps it). A timer is re-armed as a scheduler timer of its own, still
    * known by the protocol's id, so that a cancel before its turn removes it. */
@@ -168,10 +212,10 @@ static void wake(fl_node *n) {
   for (guint i = 0; i < items->len; i++) {
     fl_deferred *d = &g_array_index(items, fl_deferred, i);
     if (d->msg) {
-      fl_sched_at(w->sched, now, FL_EV_DELIVER_HELD, (uint64_t)(uintptr_t)d->msg);
+      fl_sched_at(rt->sched, now, FL_EV_DELIVER_HELD, (uint64_t)(uintptr_t)d->msg);
     } else {
       fl_rearmed r = {.id = d->timer,
-                      .again = fl_sched_timer_at(w->sched, now, FL_EV_TIMER, d->tag)};
+                      .again = fl_sched_timer_at(rt->sched, now, FL_EV_TIMER, d->tag)};
       own_timer(n, r.again, r.id);
       g_array_append_val(n->rearmed, r);
     }
@@ -197,49 +241,49 @@ void fl__node_pause_end(fl_node *n, uint32_t epoch) {
 /* A protocol calling the API for a node whose hook is not running is a protocol bug: stop the
  * run with an error rather than corrupt another node's state. */
 static bool in_hook(fl_node_ctx *ctx, const char *fn) {
-  if (ctx && ctx->w && ctx->w->current == ctx) return true;
-  if (ctx && ctx->w)
-    fl__world_halt(ctx->w, FL_STOP_PROTOCOL_ERROR,
+  if (ctx && ctx->all && ctx->all->current == ctx) return true;
+  if (ctx && ctx->all)
+    fl__transport_halt(ctx->rt, FL_STOP_PROTOCOL_ERROR,
                    "node n%d called %s outside one of its own hooks", ctx->id + 1, fn);
   return false;
 }
 
 int fl_node_id(const fl_node_ctx *ctx) { return ctx->id; }
-int fl_node_count(const fl_node_ctx *ctx) { return ctx->w->n_nodes; }
+int fl_node_count(const fl_node_ctx *ctx) { return ctx->rt->n_nodes; }
 int64_t fl_node_now(const fl_node_ctx *ctx) {
-  return fl__node_local_time(ctx, fl_sched_now(ctx->w->sched));
+  return fl__node_local_time(ctx, fl_sched_now(ctx->rt->sched));
 }
 fl_rng *fl_node_rng(fl_node_ctx *ctx) { return ctx->rng; }
-const fl_options *fl_node_options(const fl_node_ctx *ctx) { return ctx->w->options; }
+const fl_options *fl_node_options(const fl_node_ctx *ctx) { return ctx->all->options; }
 
 void fl_node_send(fl_node_ctx *ctx, int dst, const void *msg, size_t len) {
   if (!in_hook(ctx, "fl_node_send")) return;
-  fl_world *w = ctx->w;
-  if (dst < 0 || dst >= w->n_nodes || dst == ctx->id) {
-    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+  fl_transport *rt = ctx->rt;
+  if (dst < 0 || dst >= rt->n_nodes || dst == ctx->id) {
+    fl__transport_halt(rt, FL_STOP_PROTOCOL_ERROR,
                    "node n%d sent a message to node index %d (expected 0..%d, not itself)",
-                   ctx->id + 1, dst, w->n_nodes - 1);
+                   ctx->id + 1, dst, rt->n_nodes - 1);
     return;
   }
   if (len > (1u << 30)) {
-    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR, "node n%d sent a message of %zu bytes",
+    fl__transport_halt(rt, FL_STOP_PROTOCOL_ERROR, "node n%d sent a message of %zu bytes",
                    ctx->id + 1, len);
     return;
   }
-  fl__world_send(w, ctx->id, dst, msg, len);
+  fl__transport_send(rt, ctx->id, dst, msg, len);
 }
 
 void fl_node_broadcast(fl_node_ctx *ctx, const void *msg, size_t len) {
   if (!in_hook(ctx, "fl_node_broadcast")) return;
-  for (int i = 0; i < ctx->w->n_nodes && ctx->w->stop == FL_STOP_NONE; i++)
+  for (int i = 0; i < ctx->rt->n_nodes && ctx->rt->stop == FL_STOP_NONE; i++)
     if (i != ctx->id) fl_node_send(ctx, i, msg, len);
 }
 
 fl_timer_id fl_node_set_timer(fl_node_ctx *ctx, int64_t delay_ns, uint64_t tag) {
   if (!in_hook(ctx, "fl_node_set_timer")) return 0;
-  fl_world *w = ctx->w;
+  fl_transport *rt = ctx->rt;
   if (delay_ns < 0) {
-    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR, "node n%d set a timer %" G_GINT64_FORMAT
+    fl__transport_halt(rt, FL_STOP_PROTOCOL_ERROR, "node n%d set a timer %" G_GINT64_FORMAT
                    "ns in the past", ctx->id + 1, -delay_ns);
     return 0;
   }
@@ -249,20 +293,20 @@ fl_timer_id fl_node_set_timer(fl_node_ctx *ctx, int64_t delay_ns, uint64_t tag) 
    * nanoseconds times a million cannot overflow. */
   __int128 rate = 1000000 + ctx->drift_ppm;
   int64_t real = (int64_t)(((__int128)delay_ns * 1000000 + rate - 1) / rate);
-  int64_t now = fl_sched_now(w->sched);
+  int64_t now = fl_sched_now(rt->sched);
   if (real > INT64_MAX / 2 - now) {
-    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR, "node n%d set a timer %" G_GINT64_FORMAT
+    fl__transport_halt(rt, FL_STOP_PROTOCOL_ERROR, "node n%d set a timer %" G_GINT64_FORMAT
                    "ns ahead, beyond any run", ctx->id + 1, delay_ns);
     return 0;
   }
-  fl_timer_id id = fl_sched_timer_at(w->sched, now + real, FL_EV_TIMER, tag);
+  fl_timer_id id = fl_sched_timer_at(rt->sched, now + real, FL_EV_TIMER, tag);
   own_timer(ctx, id, id);
   return id;
 }
 
 bool fl_node_cancel_timer(fl_node_ctx *ctx, fl_timer_id id) {
   if (!in_hook(ctx, "fl_node_cancel_timer")) return false;
-  fl_world *w = ctx->w;
+  fl_transport *rt = ctx->rt;
   /* A timer that came due during a pause: still waiting for the resume (the node's hooks do
    * not run while it is paused, so this is for completeness), or re-armed at it. Timer ids
    * carry their slot's generation, so an id matches one timer only. */
@@ -276,16 +320,17 @@ bool fl_node_cancel_timer(fl_node_ctx *ctx, fl_timer_id id) {
   for (guint i = 0; id && i < ctx->rearmed->len; i++) {
     const fl_rearmed *r = &g_array_index(ctx->rearmed, fl_rearmed, i);
     if (r->id == id) {
-      fl_sched_cancel(w->sched, r->again);
+      fl_sched_cancel(rt->sched, r->again);
       g_array_remove_index(ctx->rearmed, i);
       return true;
     }
   }
   guint slot = (guint)(uint32_t)id;
-  if (slot == 0 || slot > w->timers->len) return false;
-  fl_timer_rec *rec = &g_array_index(w->timers, fl_timer_rec, slot - 1);
+  GArray *timers = ctx->all->timers;
+  if (slot == 0 || slot > timers->len) return false;
+  fl_timer_rec *rec = &g_array_index(timers, fl_timer_rec, slot - 1);
   if (rec->node != ctx->id || rec->incarnation != ctx->incarnation) return false;
-  return fl_sched_cancel(w->sched, id);
+  return fl_sched_cancel(rt->sched, id);
 }
 
 void fl_node_persist(fl_node_ctx *ctx, uint64_t key, const void *data, size_t len) {
@@ -314,9 +359,9 @@ void fl_node_erase_range(fl_node_ctx *ctx, uint64_t from, uint64_t to) {
 
 void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result) {
   if (!in_hook(ctx, "fl_node_reply")) return;
-  fl_world *w = ctx->w;
-  if ((int)op->endpoint < w->n_nodes || (int)op->endpoint >= w->n_nodes + w->n_clients) {
-    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+  fl_transport *rt = ctx->rt;
+  if ((int)op->endpoint < rt->n_nodes || (int)op->endpoint >= rt->n_nodes + rt->n_clients) {
+    fl__transport_halt(rt, FL_STOP_PROTOCOL_ERROR,
                    "node n%d replied to endpoint %u, which is not a client", ctx->id + 1,
                    op->endpoint);
     return;
@@ -335,16 +380,16 @@ void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result
   memset(&r, 0, sizeof r); /* no uninitialised padding goes on the wire */
   fl_op_copy(&r.op, op);
   fl_op_result_copy(&r.result, result);
-  fl__world_send(w, ctx->id, (int)op->endpoint, &r, sizeof r);
+  fl__transport_send(rt, ctx->id, (int)op->endpoint, &r, sizeof r);
 }
 
 void fl_node_reply_txn(fl_node_ctx *ctx, const fl_txn *txn, const fl_op_result *result) {
   if (!in_hook(ctx, "fl_node_reply_txn")) return;
-  fl_world *w = ctx->w;
+  fl_transport *rt = ctx->rt;
   const fl_op *op = &txn->op;
-  if ((int)op->endpoint < w->n_nodes || (int)op->endpoint >= w->n_nodes + w->n_clients ||
+  if ((int)op->endpoint < rt->n_nodes || (int)op->endpoint >= rt->n_nodes + rt->n_clients ||
       op->kind != FL_OP_TXN) {
-    fl__world_halt(w, FL_STOP_PROTOCOL_ERROR,
+    fl__transport_halt(rt, FL_STOP_PROTOCOL_ERROR,
                    "node n%d replied with a transaction to endpoint %u, which is not a client "
                    "waiting for one", ctx->id + 1, op->endpoint);
     return;
@@ -353,7 +398,7 @@ void fl_node_reply_txn(fl_node_ctx *ctx, const fl_txn *txn, const fl_op_result *
   memset(&t, 0, sizeof t); /* no uninitialised padding goes on the wire */
   fl_op_result_copy(&t.result, result);
   fl_txn_copy(&t.txn, txn);
-  fl__world_send(w, ctx->id, (int)op->endpoint, &t, sizeof t);
+  fl__transport_send(rt, ctx->id, (int)op->endpoint, &t, sizeof t);
 }
 
 void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) {
@@ -362,7 +407,7 @@ void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) {
   va_start(ap, fmt);
   char *text = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  fl_trace_annotate(ctx->w->trace, fl_sched_now(ctx->w->sched), ctx->id, text);
+  fl_trace_annotate(ctx->rt->trace, fl_sched_now(ctx->rt->sched), ctx->id, text);
   g_free(text);
 }
 
@@ -371,6 +416,6 @@ void fl_node_fail(fl_node_ctx *ctx, const char *fmt, ...) {
   va_start(ap, fmt);
   char *text = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  fl__world_halt(ctx->w, FL_STOP_PROTOCOL_ERROR, "node n%d failed: %s", ctx->id + 1, text);
+  fl__transport_halt(ctx->rt, FL_STOP_PROTOCOL_ERROR, "node n%d failed: %s", ctx->id + 1, text);
   g_free(text);
 }

@@ -1,6 +1,6 @@
 /* options: a protocol's option values, parsed from its defaults and the scenario's
  * [protocol] section against the option schema the protocol declares. */
-#include "world_int.h"
+#include "options.h"
 #include "units.h"
 
 #include <assert.h>

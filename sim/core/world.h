@@ -20,6 +20,7 @@
 #include "net.h"
 #include "scenario.h"
 #include "status.h"
+#include "stop.h"
 
 typedef struct fl_world fl_world;
 
@@ -43,15 +44,6 @@ typedef struct fl_world_opts {
 /* Zero, with the default budgets of fl_limits.h. */
 void fl_world_opts_init(fl_world_opts *o);
 
-typedef enum fl_stop_reason {
-  FL_STOP_NONE,      /* still running */
-  FL_STOP_END,       /* the duration elapsed */
-  FL_STOP_VIOLATION, /* an invariant failed */
-  FL_STOP_PROTOCOL_ERROR, /* the protocol misused the node API or called fl_node_fail */
-  /* A run budget was exceeded: simulated time stood still (the stall guard of fl_limits.h),
-   * or the run passed its event or memory budget. The message names the last events. */
-  FL_STOP_RUNAWAY
-} fl_stop_reason;
 
 /* Builds a world: validates the protocol and its options against the scenario (errors carry
  * the scenario's FILE:LINE:COL), opens the trace and history files. Newly allocated,
@@ -112,11 +104,11 @@ bool fl_world_node_is_paused(const fl_world *w, int node);
 const void *fl_world_node_state(const fl_world *w, int node);
 /* The node's status as last traced (status.h; the protocol's status hook after its latest
  * event). False, with *out reset (role other, leader -1), while the node is crashed or when
- * `node` is out of range. Implemented in actor.c. */
+ * `node` is out of range. */
 bool fl_world_node_status(const fl_world *w, int node, fl_node_status *out);
 /* The timeline's `leader` target: among the live nodes whose status says leader, the one that
  * most recently became leader (a deposed leader that has not heard so still says it), or -1.
- * Implemented in actor.c. */
+ */
 int fl_world_leader(const fl_world *w);
 
 /* ---- Test support: drive one node's handlers directly, as unit tests of a protocol do. */

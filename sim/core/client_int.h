@@ -1,0 +1,53 @@
+/* client_int: the clients of a run as a layer of the kernel (client.c). The engine owns one
+ * fl_clients (inside its fl_world), dispatches the clients' events to it and reads its
+ * counters for the run's statistics; the clients send through the transport below them. */
+#ifndef FL_CLIENT_INT_H
+#define FL_CLIENT_INT_H
+
+#include <gsl/gsl_randist.h>
+
+#include "client.h"
+#include "history.h"
+#include "latency.h"
+#include "scenario.h"
+#include "transport.h"
+#include "wire.h"
+
+typedef struct fl_client fl_client;
+
+/* Operations by outcome, for one side of the network (the engine adds the latencies). */
+typedef struct fl_side_counts {
+  uint64_t invoked, ok, fail, info;
+} fl_side_counts;
+
+typedef struct fl_avail {
+  uint64_t invoked, ok;
+} fl_avail;
+
+typedef struct fl_clients {
+  fl_transport *rt;          /* borrowed: the run's transport */
+  const fl_scenario *scn;    /* borrowed: the workload and the availability expectations */
+  fl_history *history;       /* borrowed: where operations are recorded (the engine's) */
+  uint64_t seed;
+  int64_t duration_ns;
+  fl_client *v;              /* rt->n_clients */
+  gsl_ran_discrete_t *zipf;  /* zipfian key table, built on first use */
+  fl_latency lat_all, lat_major, lat_minor;
+  fl_side_counts side_all, side_major, side_minor;
+  fl_avail *avail;           /* one per expectation */
+} fl_clients;
+
+/* Fills cl (its transport, scenario, history and seed set by the caller first). */
+void fl__clients_init(fl_clients *cl);
+void fl__clients_clear(fl_clients *cl);
+void fl__clients_start(fl_clients *cl);
+void fl__client_wake(fl_clients *cl, uint32_t client);
+void fl__client_timeout(fl_clients *cl, uint32_t client, uint64_t seq);
+void fl__client_retry(fl_clients *cl, uint32_t client, uint64_t seq);
+void fl__client_resend(fl_clients *cl, uint32_t client, uint64_t seq);
+/* A message m reached a client (borrowed: the engine releases it). */
+void fl__client_deliver(fl_clients *cl, fl_msg *m);
+/* The run ends: every open operation is recorded as info. */
+void fl__clients_finish(fl_clients *cl);
+
+#endif

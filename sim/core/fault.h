@@ -1,0 +1,48 @@
+/* fault: the faults of a run as a layer of the kernel (fault.c): the scenario's timeline,
+ * scheduled as events and applied by calling down into the nodes (node_int.h) and the network
+ * (through the transport, which also traces them), never through the engine's public API.
+ *
+ * The engine owns one fl_faults (inside its fl_world), dispatches FL_EV_FAULT events to it,
+ * and forwards its public partition / heal / cut calls here.
+ */
+#ifndef FL_FAULT_H
+#define FL_FAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "node_int.h"
+#include "scenario.h"
+#include "transport.h"
+
+typedef struct fl_faults {
+  fl_transport *rt;       /* borrowed */
+  fl_nodes *nodes;        /* borrowed */
+  const fl_scenario *scn; /* borrowed: the timeline */
+  int64_t duration_ns;
+  fl_rng *rng;            /* owned: the fault injector's stream ("fault", 0): random faults */
+  uint64_t not_applied;   /* timeline actions that could not apply */
+} fl_faults;
+
+void fl__faults_init(fl_faults *f, fl_transport *rt, fl_nodes *nodes, const fl_scenario *scn,
+                     uint64_t seed, int64_t duration_ns);
+void fl__faults_clear(fl_faults *f);
+/* Schedules every timeline action within the duration as an FL_EV_FAULT event. */
+void fl__fault_schedule(fl_faults *f);
+void fl__fault_apply(fl_faults *f, size_t index);
+
+/* Network faults, traced. group_of_node: one group per node; each client joins its home
+ * node's (borrowed for the call). */
+void fl__fault_partition(fl_faults *f, const int *group_of_node);
+void fl__fault_heal(fl_faults *f);
+void fl__fault_cut(fl_faults *f, int src, int dst, bool cut);
+
+/* Rejects node actions of the timeline that it alone shows cannot apply (restart of a live
+ * node, pause or resume or crash of a crashed one, resume of a running one) with
+ * FILE:LINE:COL. Those that depend on the run (a node `crash leader` may have hit) are noted
+ * in the trace when they happen instead. */
+bool fl__fault_check_timeline(const fl_scenario *scn, GError **error);
+
+#endif

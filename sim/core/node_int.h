@@ -1,0 +1,137 @@
+/* node_int: the nodes of a run as a layer of the kernel, shared by node.c (lifecycle, clocks,
+ * timers, the node API protocols call) and actor.c (the one wrapper per protocol hook, the
+ * invariant checks and the cluster view).
+ *
+ * The engine owns one fl_nodes (inside its fl_world), dispatches node events to it and calls
+ * fl__node_crash and its siblings for its public fault API; the fault layer calls them too.
+ * Nodes send and halt through the transport below them, never through the engine.
+ */
+#ifndef FL_NODE_INT_H
+#define FL_NODE_INT_H
+
+#include "actor.h"
+#include "durable.h"
+#include "transport.h"
+
+/* The owner of a pending timer, indexed by its scheduler slot. `id` is the id the protocol
+ * holds: the scheduler's own, or for a timer re-armed at a resume, the one it was set with. */
+typedef struct fl_timer_rec {
+  int32_t node;
+  uint32_t incarnation;
+  fl_timer_id id;
+} fl_timer_rec;
+
+/* Something that reached a paused node and waits for its resume. */
+typedef struct fl_deferred {
+  bool is_timer;
+  uint64_t tag;      /* timer */
+  fl_timer_id timer; /* timer: the id the protocol holds, which cancels it */
+  fl_msg *msg;       /* message */
+} fl_deferred;
+
+/* A timer that came due while its node was paused, re-armed in the scheduler at the resume
+ * instant: cancelling `id` (the protocol's) cancels `again` (the scheduler's). */
+typedef struct fl_rearmed {
+  fl_timer_id id, again;
+} fl_rearmed;
+
+typedef struct fl_nodes fl_nodes;
+
+/* One node: the context protocols get (fl_node_ctx) is this struct. */
+struct fl_node_ctx {
+  fl_transport *rt; /* borrowed: the run's transport */
+  fl_nodes *all;    /* the layer it belongs to */
+  int id;
+  void *state; /* the protocol's volatile state; NULL while crashed */
+  bool is_up;
+  uint32_t incarnation; /* bumped by every crash: timers of an earlier life never fire */
+  /* Pauses covering the node now: it runs again when the last one ends. A timed pause ends
+   * by an FL_EV_AUTO_RESUME carrying the pause epoch; an explicit resume or a crash ends
+   * every pause at once and bumps the epoch, so the auto-resumes of those pauses are
+   * ignored. */
+  uint32_t pauses;
+  uint32_t pause_epoch;
+  fl_rng *rng;
+  fl_durable *durable;
+  int64_t skew_ns, drift_ppm;
+  GArray *deferred; /* of fl_deferred, in arrival order: what waits for the resume */
+  GArray *rearmed;  /* of fl_rearmed: held timers handed over at the resume, not yet run */
+  GString *last_state;
+  /* The status last traced (valid when has_status; a crash clears has_status so the restarted
+   * node's first status is traced again). */
+  fl_node_status status;
+  bool has_status;
+  uint64_t leader_since; /* event at which its status last turned to role leader, or 0 */
+};
+typedef struct fl_node_ctx fl_node;
+
+struct fl_nodes {
+  fl_transport *rt;          /* borrowed: the run's transport */
+  const fl_options *options; /* borrowed: the protocol's options (the engine's) */
+  fl_node *v;                /* rt->n_nodes */
+  GArray *timers;            /* fl_timer_rec by scheduler slot */
+  fl_node *current;          /* the node whose hook is running, or NULL */
+  /* The node whose protocol state the current event changed: -1 none, -2 several or unknown
+   * (outside an event; the engine sets -1 before each event and -2 after). Invariant checks
+   * look only at what changed. */
+  int touched;
+  void *ghost; /* the protocol's invariant-checker state */
+  fl_cluster_view *view;
+  GString *scratch; /* for describe lines */
+  GString *why;     /* for invariant explanations: checks run after every event */
+  bool final_checked, final_ok;
+  char *final_message; /* owned */
+};
+
+/* The nodes layer: fl__nodes_init builds rt->n_nodes nodes (not booted) with their streams
+ * ("node", id) under `seed`, their views and timer table; fl__nodes_clear frees everything. */
+void fl__nodes_init(fl_nodes *ns, fl_transport *rt, const fl_options *options, uint64_t seed);
+void fl__nodes_clear(fl_nodes *ns);
+
+/* A scheduler timer event came due (`handle`: its scheduler slot): the node owning it runs
+ * its timer hook, holds it if paused, or ignores it if of an earlier incarnation. */
+void fl__nodes_timer(fl_nodes *ns, uint32_t handle, uint64_t tag);
+/* The node owning timer slot `handle` (for the engine's runaway message). */
+static inline int fl__nodes_timer_owner(const fl_nodes *ns, uint32_t handle) {
+  return g_array_index(ns->timers, fl_timer_rec, handle - 1).node;
+}
+
+/* node.c: lifecycle. */
+void fl__node_boot(fl_node *n);
+void fl__node_deliver(fl_node *n, fl_msg *m);
+/* Each returns false, changing nothing, when it cannot apply: crash of a crashed node,
+ * restart of a live one, pause of a crashed one, resume of one that is not paused. */
+bool fl__node_crash(fl_node *n);
+bool fl__node_restart(fl_node *n);
+/* One more pause covering the node (nested or overlapping pauses count); for_ns > 0: it ends
+ * by itself for_ns later. */
+bool fl__node_pause_for(fl_node *n, int64_t for_ns);
+/* Ends every pause of the node. */
+bool fl__node_resume(fl_node *n);
+/* Ends one timed pause of epoch `epoch` (stale epochs are ignored): the node runs again when
+ * it was the last. */
+void fl__node_pause_end(fl_node *n, uint32_t epoch);
+const void *fl__node_load(const fl_node *n, uint64_t key, size_t *len);
+/* Local clock of node n at simulated time t. */
+int64_t fl__node_local_time(const fl_node *n, int64_t t);
+
+/* actor.c: the one wrapper per hook; each traces state changes and checks invariants. */
+void *fl__actor_init(fl_node *n);
+void *fl__actor_restart(fl_node *n);
+void fl__actor_on_message(fl_node *n, int from, const void *msg, size_t len);
+void fl__actor_on_timer(fl_node *n, uint64_t tag);
+void fl__actor_on_client_request(fl_node *n, const fl_op *op);
+void fl__actor_free(fl_node *n);
+/* The protocol's describe_msg, as the transport's describe hook (user: the fl_nodes). */
+void fl__actor_describe_msg(void *nodes, const void *msg, size_t len, GString *out);
+/* After every event: the invariant check over all nodes. */
+void fl__actor_check(fl_nodes *ns);
+void fl__actor_check_final(fl_nodes *ns);
+fl_cluster_view *fl__view_new(fl_nodes *ns);
+void fl__view_free(fl_cluster_view *v);
+/* The node's status as last traced; false (and *out reset) while it is down or out of range. */
+bool fl__nodes_status(const fl_nodes *ns, int node, fl_node_status *out);
+/* The live node that most recently became leader by its status, or -1. */
+int fl__nodes_leader(const fl_nodes *ns);
+
+#endif

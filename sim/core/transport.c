@@ -1,0 +1,97 @@
+/* transport: sending and halting, for every layer of the kernel (see transport.h). */
+#include "transport.h"
+#include "units.h"
+#include "wire.h"
+
+#include <string.h>
+
+void fl__transport_init(fl_transport *t) {
+  memset(t, 0, sizeof *t);
+  t->scratch = g_string_new(NULL);
+}
+
+void fl__transport_clear(fl_transport *t) {
+  if (t->scratch) g_string_free(t->scratch, TRUE);
+  g_free(t->stop_message);
+  memset(t, 0, sizeof *t);
+}
+
+static void describe_payload(fl_transport *t, int src, int dst, const void *data, size_t len,
+                             GString *out) {
+  g_string_truncate(out, 0);
+  if (src >= t->n_nodes) {
+    const fl_op *op = data;
+    g_string_append_printf(out, "request %s k%" G_GINT64_FORMAT, fl_op_kind_name(op->kind),
+                           op->key);
+    if (op->kind == FL_OP_WRITE) g_string_append_printf(out, " = %" G_GINT64_FORMAT, op->value);
+    if (op->kind == FL_OP_CAS)
+      g_string_append_printf(out, " %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT, op->expected,
+                             op->value);
+  } else if (dst >= t->n_nodes && len == sizeof(fl_client_txn_reply)) {
+    const fl_client_txn_reply *r = data;
+    static const char *status[] = {"ok", "fail", "redirect"};
+    g_string_append_printf(out, "reply %s txn", status[r->result.status]);
+  } else if (dst >= t->n_nodes) {
+    const fl_client_reply *r = data;
+    static const char *status[] = {"ok", "fail", "redirect"};
+    g_string_append_printf(out, "reply %s", status[r->result.status]);
+    if (r->result.status == FL_REPLY_OK && r->op.kind == FL_OP_READ)
+      r->result.has_value
+          ? g_string_append_printf(out, " %" G_GINT64_FORMAT, r->result.value)
+          : g_string_append(out, " nil");
+    if (r->result.status == FL_REPLY_REDIRECT && r->result.redirect_to >= 0)
+      g_string_append_printf(out, " to n%d", r->result.redirect_to + 1);
+  } else if (t->describe_msg) {
+    t->describe_msg(t->describe_user, data, len, out);
+  } else {
+    g_string_append_printf(out, "%zu bytes", len);
+  }
+}
+
+void fl__transport_send(fl_transport *t, int src, int dst, const void *data, size_t len) {
+  int64_t now = fl_sched_now(t->sched);
+  if (t->tap) t->tap(t->tap_user, src, dst, data, len);
+  fl_msg *m = fl_net_msg_new(t->net, src, dst, now, data, len);
+  const char *desc = NULL;
+  if (fl_trace_has_file(t->trace)) { /* only a file shows descriptions; the digest does not */
+    describe_payload(t, src, dst, data, len, t->scratch);
+    desc = t->scratch->str;
+  }
+  fl_trace_send(t->trace, now, m->id, src, dst, len, fl_trace_payload_hash(data, len), desc);
+  int64_t at[2];
+  fl_drop_reason reason;
+  int copies = fl_net_route(t->net, m, now, at, &reason);
+  if (copies == 0) {
+    fl_trace_drop(t->trace, now, m->id, src, dst, reason);
+    fl_net_msg_release(t->net, m);
+    return;
+  }
+  if (copies == 2) fl_trace_duplicate(t->trace, now, m->id, src, dst);
+  for (int i = 0; i < copies; i++) fl_sched_at(t->sched, at[i], FL_EV_DELIVER, (uint64_t)(uintptr_t)m);
+}
+
+void fl__transport_halt(fl_transport *t, fl_stop_reason reason, const char *fmt, ...) {
+  if (t->stop != FL_STOP_NONE) return;
+  va_list ap;
+  va_start(ap, fmt);
+  char *what = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  GString *msg = g_string_new(NULL);
+  g_string_append_printf(msg, "protocol %s, at ", t->proto->name);
+  fl_format_duration(msg, fl_sched_now(t->sched));
+  g_string_append_printf(msg, " (event %" G_GUINT64_FORMAT "): %s",
+                         fl_sched_events_run(t->sched), what);
+  g_free(what);
+  t->stop = reason;
+  t->stop_message = g_string_free(msg, FALSE);
+  fl_trace_violation(t->trace, fl_sched_now(t->sched), t->stop_message);
+  fl_sched_stop(t->sched);
+}
+
+int fl__transport_side(const fl_transport *t, int endpoint) {
+  if (!fl_net_is_partitioned(t->net)) return 1;
+  int g = fl_net_group(t->net, endpoint), count = 0;
+  for (int i = 0; i < t->n_nodes; i++)
+    if (fl_net_group(t->net, i) == g) count++;
+  return 2 * count > t->n_nodes;
+}
