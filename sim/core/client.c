@@ -1,6 +1,6 @@
 /* client: the closed-loop client engine (see client.h for the semantics). What each client
  * asks for is its workload kind's business (workload.h); this file only runs the loop. */
-#include "client_int.h"
+#include "client.h"
 #include "rng_gsl.h"
 
 #include <assert.h>

@@ -12,44 +12,59 @@
  * A client is a network endpoint (n_nodes + index) living beside its home node (index mod
  * n_nodes): partitions put it in its home node's group, and it first sends to that node.
  * Each client draws from its own stream ("client", index).
+ *
+ * The clients are a layer of the kernel (client.c): the engine owns one fl_clients (inside
+ * its fl_world), dispatches the clients' events to it and reads its counters for the run's
+ * statistics; the clients send through the transport below them. The workload they run is
+ * described in workload.h.
  */
 #ifndef FL_CLIENT_H
 #define FL_CLIENT_H
 
-#include <stdbool.h>
-#include <stdint.h>
-#include "dist.h"
-#include "op.h"
+#include <gsl/gsl_randist.h>
+
+#include "history.h"
+#include "latency.h"
+#include "scenario.h"
+#include "transport.h"
+#include "wire.h"
 #include "workload.h"
 
-typedef enum fl_key_dist { FL_KEYS_UNIFORM, FL_KEYS_ZIPF } fl_key_dist;
+typedef struct fl_client fl_client;
 
-/* The workload a scenario describes. Defaults are filled by fl_workload_init_defaults. */
-struct fl_workload {
-  const fl_workload_kind *kind; /* what the clients ask for (workload.h); kv by default */
-  int clients;         /* 0: no clients */
-  int keys;            /* operations pick keys 0 .. keys-1 (counters, locks for those kinds) */
-  /* Relative weights of the kind's operations (kv: read, write, cas; counter: add, read;
-   * txn: of its micro-operations, read and write). */
-  double mix[FL_OP_KIND_COUNT];
-  int mix_line;        /* the scenario line of `mix`, 0 if the kind's default applies */
-  int txn_ops;         /* txn: at most this many micro-operations in a transaction */
-  fl_key_dist key_dist;
-  double zipf_s;       /* exponent for FL_KEYS_ZIPF */
-  fl_dist think;       /* pause between a completion and the next invocation */
-  int64_t timeout_ns;  /* per operation; then the outcome is unknown */
-  int64_t retry_ns;    /* pause before following a redirect */
-  int64_t resend_ns;   /* unanswered for this long: send the same request (same client and
-                          seq) to the next node; 0: never. Safe only for protocols that
-                          apply a (client, seq) once. */
-  int64_t start_ns;    /* first invocations at start_ns */
-  int64_t stop_ns;     /* no invocations at or after this (0: until the run ends) */
-};
+/* Operations by outcome, for one side of the network (the engine adds the latencies). */
+typedef struct fl_side_counts {
+  uint64_t invoked, ok, fail, info;
+} fl_side_counts;
 
-/* Kind kv, one client, 1 key, reads/writes/cas 50/40/10, uniform keys, think 10ms, timeout
- * 1s, retry 5ms, start 0, stop 0 (until the end), txn_ops 4. */
-void fl_workload_init_defaults(fl_workload *w);
-void fl_workload_copy(fl_workload *dst, const fl_workload *src);
-void fl_workload_clear(fl_workload *w);
+typedef struct fl_avail {
+  uint64_t invoked, ok;
+} fl_avail;
+
+typedef struct fl_clients {
+  fl_transport *rt;          /* borrowed: the run's transport */
+  const fl_scenario *scn;    /* borrowed: the workload and the availability expectations */
+  fl_history *history;       /* borrowed: where operations are recorded (the engine's) */
+  uint64_t seed;
+  int64_t duration_ns;
+  fl_client *v;              /* rt->n_clients */
+  gsl_ran_discrete_t *zipf;  /* zipfian key table, built on first use */
+  fl_latency lat_all, lat_major, lat_minor;
+  fl_side_counts side_all, side_major, side_minor;
+  fl_avail *avail;           /* one per expectation */
+} fl_clients;
+
+/* Fills cl (its transport, scenario, history and seed set by the caller first). */
+void fl__clients_init(fl_clients *cl);
+void fl__clients_clear(fl_clients *cl);
+void fl__clients_start(fl_clients *cl);
+void fl__client_wake(fl_clients *cl, uint32_t client);
+void fl__client_timeout(fl_clients *cl, uint32_t client, uint64_t seq);
+void fl__client_retry(fl_clients *cl, uint32_t client, uint64_t seq);
+void fl__client_resend(fl_clients *cl, uint32_t client, uint64_t seq);
+/* A message m reached a client (borrowed: the engine releases it). */
+void fl__client_deliver(fl_clients *cl, fl_msg *m);
+/* The run ends: every open operation is recorded as info. */
+void fl__clients_finish(fl_clients *cl);
 
 #endif

@@ -67,7 +67,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <glib.h>
-#include "client.h"
+#include "workload.h"
 #include "net.h"
 
 #define FL_SCENARIO_ERROR (fl_scenario_error_quark())

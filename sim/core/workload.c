@@ -1,11 +1,11 @@
 /* workload: the registry of workload kinds, the built-in kinds (workload.h), and the
- * defaults and copies of the workload a scenario describes (client.h).
+ * defaults and copies of the workload a scenario describes (also workload.h).
  *
  * Values: kv writes small values (0..4), as Jepsen's cas-register tests do, so that
  * compare-and-set succeeds often enough to matter and reads are ambiguous enough to test a
  * checker. A transaction's writes are unique in the run instead, so that a read names the one
  * transaction it observed: the transaction checks (lincheck/txn.h) rely on it. */
-#include "client.h"
+#include "workload.h"
 
 #include <string.h>
 

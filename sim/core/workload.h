@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
+#include "dist.h"
 #include "op.h"
 #include "rng.h"
 
@@ -86,5 +87,37 @@ int fl_workload_mix_op(const fl_workload_kind *k, const char *name);
 #define FL_WORKLOAD_ERROR (fl_workload_error_quark())
 GQuark fl_workload_error_quark(void);
 typedef enum { FL_WORKLOAD_ERROR_REGISTER } fl_workload_error;
+
+/* ---- The workload a scenario describes ([workload]; its clients' semantics: client.h). */
+
+typedef enum fl_key_dist { FL_KEYS_UNIFORM, FL_KEYS_ZIPF } fl_key_dist;
+
+/* The workload a scenario describes. Defaults are filled by fl_workload_init_defaults. */
+struct fl_workload {
+  const fl_workload_kind *kind; /* what the clients ask for (above); kv by default */
+  int clients;         /* 0: no clients */
+  int keys;            /* operations pick keys 0 .. keys-1 (counters, locks for those kinds) */
+  /* Relative weights of the kind's operations (kv: read, write, cas; counter: add, read;
+   * txn: of its micro-operations, read and write). */
+  double mix[FL_OP_KIND_COUNT];
+  int mix_line;        /* the scenario line of `mix`, 0 if the kind's default applies */
+  int txn_ops;         /* txn: at most this many micro-operations in a transaction */
+  fl_key_dist key_dist;
+  double zipf_s;       /* exponent for FL_KEYS_ZIPF */
+  fl_dist think;       /* pause between a completion and the next invocation */
+  int64_t timeout_ns;  /* per operation; then the outcome is unknown */
+  int64_t retry_ns;    /* pause before following a redirect */
+  int64_t resend_ns;   /* unanswered for this long: send the same request (same client and
+                          seq) to the next node; 0: never. Safe only for protocols that
+                          apply a (client, seq) once. */
+  int64_t start_ns;    /* first invocations at start_ns */
+  int64_t stop_ns;     /* no invocations at or after this (0: until the run ends) */
+};
+
+/* Kind kv, one client, 1 key, reads/writes/cas 50/40/10, uniform keys, think 10ms, timeout
+ * 1s, retry 5ms, start 0, stop 0 (until the end), txn_ops 4. */
+void fl_workload_init_defaults(fl_workload *w);
+void fl_workload_copy(fl_workload *dst, const fl_workload *src);
+void fl_workload_clear(fl_workload *w);
 
 #endif

@@ -10,7 +10,7 @@
  * which sends through the network and the scheduler and halts the run. No layer calls up.
  */
 #include "world.h"
-#include "client_int.h"
+#include "client.h"
 #include "fault.h"
 #include "fl_limits.h"
 #include "node_int.h"
