@@ -47,7 +47,7 @@ typedef struct fl_viz_rgb {
 /* (a * (100 - pct) + b * pct) / 100 per channel, rounded down. */
 fl_viz_rgb fl_viz_mix(fl_viz_rgb a, fl_viz_rgb b, int pct);
 
-/* A node lane's background for a status role (fl_role in sim/status.h; a value outside the
+/* A node lane's background for a status role (fl_role in sim/include/status.h; a value outside the
  * vocabulary is drawn as "other") and term (-1: none): each role has its own colour (leader
  * amber, follower blue, candidate lilac, replica green, ...); odd terms are a shade darker, so
  * a term change shows even when the role stays. */

@@ -1,6 +1,6 @@
 /* pngout: an SDL surface written as a PNG file (libpng), whole or not at all.
  *
- * The image is written through sim/outfile.h: it appears whole or not at all, a failure or a
+ * The image is written through sim/core/outfile.h: it appears whole or not at all, a failure or a
  * signal leaves no temporary behind, and a device or FIFO (/dev/null) is written through. The encoding is fixed (8-bit RGB, no time or text chunks, fixed compression), so
  * the same pixels always give the same bytes.
  *

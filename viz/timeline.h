@@ -1,6 +1,6 @@
 /* timeline: a trace loaded into compact arrays, the visualiser's model.
  *
- * One pass over the trace (sim/trace.h, read with its reader only) builds everything the
+ * One pass over the trace (sim/core/trace.h, read with its reader only) builds everything the
  * renderer and the navigation need, so that a frame never touches the file and costs a number
  * of binary searches per pixel column, not per event:
  *   - lanes: nodes 0..n-1 then clients n..n+c-1 (the trace's endpoint numbers);
@@ -15,7 +15,7 @@
  *   - client operations with outcome, annotations, network changes, invariant violations;
  *   - every event in trace order (for stepping), and the subset that are faults.
  *
- * Role and term come from the STATUS records (sim/status.h), never from the describe lines,
+ * Role and term come from the STATUS records (sim/include/status.h), never from the describe lines,
  * which are for humans. STATUS records are not events: they colour lanes, and the describe
  * line written at the same time is what stepping shows. A trace without STATUS records (an
  * FLTRACE2 file) has no role spans: its lanes keep the colour of a node without status.

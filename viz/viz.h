@@ -1,6 +1,6 @@
 /* viz: faultline's timeline visualiser, the entry points the CLI calls.
  *
- * A trace (sim/trace.h) is drawn as a space-time diagram: one lane per node and per client,
+ * A trace (sim/core/trace.h) is drawn as a space-time diagram: one lane per node and per client,
  * simulated time to the right, messages as arrows, faults as spans and bands, client
  * operations as intervals coloured by outcome. With the JSON report of the same run, a failed
  * linearizability check's counterexample is outlined. The same renderer draws into a window

@@ -3,7 +3,7 @@
  * flat as a run gets longer. Each configuration runs in its own child process so its peak RSS
  * is its own. Not a test: figures go to results/e2e/README.md.
  *
- *   cmake --build build --target bench_e2e && ./build/sim/bench_e2e results/e2e/README.md
+ *   cmake --build build --target bench_e2e && ./build/sim/bench/bench_e2e results/e2e/README.md
  */
 #include "builtin.h"
 #include "scenario.h"
@@ -132,7 +132,7 @@ int main(int argc, char **argv) {
   g_string_append_printf(md, "# End-to-end benchmark: rbcast\n\n"
                              "Machine: %s, %ld cores. Build: RelWithDebInfo (-O2).\n\n"
                              "Regenerate: `cmake --build build --target bench_e2e && "
-                             "./build/sim/bench_e2e results/e2e/README.md`\n\n"
+                             "./build/sim/bench/bench_e2e results/e2e/README.md`\n\n"
                              "Network: lognormal latency (mean 2 ms, sd 1 ms), 1%% loss. "
                              "Clients think 10 ms on average; rbcast gossips every 50 ms. "
                              "Invariants are checked after every event and the digest is computed "

@@ -8,7 +8,7 @@
  * 32-byte events written inline here, the baseline the targets refer to. Each figure is the
  * median of five repetitions. Not a test: figures go to results/sched/README.md.
  *
- *   cmake --build build --target bench_sched && ./build/sim/bench_sched results/sched/README.md
+ *   cmake --build build --target bench_sched && ./build/sim/bench/bench_sched results/sched/README.md
  */
 #include "scheduler.h"
 
@@ -151,7 +151,7 @@ int main(int argc, char **argv) {
   g_string_append_printf(md,
       "# Scheduler: the hold model\n\n"
       "Machine: %s, %ld cores. Build: RelWithDebInfo (-O2). %d holds per measurement, median of %d.\n\n"
-      "Regenerate: `cmake --build build --target bench_sched && ./build/sim/bench_sched "
+      "Regenerate: `cmake --build build --target bench_sched && ./build/sim/bench/bench_sched "
       "results/sched/README.md`\n\n"
       "A hold pops the earliest event and schedules one more at its time plus an exponential "
       "increment (mean 1 ms), so the queue stays at its size. The bare heap is a 4-ary heap of "

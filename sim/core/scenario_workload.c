@@ -1,4 +1,4 @@
-/* workload_scn: the [workload] keys whose values depend on the workload kind (kind, mix).
+/* scenario_workload: the [workload] keys whose values depend on the workload kind (kind, mix).
  *
  * The mix names the kind's operations, so `kind` must come before `mix` when both are given:
  * a kind after a mix would silently reinterpret it. */

@@ -42,7 +42,7 @@
 #define FL_LIMIT_MEMORY_SAMPLE_EVENTS 65536 /* resident memory is sampled every this many events */
 
 /* ---- Outputs, signals and sweep. */
-#define FL_LIMIT_TEMPORARIES 64          /* paths a signal handler removes (sim/outfile.c) */
+#define FL_LIMIT_TEMPORARIES 64          /* paths a signal handler removes (sim/core/outfile.c) */
 #define FL_LIMIT_SWEEP_JOBS 1024         /* sweep --jobs */
 #define FL_LIMIT_SEED_TIMEOUT_S 600      /* sweep --seed-timeout default: wall seconds a seed */
 #define FL_LIMIT_KILL_GRACE_MS 2000      /* after SIGTERM, a timed-out worker gets SIGKILL */

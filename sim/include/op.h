@@ -11,7 +11,7 @@
 #include "fl_limits.h"
 
 /* What an operation does. Which kinds a client issues depends on its workload ([workload]
- * kind, sim/workload.h): kv issues read / write / cas, counter add / read, lock acquire /
+ * kind, sim/core/workload.h): kv issues read / write / cas, counter add / read, lock acquire /
  * release, txn transactions. New kinds are appended: the numbers are in traces. */
 typedef enum fl_op_kind {
   FL_OP_READ,    /* kv: the key's value; counter: the counter's value (0 if never added to) */

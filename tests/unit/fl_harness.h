@@ -49,7 +49,7 @@ typedef struct fl_harness {
   GArray *sent;     /* fl_harness_msg: every message sent since the world was built */
 } fl_harness;
 
-/* A node's answer to a client as it crosses the network (sim/node.c's reply, mirrored field for
+/* A node's answer to a client as it crosses the network (sim/core/node.c's reply, mirrored field for
  * field since the simulator's own struct is private). */
 typedef struct fl_harness_reply {
   fl_op op;

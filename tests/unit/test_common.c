@@ -350,7 +350,7 @@ static const fl_protocol test_protocol = {
     .describe = test_describe,
 };
 
-/* A node's reply to a client as sim/node.c sends it (mirrored, as test_raft.c does). */
+/* A node's reply to a client as sim/core/node.c sends it (mirrored, as test_raft.c does). */
 typedef struct client_reply {
   fl_op op;
   fl_op_result result;

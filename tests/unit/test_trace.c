@@ -390,7 +390,7 @@ START_TEST(kind_names) {
 }
 END_TEST
 
-/* ---- Output files (sim/outfile.c, through the trace writer). */
+/* ---- Output files (sim/core/outfile.c, through the trace writer). */
 
 #define ASSERT_LISTING(dir, want)                                                             \
   do {                                                                                        \
