@@ -2,13 +2,14 @@
 #include "builtin.h"
 
 #include "actor.h"
+#include "paxos/paxos.h"
 #include "raft/raft.h"
 #include "rbcast/rbcast.h"
 #include "single/single.h"
 #include "skeleton/skeleton.h"
 
 bool fl_protocols_register_builtin(GError **error) {
-  const fl_protocol *all[] = {fl_protocol_raft(), fl_protocol_rbcast(), fl_protocol_single(),
+  const fl_protocol *all[] = {fl_protocol_paxos(), fl_protocol_raft(), fl_protocol_rbcast(), fl_protocol_single(),
                               fl_protocol_skeleton()};
   for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
     if (fl_actor_lookup(all[i]->name, NULL)) continue; /* already registered */

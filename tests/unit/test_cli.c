@@ -246,7 +246,8 @@ START_TEST(validate_and_list) {
   g_free(out);
   g_free(err);
   ck_assert_int_eq(run("list", &out, &err), 0);
-  ck_assert(g_str_has_prefix(out, "raft         Raft consensus (Figure 2, PreVote, CheckQuorum"));
+  ck_assert(g_str_has_prefix(out, "paxos        Multi-Paxos (stable leader, ballots, no-op fill"));
+  ck_assert_ptr_nonnull(strstr(out, "\nraft         Raft consensus (Figure 2, PreVote, CheckQuorum"));
   ck_assert_ptr_nonnull(strstr(out, "\nrbcast       reliable broadcast"));
   ck_assert_ptr_nonnull(strstr(out, "    prevote            yes/no, default no: "));
   ck_assert_ptr_nonnull(strstr(out, "    retransmission     yes/no, default yes: "));
