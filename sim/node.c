@@ -366,6 +366,24 @@ void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) {
   g_free(text);
 }
 
+static void metric(fl_node_ctx *ctx, const char *fn, const char *name, fl_metric_kind kind,
+                   int64_t value) {
+  if (!in_hook(ctx, fn)) return;
+  GString *why = g_string_new(NULL);
+  if (!fl_metrics_update(ctx->w->metrics, ctx->id, name, kind, value, why))
+    fl__world_halt(ctx->w, FL_STOP_PROTOCOL_ERROR, "node n%d called %s: %s", ctx->id + 1, fn,
+                   why->str);
+  g_string_free(why, TRUE);
+}
+
+void fl_node_metric_add(fl_node_ctx *ctx, const char *name, int64_t delta) {
+  metric(ctx, "fl_node_metric_add", name, FL_METRIC_SUM, delta);
+}
+
+void fl_node_metric_max(fl_node_ctx *ctx, const char *name, int64_t value) {
+  metric(ctx, "fl_node_metric_max", name, FL_METRIC_MAX, value);
+}
+
 void fl_node_fail(fl_node_ctx *ctx, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

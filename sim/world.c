@@ -128,6 +128,7 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
                                                                    : opts->max_memory_mib << 20;
   w->scratch = g_string_new(NULL);
   w->why = g_string_new(NULL);
+  w->metrics = fl_metrics_new(scn->n_nodes);
   w->timers = g_array_new(FALSE, TRUE, sizeof(fl_timer_rec));
   fl_latency_init(&w->lat_all);
   fl_latency_init(&w->lat_major);
@@ -206,6 +207,7 @@ void fl_world_free(fl_world *w) {
   g_string_free(w->scratch, TRUE);
   if (w->why) g_string_free(w->why, TRUE);
   g_free(w->avail);
+  fl_metrics_free(w->metrics);
   g_free(w->stop_message);
   g_free(w->final_message);
   g_free(w);
@@ -510,6 +512,7 @@ void fl_world_run(fl_world *w) {
 
 fl_stop_reason fl_world_stop_reason(const fl_world *w) { return w->stop; }
 const char *fl_world_stop_message(const fl_world *w) { return w->stop_message; }
+const fl_metrics *fl_world_metrics(const fl_world *w) { return w->metrics; }
 int64_t fl_world_now(const fl_world *w) { return fl_sched_now(w->sched); }
 uint64_t fl_world_seed(const fl_world *w) { return w->seed; }
 int64_t fl_world_duration(const fl_world *w) { return w->duration_ns; }

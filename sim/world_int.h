@@ -146,6 +146,7 @@ struct fl_world {
   fl_latency lat_all, lat_major, lat_minor;
   fl_side_stats side_all, side_major, side_minor;
   fl_avail *avail; /* one per expectation */
+  fl_metrics *metrics; /* what protocols measured (fl_node_metric_*) */
 };
 
 /* node.c: lifecycle. */
