@@ -64,6 +64,7 @@ static void reply(tp_node *s, fl_node_ctx *ctx, tp_ctxn *c) {
 }
 
 static void decide(tp_node *s, fl_node_ctx *ctx, tp_ctxn *c, int commit, int cause) {
+  s->active--;
   c->phase = TP_C_DECIDED;
   c->decision = commit;
   if (!(commit && s->cfg.bug == TP_BUG_COMMIT_BEFORE_LOG)) log_decision(s, ctx, c);
@@ -124,6 +125,7 @@ void tp_coord_request(tp_node *s, fl_node_ctx *ctx, const fl_op *op) {
   }
   c->ts = fl_node_now(ctx);
   c->phase = TP_C_VOTING;
+  s->active++;
   /* Participants in the order their first key appears; each gets its micro-ops in order. */
   tp_msg_prepare m[TP_MAX];
   for (uint32_t i = 0; i < c->txn.n; i++) {

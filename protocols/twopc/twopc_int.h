@@ -184,6 +184,7 @@ typedef struct tp_node {
   GTree *locks;            /* key -> tp_lock */
   GArray *selfq;           /* messages to itself, delivered after the hook (GBytes *) */
   GArray *ready;           /* txids granted a lock, to continue acquiring after the hook */
+  uint64_t active;         /* transactions this coordinator has yet to decide */
   uint64_t committed, aborted, in_doubt;
 } tp_node;
 
