@@ -2,6 +2,7 @@
 #include "expect.h"
 
 #include <string.h>
+#include "units.h"
 
 static void check_history(fl_verdict *v, fl_world *w, const fl_scenario *scn) {
   if (v->lin || v->lin_error) return;
@@ -99,6 +100,19 @@ fl_verdict *fl_verdict_evaluate(fl_world *w, const fl_scenario *scn) {
         r.detail = g_strdup_printf("%.1f%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
                                    " operations answered)", f * 100.0, ok, invoked);
       }
+      break;
+    }
+    case FL_EXPECT_METRIC: {
+      int64_t got;
+      bool seen = fl_metrics_lookup(fl_world_metrics(w), e->metric, &got);
+      r.passed = e->metric_cmp > 0 ? got >= e->metric_value
+                 : e->metric_cmp < 0 ? got <= e->metric_value
+                                     : got == e->metric_value;
+      GString *d = g_string_new(NULL);
+      if (fl_metric_is_duration(e->metric)) fl_format_duration(d, got);
+      else g_string_append_printf(d, "%" G_GINT64_FORMAT, got);
+      if (!seen) g_string_append(d, " (never reported: 0)");
+      r.detail = g_string_free(d, FALSE);
       break;
     }
     }

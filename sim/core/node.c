@@ -73,6 +73,7 @@ void fl__nodes_init(fl_nodes *ns, fl_transport *rt, const fl_options *options, u
   ns->timers = g_array_new(FALSE, TRUE, sizeof(fl_timer_rec));
   ns->scratch = g_string_new(NULL);
   ns->why = g_string_new(NULL);
+  ns->metrics = fl_metrics_new(rt->n_nodes);
   ns->v = g_new0(fl_node, rt->n_nodes);
   for (int i = 0; i < rt->n_nodes; i++) node_init(ns, &ns->v[i], i, seed);
   ns->touched = -2;
@@ -88,6 +89,7 @@ void fl__nodes_clear(fl_nodes *ns) {
   if (ns->scratch) g_string_free(ns->scratch, TRUE);
   if (ns->why) g_string_free(ns->why, TRUE);
   g_free(ns->final_message);
+  fl_metrics_free(ns->metrics);
   memset(ns, 0, sizeof *ns);
 }
 
@@ -409,6 +411,24 @@ void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) {
   va_end(ap);
   fl_trace_annotate(ctx->rt->trace, fl_sched_now(ctx->rt->sched), ctx->id, text);
   g_free(text);
+}
+
+static void metric(fl_node_ctx *ctx, const char *fn, const char *name, fl_metric_kind kind,
+                   int64_t value) {
+  if (!in_hook(ctx, fn)) return;
+  GString *why = g_string_new(NULL);
+  if (!fl_metrics_update(ctx->all->metrics, ctx->id, name, kind, value, why))
+    fl__transport_halt(ctx->rt, FL_STOP_PROTOCOL_ERROR, "node n%d called %s: %s", ctx->id + 1,
+                       fn, why->str);
+  g_string_free(why, TRUE);
+}
+
+void fl_node_metric_add(fl_node_ctx *ctx, const char *name, int64_t delta) {
+  metric(ctx, "fl_node_metric_add", name, FL_METRIC_SUM, delta);
+}
+
+void fl_node_metric_max(fl_node_ctx *ctx, const char *name, int64_t value) {
+  metric(ctx, "fl_node_metric_max", name, FL_METRIC_MAX, value);
 }
 
 void fl_node_fail(fl_node_ctx *ctx, const char *fmt, ...) {

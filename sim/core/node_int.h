@@ -11,6 +11,7 @@
 
 #include "actor.h"
 #include "durable.h"
+#include "metrics.h"
 #include "transport.h"
 
 /* The owner of a pending timer, indexed by its scheduler slot. `id` is the id the protocol
@@ -81,6 +82,7 @@ struct fl_nodes {
   GString *why;     /* for invariant explanations: checks run after every event */
   bool final_checked, final_ok;
   char *final_message; /* owned */
+  fl_metrics *metrics; /* owned: what the protocol measured (fl_node_metric_*) */
 };
 
 /* The nodes layer: fl__nodes_init builds rt->n_nodes nodes (not booted) with their streams

@@ -74,6 +74,34 @@ static bool leader_line(fl_world *w, GString *l) {
   return true;
 }
 
+static void metric_value(GString *l, const char *name, int64_t v) {
+  if (fl_metric_is_duration(name)) fl_format_duration(l, v);
+  else g_string_append_printf(l, "%" G_GINT64_FORMAT, v);
+}
+
+/* One line per metric, in name order: its total, then the nodes that reported it. */
+static void print_metrics(FILE *out, const fl_metrics *m, int nodes) {
+  GString *l = g_string_new(NULL);
+  for (size_t i = 0; i < fl_metrics_count(m); i++) {
+    const char *name = fl_metrics_name(m, i);
+    g_string_truncate(l, 0);
+    g_string_append_printf(l, "%s %s %s ", i == 0 ? "metrics     " : "            ", name,
+                           fl_metrics_kind(m, i) == FL_METRIC_MAX ? "max" : "=");
+    metric_value(l, name, fl_metrics_total(m, i));
+    const char *sep = " (";
+    for (int n = 0; n < nodes; n++) {
+      int64_t v = fl_metrics_node_value(m, i, n);
+      if (!v) continue;
+      g_string_append_printf(l, "%sn%d ", sep, n + 1);
+      metric_value(l, name, v);
+      sep = ", ";
+    }
+    if (*sep == ',') g_string_append_c(l, ')');
+    fprintf(out, "%s\n", l->str);
+  }
+  g_string_free(l, TRUE);
+}
+
 void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_verdict *v,
                      const fl_report_timing *t) {
   fl_run_stats st;
@@ -135,6 +163,7 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
     fprintf(out, "%s %s  %s: %s\n", i == 0 ? "expect      " : "            ",
             r->passed ? "PASS" : "FAIL", r->expect->text, r->detail);
   }
+  print_metrics(out, fl_world_metrics(w), fl_world_node_count(w));
   fprintf(out, "digest       0x%016" G_GINT64_MODIFIER "x\n", fl_world_digest(w));
   GString *sim = g_string_new(NULL);
   fl_format_duration(sim, fl_world_now(w));
@@ -356,6 +385,24 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
   } else {
     json_builder_add_null_value(b);
   }
+
+  /* Protocol measurements in name order: kind, total and the value of every node. */
+  json_builder_set_member_name(b, "metrics");
+  json_builder_begin_object(b);
+  const fl_metrics *mx = fl_world_metrics(w);
+  for (size_t i = 0; i < fl_metrics_count(mx); i++) {
+    json_builder_set_member_name(b, fl_metrics_name(mx, i));
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, fl_metric_kind_name(fl_metrics_kind(mx, i)));
+    INT("value", fl_metrics_total(mx, i));
+    json_builder_set_member_name(b, "nodes");
+    json_builder_begin_array(b);
+    for (int k = 0; k < nodes; k++) json_builder_add_int_value(b, fl_metrics_node_value(mx, i, k));
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+  }
+  json_builder_end_object(b);
 
   json_builder_set_member_name(b, "expectations");
   json_builder_begin_array(b);

@@ -10,6 +10,7 @@
  * expanded and sorted only once the whole file is accepted.
  */
 #include "fl_limits.h"
+#include "metrics.h"
 #include "scenario_int.h"
 #include "units.h"
 
@@ -646,6 +647,32 @@ static void expand_timeline(parser *p) {
 
 /* ---- Expectations. */
 
+/* metric NAME >= V | <= V | == V: V is a duration for a name ending in _ns, else an integer. */
+static bool metric_expect(fl__cur *c, fl_expect *e) {
+  e->kind = FL_EXPECT_METRIC;
+  c->pos += 6;
+  fl__scn_skip_ws(c);
+  int nat = c->pos;
+  e->metric = fl__scn_token(c, "<>=!");
+  if (!fl_metric_name_is_valid(e->metric))
+    return fl__scn_fail(c, nat, "expected a metric name (1 to %d characters of a-z, 0-9 and _), "
+                        "found '%s'", FL_LIMIT_METRIC_NAME,
+                        *e->metric ? fl__scn_echo(c, e->metric, -1) : "");
+  fl__scn_skip_ws(c);
+  int oat = c->pos;
+  if (fl__scn_accept(c, ">=")) e->metric_cmp = 1;
+  else if (fl__scn_accept(c, "<=")) e->metric_cmp = -1;
+  else if (fl__scn_accept(c, "==")) e->metric_cmp = 0;
+  else
+    return fl__scn_fail(c, oat, "expected '>=', '<=' or '==' after the metric name, found '%s'",
+                        fl__scn_echo(c, c->s + oat, -1));
+  fl__scn_skip_ws(c);
+  bool ok = fl_metric_is_duration(e->metric)
+                ? fl__scn_duration(c, &e->metric_value)
+                : fl__scn_int(c, -INT64_MAX, INT64_MAX, &e->metric_value);
+  return ok && fl__scn_expect_end(c);
+}
+
 static bool expect_line(parser *p) {
   fl__cur *c = &p->c;
   fl_expect e;
@@ -655,7 +682,9 @@ static bool expect_line(parser *p) {
   e.pos = here(p, at);
   e.text = g_strstrip(g_strdup(c->s + at));
   bool ok = true;
-  if (fl__scn_accept(c, "availability")) {
+  if (strncmp(c->s + at, "metric", 6) == 0 && (c->s[at + 6] == ' ' || c->s[at + 6] == '\t')) {
+    ok = metric_expect(c, &e);
+  } else if (fl__scn_accept(c, "availability")) {
     e.kind = FL_EXPECT_AVAILABILITY;
     ok = fl__scn_expect(c, "(");
     if (ok) {
@@ -729,7 +758,7 @@ static bool expect_line(parser *p) {
         } else ok = fl__scn_fail(c, vat, "expected yes, no or skip, found '%s'", fl__scn_echo(c, val, -1));
       } else {
         ok = fl__scn_fail(c, kat, "expected an expectation (invariants = ..., linearizable = ..., "
-                                  "availability(SIDE, FROM..TO) >= P%%), found '%s'",
+                                  "availability(SIDE, FROM..TO) >= P%%, metric NAME >= V), found '%s'",
                           fl__scn_echo(c, key, -1));
       }
       ok = ok && fl__scn_expect_end(c);
@@ -740,6 +769,7 @@ static bool expect_line(parser *p) {
   if (!ok) {
     g_free(e.text);
     g_free(e.nodes);
+    g_free(e.metric);
     return false;
   }
   g_array_append_val(p->s->expects, e);
@@ -1007,6 +1037,7 @@ void fl_scenario_free(fl_scenario *s) {
   }
   for (guint i = 0; i < s->expects->len; i++) {
     g_free(g_array_index(s->expects, fl_expect, i).text);
+    g_free(g_array_index(s->expects, fl_expect, i).metric);
     g_free(g_array_index(s->expects, fl_expect, i).nodes);
   }
   g_array_free(s->links, TRUE);

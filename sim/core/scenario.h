@@ -133,7 +133,8 @@ typedef struct fl_action {
 typedef enum fl_expect_kind {
   FL_EXPECT_INVARIANTS,   /* invariants = hold */
   FL_EXPECT_LINEARIZABLE, /* linearizable = yes | no */
-  FL_EXPECT_AVAILABILITY  /* availability(SIDE, FROM..TO) >= P% */
+  FL_EXPECT_AVAILABILITY, /* availability(SIDE, FROM..TO) >= P% */
+  FL_EXPECT_METRIC        /* metric NAME >= V, <= V or == V (a protocol's measurement) */
 } fl_expect_kind;
 
 typedef enum fl_side {
@@ -151,6 +152,9 @@ typedef struct fl_expect {
   int64_t from_ns, to_ns;
   bool at_most;     /* "<=" rather than ">=" */
   double fraction;  /* 0..1 */
+  char *metric;     /* METRIC: the name; owned */
+  int metric_cmp;   /* METRIC: -1 "<=", 0 "==", 1 ">=" */
+  int64_t metric_value; /* METRIC: the bound (ns for a name ending in _ns) */
   char *text;       /* the expectation as written, for reports; owned */
   fl_srcpos pos;
 } fl_expect;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <glib.h>
 #include "lincheck.h"
+#include "metrics.h"
 #include "net.h"
 #include "scenario.h"
 #include "status.h"
@@ -68,6 +69,8 @@ fl_stop_reason fl_world_stop_reason(const fl_world *w);
 const char *fl_world_stop_message(const fl_world *w);
 
 int64_t fl_world_now(const fl_world *w);
+/* What the protocol measured (metrics.h); borrowed until fl_world_free. */
+const fl_metrics *fl_world_metrics(const fl_world *w);
 uint64_t fl_world_seed(const fl_world *w);
 int64_t fl_world_duration(const fl_world *w);
 uint64_t fl_world_events(const fl_world *w);

@@ -176,6 +176,17 @@ void fl_node_reply_txn(fl_node_ctx *ctx, const fl_txn *txn, const fl_op_result *
 /* A line in the trace, shown by the visualiser on the node's lane ("became leader, term 3"). */
 void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/* Measurements for the report and `[expect] metric NAME >= V` (sim/metrics.h): a name of 1 to
+ * FL_LIMIT_METRIC_NAME characters of [a-z0-9_], at most FL_LIMIT_METRICS per run; a name
+ * ending in "_ns" holds a duration. `add` adds delta to this node's sum (negative deltas make
+ * a gauge); `max` raises this node's maximum to value. The report shows each metric's total
+ * (the sum, or the maximum, over nodes) and its value per node, in name order. A metric's kind
+ * is fixed by its first use; an invalid name, a kind mismatch or one metric too many stops
+ * the run with a protocol error. Metrics are not traced: they never change the digest.
+ * Since API version 3 (new functions; the table is unchanged). */
+void fl_node_metric_add(fl_node_ctx *ctx, const char *name, int64_t delta);
+void fl_node_metric_max(fl_node_ctx *ctx, const char *name, int64_t value);
+
 /* The protocol found itself in a state it cannot continue from: stops the run with an error
  * naming the protocol, node, time and event. */
 void fl_node_fail(fl_node_ctx *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

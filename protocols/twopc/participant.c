@@ -1,0 +1,299 @@
+/* participant: locks a transaction's keys, votes (persisting the vote first), and applies the
+ * outcome it is told.
+ *
+ * A participant that has not voted may abort on its own (its lock wait timed out, it was
+ * wounded, a peer asked it during termination): it logs a no vote, which the coordinator can
+ * then never outvote. One that voted yes is in doubt: it keeps its locks until it learns the
+ * outcome from the coordinator or, by termination, from a peer. The in-doubt time per vote is
+ * the blocking window the metrics report (blocked_ns, blocked_max_ns).
+ */
+#include "twopc_int.h"
+
+tp_ptxn *tp_part_get(tp_node *s, uint64_t txid) { return g_hash_table_lookup(s->ptxns, &txid); }
+
+static tp_ptxn *add(tp_node *s, uint64_t txid) {
+  tp_ptxn *p = g_new0(tp_ptxn, 1);
+  p->txid = txid;
+  g_hash_table_insert(s->ptxns, &p->txid, p);
+  return p;
+}
+
+static void sort_keys(tp_ptxn *p) {
+  p->n_keys = 0;
+  for (uint32_t i = 0; i < p->n_mops; i++) {
+    int64_t k = p->mops[i].key;
+    uint32_t j = 0;
+    while (j < p->n_keys && p->keys[j] < k) j++;
+    if (j < p->n_keys && p->keys[j] == k) continue;
+    memmove(&p->keys[j + 1], &p->keys[j], (p->n_keys - j) * sizeof p->keys[0]);
+    p->keys[j] = k;
+    p->n_keys++;
+  }
+}
+
+static void send_vote(tp_node *s, fl_node_ctx *ctx, const tp_ptxn *p) {
+  tp_msg_vote v;
+  memset(&v, 0, sizeof v);
+  v.type = TP_VOTE;
+  v.txid = p->txid;
+  v.yes = p->state != TP_P_ABORTED && p->state != TP_P_WAITING;
+  v.cause = v.yes ? TP_CAUSE_NONE : (uint32_t)p->cause;
+  if (v.yes) {
+    v.n_mops = p->n_mops;
+    memcpy(v.mops, p->mops, sizeof v.mops);
+  }
+  tp_send(s, ctx, p->coord, &v, sizeof v);
+}
+
+static void log_vote(tp_node *s, fl_node_ctx *ctx, const tp_ptxn *p, bool yes) {
+  tp_rec r;
+  memset(&r, 0, sizeof r);
+  r.type = TP_REC_VOTE;
+  r.arg = yes;
+  r.txid = p->txid;
+  r.ts = p->ts;
+  r.at = p->voted_at;
+  r.coord = (uint32_t)p->coord;
+  r.n_parts = p->n_parts;
+  memcpy(r.parts, p->parts, sizeof r.parts);
+  r.n_mops = yes ? p->n_mops : 0;
+  memcpy(r.mops, p->mops, sizeof r.mops);
+  tp_persist(s, ctx, &r);
+}
+
+static void doubt_timer(fl_node_ctx *ctx, const tp_ptxn *p, int64_t delay) {
+  fl_node_set_timer(ctx, delay, TP_TAG(TP_T_DOUBT, p->txid));
+}
+
+/* Every key is locked: read under the locks (a read sees the transaction's own earlier
+ * writes), log the yes vote, then send it. */
+static void vote_yes(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p) {
+  for (uint32_t i = 0; i < p->n_mops; i++) {
+    tp_mop *m = &p->mops[i];
+    if (m->f == FL_MOP_WRITE) continue;
+    bool has = false;
+    int64_t value = 0;
+    for (uint32_t j = i; j-- > 0;)
+      if (p->mops[j].f != FL_MOP_READ && p->mops[j].key == m->key) {
+        has = true;
+        value = p->mops[j].value;
+        break;
+      }
+    if (!has) {
+      const int64_t *v = g_tree_lookup(s->store, &m->key);
+      if (v) has = true, value = *v;
+    }
+    if (m->f == TP_MOP_CAS) {
+      if (!has || value != m->expected) { /* the compare fails: definitely not done */
+        tp_part_abort_unvoted(s, ctx, p, TP_CAUSE_VOTE_NO);
+        return;
+      }
+      continue;
+    }
+    m->has_value = has;
+    m->value = value;
+  }
+  p->state = TP_P_VOTED;
+  p->voted_at = fl_node_now(ctx);
+  log_vote(s, ctx, p, true);
+  s->in_doubt++;
+  fl_node_metric_add(ctx, "txn_in_doubt", 1);
+  send_vote(s, ctx, p);
+  doubt_timer(ctx, p, s->cfg.decision_timeout_ns);
+}
+
+void tp_part_abort_unvoted(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p, int cause) {
+  if (p->state != TP_P_WAITING) return;
+  tp_locks_release(s, p);
+  p->state = TP_P_ABORTED;
+  p->cause = cause;
+  log_vote(s, ctx, p, false);
+  if (p->coord >= 0) send_vote(s, ctx, p);
+}
+
+void tp_part_continue(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p) {
+  bool conflict;
+  if (tp_locks_acquire(s, ctx, p, &conflict)) vote_yes(s, ctx, p);
+  else if (conflict) tp_part_abort_unvoted(s, ctx, p, TP_CAUSE_CONFLICT);
+}
+
+void tp_part_prepare(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_prepare *m) {
+  (void)from;
+  tp_ptxn *p = tp_part_get(s, m->txid);
+  if (p) {
+    /* A repeated prepare: the vote, once cast, is only repeated. */
+    if (p->state != TP_P_WAITING) send_vote(s, ctx, p);
+    return;
+  }
+  p = add(s, m->txid);
+  p->ts = m->ts;
+  p->coord = (int)m->coord;
+  p->n_parts = m->n_parts;
+  memcpy(p->parts, m->parts, sizeof p->parts);
+  p->n_mops = m->n_mops;
+  memcpy(p->mops, m->mops, sizeof p->mops);
+  sort_keys(p);
+  p->state = TP_P_WAITING;
+  fl_node_set_timer(ctx, s->cfg.lock_timeout_ns, TP_TAG(TP_T_LOCK, p->txid));
+  tp_part_continue(s, ctx, p);
+}
+
+static void apply(tp_node *s, const tp_ptxn *p) {
+  for (uint32_t i = 0; i < p->n_mops; i++) {
+    if (p->mops[i].f == FL_MOP_READ) continue;
+    int64_t *k = g_new(int64_t, 1), *v = g_new(int64_t, 1);
+    *k = p->mops[i].key;
+    *v = p->mops[i].value;
+    g_tree_replace(s->store, k, v);
+  }
+}
+
+static void log_outcome(tp_node *s, fl_node_ctx *ctx, const tp_ptxn *p, int commit) {
+  tp_rec r;
+  memset(&r, 0, sizeof r);
+  r.type = TP_REC_OUTCOME;
+  r.arg = (uint32_t)commit;
+  r.txid = p->txid;
+  r.coord = (uint32_t)p->coord;
+  r.n_parts = p->n_parts;
+  memcpy(r.parts, p->parts, sizeof r.parts);
+  tp_persist(s, ctx, &r);
+}
+
+void tp_part_decide(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p, int commit) {
+  if (p->state == TP_P_WAITING) {
+    if (!commit) tp_part_abort_unvoted(s, ctx, p, TP_CAUSE_VOTE_NO);
+    return; /* a commit for a transaction it never voted on cannot be honoured */
+  }
+  if (p->state != TP_P_VOTED && p->state != TP_P_PRECOMMITTED) return;
+  log_outcome(s, ctx, p, commit);
+  if (commit) apply(s, p);
+  tp_locks_release(s, p);
+  p->state = commit ? TP_P_COMMITTED : TP_P_ABORTED;
+  p->terminating = false;
+  int64_t blocked = fl_node_now(ctx) - p->voted_at;
+  if (blocked < 0) blocked = 0;
+  fl_node_metric_add(ctx, "blocked_ns", blocked);
+  fl_node_metric_max(ctx, "blocked_max_ns", blocked);
+  s->in_doubt--;
+  fl_node_metric_add(ctx, "txn_in_doubt", -1);
+}
+
+static void send_txid(tp_node *s, fl_node_ctx *ctx, int dst, uint32_t type, uint32_t arg,
+                      uint64_t txid) {
+  tp_msg_txid m;
+  memset(&m, 0, sizeof m);
+  m.type = type;
+  m.arg = arg;
+  m.txid = txid;
+  tp_send(s, ctx, dst, &m, sizeof m);
+}
+
+void tp_part_txid_msg(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_txid *m) {
+  tp_ptxn *p = tp_part_get(s, m->txid);
+  switch (m->type) {
+  case TP_DECISION:
+    if (p) {
+      tp_part_decide(s, ctx, p, (int)m->arg);
+    } else if (m->arg && s->cfg.bug == TP_BUG_FORGET_PREPARE) {
+      /* The bug: it forgot it voted yes, so it takes the transaction for one it never
+       * prepared, and aborts it on its own. */
+      p = add(s, m->txid);
+      p->coord = -1;
+      p->state = TP_P_ABORTED;
+      log_outcome(s, ctx, p, 0);
+      fl_node_annotate(ctx, "aborts a transaction it forgot it prepared");
+    }
+    send_txid(s, ctx, from, TP_DECISION_ACK, 0, m->txid);
+    break;
+  case TP_PRECOMMIT:
+    if (!p || (p->state != TP_P_VOTED && p->state != TP_P_PRECOMMITTED)) break;
+    if (p->state == TP_P_VOTED) {
+      tp_rec r;
+      memset(&r, 0, sizeof r);
+      r.type = TP_REC_PRECOMMIT;
+      r.txid = p->txid;
+      r.coord = (uint32_t)p->coord;
+      tp_persist(s, ctx, &r);
+      p->state = TP_P_PRECOMMITTED;
+    }
+    send_txid(s, ctx, from, TP_PRECOMMIT_ACK, 0, m->txid);
+    break;
+  case TP_STATE_REQ: tp_term_state_req(s, ctx, from, m->txid); break;
+  case TP_STATE: tp_term_state(s, ctx, from, m->txid, (int)m->arg); break;
+  default: break;
+  }
+}
+
+void tp_part_timer(tp_node *s, fl_node_ctx *ctx, int kind, uint64_t txid) {
+  tp_ptxn *p = tp_part_get(s, txid);
+  if (!p) return;
+  if (kind == TP_T_LOCK && p->state == TP_P_WAITING) {
+    fl_node_annotate(ctx, "lock wait timed out: abort");
+    tp_part_abort_unvoted(s, ctx, p, TP_CAUSE_TIMEOUT);
+  } else if (kind == TP_T_DOUBT && (p->state == TP_P_VOTED || p->state == TP_P_PRECOMMITTED)) {
+    tp_term_doubt_timer(s, ctx, p);
+  } else if (kind == TP_T_TERMINATE) {
+    tp_term_collect_timer(s, ctx, p);
+  }
+}
+
+/* Rebuilds from the log, in order: votes and pre-commits make in-doubt transactions, outcomes
+ * settle them and replay committed writes into the store. */
+void tp_part_recover(tp_node *s, fl_node_ctx *ctx, const tp_rec *r) {
+  (void)ctx;
+  tp_ptxn *p = tp_part_get(s, r->txid);
+  switch (r->type) {
+  case TP_REC_VOTE:
+    if (p) break;
+    p = add(s, r->txid);
+    p->ts = r->ts;
+    p->coord = (int)r->coord;
+    p->n_parts = r->n_parts;
+    memcpy(p->parts, r->parts, sizeof p->parts);
+    p->n_mops = r->n_mops;
+    memcpy(p->mops, r->mops, sizeof p->mops);
+    sort_keys(p);
+    p->voted_at = r->at;
+    p->state = r->arg ? TP_P_VOTED : TP_P_ABORTED;
+    break;
+  case TP_REC_PRECOMMIT:
+    if (p && p->state == TP_P_VOTED) p->state = TP_P_PRECOMMITTED;
+    break;
+  case TP_REC_OUTCOME:
+    if (!p) {
+      p = add(s, r->txid);
+      p->coord = (int)r->coord;
+    } else if (r->arg && p->state != TP_P_COMMITTED) {
+      apply(s, p);
+    }
+    p->state = r->arg ? TP_P_COMMITTED : TP_P_ABORTED;
+    break;
+  default: break;
+  }
+}
+
+/* After the log is read: in-doubt transactions take their locks again and ask at once. With
+ * the bug forget-prepare they are dropped instead, as if never prepared. */
+void tp_part_resume(tp_node *s, fl_node_ctx *ctx) {
+  size_t len;
+  const void *d;
+  for (uint64_t key = 1; (d = fl_node_load(ctx, key, &len)) != NULL; key++) {
+    tp_rec r;
+    if (!tp_rec_read(d, len, &r) || r.type != TP_REC_VOTE || !r.arg) continue;
+    tp_ptxn *p = tp_part_get(s, r.txid);
+    if (!p || (p->state != TP_P_VOTED && p->state != TP_P_PRECOMMITTED) || p->n_held) continue;
+    if (s->cfg.bug == TP_BUG_FORGET_PREPARE) {
+      g_hash_table_remove(s->ptxns, &r.txid);
+      continue;
+    }
+    /* In-doubt transactions held their locks together before the crash: they get them all. */
+    int st = p->state;
+    bool conflict;
+    p->state = TP_P_WAITING;
+    tp_locks_acquire(s, ctx, p, &conflict);
+    p->state = st;
+    s->in_doubt++;
+    tp_term_doubt_timer(s, ctx, p);
+  }
+}
