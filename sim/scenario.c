@@ -67,7 +67,15 @@ typedef struct parser {
   int64_t timeline_total; /* actions the lines so far expand to */
   /* Where the settings that can close a zero-delay loop were written (line 0: the default). */
   fl_srcpos think_pos, retry_pos, latency_pos;
+  GArray *sets; /* set_item: the command line's overrides, in the order given */
 } parser;
+
+/* One --set SECTION.KEY=VALUE. */
+typedef struct set_item {
+  char *label; /* "--set SECTION.KEY=VALUE", what its messages start with */
+  char *section, *key, *value;
+  bool used; /* applied where the file sets the key (or overridden by a later one) */
+} set_item;
 
 static const char *cluster_keys[] = {"protocol", "nodes", "seed", "duration", NULL};
 static const char *network_keys[] = {"latency", "loss", "duplicate", "reorder", NULL};
@@ -751,8 +759,106 @@ static bool other_line(parser *p, const char *key, int at) {
   fl__cur *c = &p->c;
   fl__scn_skip_ws(c);
   fl_scn_option opt = {.name = g_strdup(key), .value = g_strstrip(g_strdup(c->s + c->pos)),
-                       .pos = here(p, at), .value_pos = here(p, c->pos)};
+                       .pos = here(p, at), .value_pos = here(p, c->pos),
+                       .set = g_strdup(c->set)};
   g_array_append_val(o->options, opt);
+  return true;
+}
+
+/* ---- Overrides (--set). */
+
+static const char *section_word(parser *p) {
+  switch (p->sec) {
+  case SEC_CLUSTER: return "cluster";
+  case SEC_NETWORK: return "network";
+  case SEC_WORKLOAD: return "workload";
+  case SEC_OTHER: return g_array_index(p->others, other_section, p->others->len - 1).name;
+  default: return NULL; /* [link], [clocks], [timeline], [expect]: not by --set */
+  }
+}
+
+/* The override of KEY in the current section: the last one given (earlier ones of the same
+ * key are marked used, never applied). */
+static set_item *find_set(parser *p, const char *key) {
+  const char *sec = section_word(p);
+  set_item *found = NULL;
+  for (guint i = 0; sec && p->sets && i < p->sets->len; i++) {
+    set_item *it = &g_array_index(p->sets, set_item, i);
+    if (strcmp(it->section, sec) == 0 && strcmp(it->key, key) == 0) {
+      it->used = true;
+      found = it;
+    }
+  }
+  return found;
+}
+
+static bool section_line(parser *p, const char *key, int at) {
+  switch (p->sec) {
+  case SEC_CLUSTER: return cluster_line(p, key, at);
+  case SEC_NETWORK: return network_line(p, key, at);
+  case SEC_LINK: return link_line(p, key, at);
+  case SEC_CLOCKS: return clocks_line(p, key, at);
+  case SEC_WORKLOAD: return workload_line(p, key, at);
+  default: return other_line(p, key, at);
+  }
+}
+
+/* Parses an override's value in place of the file's, in the current section: the cursor reads
+ * the override, and its messages name it. */
+static bool apply_set(parser *p, const set_item *it) {
+  fl__cur *c = &p->c;
+  const char *s = c->s;
+  int pos = c->pos;
+  c->s = it->value;
+  c->pos = 0;
+  c->set = it->label;
+  bool ok = section_line(p, it->key, 0);
+  c->s = s;
+  c->pos = pos;
+  c->set = NULL;
+  return ok;
+}
+
+/* The overrides of built-in sections whose key the file does not set, added after the file
+ * (those of the protocol's section wait for finish, which knows the protocol). */
+static bool apply_unused_sets(parser *p) {
+  static const struct { const char *name; section sec; } secs[] = {
+      {"cluster", SEC_CLUSTER}, {"network", SEC_NETWORK}, {"workload", SEC_WORKLOAD}};
+  flush_link(p);
+  for (guint i = 0; p->sets && i < p->sets->len; i++) {
+    set_item *it = &g_array_index(p->sets, set_item, i);
+    if (it->used) continue;
+    for (size_t k = 0; k < G_N_ELEMENTS(secs); k++) {
+      if (strcmp(it->section, secs[k].name) != 0) continue;
+      p->sec = secs[k].sec;
+      g_free(p->sec_name);
+      p->sec_name = g_strdup_printf("[%s]", secs[k].name);
+      set_item *last = find_set(p, it->key);
+      if (!apply_set(p, last)) return false;
+    }
+  }
+  return true;
+}
+
+/* Splits each "SECTION.KEY=VALUE"; false with an error naming the malformed one. */
+static bool parse_sets(parser *p, char *const *sets) {
+  for (char *const *x = sets; x && *x; x++) {
+    const char *dot = strchr(*x, '.'), *eq = strchr(*x, '=');
+    char *label = g_strconcat("--set ", *x, NULL);
+    if (!dot || !eq || dot > eq || dot == *x || eq == dot + 1 || !eq[1]) {
+      char *echo = fl_format_echo(*x, -1);
+      g_set_error(p->c.error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_SYNTAX,
+                  "%s: expected SECTION.KEY=VALUE such as raft.heartbeat=50ms, found '%s'", label,
+                  echo);
+      g_free(echo);
+      g_free(label);
+      return false;
+    }
+    set_item it = {.label = label, .section = g_strstrip(g_strndup(*x, (gsize)(dot - *x))),
+                   .key = g_strstrip(g_strndup(dot + 1, (gsize)(eq - dot - 1))),
+                   .value = g_strstrip(g_strdup(eq + 1))};
+    g_array_append_val(p->sets, it);
+  }
   return true;
 }
 
@@ -771,14 +877,8 @@ static bool line(parser *p) {
   if (!key) return false;
   bool ok = note_key(p, key, at);
   if (ok) {
-    switch (p->sec) {
-    case SEC_CLUSTER: ok = cluster_line(p, key, at); break;
-    case SEC_NETWORK: ok = network_line(p, key, at); break;
-    case SEC_LINK: ok = link_line(p, key, at); break;
-    case SEC_CLOCKS: ok = clocks_line(p, key, at); break;
-    case SEC_WORKLOAD: ok = workload_line(p, key, at); break;
-    default: ok = other_line(p, key, at); break;
-    }
+    const set_item *it = find_set(p, key);
+    ok = it ? apply_set(p, it) : section_line(p, key, at);
   }
   g_free(key);
   return ok;
@@ -938,6 +1038,29 @@ static bool finish(parser *p) {
                         known_sections, fl__scn_echo(c, s->protocol, -1),
                         fl__scn_echo(c, o->name, -1));
   }
+  /* Overrides of the protocol's options the file does not set; any other section is wrong. */
+  for (guint i = 0; p->sets && i < p->sets->len; i++) {
+    set_item *it = &g_array_index(p->sets, set_item, i);
+    if (it->used) continue;
+    if (strcmp(it->section, s->protocol) != 0) {
+      g_set_error(c->error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_SYNTAX,
+                  "%s: expected a section cluster, network, workload or %s (the protocol's), "
+                  "found '%s'", it->label, fl__scn_echo(c, s->protocol, -1),
+                  fl__scn_echo(c, it->section, -1));
+      return false;
+    }
+    const set_item *last = it;
+    for (guint k = i; k < p->sets->len; k++) {
+      set_item *o = &g_array_index(p->sets, set_item, k);
+      if (strcmp(o->section, it->section) == 0 && strcmp(o->key, it->key) == 0) {
+        o->used = true;
+        last = o;
+      }
+    }
+    fl_scn_option opt = {.name = g_strdup(last->key), .value = g_strdup(last->value),
+                         .set = g_strdup(last->label)};
+    g_array_append_val(s->options, opt);
+  }
   /* The earliest time beyond the duration (line order among equal times), found from each
    * line's first repetition past the end without expanding anything. */
   const pending_line *late = NULL;
@@ -990,6 +1113,7 @@ static void options_free(GArray *a) {
   for (guint i = 0; i < a->len; i++) {
     g_free(g_array_index(a, fl_scn_option, i).name);
     g_free(g_array_index(a, fl_scn_option, i).value);
+    g_free(g_array_index(a, fl_scn_option, i).set);
   }
   g_array_free(a, TRUE);
 }
@@ -1014,6 +1138,7 @@ void fl_scenario_free(fl_scenario *s) {
   g_array_free(s->timeline, TRUE);
   g_array_free(s->expects, TRUE);
   options_free(s->options);
+  g_strfreev(s->sets);
   fl_dist_clear(&s->net_defaults.latency);
   fl_workload_clear(&s->workload);
   g_free(s->protocol);
@@ -1022,6 +1147,11 @@ void fl_scenario_free(fl_scenario *s) {
 }
 
 fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, GError **error) {
+  return fl_scenario_parse_with(path, text, len, NULL, error);
+}
+
+fl_scenario *fl_scenario_parse_with(const char *path, const char *text, size_t len,
+                                    char *const *sets, GError **error) {
   parser p;
   memset(&p, 0, sizeof p);
   p.s = scenario_new(path);
@@ -1030,7 +1160,9 @@ fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, G
   p.seen = g_array_new(FALSE, TRUE, sizeof(seen_key));
   p.others = g_array_new(FALSE, TRUE, sizeof(other_section));
   p.lines = g_array_new(FALSE, TRUE, sizeof(pending_line));
-  bool ok = true;
+  p.sets = g_array_new(FALSE, TRUE, sizeof(set_item));
+  if (sets && *sets) p.s->sets = g_strdupv((char **)sets);
+  bool ok = parse_sets(&p, sets);
   size_t start = 0;
   for (int lineno = 1; ok && start < len; lineno++) {
     size_t end = start;
@@ -1052,8 +1184,17 @@ fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, G
     p.c.s = "";
     start = end + 1;
   }
+  if (ok) ok = apply_unused_sets(&p);
   if (ok) ok = finish(&p);
   else flush_link(&p);
+  for (guint i = 0; i < p.sets->len; i++) {
+    set_item *it = &g_array_index(p.sets, set_item, i);
+    g_free(it->label);
+    g_free(it->section);
+    g_free(it->key);
+    g_free(it->value);
+  }
+  g_array_free(p.sets, TRUE);
   seen_clear(&p);
   g_array_free(p.seen, TRUE);
   for (guint i = 0; i < p.others->len; i++) {
@@ -1158,10 +1299,14 @@ static bool read_scenario_file(const char *path, char **text, size_t *len, GErro
 }
 
 fl_scenario *fl_scenario_load(const char *path, GError **error) {
+  return fl_scenario_load_with(path, NULL, error);
+}
+
+fl_scenario *fl_scenario_load_with(const char *path, char *const *sets, GError **error) {
   char *text = NULL;
   size_t len = 0;
   if (!read_scenario_file(path, &text, &len, error)) return NULL;
-  fl_scenario *s = fl_scenario_parse(path, text, len, error);
+  fl_scenario *s = fl_scenario_parse_with(path, text, len, sets, error);
   g_free(text);
   return s;
 }

@@ -159,6 +159,9 @@ typedef struct fl_expect {
 typedef struct fl_scn_option {
   char *name, *value; /* owned */
   fl_srcpos pos, value_pos;
+  /* The override that set it ("--set raft.heartbeat=50ms"), for messages in its place of a
+   * position in the file; NULL when the file did. Owned. */
+  char *set;
 } fl_scn_option;
 
 typedef struct fl_scenario {
@@ -176,6 +179,9 @@ typedef struct fl_scenario {
   GArray *timeline; /* of fl_action, sorted by time, file order among equal times */
   GArray *options;  /* of fl_scn_option, file order */
   GArray *expects;  /* of fl_expect, file order */
+  /* The command line's overrides as given ("raft.heartbeat=50ms"), NULL-terminated, for the
+   * reproduce lines; NULL when there were none. Owned. */
+  char **sets;
 } fl_scenario;
 
 /* Parses a scenario from a file or a string (`path` names it in messages). Syntax errors and
@@ -186,6 +192,14 @@ typedef struct fl_scenario {
  * scenario file") before anything is read. */
 fl_scenario *fl_scenario_load(const char *path, GError **error);
 fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, GError **error);
+/* The same with overrides `sets` (NULL-terminated "SECTION.KEY=VALUE" strings, or NULL), as
+ * `faultline run --set` gives them: each replaces KEY's value in [SECTION], or adds it, and is
+ * checked exactly as if the file said it; the last of two overrides of one key wins. SECTION
+ * is cluster, network, workload or the protocol's. An error about an override starts
+ * "--set SECTION.KEY=VALUE: " instead of a position in the file. */
+fl_scenario *fl_scenario_load_with(const char *path, char *const *sets, GError **error);
+fl_scenario *fl_scenario_parse_with(const char *path, const char *text, size_t len,
+                                    char *const *sets, GError **error);
 void fl_scenario_free(fl_scenario *s);
 
 /* "n3" for node index 2. Static storage for small indices; do not free. */

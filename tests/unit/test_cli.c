@@ -255,6 +255,64 @@ START_TEST(validate_and_list) {
 }
 END_TEST
 
+/* --set SECTION.KEY=VALUE overrides a scenario value, checked as if the file said it; its
+ * errors name the override. */
+START_TEST(set_overrides_and_their_errors) {
+  static const struct {
+    const char *args, *err;
+  } bad[] = {
+      {"validate scenarios/raft/leader-crash.fl --set raft.heartbeat=0ms",
+       "--set raft.heartbeat=0ms: expected a duration from 1ns to 100000h, found '0ms'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set raft.heartbeat=0ms --set raft.heartbeat=9ms",
+       ""}, /* the last override of a key wins */
+      {"validate scenarios/raft/leader-crash.fl --set raft.foo=1",
+       "--set raft.foo=1: expected an option of protocol raft (election_timeout, heartbeat, "
+       "prevote, check_quorum, read, max_batch, snapshot_every, bug), found 'foo'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set foo.bar=1",
+       "--set foo.bar=1: expected a section cluster, network, workload or raft (the protocol's), "
+       "found 'foo'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set cluster.foo=1",
+       "--set cluster.foo=1: expected a key of [cluster] (protocol, nodes, seed, duration), found "
+       "'foo'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set network.loss=200%",
+       "--set network.loss=200%: expected a percentage from 0% to 100% or a fraction from 0 to 1, "
+       "found '200%'\n"},
+      {"run scenarios/raft/leader-crash.fl --set 'workload.timeout=1 s'",
+       "--set workload.timeout=1 s: expected a duration with a unit (ns, us, ms, s, min, h), found "
+       "'1'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set bad",
+       "--set bad: expected SECTION.KEY=VALUE such as raft.heartbeat=50ms, found 'bad'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set timeline.x=1",
+       "--set timeline.x=1: expected a section cluster, network, workload or raft (the "
+       "protocol's), found 'timeline'\n"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run(bad[i].args, &out, &err), *bad[i].err ? 2 : 0);
+    ck_assert_str_eq(err, bad[i].err);
+    g_free(out);
+    g_free(err);
+  }
+  /* A key the file does not set is added; one it sets is replaced. */
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run("validate scenarios/rbcast/partition.fl --set workload.clients=2 --set "
+                       "rbcast.retransmit=20ms", &out, &err), 0);
+  ck_assert_str_eq(out, "scenarios/rbcast/partition.fl: ok (protocol rbcast, 5 nodes, 2 clients, "
+                        "2 timeline events, 4 expectations)\n");
+  g_free(out);
+  g_free(err);
+  ck_assert_int_eq(run("run -q scenarios/raft/leader-crash.fl --set network.loss=5% --set "
+                       "workload.clients=2", &out, &err), 1);
+  ck_assert_str_eq(out, "FAIL scenarios/raft/leader-crash.fl seed 1 digest 0x357b18317cfae0a4\n"
+                        "  FAIL availability(all, 6s..20s) >= 99%: 87.8% (267 of 304 operations "
+                        "answered)\n"
+                        "  reproduce: faultline run 'scenarios/raft/leader-crash.fl' --seed 1 "
+                        "--set 'network.loss=5%' --set 'workload.clients=2'\n");
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
 /* A runaway (issue 9, item 2): Raft whose clients retry at once over 1 ns links while no
  * node is leader: redirects ping-pong and simulated time crawls. The stall guard stops it in
  * well under a second of wall time, with exit status 4. */
@@ -823,6 +881,7 @@ int main(void) {
   tcase_add_test(tc, outputs_are_written_and_trace_verifies);
   tcase_add_test(tc, edn_history_is_checked_like_json_lines);
   tcase_add_test(tc, validate_and_list);
+  tcase_add_test(tc, set_overrides_and_their_errors);
   tcase_add_test(tc, runaway_run_exits_four);
   tcase_add_test(tc, event_budget_exits_four_in_run_and_sweep);
   tcase_add_test(tc, signals_leave_no_temporaries);
