@@ -14,6 +14,7 @@
 #include "units.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -446,6 +447,65 @@ static bool workload_line(parser *p, const char *key, int at) {
 
 /* ---- Timeline. */
 
+typedef struct sort_key {
+  int64_t at_ns;
+  guint seq; /* expansion order: line order, then repetition */
+} sort_key;
+
+static int cmp_key(const void *x, const void *y) {
+  const sort_key *a = x, *b = y;
+  if (a->at_ns != b->at_ns) return a->at_ns < b->at_ns ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* A time written as a distribution: a word and '(' (a fixed time starts with a digit). */
+static bool random_time_ahead(fl__cur *c) {
+  fl__scn_skip_ws(c);
+  int i = c->pos;
+  while (g_ascii_isalpha(c->s[i])) i++;
+  return i > c->pos && c->s[i] == '(';
+}
+
+/* The earliest and latest times a distribution can give, as fl_dist_sample_ns rounds them;
+ * *hi = INT64_MAX for an unbounded one. */
+static void time_bounds(const fl_dist *d, int64_t *lo, int64_t *hi) {
+  double l = 0, h = INFINITY;
+  switch (d->kind) {
+  case FL_DIST_CONSTANT: l = h = d->a; break;
+  case FL_DIST_UNIFORM: l = d->a, h = d->b; break;
+  case FL_DIST_PARETO: l = d->a; break;
+  case FL_DIST_EMPIRICAL:
+    l = INFINITY, h = 0;
+    for (size_t i = 0; i < d->n_values; i++) l = MIN(l, d->values[i]), h = MAX(h, d->values[i]);
+    break;
+  default: break; /* normal (truncated at 0), exponential, lognormal: from 0, unbounded */
+  }
+  *lo = l >= 9.2e18 ? INT64_MAX : (int64_t)llround(MAX(l, 0));
+  *hi = h >= 9.2e18 ? INT64_MAX : (int64_t)llround(MAX(h, 0));
+}
+
+static void action_clear(fl_action *a) {
+  g_free(a->group_of);
+  if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
+  if (a->at_dist) fl_dist_clear(a->at_dist);
+  g_free(a->at_dist);
+}
+
+void fl_scenario_draw_times(const fl_scenario *s, fl_rng *r, int64_t *at_ns, guint *order) {
+  guint n = s->timeline->len;
+  bool drawn = false;
+  sort_key *keys = g_new(sort_key, n ? n : 1);
+  for (guint i = 0; i < n; i++) {
+    const fl_action *a = &g_array_index(s->timeline, fl_action, i);
+    at_ns[i] = a->at_dist ? fl_dist_sample_ns(a->at_dist, r) : a->at_ns;
+    drawn |= a->at_dist != NULL;
+    keys[i] = (sort_key){at_ns[i], i};
+  }
+  if (drawn) qsort(keys, n, sizeof *keys, cmp_key);
+  for (guint i = 0; i < n; i++) order[i] = keys[i].seq;
+  g_free(keys);
+}
+
 static bool timeline_line(parser *p) {
   fl__cur *c = &p->c;
   fl_action a;
@@ -458,16 +518,26 @@ static bool timeline_line(parser *p) {
    * up to TO. */
   int64_t until_ns = 0, every_ns = 0;
   int tat = c->pos;
-  char *when = fl__scn_token(c, ",)}");
-  GError *inner = NULL;
-  bool ranged = strstr(when, "..") != NULL;
-  bool timed = ranged ? fl_parse_duration_range(when, &a.at_ns, &until_ns, &inner)
-                      : fl_parse_duration(when, &a.at_ns, &inner);
-  g_free(when);
-  if (!timed) {
-    fl__scn_fail(c, tat, "%s", inner->message);
-    g_error_free(inner);
-    return false;
+  bool ranged = false;
+  if (random_time_ahead(c)) { /* "uniform(10s, 10.075s) ACTION": drawn per run */
+    fl_dist d;
+    if (!fl__scn_dist(c, &d)) return false;
+    int64_t hi;
+    time_bounds(&d, &a.at_ns, &hi);
+    if (d.kind == FL_DIST_CONSTANT) fl_dist_clear(&d); /* constant(5s) is just 5s */
+    else a.at_dist = g_memdup2(&d, sizeof d);
+  } else {
+    char *when = fl__scn_token(c, ",)}");
+    GError *inner = NULL;
+    ranged = strstr(when, "..") != NULL;
+    bool timed = ranged ? fl_parse_duration_range(when, &a.at_ns, &until_ns, &inner)
+                        : fl_parse_duration(when, &a.at_ns, &inner);
+    g_free(when);
+    if (!timed) {
+      fl__scn_fail(c, tat, "%s", inner->message);
+      g_error_free(inner);
+      return false;
+    }
   }
   if (ranged) {
     if (!fl__scn_expect(c, "every")) return false;
@@ -580,16 +650,14 @@ static bool timeline_line(parser *p) {
   g_free(verb);
   ok = ok && fl__scn_expect_end(c);
   if (!ok) {
-    g_free(a.group_of);
-    if (a.kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a.latency);
+    action_clear(&a);
     return false;
   }
   /* The action at FROM, FROM + PERIOD, ... while <= TO. */
   pending_line tl = {.a = a, .every_ns = every_ns,
                         .reps = every_ns ? (until_ns - a.at_ns) / every_ns + 1 : 1};
   if (tl.reps > FL_LIMIT_TIMELINE_ACTIONS - p->timeline_total) {
-    g_free(a.group_of);
-    if (a.kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a.latency);
+    action_clear(&a);
     return fl__scn_fail(c, tat, "expected at most %d timeline actions in all (repetitions "
                                 "included), found %" G_GINT64_FORMAT " with this line",
                         FL_LIMIT_TIMELINE_ACTIONS, p->timeline_total + tl.reps);
@@ -600,24 +668,10 @@ static bool timeline_line(parser *p) {
 }
 
 static void lines_free(GArray *lines) {
-  for (guint i = 0; i < lines->len; i++) {
-    fl_action *a = &g_array_index(lines, pending_line, i).a;
-    g_free(a->group_of);
-    if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
-  }
+  for (guint i = 0; i < lines->len; i++) action_clear(&g_array_index(lines, pending_line, i).a);
   g_array_free(lines, TRUE);
 }
 
-typedef struct sort_key {
-  int64_t at_ns;
-  guint seq; /* expansion order: line order, then repetition */
-} sort_key;
-
-static int cmp_key(const void *x, const void *y) {
-  const sort_key *a = x, *b = y;
-  if (a->at_ns != b->at_ns) return a->at_ns < b->at_ns ? -1 : 1;
-  return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
 
 /* Expands every line's repetitions into s->timeline, sorted by (time, line order, repetition).
  * That is a total order, so the result does not depend on the sort's stability, and it is
@@ -636,6 +690,10 @@ static void expand_timeline(parser *p) {
         if (tl->a.group_of)
           copy.group_of = g_memdup2(tl->a.group_of, (gsize)s->n_nodes * sizeof(int));
         if (tl->a.kind == FL_ACT_SET_LATENCY) fl_dist_copy(&copy.latency, &tl->a.latency);
+        if (tl->a.at_dist) { /* not written today (a range takes fixed times), kept sound */
+          copy.at_dist = g_new(fl_dist, 1);
+          fl_dist_copy(copy.at_dist, tl->a.at_dist);
+        }
       }
       g_array_append_val(flat, copy);
     }
@@ -1068,6 +1126,11 @@ static bool finish(parser *p) {
   for (guint i = 0; i < p->lines->len; i++) {
     const pending_line *tl = &g_array_index(p->lines, pending_line, i);
     int64_t t = tl->a.at_ns;
+    if (tl->a.at_dist) { /* a bounded random time must end within the duration */
+      int64_t lo, hi;
+      time_bounds(tl->a.at_dist, &lo, &hi);
+      if (hi != INT64_MAX) t = hi;
+    }
     if (t <= s->duration_ns) {
       if (tl->every_ns == 0) continue;
       int64_t r = (s->duration_ns - t) / tl->every_ns + 1;
@@ -1081,8 +1144,16 @@ static bool finish(parser *p) {
     fl_format_duration(d, s->duration_ns);
     fl_format_duration(t, late_ns);
     c->line = late->a.pos.line;
-    fl__scn_fail(c, late->a.pos.col - 1, "expected a time within the duration (%s), found %s",
-                 d->str, t->str);
+    if (late->a.at_dist) {
+      GString *r = g_string_new(NULL);
+      fl_dist_describe(late->a.at_dist, r);
+      fl__scn_fail(c, late->a.pos.col - 1, "expected a time within the duration (%s), found %s, "
+                   "which can be %s", d->str, r->str, t->str);
+      g_string_free(r, TRUE);
+    } else {
+      fl__scn_fail(c, late->a.pos.col - 1, "expected a time within the duration (%s), found %s",
+                   d->str, t->str);
+    }
     g_string_free(d, TRUE);
     g_string_free(t, TRUE);
     return false;
@@ -1124,11 +1195,7 @@ void fl_scenario_free(fl_scenario *s) {
     fl_link_override *l = &g_array_index(s->links, fl_link_override, i);
     if (l->has_latency) fl_dist_clear(&l->params.latency);
   }
-  for (guint i = 0; i < s->timeline->len; i++) {
-    fl_action *a = &g_array_index(s->timeline, fl_action, i);
-    g_free(a->group_of);
-    if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
-  }
+  for (guint i = 0; i < s->timeline->len; i++) action_clear(&g_array_index(s->timeline, fl_action, i));
   for (guint i = 0; i < s->expects->len; i++) {
     g_free(g_array_index(s->expects, fl_expect, i).text);
     g_free(g_array_index(s->expects, fl_expect, i).nodes);

@@ -117,7 +117,11 @@ typedef enum fl_action_kind {
 #define FL_NODE_LEADER (-2)
 
 typedef struct fl_action {
+  /* The time; for a random time, the earliest it can be (the timeline is sorted by it). */
   int64_t at_ns;
+  /* A random time (`uniform(10s, 10.075s) crash leader`), drawn once per run by
+   * fl_scenario_draw_times; NULL: at_ns is the time. Owned. */
+  fl_dist *at_dist;
   fl_action_kind kind;
   int a, b;          /* node indices, 0-based; -1 where unused */
   int64_t for_ns;    /* PAUSE only */
@@ -201,6 +205,12 @@ fl_scenario *fl_scenario_load_with(const char *path, char *const *sets, GError *
 fl_scenario *fl_scenario_parse_with(const char *path, const char *text, size_t len,
                                     char *const *sets, GError **error);
 void fl_scenario_free(fl_scenario *s);
+
+/* The times of a run's timeline actions: at_ns[i] for s->timeline's action i (its fixed time,
+ * or a draw from `r` for a random time), and order[] the indices in the order they happen: by
+ * time, then timeline index. Draws are made in timeline order, one per random time, so a
+ * scenario without random times draws nothing. Both arrays hold s->timeline->len entries. */
+void fl_scenario_draw_times(const fl_scenario *s, fl_rng *r, int64_t *at_ns, guint *order);
 
 /* "n3" for node index 2. Static storage for small indices; do not free. */
 const char *fl_scenario_node_name(int node);

@@ -313,6 +313,42 @@ START_TEST(set_overrides_and_their_errors) {
 }
 END_TEST
 
+/* Random timeline times: drawn per seed from the fault stream, the same in every process, and
+ * the trace says which time was drawn. */
+START_TEST(random_times_are_in_the_trace) {
+  static const char *want[] = {
+      "PASS tests/data/random_times.fl seed 1 digest 0x463fc3f73cbe43aa\n",
+      "     65.44ms net       timeline line 13 at 65.44ms (65440065ns), drawn from "
+      "exponential(mean=500ms)\n"
+      "      1.019s net       timeline line 12 at 1.019s (1018500519ns), drawn from "
+      "uniform(1s, 1.075s)\n",
+      "PASS tests/data/random_times.fl seed 2 digest 0x34baac9936ed9c26\n",
+      "     210.9ms net       timeline line 13 at 210.9ms (210882899ns), drawn from "
+      "exponential(mean=500ms)\n"
+      "       1.02s net       timeline line 12 at 1.02s (1020056552ns), drawn from "
+      "uniform(1s, 1.075s)\n"};
+  char *trace = tmp_path("fl-cli-random-times.trace");
+  for (int seed = 1; seed <= 2; seed++) {
+    char *out = NULL, *err = NULL;
+    char *args = g_strdup_printf("run -q --seed %d tests/data/random_times.fl --trace '%s'", seed,
+                                 trace);
+    ck_assert_int_eq(run(args, &out, &err), 0);
+    ck_assert_str_eq(out, want[2 * (seed - 1)]);
+    g_free(args);
+    g_free(out);
+    g_free(err);
+    char *cmd = g_strdup_printf("'%s' dump '%s' | grep drawn", fl_test_faultline(), trace);
+    ck_assert_int_eq(fl_test_sh(cmd, &out, &err), 0);
+    ck_assert_str_eq(out, want[2 * (seed - 1) + 1]);
+    g_free(cmd);
+    g_free(out);
+    g_free(err);
+  }
+  g_unlink(trace);
+  g_free(trace);
+}
+END_TEST
+
 /* A runaway (issue 9, item 2): Raft whose clients retry at once over 1 ns links while no
  * node is leader: redirects ping-pong and simulated time crawls. The stall guard stops it in
  * well under a second of wall time, with exit status 4. */
@@ -882,6 +918,7 @@ int main(void) {
   tcase_add_test(tc, edn_history_is_checked_like_json_lines);
   tcase_add_test(tc, validate_and_list);
   tcase_add_test(tc, set_overrides_and_their_errors);
+  tcase_add_test(tc, random_times_are_in_the_trace);
   tcase_add_test(tc, runaway_run_exits_four);
   tcase_add_test(tc, event_budget_exits_four_in_run_and_sweep);
   tcase_add_test(tc, signals_leave_no_temporaries);
