@@ -349,6 +349,51 @@ START_TEST(random_times_are_in_the_trace) {
 }
 END_TEST
 
+/* lincheck --model txn: the txn checks on recorded histories, JSON lines and EDN, with the
+ * verdict in their own words (the time and memory vary: compared up to them). */
+START_TEST(lincheck_model_txn) {
+  static const struct {
+    const char *file, *line;
+    int rc;
+  } cases[] = {
+      {"good.jsonl", "tests/data/txn/good.jsonl: serializable (ops 2, parts 1, steps 2, ", 0},
+      {"fractured.jsonl",
+       "tests/data/txn/fractured.jsonl: not serializable (fractured read: the transaction on "
+       "line 3 read the write of 1 by the transaction on line 1, but 2 = nil, from before that "
+       "transaction) (ops 2, parts 1, steps 0, ", 1},
+      {"fractured.edn",
+       "tests/data/txn/fractured.edn: not serializable (fractured read: the transaction on "
+       "line 3 read the write of 1 by the transaction on line 1, but 2 = nil, from before that "
+       "transaction) (ops 2, parts 1, steps 0, ", 1},
+      {"write_skew.edn",
+       "tests/data/txn/write_skew.edn: not serializable (no serial order of the 2 committed "
+       "transactions gives every read its value) (ops 2, parts 1, steps 0, ", 1},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *out = NULL, *err = NULL;
+    char *args = g_strdup_printf("lincheck --model txn tests/data/txn/%s", cases[i].file);
+    ck_assert_int_eq(run(args, &out, &err), cases[i].rc);
+    ck_assert_msg(g_str_has_prefix(out, cases[i].line), "%s", out);
+    ck_assert_str_eq(err, "");
+    g_free(args);
+    g_free(out);
+    g_free(err);
+  }
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run("lincheck --model txn --json tests/data/txn/fractured.edn", &out, &err), 1);
+  ck_assert_ptr_nonnull(strstr(out, "\"model\" : \"txn\",\n      \"check\" : \"atomic visibility "
+                                    "and serializability\",\n      \"verdict\" : "
+                                    "\"not-serializable\",\n"));
+  g_free(out);
+  g_free(err);
+  ck_assert_int_eq(run("lincheck --model foo tests/data/txn/good.jsonl", &out, &err), 2);
+  ck_assert_str_eq(err, "faultline lincheck: --model: unknown model 'foo'; the models are: "
+                        "register, cas-register, kv, counter, set, queue, mutex, txn\n");
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
 /* A runaway (issue 9, item 2): Raft whose clients retry at once over 1 ns links while no
  * node is leader: redirects ping-pong and simulated time crawls. The stall guard stops it in
  * well under a second of wall time, with exit status 4. */
@@ -919,6 +964,7 @@ int main(void) {
   tcase_add_test(tc, validate_and_list);
   tcase_add_test(tc, set_overrides_and_their_errors);
   tcase_add_test(tc, random_times_are_in_the_trace);
+  tcase_add_test(tc, lincheck_model_txn);
   tcase_add_test(tc, runaway_run_exits_four);
   tcase_add_test(tc, event_budget_exits_four_in_run_and_sweep);
   tcase_add_test(tc, signals_leave_no_temporaries);
