@@ -24,6 +24,14 @@ int fl_cli_viz(int argc, char **argv);
  * NULL-terminated, or NULL) for subcommand `cmd`; false after printing what was wrong. */
 bool fl_cli_world_opts(const char *cmd, const char *duration, char **plugins,
                        fl_world_opts *opts);
+/* The --set SECTION.KEY=VALUE option of run, sweep and validate (repeatable), into a
+ * NULL-terminated string vector `var` (g_strfreev) that fl_scenario_load_with takes. */
+#define FL_CLI_SET_ENTRY(var)                                                                  \
+  {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(var),                                             \
+   "Override a scenario value as if the file said it, e.g. raft.heartbeat=50ms (repeatable; "  \
+   "SECTION is cluster, network, workload or the protocol's)",                                 \
+   "SECTION.KEY=VALUE"}
+
 /* Loads every --plugin in order; false after printing what was wrong. */
 bool fl_cli_load_plugins(const char *cmd, char **plugins);
 

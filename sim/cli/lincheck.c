@@ -16,6 +16,7 @@
 
 #include "lincheck/lincheck.h"
 #include "lincheck/model.h"
+#include "lincheck/txn.h"
 
 enum { EXIT_LINEARIZABLE = 0, EXIT_REFUTED = 1, EXIT_BAD_INPUT = 2, EXIT_UNKNOWN = 3 };
 
@@ -32,11 +33,13 @@ static char *human_bytes(size_t b) {
   return g_strdup_printf("%.1f KiB", (double)b / 1024);
 }
 
-static void print_result(const char *path, const fl_lincheck_result *r, bool evidence) {
+static void print_result(const char *path, const fl_lincheck_result *r, bool evidence,
+                         bool txn) {
   char *mem = human_bytes(r->peak_bytes);
   printf("%s: %s%s%s%s (ops %" G_GUINT64_FORMAT ", parts %" G_GUINT64_FORMAT ", steps %" G_GUINT64_FORMAT
          ", %.3f ms, %s)\n",
-         path, fl_lin_verdict_name(r->verdict), r->reason ? " (" : "", r->reason ? r->reason : "",
+         path, txn ? fl_txn_verdict_name(r->verdict) : fl_lin_verdict_name(r->verdict),
+         r->reason ? " (" : "", r->reason ? r->reason : "",
          r->reason ? ")" : "", r->n_ops, r->n_parts, r->steps, r->seconds * 1e3, mem);
   g_free(mem);
   if (evidence && r->evidence) {
@@ -47,13 +50,43 @@ static void print_result(const char *path, const fl_lincheck_result *r, bool evi
   }
 }
 
+/* The txn checks' result as JSON: the members fl_lincheck_result_to_json writes, with the
+ * verdict in the words of the check that ran ("serializable", "not-serializable", "unknown")
+ * and "check": "txn" naming it. */
+static void fl_txn_result_to_json(const fl_lincheck_result *r, const fl_lincheck_history *h,
+                                  JsonBuilder *b) {
+  JsonBuilder *t = json_builder_new();
+  json_builder_begin_object(t);
+  fl_lincheck_result_to_json(r, h, t);
+  json_builder_end_object(t);
+  JsonNode *root = json_builder_get_root(t);
+  JsonObject *o = json_node_get_object(root);
+  json_builder_set_member_name(b, "check");
+  json_builder_add_string_value(b, "atomic visibility and serializability");
+  GList *members = json_object_get_members(o);
+  for (GList *m = members; m; m = m->next) {
+    const char *name = m->data;
+    json_builder_set_member_name(b, name);
+    if (strcmp(name, "verdict") == 0)
+      json_builder_add_string_value(b, r->verdict == FL_LIN_OK          ? "serializable"
+                                       : r->verdict == FL_LIN_VIOLATION ? "not-serializable"
+                                                                        : "unknown");
+    else
+      json_builder_add_value(b, json_node_copy(json_object_get_member(o, name)));
+  }
+  g_list_free(members);
+  json_node_unref(root);
+  g_object_unref(t);
+}
+
 int fl_cli_lincheck(int argc, char **argv) {
   char *model = NULL, *format = NULL, *timeout = NULL;
   gint64 max_steps = -1, max_memory_mib = -1;
   gboolean no_split = FALSE, json = FALSE, no_evidence = FALSE;
   GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_STRING, &model,
-       "register|cas-register|kv|counter|set|queue|mutex (default: from the format)", "M"},
+       "register|cas-register|kv|counter|set|queue|mutex, or txn: atomic visibility and "
+       "serializability of transactions (default: from the format)", "M"},
       {"format", 'f', 0, G_OPTION_ARG_STRING, &format, "auto|jsonl|edn|jepsen-log (default auto)", "F"},
       {"timeout", 't', 0, G_OPTION_ARG_STRING, &timeout,
        "wall-clock budget per file, e.g. 10s or 500ms (default none)", "T"},
@@ -92,9 +125,10 @@ int fl_cli_lincheck(int argc, char **argv) {
   } else if (timeout && !parse_duration(timeout, &opts.timeout_s)) {
     fprintf(stderr, "faultline lincheck: --timeout: expected a duration such as 10s or 500ms, found '%s'\n", timeout);
     status = EXIT_BAD_INPUT;
-  } else if (model && !fl_model_find(model)) {
+  } else if (model && strcmp(model, "txn") != 0 && !fl_model_find(model)) {
     char *names = fl_model_names();
-    fprintf(stderr, "faultline lincheck: --model: unknown model '%s'; the models are: %s\n", model, names);
+    fprintf(stderr, "faultline lincheck: --model: unknown model '%s'; the models are: %s, txn\n",
+            model, names);
     g_free(names);
     status = EXIT_BAD_INPUT;
   } else if (max_steps < -1 || max_memory_mib < -1) {
@@ -116,6 +150,7 @@ int fl_cli_lincheck(int argc, char **argv) {
   if (max_memory_mib >= 0) opts.max_bytes = (size_t)max_memory_mib << 20;
 
   bool any_bad = false, any_refuted = false, any_unknown = false;
+  bool is_txn = model && strcmp(model, "txn") == 0;
   JsonBuilder *b = json ? json_builder_new() : NULL;
   if (b) {
     json_builder_begin_object(b);
@@ -125,7 +160,15 @@ int fl_cli_lincheck(int argc, char **argv) {
   for (int k = 1; k < argc; k++) {
     const char *path = argv[k];
     fl_lincheck_history *h = fl_lincheck_load(path, fmt, &error);
-    fl_lincheck_result *r = h ? fl_lincheck_check(h, &opts, &error) : NULL;
+    fl_lincheck_result *r = NULL;
+    if (h && is_txn) { /* the txn checks (lincheck/txn.h), as a run of the txn workload does */
+      fl_txn_check_opts t;
+      fl_txn_check_opts_init(&t);
+      if (max_steps >= 0) t.max_steps = max_steps;
+      r = fl_txn_check(h, &t, &error);
+    } else if (h) {
+      r = fl_lincheck_check(h, &opts, &error);
+    }
     if (b) {
       json_builder_begin_object(b);
       json_builder_set_member_name(b, "file");
@@ -136,7 +179,9 @@ int fl_cli_lincheck(int argc, char **argv) {
         json_builder_set_member_name(b, "model");
         json_builder_add_string_value(b, model ? model : fl_lincheck_history_default_model(h));
       }
-      if (r) {
+      if (r && is_txn) {
+        fl_txn_result_to_json(r, h, b);
+      } else if (r) {
         fl_lincheck_result_to_json(r, h, b);
       } else {
         json_builder_set_member_name(b, "verdict");
@@ -151,7 +196,7 @@ int fl_cli_lincheck(int argc, char **argv) {
       g_clear_error(&error);
       any_bad = true;
     } else {
-      if (!b) print_result(path, r, true);
+      if (!b) print_result(path, r, true, is_txn);
       any_refuted |= r->verdict == FL_LIN_VIOLATION;
       any_unknown |= r->verdict == FL_LIN_UNKNOWN;
     }

@@ -100,6 +100,7 @@ static void print_world_error(const GError *error) {
 int fl_cli_run(int argc, char **argv) {
   gint64 seed = -1;
   char *duration = NULL, *trace = NULL, *history = NULL, *report = NULL, **plugins = NULL;
+  char **sets = NULL;
   gboolean quiet = FALSE, viz = FALSE;
   char *viz_dir = NULL; /* --viz without --trace: the trace goes to a temporary folder */
   int viz_dir_handle = -1, viz_trace_handle = -1;
@@ -113,6 +114,7 @@ int fl_cli_run(int argc, char **argv) {
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
        "Load protocols from a shared object (repeatable; a bare name is in the working "
        "directory)", "SO"},
+      FL_CLI_SET_ENTRY(sets),
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the verdict line", NULL},
       {"viz", 0, 0, G_OPTION_ARG_NONE, &viz, "Then show the run's timeline (faultline viz)", NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
@@ -155,7 +157,7 @@ int fl_cli_run(int argc, char **argv) {
       !fl_cli_budgets_apply("run", &budgets, &opts))
     goto out;
 
-  scn = fl_scenario_load(argv[1], &error);
+  scn = fl_scenario_load_with(argv[1], sets, &error);
   if (!scn) {
     fprintf(stderr, "%s\n", error->message);
     goto out;
@@ -243,5 +245,6 @@ out:
   g_free(history);
   g_free(report);
   g_strfreev(plugins);
+  g_strfreev(sets);
   return rc;
 }

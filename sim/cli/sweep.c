@@ -14,6 +14,12 @@
  * 1 one failed, 4 one ran away, 2 usage or input error (or a worker that reported one, or
  * could not be started: the sweep then stops starting workers, waits for those running, and
  * reports how far it got); the first that applies of 2, 4, 1.
+ *
+ * --csv PATH writes one row per seed, in seed order, under a header row, through outfile.h (the
+ * file appears whole when the sweep has run every seed, and not at all otherwise). The columns
+ * are CSV_COLUMNS below, in that order; a worker formats its row and sends it up the pipe
+ * before its verdict. A seed with no row from its worker (it crashed, was killed, or could not
+ * run) gets its seed, verdict, exit status and stop reason and empty measurements.
  */
 #include "cli.h"
 #include "expect.h"
@@ -23,6 +29,7 @@
 #include "world.h"
 #include "actor.h"
 #include "fl_limits.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -48,7 +55,85 @@ typedef struct worker {
 typedef struct result {
   bool done, passed, crashed, runaway;
   char *text;
+  char *row; /* the CSV row (no newline), when --csv; owned */
 } result;
+
+/* ---- The CSV columns: name, then how a worker formats it from `r` (a csv_row). Adding a
+ * column is one line here (and one in README.md's table); later columns go at the end so
+ * scripts that read columns by position keep working. */
+typedef struct csv_row {
+  uint64_t seed, digest;
+  const char *verdict, *stop;
+  int exit_status;
+  fl_run_stats st;
+} csv_row;
+
+#define CSV_COLUMNS(X)                                                                      \
+  X("seed", "%" G_GUINT64_FORMAT, r->seed)                                                  \
+  X("digest", "0x%016" G_GINT64_MODIFIER "x", r->digest)                                    \
+  X("verdict", "%s", r->verdict)                                                            \
+  X("exit_status", "%d", r->exit_status)                                                    \
+  X("stop", "%s", r->stop)                                                                  \
+  X("simulated_ns", "%" G_GINT64_FORMAT, r->st.sim_ns)                                      \
+  X("events", "%" G_GUINT64_FORMAT, r->st.events)                                           \
+  X("ops_invoked", "%" G_GUINT64_FORMAT, r->st.all.invoked)                                 \
+  X("ops_ok", "%" G_GUINT64_FORMAT, r->st.all.ok)                                           \
+  X("ops_fail", "%" G_GUINT64_FORMAT, r->st.all.fail)                                       \
+  X("ops_unknown", "%" G_GUINT64_FORMAT, r->st.all.info)                                    \
+  X("availability", "%.6f",                                                                 \
+    r->st.all.invoked ? (double)r->st.all.ok / (double)r->st.all.invoked : 0.0)             \
+  X("latency_mean_ns", "%.0f", r->st.all.latency_ns_mean)                                   \
+  X("latency_p50_ns", "%" G_GINT64_FORMAT, r->st.all.latency_ns_p50)                        \
+  X("latency_p99_ns", "%" G_GINT64_FORMAT, r->st.all.latency_ns_p99)                        \
+  X("latency_max_ns", "%" G_GINT64_FORMAT, r->st.all.latency_ns_max)                        \
+  X("msgs_sent", "%" G_GUINT64_FORMAT, r->st.net.sent)                                      \
+  X("msgs_delivered", "%" G_GUINT64_FORMAT, r->st.net.delivered)                            \
+  X("msgs_dropped", "%" G_GUINT64_FORMAT, dropped(&r->st.net))                              \
+  X("faults_not_applied", "%" G_GUINT64_FORMAT, r->st.faults_not_applied)
+
+/* The seed, verdict, exit status and stop reason are the first five columns' measurable part. */
+#define CSV_LEADING 5
+
+static uint64_t dropped(const fl_link_counters *n) {
+  uint64_t d = 0;
+  for (int i = 0; i < FL_DROP_REASON_COUNT; i++) d += n->dropped[i];
+  return d;
+}
+
+#define CSV_NAME(name, fmt, expr) name ",",
+static const char *const csv_names[] = {CSV_COLUMNS(CSV_NAME)};
+#undef CSV_NAME
+
+static void csv_header(GString *out) {
+  for (size_t i = 0; i < G_N_ELEMENTS(csv_names); i++)
+    g_string_append_len(out, csv_names[i], (gssize)strlen(csv_names[i]) -
+                                               (i + 1 == G_N_ELEMENTS(csv_names)));
+}
+
+static void csv_format(GString *out, const csv_row *r) {
+#define CSV_VALUE(name, fmt, expr) g_string_append_printf(out, fmt ",", expr);
+  CSV_COLUMNS(CSV_VALUE)
+#undef CSV_VALUE
+  g_string_truncate(out, out->len - 1);
+}
+
+/* A row for a seed whose worker sent none: what the parent knows, then empty columns. */
+static char *csv_bare(uint64_t seed, const char *verdict, int exit_status, const char *stop) {
+  GString *t = g_string_new(NULL);
+  g_string_printf(t, "%" G_GUINT64_FORMAT ",,%s,%d,%s", seed, verdict, exit_status, stop);
+  for (size_t i = CSV_LEADING; i < G_N_ELEMENTS(csv_names); i++) g_string_append_c(t, ',');
+  return g_string_free(t, FALSE);
+}
+
+static const char *stop_word(fl_stop_reason r) {
+  switch (r) {
+  case FL_STOP_END: return "end";
+  case FL_STOP_VIOLATION: return "violation";
+  case FL_STOP_PROTOCOL_ERROR: return "protocol-error";
+  case FL_STOP_RUNAWAY: return "runaway";
+  default: return "running";
+  }
+}
 
 /* What every worker shares. */
 typedef struct sweep {
@@ -57,6 +142,7 @@ typedef struct sweep {
   uint64_t first;
   gint64 timeout_us;
   const char *timeout_text; /* as given, for the message */
+  bool csv;                 /* workers send a CSV row */
 } sweep;
 
 static bool parse_range(const char *s, uint64_t *lo, uint64_t *hi) {
@@ -73,7 +159,8 @@ static bool parse_range(const char *s, uint64_t *lo, uint64_t *hi) {
 }
 
 /* Runs in the child: never returns. */
-static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t seed, int fd) {
+static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t seed, int fd,
+                 bool csv) {
   fl_world_opts opts = *base;
   opts.has_seed = true;
   opts.seed = seed;
@@ -92,6 +179,14 @@ static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t see
       fl_verdict *v = fl_verdict_evaluate(w, scn);
       rc = v->passed ? 0 : v->runaway ? FL_CLI_EXIT_RUNAWAY : 1;
       g_string_append_c(out, v->passed ? 'P' : v->runaway ? 'R' : 'F');
+      if (csv) { /* the row first: it starts with the seed's digits, a verdict's text never */
+        csv_row row = {.seed = seed, .digest = fl_world_digest(w),
+                       .verdict = v->passed ? "pass" : v->runaway ? "runaway" : "fail",
+                       .stop = stop_word(fl_world_stop_reason(w)), .exit_status = rc};
+        fl_world_stats(w, &row.st);
+        csv_format(out, &row);
+        g_string_append_c(out, '\n');
+      }
       if (!v->passed) {
         char *f = fl_report_failures(w, v, "  ");
         char *cmd = fl_report_reproduce(w, scn);
@@ -127,7 +222,7 @@ static bool spawn(worker *wk, const sweep *sw, uint64_t slot) {
   }
   if (pid == 0) {
     close(p[0]);
-    work(sw->scn, sw->opts, sw->first + slot, p[1]);
+    work(sw->scn, sw->opts, sw->first + slot, p[1], sw->csv);
   }
   close(p[1]);
   fl_cli_signals_add_child(pid);
@@ -184,6 +279,16 @@ static void finish(const sweep *sw, worker *wk, result *res, uint64_t ring) {
   r->done = true;
   const char *s = wk->out->str;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  uint64_t seed = sw->first + wk->slot;
+  if (sw->csv && !wk->kills && (*s == 'P' || *s == 'F' || *s == 'R') && g_ascii_isdigit(s[1])) {
+    const char *nl = strchr(s + 1, '\n');
+    if (nl) {
+      r->row = g_strndup(s + 1, (gsize)(nl - s - 1));
+      /* The verdict's text follows the row. */
+      g_string_erase(wk->out, 1, nl - s);
+      s = wk->out->str;
+    }
+  }
   GString *t = g_string_new(NULL);
   bool failed = true;
   if (wk->kills) {
@@ -220,13 +325,20 @@ static void finish(const sweep *sw, worker *wk, result *res, uint64_t ring) {
     g_free(cmd);
   }
   r->passed = !failed;
+  if (sw->csv && !r->row)
+    r->row = r->crashed    ? csv_bare(seed, "error", 2, "")
+             : wk->kills   ? csv_bare(seed, "runaway", FL_CLI_EXIT_RUNAWAY, "seed-timeout")
+             : r->runaway  ? csv_bare(seed, "runaway", FL_CLI_EXIT_RUNAWAY, "runaway")
+                           : csv_bare(seed, "fail", 1, "crash");
   r->text = g_string_free(t, FALSE);
   g_string_free(wk->out, TRUE);
   wk->pid = 0;
 }
 
 int fl_cli_sweep(int argc, char **argv) {
-  char *seeds = NULL, *duration = NULL, **plugins = NULL, *seed_timeout = NULL;
+  char *seeds = NULL, *duration = NULL, **plugins = NULL, *seed_timeout = NULL, *csv = NULL;
+  char **sets = NULL;
+  fl_outfile *csv_out = NULL;
   gint jobs = 0;
   GOptionEntry entries[] = {
       {"seeds", 0, 0, G_OPTION_ARG_STRING, &seeds, "Seeds to run, inclusive, e.g. 1..500",
@@ -239,6 +351,9 @@ int fl_cli_sweep(int argc, char **argv) {
       {"seed-timeout", 0, 0, G_OPTION_ARG_STRING, &seed_timeout,
        "Wall-clock time one seed may take before its worker is killed and the seed fails "
        "(default 10min)", "T"},
+      {"csv", 0, 0, G_OPTION_ARG_FILENAME, &csv,
+       "Write one row per seed (digest, verdict, measurements) to P, whole or not at all", "P"},
+      FL_CLI_SET_ENTRY(sets),
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *oc = g_option_context_new("FILE - run a scenario over a range of seeds");
   g_option_context_set_summary(
@@ -297,14 +412,32 @@ int fl_cli_sweep(int argc, char **argv) {
   if (!fl_cli_world_opts("sweep", duration, plugins, &opts) ||
       !fl_cli_budgets_apply("sweep", &budgets, &opts))
     goto out;
-  scn = fl_scenario_load(argv[1], &error);
+  scn = fl_scenario_load_with(argv[1], sets, &error);
+  /* Checked once here (protocol, options, timeline) rather than by every worker. */
+  if (scn && !fl_world_validate(scn, &error)) g_clear_pointer(&scn, fl_scenario_free);
   if (!scn) {
     fprintf(stderr, "%s\n", error->message);
     goto out;
   }
+  if (csv && fl_outfile_same_file(csv, argv[1])) {
+    fprintf(stderr, "faultline sweep: --csv '%s' and the scenario '%s' are the same file\n", csv,
+            argv[1]);
+    goto out;
+  }
+  /* Opened before any seed runs: a bad path fails now, not after a thousand seeds. */
+  if (csv && !(csv_out = fl_outfile_open(csv, "csv", FL_WORLD_ERROR, FL_WORLD_ERROR_IO, &error))) {
+    fprintf(stderr, "faultline sweep: %s\n", error->message);
+    goto out;
+  }
+  if (csv_out) {
+    GString *h = g_string_new(NULL);
+    csv_header(h);
+    fprintf(fl_outfile_stream(csv_out), "%s\n", h->str);
+    g_string_free(h, TRUE);
+  }
 
   sweep sw = {.scn = scn, .opts = &opts, .first = first, .timeout_us = timeout_ns / 1000,
-              .timeout_text = seed_timeout};
+              .timeout_text = seed_timeout, .csv = csv_out != NULL};
   uint64_t count = last - first + 1, next = 0, printed = 0, failed = 0, crashed = 0, runaway = 0;
   uint64_t ring = MAX((uint64_t)jobs * 64, 1024);
   res = g_new0(result, ring);
@@ -356,7 +489,9 @@ int fl_cli_sweep(int argc, char **argv) {
       if (!r->passed)
         printf("%s seed %" G_GUINT64_FORMAT "\n%s",
                r->crashed ? "ERROR" : r->runaway ? "RUNAWAY" : "FAIL", first + printed, r->text);
+      if (csv_out && r->row) fprintf(fl_outfile_stream(csv_out), "%s\n", r->row);
       g_free(r->text);
+      g_free(r->row);
       memset(r, 0, sizeof *r);
       fflush(stdout);
     }
@@ -374,9 +509,21 @@ int fl_cli_sweep(int argc, char **argv) {
   if (crashed) printf(", %" G_GUINT64_FORMAT " errors", crashed);
   printf("; %.1f seeds/s with %d jobs\n", wall > 0 ? (double)count / wall : 0.0, jobs);
   rc = crashed ? 2 : runaway ? FL_CLI_EXIT_RUNAWAY : failed ? 1 : 0;
+  if (csv_out) {
+    fl_outfile *c = csv_out;
+    csv_out = NULL;
+    if (!fl_outfile_close(c, true, &error)) {
+      fprintf(stderr, "faultline sweep: %s\n", error->message);
+      rc = 2;
+    }
+  }
 out:
+  fl_outfile_close(csv_out, false, NULL); /* a sweep that did not finish leaves no CSV */
   if (res) {
-    for (uint64_t i = 0; i < MAX((uint64_t)jobs * 64, 1024); i++) g_free(res[i].text);
+    for (uint64_t i = 0; i < MAX((uint64_t)jobs * 64, 1024); i++) {
+      g_free(res[i].text);
+      g_free(res[i].row);
+    }
     g_free(res);
   }
   g_free(wk);
@@ -386,6 +533,8 @@ out:
   g_free(seeds);
   g_free(duration);
   g_free(seed_timeout);
+  g_free(csv);
   g_strfreev(plugins);
+  g_strfreev(sets);
   return rc;
 }

@@ -6,10 +6,11 @@
 #include <stdio.h>
 
 int fl_cli_validate(int argc, char **argv) {
-  char **plugins = NULL;
+  char **plugins = NULL, **sets = NULL;
   GOptionEntry entries[] = {
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
        "Load protocols from a shared object first (repeatable)", "SO"},
+      FL_CLI_SET_ENTRY(sets),
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *oc = g_option_context_new("FILE... - check scenario files without running them");
   g_option_context_add_main_entries(oc, entries, NULL);
@@ -20,12 +21,14 @@ int fl_cli_validate(int argc, char **argv) {
     g_error_free(error);
     g_option_context_free(oc);
     g_strfreev(plugins);
+    g_strfreev(sets);
     return 2;
   }
   bool loaded = fl_cli_load_plugins("validate", plugins);
   g_strfreev(plugins);
   if (!loaded) {
     g_option_context_free(oc);
+    g_strfreev(sets);
     return 2;
   }
   if (argc < 2) {
@@ -33,7 +36,7 @@ int fl_cli_validate(int argc, char **argv) {
     rc = 2;
   }
   for (int i = 1; i < argc; i++) {
-    fl_scenario *scn = fl_scenario_load(argv[i], &error);
+    fl_scenario *scn = fl_scenario_load_with(argv[i], sets, &error);
     if (scn && fl_world_validate(scn, &error)) {
       guint events = scn->timeline->len, expects = scn->expects->len;
       printf("%s: ok (protocol %s, %d node%s, %d client%s, %u timeline event%s, %u expectation%s)\n",
@@ -48,5 +51,6 @@ int fl_cli_validate(int argc, char **argv) {
     fl_scenario_free(scn);
   }
   g_option_context_free(oc);
+  g_strfreev(sets);
   return rc;
 }

@@ -44,10 +44,16 @@ void fl__fault_cut(fl_faults *f, int src, int dst, bool cut) {
 
 void fl__fault_schedule(fl_faults *f) {
   const GArray *tl = f->scn->timeline;
-  for (guint i = 0; tl && i < tl->len; i++) {
-    const fl_action *a = &g_array_index(tl, fl_action, i);
-    if (a->at_ns <= f->duration_ns) fl_sched_at(f->rt->sched, a->at_ns, FL_EV_FAULT, i);
-  }
+  guint n = tl ? tl->len : 0;
+  /* Random times are drawn first, from the fault stream, and scheduled in time order (one
+   * past the duration never happens); without random times nothing is drawn. */
+  int64_t *at = g_new(int64_t, n ? n : 1);
+  guint *order = g_new(guint, n ? n : 1);
+  if (n) fl_scenario_draw_times(f->scn, f->rng, at, order);
+  for (guint k = 0; k < n; k++)
+    if (at[order[k]] <= f->duration_ns) fl_sched_at(f->rt->sched, at[order[k]], FL_EV_FAULT, order[k]);
+  g_free(at);
+  g_free(order);
 }
 
 /* One link's parameters with its loss or its latency replaced. */
@@ -166,6 +172,15 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   int node = a->a;
   bool applied = true;
   const char *verb = NULL;
+  if (a->at_dist) { /* the trace says which time was drawn */
+    GString *m = g_string_new(NULL);
+    g_string_append_printf(m, "timeline line %d at ", a->pos.line);
+    fl_format_duration(m, fl_sched_now(f->rt->sched));
+    g_string_append_printf(m, " (%" G_GINT64_FORMAT "ns), drawn from ", fl_sched_now(f->rt->sched));
+    fl_dist_describe(a->at_dist, m);
+    fl_trace_net_change(f->rt->trace, fl_sched_now(f->rt->sched), m->str);
+    g_string_free(m, TRUE);
+  }
   switch (a->kind) {
   case FL_ACT_PARTITION:
     if (a->group_of) partition(f, a);
@@ -209,7 +224,13 @@ void fl__fault_apply(fl_faults *f, size_t index) {
  * be (a `pause leader`, or a pause of a node that may be down). A timed pause started at S
  * for D ends after every timeline action at S + D (its end is scheduled during the run, the
  * timeline before it), so at time T a pause ending at T still covers the node. O(actions +
- * nodes) time and O(nodes) memory. */
+ * nodes) time and O(nodes) memory.
+ *
+ * An action at a random time is not checked itself (if it cannot apply when it comes, the run
+ * notes and counts it, as for `crash leader`); it sits at the earliest time it can take, and
+ * from there on the nodes it may act on are in either state (up or down; perhaps paused, with
+ * no known end), so an action at a fixed time is refused only for what is certain whatever is
+ * drawn. */
 
 typedef enum { UP, DOWN, EITHER } liveness;
 
@@ -247,6 +268,18 @@ bool fl__fault_check_timeline(const fl_scenario *scn, GError **error) {
   for (guint i = 0; ok && i < tl->len; i++) {
     const fl_action *a = &g_array_index(tl, fl_action, i);
     int64_t t = a->at_ns;
+    if (a->at_dist) { /* a random time: its nodes' state is uncertain from here on */
+      for (int k = 0; k < scn->n_nodes; k++) {
+        node_walk *n = &nodes[k];
+        if (a->a >= 0 && a->a != k) continue;
+        n->maybe_paused_until = MAX(n->maybe_paused_until, n->paused_until);
+        if (a->kind == FL_ACT_PAUSE) n->maybe_paused_until = INT64_MAX;
+        if (a->kind == FL_ACT_CRASH || a->kind == FL_ACT_RESTART || a->kind == FL_ACT_RESUME)
+          n->paused_until = -1;
+        if (a->kind == FL_ACT_CRASH || a->kind == FL_ACT_RESTART) n->live = EITHER;
+      }
+      continue;
+    }
     if (a->kind == FL_ACT_CRASH && a->a < 0) { /* leader or random: any live node */
       for (int k = 0; k < scn->n_nodes; k++) {
         node_walk *n = &nodes[k];

@@ -205,9 +205,14 @@ fl_options *fl__options_new(const fl_protocol *p, const fl_scenario *scn, GError
       GString *names = g_string_new(NULL);
       for (size_t i = 0; i < o->n; i++)
         g_string_append_printf(names, "%s%s", i ? ", " : "", o->v[i].spec->name);
-      g_set_error(error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_INVALID,
-                  "%s:%d:%d: expected an option of protocol %s (%s), found '%s'", scn->path,
-                  so->pos.line, so->pos.col, p->name, o->n ? names->str : "it has none", echo);
+      if (so->set) /* a command-line override names itself, not a place in the file */
+        g_set_error(error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_INVALID,
+                    "%s: expected an option of protocol %s (%s), found '%s'", so->set, p->name,
+                    o->n ? names->str : "it has none", echo);
+      else
+        g_set_error(error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_INVALID,
+                    "%s:%d:%d: expected an option of protocol %s (%s), found '%s'", scn->path,
+                    so->pos.line, so->pos.col, p->name, o->n ? names->str : "it has none", echo);
       g_free(echo);
       g_string_free(names, TRUE);
       fl__options_free(o);
@@ -215,8 +220,12 @@ fl_options *fl__options_new(const fl_protocol *p, const fl_scenario *scn, GError
     }
     GError *inner = NULL;
     if (!parse_value(ov, so->value, &inner)) {
-      g_set_error(error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_INVALID, "%s:%d:%d: %s: %s",
-                  scn->path, so->value_pos.line, so->value_pos.col, so->name, inner->message);
+      if (so->set)
+        g_set_error(error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_INVALID, "%s: %s", so->set,
+                    inner->message);
+      else
+        g_set_error(error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_INVALID, "%s:%d:%d: %s: %s",
+                    scn->path, so->value_pos.line, so->value_pos.col, so->name, inner->message);
       g_error_free(inner);
       fl__options_free(o);
       return NULL;

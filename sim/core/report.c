@@ -203,6 +203,11 @@ static char *reproduce(const fl_scenario *scn, uint64_t seed, int64_t duration_n
   }
   if (max_events != FL_LIMIT_RUN_EVENTS)
     g_string_append_printf(s, " --max-events %" G_GUINT64_FORMAT, max_events);
+  for (char **x = scn->sets; x && *x; x++) { /* the command line's overrides */
+    quoted = g_shell_quote(*x);
+    g_string_append_printf(s, " --set %s", quoted);
+    g_free(quoted);
+  }
   /* Only the plugin that provides the scenario's protocol is needed to run it again. */
   const char *plugin = fl_actor_plugin_path(scn->protocol);
   if (plugin) {

@@ -15,6 +15,7 @@
 #include "units.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,7 +69,15 @@ typedef struct parser {
   int64_t timeline_total; /* actions the lines so far expand to */
   /* Where the settings that can close a zero-delay loop were written (line 0: the default). */
   fl_srcpos think_pos, retry_pos, latency_pos;
+  GArray *sets; /* set_item: the command line's overrides, in the order given */
 } parser;
+
+/* One --set SECTION.KEY=VALUE. */
+typedef struct set_item {
+  char *label; /* "--set SECTION.KEY=VALUE", what its messages start with */
+  char *section, *key, *value;
+  bool used; /* applied where the file sets the key (or overridden by a later one) */
+} set_item;
 
 static const char *cluster_keys[] = {"protocol", "nodes", "seed", "duration", NULL};
 static const char *network_keys[] = {"latency", "loss", "duplicate", "reorder", NULL};
@@ -439,6 +448,65 @@ static bool workload_line(parser *p, const char *key, int at) {
 
 /* ---- Timeline. */
 
+typedef struct sort_key {
+  int64_t at_ns;
+  guint seq; /* expansion order: line order, then repetition */
+} sort_key;
+
+static int cmp_key(const void *x, const void *y) {
+  const sort_key *a = x, *b = y;
+  if (a->at_ns != b->at_ns) return a->at_ns < b->at_ns ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* A time written as a distribution: a word and '(' (a fixed time starts with a digit). */
+static bool random_time_ahead(fl__cur *c) {
+  fl__scn_skip_ws(c);
+  int i = c->pos;
+  while (g_ascii_isalpha(c->s[i])) i++;
+  return i > c->pos && c->s[i] == '(';
+}
+
+/* The earliest and latest times a distribution can give, as fl_dist_sample_ns rounds them;
+ * *hi = INT64_MAX for an unbounded one. */
+static void time_bounds(const fl_dist *d, int64_t *lo, int64_t *hi) {
+  double l = 0, h = INFINITY;
+  switch (d->kind) {
+  case FL_DIST_CONSTANT: l = h = d->a; break;
+  case FL_DIST_UNIFORM: l = d->a, h = d->b; break;
+  case FL_DIST_PARETO: l = d->a; break;
+  case FL_DIST_EMPIRICAL:
+    l = INFINITY, h = 0;
+    for (size_t i = 0; i < d->n_values; i++) l = MIN(l, d->values[i]), h = MAX(h, d->values[i]);
+    break;
+  default: break; /* normal (truncated at 0), exponential, lognormal: from 0, unbounded */
+  }
+  *lo = l >= 9.2e18 ? INT64_MAX : (int64_t)llround(MAX(l, 0));
+  *hi = h >= 9.2e18 ? INT64_MAX : (int64_t)llround(MAX(h, 0));
+}
+
+static void action_clear(fl_action *a) {
+  g_free(a->group_of);
+  if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
+  if (a->at_dist) fl_dist_clear(a->at_dist);
+  g_free(a->at_dist);
+}
+
+void fl_scenario_draw_times(const fl_scenario *s, fl_rng *r, int64_t *at_ns, guint *order) {
+  guint n = s->timeline->len;
+  bool drawn = false;
+  sort_key *keys = g_new(sort_key, n ? n : 1);
+  for (guint i = 0; i < n; i++) {
+    const fl_action *a = &g_array_index(s->timeline, fl_action, i);
+    at_ns[i] = a->at_dist ? fl_dist_sample_ns(a->at_dist, r) : a->at_ns;
+    drawn |= a->at_dist != NULL;
+    keys[i] = (sort_key){at_ns[i], i};
+  }
+  if (drawn) qsort(keys, n, sizeof *keys, cmp_key);
+  for (guint i = 0; i < n; i++) order[i] = keys[i].seq;
+  g_free(keys);
+}
+
 static bool timeline_line(parser *p) {
   fl__cur *c = &p->c;
   fl_action a;
@@ -451,16 +519,26 @@ static bool timeline_line(parser *p) {
    * up to TO. */
   int64_t until_ns = 0, every_ns = 0;
   int tat = c->pos;
-  char *when = fl__scn_token(c, ",)}");
-  GError *inner = NULL;
-  bool ranged = strstr(when, "..") != NULL;
-  bool timed = ranged ? fl_parse_duration_range(when, &a.at_ns, &until_ns, &inner)
-                      : fl_parse_duration(when, &a.at_ns, &inner);
-  g_free(when);
-  if (!timed) {
-    fl__scn_fail(c, tat, "%s", inner->message);
-    g_error_free(inner);
-    return false;
+  bool ranged = false;
+  if (random_time_ahead(c)) { /* "uniform(10s, 10.075s) ACTION": drawn per run */
+    fl_dist d;
+    if (!fl__scn_dist(c, &d)) return false;
+    int64_t hi;
+    time_bounds(&d, &a.at_ns, &hi);
+    if (d.kind == FL_DIST_CONSTANT) fl_dist_clear(&d); /* constant(5s) is just 5s */
+    else a.at_dist = g_memdup2(&d, sizeof d);
+  } else {
+    char *when = fl__scn_token(c, ",)}");
+    GError *inner = NULL;
+    ranged = strstr(when, "..") != NULL;
+    bool timed = ranged ? fl_parse_duration_range(when, &a.at_ns, &until_ns, &inner)
+                        : fl_parse_duration(when, &a.at_ns, &inner);
+    g_free(when);
+    if (!timed) {
+      fl__scn_fail(c, tat, "%s", inner->message);
+      g_error_free(inner);
+      return false;
+    }
   }
   if (ranged) {
     if (!fl__scn_expect(c, "every")) return false;
@@ -573,16 +651,14 @@ static bool timeline_line(parser *p) {
   g_free(verb);
   ok = ok && fl__scn_expect_end(c);
   if (!ok) {
-    g_free(a.group_of);
-    if (a.kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a.latency);
+    action_clear(&a);
     return false;
   }
   /* The action at FROM, FROM + PERIOD, ... while <= TO. */
   pending_line tl = {.a = a, .every_ns = every_ns,
                         .reps = every_ns ? (until_ns - a.at_ns) / every_ns + 1 : 1};
   if (tl.reps > FL_LIMIT_TIMELINE_ACTIONS - p->timeline_total) {
-    g_free(a.group_of);
-    if (a.kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a.latency);
+    action_clear(&a);
     return fl__scn_fail(c, tat, "expected at most %d timeline actions in all (repetitions "
                                 "included), found %" G_GINT64_FORMAT " with this line",
                         FL_LIMIT_TIMELINE_ACTIONS, p->timeline_total + tl.reps);
@@ -593,24 +669,10 @@ static bool timeline_line(parser *p) {
 }
 
 static void lines_free(GArray *lines) {
-  for (guint i = 0; i < lines->len; i++) {
-    fl_action *a = &g_array_index(lines, pending_line, i).a;
-    g_free(a->group_of);
-    if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
-  }
+  for (guint i = 0; i < lines->len; i++) action_clear(&g_array_index(lines, pending_line, i).a);
   g_array_free(lines, TRUE);
 }
 
-typedef struct sort_key {
-  int64_t at_ns;
-  guint seq; /* expansion order: line order, then repetition */
-} sort_key;
-
-static int cmp_key(const void *x, const void *y) {
-  const sort_key *a = x, *b = y;
-  if (a->at_ns != b->at_ns) return a->at_ns < b->at_ns ? -1 : 1;
-  return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
 
 /* Expands every line's repetitions into s->timeline, sorted by (time, line order, repetition).
  * That is a total order, so the result does not depend on the sort's stability, and it is
@@ -629,6 +691,10 @@ static void expand_timeline(parser *p) {
         if (tl->a.group_of)
           copy.group_of = g_memdup2(tl->a.group_of, (gsize)s->n_nodes * sizeof(int));
         if (tl->a.kind == FL_ACT_SET_LATENCY) fl_dist_copy(&copy.latency, &tl->a.latency);
+        if (tl->a.at_dist) { /* not written today (a range takes fixed times), kept sound */
+          copy.at_dist = g_new(fl_dist, 1);
+          fl_dist_copy(copy.at_dist, tl->a.at_dist);
+        }
       }
       g_array_append_val(flat, copy);
     }
@@ -781,8 +847,106 @@ static bool other_line(parser *p, const char *key, int at) {
   fl__cur *c = &p->c;
   fl__scn_skip_ws(c);
   fl_scn_option opt = {.name = g_strdup(key), .value = g_strstrip(g_strdup(c->s + c->pos)),
-                       .pos = here(p, at), .value_pos = here(p, c->pos)};
+                       .pos = here(p, at), .value_pos = here(p, c->pos),
+                       .set = g_strdup(c->set)};
   g_array_append_val(o->options, opt);
+  return true;
+}
+
+/* ---- Overrides (--set). */
+
+static const char *section_word(parser *p) {
+  switch (p->sec) {
+  case SEC_CLUSTER: return "cluster";
+  case SEC_NETWORK: return "network";
+  case SEC_WORKLOAD: return "workload";
+  case SEC_OTHER: return g_array_index(p->others, other_section, p->others->len - 1).name;
+  default: return NULL; /* [link], [clocks], [timeline], [expect]: not by --set */
+  }
+}
+
+/* The override of KEY in the current section: the last one given (earlier ones of the same
+ * key are marked used, never applied). */
+static set_item *find_set(parser *p, const char *key) {
+  const char *sec = section_word(p);
+  set_item *found = NULL;
+  for (guint i = 0; sec && p->sets && i < p->sets->len; i++) {
+    set_item *it = &g_array_index(p->sets, set_item, i);
+    if (strcmp(it->section, sec) == 0 && strcmp(it->key, key) == 0) {
+      it->used = true;
+      found = it;
+    }
+  }
+  return found;
+}
+
+static bool section_line(parser *p, const char *key, int at) {
+  switch (p->sec) {
+  case SEC_CLUSTER: return cluster_line(p, key, at);
+  case SEC_NETWORK: return network_line(p, key, at);
+  case SEC_LINK: return link_line(p, key, at);
+  case SEC_CLOCKS: return clocks_line(p, key, at);
+  case SEC_WORKLOAD: return workload_line(p, key, at);
+  default: return other_line(p, key, at);
+  }
+}
+
+/* Parses an override's value in place of the file's, in the current section: the cursor reads
+ * the override, and its messages name it. */
+static bool apply_set(parser *p, const set_item *it) {
+  fl__cur *c = &p->c;
+  const char *s = c->s;
+  int pos = c->pos;
+  c->s = it->value;
+  c->pos = 0;
+  c->set = it->label;
+  bool ok = section_line(p, it->key, 0);
+  c->s = s;
+  c->pos = pos;
+  c->set = NULL;
+  return ok;
+}
+
+/* The overrides of built-in sections whose key the file does not set, added after the file
+ * (those of the protocol's section wait for finish, which knows the protocol). */
+static bool apply_unused_sets(parser *p) {
+  static const struct { const char *name; section sec; } secs[] = {
+      {"cluster", SEC_CLUSTER}, {"network", SEC_NETWORK}, {"workload", SEC_WORKLOAD}};
+  flush_link(p);
+  for (guint i = 0; p->sets && i < p->sets->len; i++) {
+    set_item *it = &g_array_index(p->sets, set_item, i);
+    if (it->used) continue;
+    for (size_t k = 0; k < G_N_ELEMENTS(secs); k++) {
+      if (strcmp(it->section, secs[k].name) != 0) continue;
+      p->sec = secs[k].sec;
+      g_free(p->sec_name);
+      p->sec_name = g_strdup_printf("[%s]", secs[k].name);
+      set_item *last = find_set(p, it->key);
+      if (!apply_set(p, last)) return false;
+    }
+  }
+  return true;
+}
+
+/* Splits each "SECTION.KEY=VALUE"; false with an error naming the malformed one. */
+static bool parse_sets(parser *p, char *const *sets) {
+  for (char *const *x = sets; x && *x; x++) {
+    const char *dot = strchr(*x, '.'), *eq = strchr(*x, '=');
+    char *label = g_strconcat("--set ", *x, NULL);
+    if (!dot || !eq || dot > eq || dot == *x || eq == dot + 1 || !eq[1]) {
+      char *echo = fl_format_echo(*x, -1);
+      g_set_error(p->c.error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_SYNTAX,
+                  "%s: expected SECTION.KEY=VALUE such as raft.heartbeat=50ms, found '%s'", label,
+                  echo);
+      g_free(echo);
+      g_free(label);
+      return false;
+    }
+    set_item it = {.label = label, .section = g_strstrip(g_strndup(*x, (gsize)(dot - *x))),
+                   .key = g_strstrip(g_strndup(dot + 1, (gsize)(eq - dot - 1))),
+                   .value = g_strstrip(g_strdup(eq + 1))};
+    g_array_append_val(p->sets, it);
+  }
   return true;
 }
 
@@ -801,14 +965,8 @@ static bool line(parser *p) {
   if (!key) return false;
   bool ok = note_key(p, key, at);
   if (ok) {
-    switch (p->sec) {
-    case SEC_CLUSTER: ok = cluster_line(p, key, at); break;
-    case SEC_NETWORK: ok = network_line(p, key, at); break;
-    case SEC_LINK: ok = link_line(p, key, at); break;
-    case SEC_CLOCKS: ok = clocks_line(p, key, at); break;
-    case SEC_WORKLOAD: ok = workload_line(p, key, at); break;
-    default: ok = other_line(p, key, at); break;
-    }
+    const set_item *it = find_set(p, key);
+    ok = it ? apply_set(p, it) : section_line(p, key, at);
   }
   g_free(key);
   return ok;
@@ -968,6 +1126,29 @@ static bool finish(parser *p) {
                         known_sections, fl__scn_echo(c, s->protocol, -1),
                         fl__scn_echo(c, o->name, -1));
   }
+  /* Overrides of the protocol's options the file does not set; any other section is wrong. */
+  for (guint i = 0; p->sets && i < p->sets->len; i++) {
+    set_item *it = &g_array_index(p->sets, set_item, i);
+    if (it->used) continue;
+    if (strcmp(it->section, s->protocol) != 0) {
+      g_set_error(c->error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_SYNTAX,
+                  "%s: expected a section cluster, network, workload or %s (the protocol's), "
+                  "found '%s'", it->label, fl__scn_echo(c, s->protocol, -1),
+                  fl__scn_echo(c, it->section, -1));
+      return false;
+    }
+    const set_item *last = it;
+    for (guint k = i; k < p->sets->len; k++) {
+      set_item *o = &g_array_index(p->sets, set_item, k);
+      if (strcmp(o->section, it->section) == 0 && strcmp(o->key, it->key) == 0) {
+        o->used = true;
+        last = o;
+      }
+    }
+    fl_scn_option opt = {.name = g_strdup(last->key), .value = g_strdup(last->value),
+                         .set = g_strdup(last->label)};
+    g_array_append_val(s->options, opt);
+  }
   /* The earliest time beyond the duration (line order among equal times), found from each
    * line's first repetition past the end without expanding anything. */
   const pending_line *late = NULL;
@@ -975,6 +1156,11 @@ static bool finish(parser *p) {
   for (guint i = 0; i < p->lines->len; i++) {
     const pending_line *tl = &g_array_index(p->lines, pending_line, i);
     int64_t t = tl->a.at_ns;
+    if (tl->a.at_dist) { /* a bounded random time must end within the duration */
+      int64_t lo, hi;
+      time_bounds(tl->a.at_dist, &lo, &hi);
+      if (hi != INT64_MAX) t = hi;
+    }
     if (t <= s->duration_ns) {
       if (tl->every_ns == 0) continue;
       int64_t r = (s->duration_ns - t) / tl->every_ns + 1;
@@ -988,8 +1174,16 @@ static bool finish(parser *p) {
     fl_format_duration(d, s->duration_ns);
     fl_format_duration(t, late_ns);
     c->line = late->a.pos.line;
-    fl__scn_fail(c, late->a.pos.col - 1, "expected a time within the duration (%s), found %s",
-                 d->str, t->str);
+    if (late->a.at_dist) {
+      GString *r = g_string_new(NULL);
+      fl_dist_describe(late->a.at_dist, r);
+      fl__scn_fail(c, late->a.pos.col - 1, "expected a time within the duration (%s), found %s, "
+                   "which can be %s", d->str, r->str, t->str);
+      g_string_free(r, TRUE);
+    } else {
+      fl__scn_fail(c, late->a.pos.col - 1, "expected a time within the duration (%s), found %s",
+                   d->str, t->str);
+    }
     g_string_free(d, TRUE);
     g_string_free(t, TRUE);
     return false;
@@ -1020,6 +1214,7 @@ static void options_free(GArray *a) {
   for (guint i = 0; i < a->len; i++) {
     g_free(g_array_index(a, fl_scn_option, i).name);
     g_free(g_array_index(a, fl_scn_option, i).value);
+    g_free(g_array_index(a, fl_scn_option, i).set);
   }
   g_array_free(a, TRUE);
 }
@@ -1030,11 +1225,7 @@ void fl_scenario_free(fl_scenario *s) {
     fl_link_override *l = &g_array_index(s->links, fl_link_override, i);
     if (l->has_latency) fl_dist_clear(&l->params.latency);
   }
-  for (guint i = 0; i < s->timeline->len; i++) {
-    fl_action *a = &g_array_index(s->timeline, fl_action, i);
-    g_free(a->group_of);
-    if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
-  }
+  for (guint i = 0; i < s->timeline->len; i++) action_clear(&g_array_index(s->timeline, fl_action, i));
   for (guint i = 0; i < s->expects->len; i++) {
     g_free(g_array_index(s->expects, fl_expect, i).text);
     g_free(g_array_index(s->expects, fl_expect, i).metric);
@@ -1045,6 +1236,7 @@ void fl_scenario_free(fl_scenario *s) {
   g_array_free(s->timeline, TRUE);
   g_array_free(s->expects, TRUE);
   options_free(s->options);
+  g_strfreev(s->sets);
   fl_dist_clear(&s->net_defaults.latency);
   fl_workload_clear(&s->workload);
   g_free(s->protocol);
@@ -1053,6 +1245,11 @@ void fl_scenario_free(fl_scenario *s) {
 }
 
 fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, GError **error) {
+  return fl_scenario_parse_with(path, text, len, NULL, error);
+}
+
+fl_scenario *fl_scenario_parse_with(const char *path, const char *text, size_t len,
+                                    char *const *sets, GError **error) {
   parser p;
   memset(&p, 0, sizeof p);
   p.s = scenario_new(path);
@@ -1061,7 +1258,9 @@ fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, G
   p.seen = g_array_new(FALSE, TRUE, sizeof(seen_key));
   p.others = g_array_new(FALSE, TRUE, sizeof(other_section));
   p.lines = g_array_new(FALSE, TRUE, sizeof(pending_line));
-  bool ok = true;
+  p.sets = g_array_new(FALSE, TRUE, sizeof(set_item));
+  if (sets && *sets) p.s->sets = g_strdupv((char **)sets);
+  bool ok = parse_sets(&p, sets);
   size_t start = 0;
   for (int lineno = 1; ok && start < len; lineno++) {
     size_t end = start;
@@ -1083,8 +1282,17 @@ fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, G
     p.c.s = "";
     start = end + 1;
   }
+  if (ok) ok = apply_unused_sets(&p);
   if (ok) ok = finish(&p);
   else flush_link(&p);
+  for (guint i = 0; i < p.sets->len; i++) {
+    set_item *it = &g_array_index(p.sets, set_item, i);
+    g_free(it->label);
+    g_free(it->section);
+    g_free(it->key);
+    g_free(it->value);
+  }
+  g_array_free(p.sets, TRUE);
   seen_clear(&p);
   g_array_free(p.seen, TRUE);
   for (guint i = 0; i < p.others->len; i++) {
@@ -1189,10 +1397,14 @@ static bool read_scenario_file(const char *path, char **text, size_t *len, GErro
 }
 
 fl_scenario *fl_scenario_load(const char *path, GError **error) {
+  return fl_scenario_load_with(path, NULL, error);
+}
+
+fl_scenario *fl_scenario_load_with(const char *path, char *const *sets, GError **error) {
   char *text = NULL;
   size_t len = 0;
   if (!read_scenario_file(path, &text, &len, error)) return NULL;
-  fl_scenario *s = fl_scenario_parse(path, text, len, error);
+  fl_scenario *s = fl_scenario_parse_with(path, text, len, sets, error);
   g_free(text);
   return s;
 }

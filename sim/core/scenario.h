@@ -117,7 +117,11 @@ typedef enum fl_action_kind {
 #define FL_NODE_LEADER (-2)
 
 typedef struct fl_action {
+  /* The time; for a random time, the earliest it can be (the timeline is sorted by it). */
   int64_t at_ns;
+  /* A random time (`uniform(10s, 10.075s) crash leader`), drawn once per run by
+   * fl_scenario_draw_times; NULL: at_ns is the time. Owned. */
+  fl_dist *at_dist;
   fl_action_kind kind;
   int a, b;          /* node indices, 0-based; -1 where unused */
   int64_t for_ns;    /* PAUSE only */
@@ -163,6 +167,9 @@ typedef struct fl_expect {
 typedef struct fl_scn_option {
   char *name, *value; /* owned */
   fl_srcpos pos, value_pos;
+  /* The override that set it ("--set raft.heartbeat=50ms"), for messages in its place of a
+   * position in the file; NULL when the file did. Owned. */
+  char *set;
 } fl_scn_option;
 
 typedef struct fl_scenario {
@@ -180,6 +187,9 @@ typedef struct fl_scenario {
   GArray *timeline; /* of fl_action, sorted by time, file order among equal times */
   GArray *options;  /* of fl_scn_option, file order */
   GArray *expects;  /* of fl_expect, file order */
+  /* The command line's overrides as given ("raft.heartbeat=50ms"), NULL-terminated, for the
+   * reproduce lines; NULL when there were none. Owned. */
+  char **sets;
 } fl_scenario;
 
 /* Parses a scenario from a file or a string (`path` names it in messages). Syntax errors and
@@ -190,7 +200,21 @@ typedef struct fl_scenario {
  * scenario file") before anything is read. */
 fl_scenario *fl_scenario_load(const char *path, GError **error);
 fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, GError **error);
+/* The same with overrides `sets` (NULL-terminated "SECTION.KEY=VALUE" strings, or NULL), as
+ * `faultline run --set` gives them: each replaces KEY's value in [SECTION], or adds it, and is
+ * checked exactly as if the file said it; the last of two overrides of one key wins. SECTION
+ * is cluster, network, workload or the protocol's. An error about an override starts
+ * "--set SECTION.KEY=VALUE: " instead of a position in the file. */
+fl_scenario *fl_scenario_load_with(const char *path, char *const *sets, GError **error);
+fl_scenario *fl_scenario_parse_with(const char *path, const char *text, size_t len,
+                                    char *const *sets, GError **error);
 void fl_scenario_free(fl_scenario *s);
+
+/* The times of a run's timeline actions: at_ns[i] for s->timeline's action i (its fixed time,
+ * or a draw from `r` for a random time), and order[] the indices in the order they happen: by
+ * time, then timeline index. Draws are made in timeline order, one per random time, so a
+ * scenario without random times draws nothing. Both arrays hold s->timeline->len entries. */
+void fl_scenario_draw_times(const fl_scenario *s, fl_rng *r, int64_t *at_ns, guint *order);
 
 /* "n3" for node index 2. Static storage for small indices; do not free. */
 const char *fl_scenario_node_name(int node);

@@ -14,13 +14,17 @@ typedef struct fl__cur {
   int n_nodes;  /* 0 until [cluster] nodes is read */
   GError **error;
   GPtrArray *echoes; /* strings fl__scn_echo returned, freed with the cursor (g_free each) */
+  /* While an override's value is parsed: "--set SECTION.KEY=VALUE", which messages start with
+   * instead of "PATH:LINE:COL". */
+  const char *set;
 } fl__cur;
 
 /* Input text as a message echoes it, cut to FL_LIMIT_ECHO_BYTES (fl_format_echo); len < 0: s
  * is NUL-terminated. Owned by the cursor, valid until the parse ends. */
 const char *fl__scn_echo(fl__cur *c, const char *s, gssize len);
 
-/* Sets *error to "PATH:LINE:COL: <message>" at byte offset `at`; returns false. */
+/* Sets *error to "PATH:LINE:COL: <message>" at byte offset `at` (or "--set ...: <message>"
+ * while an override is parsed); returns false. */
 bool fl__scn_fail(fl__cur *c, int at, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
 void fl__scn_skip_ws(fl__cur *c);

@@ -11,8 +11,11 @@ bool fl__scn_fail(fl__cur *c, int at, const char *fmt, ...) {
   va_start(ap, fmt);
   char *what = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  g_set_error(c->error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_SYNTAX, "%s:%d:%d: %s", c->path,
-              c->line, at + 1, what);
+  if (c->set)
+    g_set_error(c->error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_SYNTAX, "%s: %s", c->set, what);
+  else
+    g_set_error(c->error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_SYNTAX, "%s:%d:%d: %s", c->path,
+                c->line, at + 1, what);
   g_free(what);
   return false;
 }

@@ -256,6 +256,145 @@ START_TEST(validate_and_list) {
 }
 END_TEST
 
+/* --set SECTION.KEY=VALUE overrides a scenario value, checked as if the file said it; its
+ * errors name the override. */
+START_TEST(set_overrides_and_their_errors) {
+  static const struct {
+    const char *args, *err;
+  } bad[] = {
+      {"validate scenarios/raft/leader-crash.fl --set raft.heartbeat=0ms",
+       "--set raft.heartbeat=0ms: expected a duration from 1ns to 100000h, found '0ms'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set raft.heartbeat=0ms --set raft.heartbeat=9ms",
+       ""}, /* the last override of a key wins */
+      {"validate scenarios/raft/leader-crash.fl --set raft.foo=1",
+       "--set raft.foo=1: expected an option of protocol raft (election_timeout, heartbeat, "
+       "prevote, check_quorum, read, max_batch, snapshot_every, bug), found 'foo'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set foo.bar=1",
+       "--set foo.bar=1: expected a section cluster, network, workload or raft (the protocol's), "
+       "found 'foo'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set cluster.foo=1",
+       "--set cluster.foo=1: expected a key of [cluster] (protocol, nodes, seed, duration), found "
+       "'foo'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set network.loss=200%",
+       "--set network.loss=200%: expected a percentage from 0% to 100% or a fraction from 0 to 1, "
+       "found '200%'\n"},
+      {"run scenarios/raft/leader-crash.fl --set 'workload.timeout=1 s'",
+       "--set workload.timeout=1 s: expected a duration with a unit (ns, us, ms, s, min, h), found "
+       "'1'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set bad",
+       "--set bad: expected SECTION.KEY=VALUE such as raft.heartbeat=50ms, found 'bad'\n"},
+      {"validate scenarios/raft/leader-crash.fl --set timeline.x=1",
+       "--set timeline.x=1: expected a section cluster, network, workload or raft (the "
+       "protocol's), found 'timeline'\n"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run(bad[i].args, &out, &err), *bad[i].err ? 2 : 0);
+    ck_assert_str_eq(err, bad[i].err);
+    g_free(out);
+    g_free(err);
+  }
+  /* A key the file does not set is added; one it sets is replaced. */
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run("validate scenarios/rbcast/partition.fl --set workload.clients=2 --set "
+                       "rbcast.retransmit=20ms", &out, &err), 0);
+  ck_assert_str_eq(out, "scenarios/rbcast/partition.fl: ok (protocol rbcast, 5 nodes, 2 clients, "
+                        "2 timeline events, 4 expectations)\n");
+  g_free(out);
+  g_free(err);
+  ck_assert_int_eq(run("run -q scenarios/raft/leader-crash.fl --set network.loss=5% --set "
+                       "workload.clients=2", &out, &err), 1);
+  ck_assert_str_eq(out, "FAIL scenarios/raft/leader-crash.fl seed 1 digest 0x357b18317cfae0a4\n"
+                        "  FAIL availability(all, 6s..20s) >= 99%: 87.8% (267 of 304 operations "
+                        "answered)\n"
+                        "  reproduce: faultline run 'scenarios/raft/leader-crash.fl' --seed 1 "
+                        "--set 'network.loss=5%' --set 'workload.clients=2'\n");
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
+/* Random timeline times: drawn per seed from the fault stream, the same in every process, and
+ * the trace says which time was drawn. */
+START_TEST(random_times_are_in_the_trace) {
+  static const char *want[] = {
+      "PASS tests/data/random_times.fl seed 1 digest 0x463fc3f73cbe43aa\n",
+      "     65.44ms net       timeline line 13 at 65.44ms (65440065ns), drawn from "
+      "exponential(mean=500ms)\n"
+      "      1.019s net       timeline line 12 at 1.019s (1018500519ns), drawn from "
+      "uniform(1s, 1.075s)\n",
+      "PASS tests/data/random_times.fl seed 2 digest 0x34baac9936ed9c26\n",
+      "     210.9ms net       timeline line 13 at 210.9ms (210882899ns), drawn from "
+      "exponential(mean=500ms)\n"
+      "       1.02s net       timeline line 12 at 1.02s (1020056552ns), drawn from "
+      "uniform(1s, 1.075s)\n"};
+  char *trace = tmp_path("fl-cli-random-times.trace");
+  for (int seed = 1; seed <= 2; seed++) {
+    char *out = NULL, *err = NULL;
+    char *args = g_strdup_printf("run -q --seed %d tests/data/random_times.fl --trace '%s'", seed,
+                                 trace);
+    ck_assert_int_eq(run(args, &out, &err), 0);
+    ck_assert_str_eq(out, want[2 * (seed - 1)]);
+    g_free(args);
+    g_free(out);
+    g_free(err);
+    char *cmd = g_strdup_printf("'%s' dump '%s' | grep drawn", fl_test_faultline(), trace);
+    ck_assert_int_eq(fl_test_sh(cmd, &out, &err), 0);
+    ck_assert_str_eq(out, want[2 * (seed - 1) + 1]);
+    g_free(cmd);
+    g_free(out);
+    g_free(err);
+  }
+  g_unlink(trace);
+  g_free(trace);
+}
+END_TEST
+
+/* lincheck --model txn: the txn checks on recorded histories, JSON lines and EDN, with the
+ * verdict in their own words (the time and memory vary: compared up to them). */
+START_TEST(lincheck_model_txn) {
+  static const struct {
+    const char *file, *line;
+    int rc;
+  } cases[] = {
+      {"good.jsonl", "tests/data/txn/good.jsonl: serializable (ops 2, parts 1, steps 2, ", 0},
+      {"fractured.jsonl",
+       "tests/data/txn/fractured.jsonl: not serializable (fractured read: the transaction on "
+       "line 3 read the write of 1 by the transaction on line 1, but 2 = nil, from before that "
+       "transaction) (ops 2, parts 1, steps 0, ", 1},
+      {"fractured.edn",
+       "tests/data/txn/fractured.edn: not serializable (fractured read: the transaction on "
+       "line 3 read the write of 1 by the transaction on line 1, but 2 = nil, from before that "
+       "transaction) (ops 2, parts 1, steps 0, ", 1},
+      {"write_skew.edn",
+       "tests/data/txn/write_skew.edn: not serializable (no serial order of the 2 committed "
+       "transactions gives every read its value) (ops 2, parts 1, steps 0, ", 1},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *out = NULL, *err = NULL;
+    char *args = g_strdup_printf("lincheck --model txn tests/data/txn/%s", cases[i].file);
+    ck_assert_int_eq(run(args, &out, &err), cases[i].rc);
+    ck_assert_msg(g_str_has_prefix(out, cases[i].line), "%s", out);
+    ck_assert_str_eq(err, "");
+    g_free(args);
+    g_free(out);
+    g_free(err);
+  }
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run("lincheck --model txn --json tests/data/txn/fractured.edn", &out, &err), 1);
+  ck_assert_ptr_nonnull(strstr(out, "\"model\" : \"txn\",\n      \"check\" : \"atomic visibility "
+                                    "and serializability\",\n      \"verdict\" : "
+                                    "\"not-serializable\",\n"));
+  g_free(out);
+  g_free(err);
+  ck_assert_int_eq(run("lincheck --model foo tests/data/txn/good.jsonl", &out, &err), 2);
+  ck_assert_str_eq(err, "faultline lincheck: --model: unknown model 'foo'; the models are: "
+                        "register, cas-register, kv, counter, set, queue, mutex, txn\n");
+  g_free(out);
+  g_free(err);
+}
+END_TEST
+
 /* A runaway (issue 9, item 2): Raft whose clients retry at once over 1 ns links while no
  * node is leader: redirects ping-pong and simulated time crawls. The stall guard stops it in
  * well under a second of wall time, with exit status 4. */
@@ -824,6 +963,9 @@ int main(void) {
   tcase_add_test(tc, outputs_are_written_and_trace_verifies);
   tcase_add_test(tc, edn_history_is_checked_like_json_lines);
   tcase_add_test(tc, validate_and_list);
+  tcase_add_test(tc, set_overrides_and_their_errors);
+  tcase_add_test(tc, random_times_are_in_the_trace);
+  tcase_add_test(tc, lincheck_model_txn);
   tcase_add_test(tc, runaway_run_exits_four);
   tcase_add_test(tc, event_budget_exits_four_in_run_and_sweep);
   tcase_add_test(tc, signals_leave_no_temporaries);

@@ -5,6 +5,7 @@
 #include "actor.h"
 #include "builtin.h"
 #include "fl_limits.h"
+#include "rng.h"
 #include "scenario.h"
 #include "world.h"
 
@@ -500,6 +501,95 @@ END_TEST
 
 /* ---- Option ranges: the schema's bounds, for a plugin too. */
 
+/* Random times (issue 11, item 3): parsed with the latency distributions' syntax, the timeline
+ * sorted by the earliest time each can take, drawn per run from the given stream in timeline
+ * order, and the run's order by drawn time (then timeline index). */
+static const char *random_times =
+    "[cluster]\nprotocol = raft\nnodes = 5\nduration = 20s\n"
+    "[timeline]\n"
+    "uniform(10s, 10.075s) crash leader\n"    /* index 2: sorted by its 10s */
+    "5s crash n2\n"                            /* index 0 */
+    "exponential(mean=1s) pause n3 for 1s\n" /* index 1: from 0s */
+    "constant(12s) restart all\n"             /* a fixed time: index 3 */
+    "15s heal\n";
+
+START_TEST(random_times_are_drawn_per_seed) {
+  GError *e = NULL;
+  fl_scenario *s = fl_scenario_parse("rt.fl", random_times, strlen(random_times), &e);
+  ck_assert_msg(s != NULL, "%s", e ? e->message : "");
+  ck_assert(fl_world_validate(s, &e));
+  ck_assert_uint_eq(s->timeline->len, 5);
+  const fl_action *a = &g_array_index(s->timeline, fl_action, 0);
+  ck_assert_int_eq(a->at_ns, 0); /* exponential: from 0 */
+  ck_assert_int_eq(a->pos.line, 8);
+  ck_assert_ptr_nonnull(a->at_dist);
+  a = &g_array_index(s->timeline, fl_action, 1);
+  ck_assert_int_eq(a->at_ns, 5000000000);
+  ck_assert_ptr_null(a->at_dist);
+  a = &g_array_index(s->timeline, fl_action, 2);
+  ck_assert_int_eq(a->at_ns, 10000000000);
+  ck_assert_int_eq(a->pos.line, 6);
+  ck_assert_ptr_nonnull(a->at_dist);
+  a = &g_array_index(s->timeline, fl_action, 3);
+  ck_assert_int_eq(a->at_ns, 12000000000); /* constant(12s) is a fixed time */
+  ck_assert_ptr_null(a->at_dist);
+
+  int64_t at[5];
+  guint order[5];
+  fl_rng *r = fl_rng_new(1, "fault", 0);
+  fl_scenario_draw_times(s, r, at, order);
+  fl_rng_free(r);
+  ck_assert_int_eq(at[0], 130880129);
+  ck_assert_int_eq(at[1], 5000000000);
+  ck_assert_int_eq(at[2], 10018500519);
+  ck_assert_int_eq(at[3], 12000000000);
+  ck_assert_int_eq(at[4], 15000000000);
+  guint want[] = {0, 1, 2, 3, 4};
+  for (int i = 0; i < 5; i++) ck_assert_uint_eq(order[i], want[i]);
+
+  /* Across seeds: uniform stays in [10s, 10.075s]; an exponential draw past 5s moves the
+   * pause after the crash of n2 in the run's order. */
+  bool reordered = false;
+  for (uint64_t seed = 1; seed <= 2000; seed++) {
+    r = fl_rng_new(seed, "fault", 0);
+    fl_scenario_draw_times(s, r, at, order);
+    fl_rng_free(r);
+    ck_assert_int_ge(at[2], 10000000000);
+    ck_assert_int_le(at[2], 10075000000);
+    ck_assert_int_ge(at[0], 0);
+    for (int i = 1; i < 5; i++)
+      ck_assert(at[order[i - 1]] < at[order[i]] ||
+                (at[order[i - 1]] == at[order[i]] && order[i - 1] < order[i]));
+    if (order[0] == 1) reordered = true;
+  }
+  ck_assert(reordered);
+  fl_scenario_free(s);
+
+  /* Without random times nothing is drawn: the stream is untouched. */
+  static const char fixed[] = "[cluster]\nprotocol = raft\nnodes = 3\n[timeline]\n2s heal\n1s heal\n";
+  s = fl_scenario_parse("f.fl", fixed, strlen(fixed), &e);
+  ck_assert_ptr_nonnull(s);
+  fl_rng *r1 = fl_rng_new(9, "fault", 0), *r2 = fl_rng_new(9, "fault", 0);
+  fl_scenario_draw_times(s, r1, at, order);
+  ck_assert_int_eq(at[0], 1000000000);
+  ck_assert_uint_eq(order[0], 0);
+  ck_assert_uint_eq(fl_rng_below(r1, 1000000), fl_rng_below(r2, 1000000));
+  fl_rng_free(r1);
+  fl_rng_free(r2);
+  fl_scenario_free(s);
+
+  /* Validation: an action at a random time leaves its node in either state, so fixed actions
+   * on it pass; one at a random time is not checked itself. */
+  static const char either[] = "[cluster]\nprotocol = raft\nnodes = 3\n[timeline]\n"
+                               "uniform(1s, 2s) crash n1\n3s restart n1\n4s crash n1\n"
+                               "uniform(1s, 2s) restart n2\n";
+  s = fl_scenario_parse("e.fl", either, strlen(either), &e);
+  ck_assert_ptr_nonnull(s);
+  ck_assert(fl_world_validate(s, &e));
+  fl_scenario_free(s);
+}
+END_TEST
+
 static void *nop_init(fl_node_ctx *ctx) {
   (void)ctx;
   return g_new0(int, 1);
@@ -648,6 +738,7 @@ int main(void) {
   tcase_add_test(tc, unreadable_file);
   tcase_add_test(tc, only_regular_files_up_to_the_size_cap);
   tcase_add_test(tc, long_tokens_are_echoed_cut);
+  tcase_add_test(tc, random_times_are_drawn_per_seed);
   tcase_add_test(tc, option_ranges_of_every_type);
   tcase_add_test(tc, option_schema_bugs_are_reported);
   tcase_add_test(tc, plugin_option_range_is_enforced);

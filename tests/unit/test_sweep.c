@@ -173,6 +173,122 @@ START_TEST(seed_timeout_fails_the_seed) {
 }
 END_TEST
 
+static const char csv_header[] =
+    "seed,digest,verdict,exit_status,stop,simulated_ns,events,ops_invoked,ops_ok,ops_fail,"
+    "ops_unknown,availability,latency_mean_ns,latency_p50_ns,latency_p99_ns,latency_max_ns,"
+    "msgs_sent,msgs_delivered,msgs_dropped,faults_not_applied\n";
+
+static char *read_all(const char *path) {
+  char *text = NULL;
+  ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "cannot read %s", path);
+  return text;
+}
+
+/* --csv: one row per seed in seed order under the header, the same for any --jobs; --set
+ * overrides reach every worker and the reproduce lines, and the digests are those of `run`
+ * with the same overrides. */
+START_TEST(csv_has_one_row_per_seed) {
+  char *dir = g_dir_make_tmp("fl-sweep-XXXXXX", NULL);
+  char *csv = g_build_filename(dir, "out.csv", NULL);
+  static const char rows[] =
+      "1,0xc5546407d75da27b,pass,0,end,7000000000,5985,432,387,43,2,0.895833,8268522,7602175,"
+      "14680063,206454934,4865,4738,127,0\n"
+      "2,0x3e25444549718cbb,pass,0,end,7000000000,6050,440,407,29,4,0.925000,8603127,7602175,"
+      "14680063,197535820,4937,4800,131,0\n";
+  for (int jobs = 1; jobs <= 2; jobs++) {
+    char *out = NULL, *err = NULL;
+    char *args = g_strdup_printf("sweep scenarios/raft/leader-crash.fl --seeds 1..2 --duration 7s "
+                                 "--set workload.clients=2 --set raft.heartbeat=20ms --jobs %d "
+                                 "--csv '%s'", jobs, csv);
+    ck_assert_int_eq(run(args, &out, &err), 0);
+    ck_assert_str_eq(err, "");
+    char *text = read_all(csv);
+    char *want = g_strconcat(csv_header, rows, NULL);
+    ck_assert_str_eq(text, want);
+    g_free(want);
+    g_free(text);
+    g_free(args);
+    g_free(out);
+    g_free(err);
+  }
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run("run -q --seed 2 --duration 7s scenarios/raft/leader-crash.fl --set "
+                       "workload.clients=2 --set raft.heartbeat=20ms", &out, &err), 0);
+  ck_assert_str_eq(out, "PASS scenarios/raft/leader-crash.fl seed 2 digest 0x3e25444549718cbb\n");
+  g_free(out);
+  g_free(err);
+
+  /* A failing seed's reproduce line carries the overrides. */
+  ck_assert_int_eq(run("sweep scenarios/raft/leader-crash.fl --seeds 2..2 --jobs 1 --set "
+                       "network.loss=5%", &out, &err), 1);
+  char *body = without_timing(out);
+  ck_assert_str_eq(body, "FAIL seed 2\n"
+                         "  FAIL availability(all, 6s..20s) >= 99%: 86.6% (622 of 718 operations "
+                         "answered)\n"
+                         "  reproduce: faultline run 'scenarios/raft/leader-crash.fl' --seed 2 "
+                         "--set 'network.loss=5%'\n");
+  g_free(body);
+  g_free(out);
+  g_free(err);
+
+  /* Seeds with no row from their worker: killed past --seed-timeout. */
+  char *args = g_strdup_printf("sweep scenarios/rbcast/steady.fl --duration 10000h --seeds 1..2 "
+                               "--jobs 2 --seed-timeout 50ms --csv '%s'", csv);
+  ck_assert_int_eq(run(args, &out, &err), 4);
+  char *text = read_all(csv);
+  char *want = g_strconcat(csv_header, "1,,runaway,4,seed-timeout,,,,,,,,,,,,,,,\n"
+                                       "2,,runaway,4,seed-timeout,,,,,,,,,,,,,,,\n", NULL);
+  ck_assert_str_eq(text, want);
+  g_free(want);
+  g_free(text);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+
+  /* A sweep that stops on an input error leaves no CSV (and nothing else) behind. */
+  g_unlink(csv);
+  args = g_strdup_printf("sweep scenarios/raft/leader-crash.fl --seeds 1..2 --set raft.heartbeat=0ms "
+                         "--csv '%s'", csv);
+  ck_assert_int_eq(run(args, &out, &err), 2);
+  ck_assert_str_eq(err, "--set raft.heartbeat=0ms: expected a duration from 1ns to 100000h, found "
+                        "'0ms'\n");
+  char *listing = fl_test_listing(dir);
+  ck_assert_str_eq(listing, "");
+  g_free(listing);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  g_rmdir(dir);
+  g_free(csv);
+  g_free(dir);
+}
+END_TEST
+
+/* A crashed seed's row: no measurements, verdict fail, stop crash. */
+START_TEST(csv_row_of_a_crashed_seed) {
+  char *plugin = plugin_path();
+  char *dir = g_dir_make_tmp("fl-sweep-XXXXXX", NULL);
+  char *csv = g_build_filename(dir, "out.csv", NULL);
+  char *out = NULL, *err = NULL;
+  char *args = g_strdup_printf("sweep tests/plugin/lab-crash.fl --plugin '%s' --seeds 1..1 "
+                               "--jobs 1 --csv '%s'", plugin, csv);
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  char *text = read_all(csv);
+  char *want = g_strconcat(csv_header, "1,,fail,1,crash,,,,,,,,,,,,,,,\n", NULL);
+  ck_assert_str_eq(text, want);
+  g_unlink(csv);
+  g_rmdir(dir);
+  g_free(want);
+  g_free(text);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  g_free(csv);
+  g_free(dir);
+  g_free(plugin);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("sweep");
   TCase *tc = tcase_create("sweep");
@@ -182,6 +298,8 @@ int main(void) {
   tcase_add_test(tc, bad_arguments_exit_two);
   tcase_add_test(tc, crashed_seed_is_a_failing_seed);
   tcase_add_test(tc, seed_timeout_fails_the_seed);
+  tcase_add_test(tc, csv_has_one_row_per_seed);
+  tcase_add_test(tc, csv_row_of_a_crashed_seed);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }
