@@ -485,13 +485,6 @@ static void time_bounds(const fl_dist *d, int64_t *lo, int64_t *hi) {
   *hi = h >= 9.2e18 ? INT64_MAX : (int64_t)llround(MAX(h, 0));
 }
 
-static void action_clear(fl_action *a) {
-  g_free(a->group_of);
-  if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
-  if (a->at_dist) fl_dist_clear(a->at_dist);
-  g_free(a->at_dist);
-}
-
 void fl_scenario_draw_times(const fl_scenario *s, fl_rng *r, int64_t *at_ns, guint *order) {
   guint n = s->timeline->len;
   bool drawn = false;
@@ -551,114 +544,17 @@ static bool timeline_line(parser *p) {
                           FL_LIMIT_REPEAT_PER_LINE,
                           (until_ns - a.at_ns) / every_ns + 1);
   }
-  fl__scn_skip_ws(c);
-  int vat = c->pos;
-  char *verb = fl__scn_token(c, "{");
-  bool ok = true;
-  if (strcmp(verb, "partition") == 0 && fl__scn_accept(c, "random-halves")) {
-    a.kind = FL_ACT_PARTITION; /* group_of NULL: drawn when it happens */
-  } else if (strcmp(verb, "partition") == 0 && c->n_nodes <= 0) {
-    /* The group table has one entry per node: the count must be known (`{leader}` names no
-     * node that would catch this). */
-    ok = fl__scn_fail(c, vat, "expected 'nodes = N' in [cluster] before the first partition, "
-                              "found 'partition'");
-  } else if (strcmp(verb, "partition") == 0) {
-    a.kind = FL_ACT_PARTITION;
-    a.group_of = g_new(int, c->n_nodes > 0 ? c->n_nodes : 1);
-    for (int i = 0; i < c->n_nodes; i++) a.group_of[i] = -1;
-    int groups = 0;
-    while (ok && !fl__scn_at_end(c)) {
-      if (!fl__scn_expect(c, "{")) {
-        ok = false;
-        break;
-      }
-      int members = 0;
-      for (;;) {
-        fl__scn_skip_ws(c);
-        if (c->s[c->pos] == '}') {
-          c->pos++;
-          break;
-        }
-        if (!c->s[c->pos]) {
-          ok = fl__scn_fail(c, c->pos, "expected '}' closing the group, found end of line");
-          break;
-        }
-        int nat = c->pos, n;
-        if (fl__scn_accept(c, "leader")) {
-          if (a.leader_group >= 0) {
-            ok = fl__scn_fail(c, nat, "expected 'leader' in one group, found it again");
-            break;
-          }
-          a.leader_group = groups;
-          members++;
-          continue;
-        }
-        if (!fl__scn_node(c, &n)) {
-          ok = false;
-          break;
-        }
-        if (a.group_of[n] >= 0) {
-          ok = fl__scn_fail(c, nat, "expected each node in one group, found n%d again", n + 1);
-          break;
-        }
-        a.group_of[n] = groups;
-        members++;
-      }
-      if (ok && members == 0) ok = fl__scn_fail(c, c->pos - 1, "expected a node in the group, found '{}'");
-      groups++;
-    }
-    if (ok && groups < 1) ok = fl__scn_fail(c, c->pos, "expected groups such as {n1 n2} {n3}, found end of line");
-    for (int i = 0; ok && i < c->n_nodes; i++)
-      if (a.group_of[i] < 0) a.group_of[i] = groups; /* the unnamed rest share a group */
-  } else if (strcmp(verb, "heal") == 0) {
-    a.kind = FL_ACT_HEAL;
-  } else if (strcmp(verb, "cut") == 0 || strcmp(verb, "uncut") == 0) {
-    a.kind = verb[0] == 'c' ? FL_ACT_CUT : FL_ACT_UNCUT;
-    ok = fl__scn_node(c, &a.a) && fl__scn_expect(c, "->") && fl__scn_node(c, &a.b);
-    if (ok && a.a == a.b) ok = fl__scn_fail(c, vat, "expected a link between two different nodes, found n%d to itself", a.a + 1);
-  } else if (strcmp(verb, "crash") == 0 || strcmp(verb, "restart") == 0 ||
-             strcmp(verb, "resume") == 0) {
-    a.kind = strcmp(verb, "crash") == 0     ? FL_ACT_CRASH
-             : strcmp(verb, "restart") == 0 ? FL_ACT_RESTART
-                                             : FL_ACT_RESUME;
-    if (a.kind == FL_ACT_CRASH && fl__scn_accept(c, "random")) a.a = -1;
-    else if (a.kind == FL_ACT_CRASH && fl__scn_accept(c, "leader")) a.a = FL_NODE_LEADER;
-    else if (a.kind == FL_ACT_RESTART && fl__scn_accept(c, "all")) a.a = -1;
-    else ok = fl__scn_node(c, &a.a);
-  } else if (strcmp(verb, "pause") == 0) {
-    a.kind = FL_ACT_PAUSE;
-    if (fl__scn_accept(c, "leader")) a.a = FL_NODE_LEADER;
-    else ok = fl__scn_node(c, &a.a);
-    if (ok && fl__scn_accept(c, "for")) {
-      int dat = c->pos;
-      ok = fl__scn_duration(c, &a.for_ns);
-      if (ok && a.for_ns <= 0) ok = fl__scn_fail(c, dat + 1, "expected a pause above zero, found 0");
-    }
-  } else if (strcmp(verb, "loss") == 0 || strcmp(verb, "latency") == 0) {
-    a.kind = verb[1] == 'o' ? FL_ACT_SET_LOSS : FL_ACT_SET_LATENCY;
-    fl__scn_skip_ws(c);
-    if (c->s[c->pos] != '=') {
-      ok = fl__scn_node(c, &a.a) && fl__scn_expect(c, "->") && fl__scn_node(c, &a.b);
-      if (ok && a.a == a.b) ok = fl__scn_fail(c, vat, "expected a link between two different nodes, found n%d to itself", a.a + 1);
-    }
-    ok = ok && fl__scn_expect(c, "=");
-    if (ok) ok = a.kind == FL_ACT_SET_LOSS ? fl__scn_fraction(c, &a.fraction) : fl__scn_dist(c, &a.latency);
-  } else {
-    ok = fl__scn_fail(c, vat, "expected a timeline action (partition, heal, cut, uncut, crash, "
-                              "restart, pause, resume, loss, latency), found '%s'",
-                      fl__scn_echo(c, verb, -1));
-  }
-  g_free(verb);
+  bool ok = fl__timeline_action(c, &a);
   ok = ok && fl__scn_expect_end(c);
   if (!ok) {
-    action_clear(&a);
+    fl__action_clear(&a);
     return false;
   }
   /* The action at FROM, FROM + PERIOD, ... while <= TO. */
   pending_line tl = {.a = a, .every_ns = every_ns,
                         .reps = every_ns ? (until_ns - a.at_ns) / every_ns + 1 : 1};
   if (tl.reps > FL_LIMIT_TIMELINE_ACTIONS - p->timeline_total) {
-    action_clear(&a);
+    fl__action_clear(&a);
     return fl__scn_fail(c, tat, "expected at most %d timeline actions in all (repetitions "
                                 "included), found %" G_GINT64_FORMAT " with this line",
                         FL_LIMIT_TIMELINE_ACTIONS, p->timeline_total + tl.reps);
@@ -669,7 +565,7 @@ static bool timeline_line(parser *p) {
 }
 
 static void lines_free(GArray *lines) {
-  for (guint i = 0; i < lines->len; i++) action_clear(&g_array_index(lines, pending_line, i).a);
+  for (guint i = 0; i < lines->len; i++) fl__action_clear(&g_array_index(lines, pending_line, i).a);
   g_array_free(lines, TRUE);
 }
 
@@ -1225,7 +1121,7 @@ void fl_scenario_free(fl_scenario *s) {
     fl_link_override *l = &g_array_index(s->links, fl_link_override, i);
     if (l->has_latency) fl_dist_clear(&l->params.latency);
   }
-  for (guint i = 0; i < s->timeline->len; i++) action_clear(&g_array_index(s->timeline, fl_action, i));
+  for (guint i = 0; i < s->timeline->len; i++) fl__action_clear(&g_array_index(s->timeline, fl_action, i));
   for (guint i = 0; i < s->expects->len; i++) {
     g_free(g_array_index(s->expects, fl_expect, i).text);
     g_free(g_array_index(s->expects, fl_expect, i).metric);

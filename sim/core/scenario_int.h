@@ -1,5 +1,6 @@
-/* scenario_int: the parser's cursor over one line, shared by scenario.c (sections and keys)
- * and scenario_values.c (values: numbers, durations, distributions, node names). */
+/* scenario_int: the parser's cursor over one line, shared by scenario.c (sections and keys),
+ * scenario_values.c (values: numbers, durations, distributions, node names),
+ * scenario_workload.c ([workload]) and scenario_timeline.c ([timeline] actions). */
 #ifndef FL_SCENARIO_INT_H
 #define FL_SCENARIO_INT_H
 
@@ -50,5 +51,10 @@ bool fl__scn_dist(fl__cur *c, fl_dist *out);
  * the key's offset in the line. */
 bool fl__workload_kind_line(fl__cur *c, fl_workload *w, int at);
 bool fl__workload_mix_line(fl__cur *c, fl_workload *w, int at);
+
+/* [timeline] (scenario_timeline.c): the action after a line's time, into *a (whose a, b and
+ * leader_group the caller set to -1); fl__action_clear frees what an action owns. */
+bool fl__timeline_action(fl__cur *c, fl_action *a);
+void fl__action_clear(fl_action *a);
 
 #endif
