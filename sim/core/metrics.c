@@ -69,7 +69,7 @@ static gssize find(const fl_metrics *m, const char *name) {
 bool fl_metrics_update(fl_metrics *m, int node, const char *name, fl_metric_kind kind,
                        int64_t value, GString *why) {
   if (!fl_metric_name_is_valid(name)) {
-    g_string_append_printf(why, "metric name '%.*s' is not 1 to %d characters of a-z, 0-9 and _",
+    if (why) g_string_append_printf(why, "metric name '%.*s' is not 1 to %d characters of a-z, 0-9 and _",
                            FL_LIMIT_ECHO_BYTES, name ? name : "", FL_LIMIT_METRIC_NAME);
     return false;
   }
@@ -78,7 +78,7 @@ bool fl_metrics_update(fl_metrics *m, int node, const char *name, fl_metric_kind
   entry *e;
   if (i < 0) {
     if (m->entries->len >= FL_LIMIT_METRICS) {
-      g_string_append_printf(why, "metric '%s' is one more than the %d metrics a run may have",
+      if (why) g_string_append_printf(why, "metric '%s' is one more than the %d metrics a run may have",
                              name, FL_LIMIT_METRICS);
       return false;
     }
@@ -91,7 +91,7 @@ bool fl_metrics_update(fl_metrics *m, int node, const char *name, fl_metric_kind
   } else {
     e = g_ptr_array_index(m->entries, i);
     if (e->kind != kind) {
-      g_string_append_printf(why, "metric '%s' is a %s, updated as a %s", name,
+      if (why) g_string_append_printf(why, "metric '%s' is a %s, updated as a %s", name,
                              fl_metric_kind_name(e->kind), fl_metric_kind_name(kind));
       return false;
     }

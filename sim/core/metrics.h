@@ -31,7 +31,7 @@ bool fl_metric_name_is_valid(const char *name);
 
 /* Adds `value` to node's sum (FL_METRIC_SUM, saturating at the int64 range) or raises node's
  * maximum to it (FL_METRIC_MAX). False, with why ("metric 'X' ...") appended to `why` and
- * nothing changed, for an invalid name, a name first used with the other kind, or a new name
+ * nothing changed (why may be NULL), for an invalid name, a name first used with the other kind, or a new name
  * beyond FL_LIMIT_METRICS. */
 bool fl_metrics_update(fl_metrics *m, int node, const char *name, fl_metric_kind kind,
                        int64_t value, GString *why);

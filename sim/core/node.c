@@ -80,6 +80,23 @@ void fl__nodes_init(fl_nodes *ns, fl_transport *rt, const fl_options *options, u
   ns->view = fl__view_new(ns);
 }
 
+void fl__nodes_flush_metrics(const fl_nodes *ns) {
+  /* What every protocol pays for durability, measured the same way for all of them. Should a
+   * protocol have used up the metrics or taken these names for a maximum, the count is left
+   * out rather than failing the protocol for the kernel's bookkeeping. */
+  for (int i = 0; i < ns->rt->n_nodes; i++) {
+    fl_node *n = &ns->v[i];
+    if (n->persist_writes == n->flushed_writes) continue;
+    uint64_t dw = n->persist_writes - n->flushed_writes, db = n->persisted_bytes - n->flushed_bytes;
+    fl_metrics_update(ns->metrics, i, "persist_writes", FL_METRIC_SUM, (int64_t)MIN(dw, INT64_MAX),
+                      NULL);
+    fl_metrics_update(ns->metrics, i, "persisted_bytes", FL_METRIC_SUM, (int64_t)MIN(db, INT64_MAX),
+                      NULL);
+    n->flushed_writes = n->persist_writes;
+    n->flushed_bytes = n->persisted_bytes;
+  }
+}
+
 void fl__nodes_clear(fl_nodes *ns) {
   if (ns->v)
     for (int i = 0; i < ns->rt->n_nodes; i++) node_clear(&ns->v[i]);
@@ -338,6 +355,8 @@ bool fl_node_cancel_timer(fl_node_ctx *ctx, fl_timer_id id) {
 void fl_node_persist(fl_node_ctx *ctx, uint64_t key, const void *data, size_t len) {
   if (!in_hook(ctx, "fl_node_persist")) return;
   fl_durable_put(ctx->durable, key, data, len);
+  ctx->persist_writes++;
+  ctx->persisted_bytes += len;
 }
 
 const void *fl_node_load(fl_node_ctx *ctx, uint64_t key, size_t *len) {

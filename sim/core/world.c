@@ -469,7 +469,10 @@ void fl_world_run(fl_world *w) {
 
 fl_stop_reason fl_world_stop_reason(const fl_world *w) { return w->rt.stop; }
 const char *fl_world_stop_message(const fl_world *w) { return w->rt.stop_message; }
-const fl_metrics *fl_world_metrics(const fl_world *w) { return w->nodes.metrics; }
+const fl_metrics *fl_world_metrics(const fl_world *w) {
+  fl__nodes_flush_metrics(&w->nodes);
+  return w->nodes.metrics;
+}
 int64_t fl_world_now(const fl_world *w) { return fl_sched_now(w->rt.sched); }
 uint64_t fl_world_seed(const fl_world *w) { return w->seed; }
 int64_t fl_world_duration(const fl_world *w) { return w->duration_ns; }

@@ -128,10 +128,12 @@ START_TEST(commit_end_to_end) {
   int64_t k0 = 0;
   ck_assert_int_eq(*(const int64_t *)g_tree_lookup(n2->store, &k0), 7);
   /* Records: n1 logs its decision then END once both acknowledge; each participant a vote
-   * and an outcome. 80-byte headers, 40 bytes per micro-op in a vote. */
+   * and an outcome. 80-byte headers, 40 bytes per micro-op in a vote; and each node's 4-byte
+   * incarnation, written at boot (the kernel counts every fl_node_persist). */
   PASS(fl_harness_mark(&H) - 2, 1, 0, TP_DECISION_ACK);
   PASS(fl_harness_mark(&H) - 1, 2, 0, TP_DECISION_ACK);
-  ck_assert_int_eq(metric("persisted_bytes"), 80 + 80 + 2 * (120 + 80));
+  ck_assert_int_eq(metric("persisted_bytes"), 3 * 4 + 80 + 80 + 2 * (120 + 80));
+  ck_assert_int_eq(metric("persist_writes"), 3 + 2 + 2 * 2);
   fl_harness_close(&H);
 }
 END_TEST
@@ -468,7 +470,7 @@ START_TEST(run_reports_metrics_and_checks_them) {
   char *args = g_strdup_printf("run %s --report %s", scn, rep), *out = NULL, *err = NULL;
   ck_assert_int_eq(fl_test_cli(args, &out, &err), 1);
   ck_assert_ptr_nonnull(strstr(out, "expect       PASS  metric txn_committed == 3: 3\n"));
-  ck_assert_ptr_nonnull(strstr(out, "             FAIL  metric persisted_bytes >= 2000: 1080\n"));
+  ck_assert_ptr_nonnull(strstr(out, "             FAIL  metric persisted_bytes >= 2000: 1092\n"));
   ck_assert_ptr_nonnull(strstr(out, "metrics      blocked_max_ns max "));
   ck_assert_ptr_nonnull(strstr(out, "             txn_committed = 3 (n1 3)\n"));
   char *json = NULL;
@@ -477,7 +479,7 @@ START_TEST(run_reports_metrics_and_checks_them) {
                                      "      \"value\" : 3,\n      \"nodes\" : [\n        3,\n"
                                      "        0,\n        0\n      ]\n    }"));
   ck_assert_ptr_nonnull(strstr(json, "\"persisted_bytes\" : {\n      \"kind\" : \"sum\",\n"
-                                     "      \"value\" : 1080,"));
+                                     "      \"value\" : 1092,"));
   g_free(json);
   g_free(out);
   g_free(err);
