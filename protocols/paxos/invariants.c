@@ -236,29 +236,10 @@ static bool check_node(ghost *g, int i, const paxos_state *s, GString *why) {
   return true;
 }
 
-static uint64_t lowest_base(const fl_cluster_view *v, int n) {
-  uint64_t low = UINT64_MAX;
-  for (int i = 0; i < n; i++) {
-    const paxos_state *s = fl_view_state(v, i);
-    uint64_t base = 0;
-    if (s) {
-      base = s->base;
-    } else {
-      size_t len = 0;
-      const void *blob = fl_view_load(v, i, PAXOS_KEY_SNAPSHOT, &len);
-      paxos_snapshot_header h;
-      if (blob && len >= sizeof h) {
-        memcpy(&h, blob, sizeof h);
-        base = h.index;
-      }
-    }
-    if (base < low) low = base;
-  }
-  return low;
-}
+static uint64_t live_base(const void *state) { return ((const paxos_state *)state)->base; }
 
 static void prune(ghost *g, const fl_cluster_view *v) {
-  uint64_t low = lowest_base(v, g->n);
+  uint64_t low = fl_rsm_snapshot_lowest_index(v, g->n, PAXOS_KEY_SNAPSHOT, live_base);
   if (low <= g->floor) return;
   guint drop = (guint)MIN(low - g->floor, (uint64_t)g->slots->len);
   free_slots(g->slots, drop);

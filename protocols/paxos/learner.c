@@ -148,7 +148,7 @@ static void drop_prefix(paxos_state *s, fl_node_ctx *ctx, uint64_t upto) {
 void fl__paxos_on_snapshot(paxos_state *s, fl_node_ctx *ctx, int from, const void *msg, size_t len) {
   (void)from;
   paxos_snapshot_header h;
-  if (len < sizeof(paxos_msg_snapshot) + sizeof h) return;
+  if (len < sizeof(paxos_msg_snapshot) + fl_rsm_snapshot_min_len(sizeof h)) return;
   const char *blob = (const char *)msg + sizeof(paxos_msg_snapshot);
   size_t blob_len = len - sizeof(paxos_msg_snapshot);
   memcpy(&h, blob, sizeof h);
@@ -174,29 +174,17 @@ GByteArray *fl__paxos_snapshot_take(const paxos_state *s) {
   paxos_snapshot_header h;
   memset(&h, 0, sizeof h);
   h.index = s->applied;
-  h.n_kv = fl_kv_machine_count(&s->kv);
-  h.n_sessions = fl_client_sessions_count(&s->sessions);
-  GByteArray *b = g_byte_array_new();
-  g_byte_array_append(b, (const guint8 *)&h, sizeof h);
-  fl_kv_machine_save(&s->kv, b);
-  fl_client_sessions_save(&s->sessions, b);
-  return b;
+  return fl_rsm_snapshot_take(&h, sizeof h, &s->kv, &s->sessions);
 }
 
 bool fl__paxos_snapshot_restore(paxos_state *s, const void *blob, size_t len,
                                 paxos_snapshot_header *out) {
   paxos_snapshot_header h;
-  if (len < sizeof h) return false;
-  memcpy(&h, blob, sizeof h);
-  if (h.n_sessions > FL_CLIENT_SESSIONS_MAX || h.index >= UINT64_MAX / 4 ||
-      len != sizeof h + (size_t)h.n_kv * FL_KV_MACHINE_PAIR_SIZE +
-                 (size_t)h.n_sessions * sizeof(fl_client_session))
+  fl_rsm_snapshot_view view;
+  /* From another replica or from durable storage: checked whole before any of it is used. */
+  if (!fl_rsm_snapshot_parse(blob, len, sizeof h, &h, &view) || h.index >= UINT64_MAX / 4)
     return false;
-  const char *p = (const char *)blob + sizeof h;
-  fl_kv_machine_load(&s->kv, p, h.n_kv);
-  p += (size_t)h.n_kv * FL_KV_MACHINE_PAIR_SIZE;
-  bool ok = fl_client_sessions_load(&s->sessions, p, h.n_sessions);
-  g_assert(ok);
+  fl_rsm_snapshot_install(&view, &s->kv, &s->sessions);
   *out = h;
   return true;
 }

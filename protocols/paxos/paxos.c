@@ -21,6 +21,7 @@
  */
 #include "paxos.h"
 #include "paxos_int.h"
+#include "common/status_line.h"
 
 #include <string.h>
 
@@ -302,34 +303,23 @@ static void paxos_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *
   fl__paxos_on_client_request(s, ctx, op);
 }
 
-static size_t put_u64(char *p, uint64_t v) {
-  char d[20];
-  size_t n = 0, k = 0;
-  do d[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
-  while (n) p[k++] = d[--n];
-  return k;
-}
-
 /* "leader b3.1" (round 3 of n1); a follower adds the leader it follows. Runs after every
- * event, so formatted by hand. */
+ * event, so formatted by hand (common/status_line.h). */
 static void paxos_describe(const void *state, GString *out) {
   const paxos_state *s = state;
-  char buf[96];
-  const char *role = fl__paxos_role_name(s->role);
-  size_t n = strlen(role);
   uint64_t b = s->role == PAXOS_FOLLOWER ? s->promise : s->ballot;
-  memcpy(buf, role, n);
-  memcpy(buf + n, " b", 2);
-  n += 2;
-  n += put_u64(buf + n, PAXOS_ROUND(b));
-  buf[n++] = '.';
-  n += put_u64(buf + n, (uint64_t)PAXOS_NODE(b) + 1);
+  fl_status_line l;
+  fl_status_line_init(&l);
+  fl_status_line_str(&l, fl__paxos_role_name(s->role));
+  fl_status_line_str(&l, " b");
+  fl_status_line_u64(&l, PAXOS_ROUND(b));
+  fl_status_line_str(&l, ".");
+  fl_status_line_u64(&l, (uint64_t)PAXOS_NODE(b) + 1);
   if (s->role == PAXOS_FOLLOWER && s->leader != PAXOS_NOBODY) {
-    memcpy(buf + n, " leader=n", 9);
-    n += 9;
-    n += put_u64(buf + n, (uint64_t)s->leader + 1);
+    fl_status_line_str(&l, " leader=n");
+    fl_status_line_u64(&l, (uint64_t)s->leader + 1);
   }
-  g_string_append_len(out, buf, (gssize)n);
+  fl_status_line_flush(&l, out);
 }
 
 static void describe_values(GString *out, const char *p, uint32_t n) {
@@ -347,6 +337,7 @@ static void describe_ballot(GString *out, uint64_t b) {
 }
 
 static void paxos_describe_msg(const void *msg, size_t len, GString *out) {
+  uint32_t n_kv = 0, n_sessions = 0; /* of a snapshot */
   uint32_t type = 0;
   if (len >= sizeof type) memcpy(&type, msg, sizeof type);
   const char *p = msg;
@@ -391,11 +382,13 @@ static void paxos_describe_msg(const void *msg, size_t len, GString *out) {
     paxos_msg_decided m;
     memcpy(&m, msg, sizeof m);
     g_string_append_printf(out, "Decided slot=%" G_GUINT64_FORMAT " n=%u", m.first, m.n);
-  } else if (type == PAXOS_MSG_SNAPSHOT &&
-             len >= sizeof(paxos_msg_snapshot) + sizeof(paxos_snapshot_header)) {
+  } else if (type == PAXOS_MSG_SNAPSHOT && len >= sizeof(paxos_msg_snapshot) &&
+             fl_rsm_snapshot_peek(p + sizeof(paxos_msg_snapshot),
+                                  len - sizeof(paxos_msg_snapshot), sizeof(paxos_snapshot_header),
+                                  &n_kv, &n_sessions)) {
     paxos_snapshot_header h;
     memcpy(&h, p + sizeof(paxos_msg_snapshot), sizeof h);
-    g_string_append_printf(out, "Snapshot upto=%" G_GUINT64_FORMAT " keys=%u", h.index, h.n_kv);
+    g_string_append_printf(out, "Snapshot upto=%" G_GUINT64_FORMAT " keys=%u", h.index, n_kv);
   } else {
     g_string_append_printf(out, "unknown (%zu bytes)", len);
   }

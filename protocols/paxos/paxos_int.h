@@ -14,6 +14,7 @@
 #include "common/client_sessions.h"
 #include "common/kv_machine.h"
 #include "common/quorum.h"
+#include "common/rsm_snapshot.h"
 #include "common/waiters.h"
 
 /* Ballots are (round, node): round << PAXOS_NODE_BITS | node, so that comparing the numbers
@@ -195,11 +196,11 @@ typedef struct paxos_msg_snapshot {
   /* followed by a snapshot blob (paxos_snapshot_header ...) */
 } paxos_msg_snapshot;
 
-/* A snapshot: the state machine after applying slot `index`, then n_kv (key, value) pairs in
- * key order and n_sessions fl_client_session. */
+/* A snapshot: the state machine after applying slot `index`. Paxos's prefix of the common
+ * blob (common/rsm_snapshot.h), which follows it with the counts, the (key, value) pairs and
+ * the sessions. */
 typedef struct paxos_snapshot_header {
   uint64_t index;
-  uint32_t n_kv, n_sessions;
 } paxos_snapshot_header;
 
 /* ---- Durable keys: the meta record and the snapshot below the slots. */

@@ -327,31 +327,12 @@ static bool check_completeness(ghost *g, int i, const raft_state *s, GString *wh
   return false;
 }
 
-/* The lowest snapshot index over every node, up or down (a crashed node restarts from its
- * durable snapshot, and its log after it is examined again). */
-static uint64_t lowest_base(const fl_cluster_view *v, int n) {
-  uint64_t low = UINT64_MAX;
-  for (int i = 0; i < n; i++) {
-    const raft_state *s = fl_view_state(v, i);
-    uint64_t base = 0;
-    if (s) {
-      base = s->log.base;
-    } else {
-      size_t len = 0;
-      const void *blob = fl_view_load(v, i, RAFT_KEY_SNAPSHOT, &len);
-      raft_snapshot_header h;
-      if (blob && len >= sizeof h) {
-        memcpy(&h, blob, sizeof h);
-        base = h.index;
-      }
-    }
-    if (base < low) low = base;
-  }
-  return low;
-}
+static uint64_t live_base(const void *state) { return ((const raft_state *)state)->log.base; }
 
 static void prune(ghost *g, const fl_cluster_view *v) {
-  uint64_t low = lowest_base(v, g->n);
+  /* The lowest snapshot index over every node, up or down (a crashed node restarts from its
+   * durable snapshot, and its log after it is examined again). */
+  uint64_t low = fl_rsm_snapshot_lowest_index(v, g->n, RAFT_KEY_SNAPSHOT, live_base);
   if (low <= g->floor) return;
   guint drop = (guint)MIN(low - g->floor, (uint64_t)g->slots->len);
   for (guint i = 0; i < drop; i++) {

@@ -118,38 +118,25 @@ void fl__raft_on_client_request(raft_state *s, fl_node_ctx *ctx, const fl_op *op
   }
 }
 
-/* ---- Snapshots: header, then (key, value) pairs in key order, then sessions. */
+/* ---- Snapshots: Raft's header (index, term), then the common blob (common/rsm_snapshot.h). */
 
 GByteArray *fl__raft_snapshot_take(const raft_state *s) {
   raft_snapshot_header h;
   memset(&h, 0, sizeof h);
   h.index = s->applied;
   h.term = fl__raft_term_at(&s->log, s->applied);
-  h.n_kv = fl_kv_machine_count(&s->kv);
-  h.n_sessions = fl_client_sessions_count(&s->sessions);
-  GByteArray *b = g_byte_array_new();
-  g_byte_array_append(b, (const guint8 *)&h, sizeof h);
-  fl_kv_machine_save(&s->kv, b);
-  fl_client_sessions_save(&s->sessions, b);
-  return b;
+  return fl_rsm_snapshot_take(&h, sizeof h, &s->kv, &s->sessions);
 }
 
 bool fl__raft_snapshot_restore(raft_state *s, const void *blob, size_t len,
                                raft_snapshot_header *out) {
   raft_snapshot_header h;
-  if (len < sizeof h) return false;
-  memcpy(&h, blob, sizeof h);
+  fl_rsm_snapshot_view view;
   /* A snapshot comes from another node or from durable storage: check it all before using
    * any of it. */
-  if (h.n_sessions > FL_CLIENT_SESSIONS_MAX || h.index >= UINT64_MAX / 2 ||
-      len != sizeof h + (size_t)h.n_kv * FL_KV_MACHINE_PAIR_SIZE +
-                 (size_t)h.n_sessions * sizeof(raft_session))
+  if (!fl_rsm_snapshot_parse(blob, len, sizeof h, &h, &view) || h.index >= UINT64_MAX / 2)
     return false;
-  const char *p = (const char *)blob + sizeof h;
-  fl_kv_machine_load(&s->kv, p, h.n_kv);
-  p += (size_t)h.n_kv * FL_KV_MACHINE_PAIR_SIZE;
-  bool ok = fl_client_sessions_load(&s->sessions, p, h.n_sessions);
-  g_assert(ok); /* n_sessions was checked above */
+  fl_rsm_snapshot_install(&view, &s->kv, &s->sessions);
   s->commit = s->applied = h.index;
   *out = h;
   return true;

@@ -20,6 +20,7 @@
  */
 #include "raft.h"
 #include "raft_int.h"
+#include "common/status_line.h"
 
 #include <string.h>
 
@@ -281,34 +282,24 @@ static void raft_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *o
 }
 
 /* Role and term only: the trace records a state line whenever it changes, and these two
- * change only at elections. */
-static size_t put_u64(char *p, uint64_t v) {
-  char d[20];
-  size_t n = 0, k = 0;
-  do d[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
-  while (n) p[k++] = d[--n];
-  return k;
-}
-
-/* Called after every event on the node, so formatted by hand into one append. */
+ * change only at elections. Called after every event on the node, so formatted by hand
+ * (common/status_line.h). */
 static void raft_describe(const void *state, GString *out) {
   const raft_state *s = state;
-  char buf[64];
-  const char *role = fl__raft_role_name(s->role);
-  size_t n = strlen(role);
-  memcpy(buf, role, n);
-  memcpy(buf + n, " t", 2);
-  n += 2;
-  n += put_u64(buf + n, s->term);
+  fl_status_line l;
+  fl_status_line_init(&l);
+  fl_status_line_str(&l, fl__raft_role_name(s->role));
+  fl_status_line_str(&l, " t");
+  fl_status_line_u64(&l, s->term);
   if (s->role == RAFT_FOLLOWER && s->leader != RAFT_NOBODY) {
-    memcpy(buf + n, " leader=n", 9);
-    n += 9;
-    n += put_u64(buf + n, (uint64_t)s->leader + 1);
+    fl_status_line_str(&l, " leader=n");
+    fl_status_line_u64(&l, (uint64_t)s->leader + 1);
   }
-  g_string_append_len(out, buf, (gssize)n);
+  fl_status_line_flush(&l, out);
 }
 
 static void raft_describe_msg(const void *msg, size_t len, GString *out) {
+  uint32_t n_kv = 0, n_sessions = 0; /* of a snapshot */
   uint32_t type = 0;
   if (len >= sizeof type) memcpy(&type, msg, sizeof type);
   if ((type == RAFT_MSG_VOTE) && len == sizeof(raft_msg_vote)) {
@@ -342,15 +333,17 @@ static void raft_describe_msg(const void *msg, size_t len, GString *out) {
       g_string_append_printf(out, "%s t%" G_GUINT64_FORMAT " conflict=%" G_GUINT64_FORMAT
                              "/t%" G_GUINT64_FORMAT,
                              name, m.term, m.conflict_index, m.conflict_term);
-  } else if (type == RAFT_MSG_SNAPSHOT &&
-             len >= sizeof(raft_msg_snapshot) + sizeof(raft_snapshot_header)) {
+  } else if (type == RAFT_MSG_SNAPSHOT && len >= sizeof(raft_msg_snapshot) &&
+             fl_rsm_snapshot_peek((const char *)msg + sizeof(raft_msg_snapshot),
+                                  len - sizeof(raft_msg_snapshot), sizeof(raft_snapshot_header),
+                                  &n_kv, &n_sessions)) {
     raft_msg_snapshot m;
     raft_snapshot_header h;
     memcpy(&m, msg, sizeof m);
     memcpy(&h, (const char *)msg + sizeof m, sizeof h);
     g_string_append_printf(out, "InstallSnapshot t%" G_GUINT64_FORMAT " last=%" G_GUINT64_FORMAT
                            "/t%" G_GUINT64_FORMAT " keys=%u",
-                           m.term, h.index, h.term, h.n_kv);
+                           m.term, h.index, h.term, n_kv);
   } else {
     g_string_append_printf(out, "unknown (%zu bytes)", len);
   }

@@ -15,6 +15,7 @@
 #include "common/durable_log.h"
 #include "common/kv_machine.h"
 #include "common/quorum.h"
+#include "common/rsm_snapshot.h"
 #include "common/waiters.h"
 
 #define RAFT_NOBODY (-1)
@@ -150,12 +151,11 @@ typedef struct raft_msg_snapshot {
   /* followed by a snapshot blob (raft_snapshot_header ...) */
 } raft_msg_snapshot;
 
-/* A snapshot: the state machine after applying `index`. Followed by n_kv pairs of int64 (key,
- * value) in key order (fl_kv_machine_save) and n_sessions raft_session
- * (fl_client_sessions_save). */
+/* A snapshot: the state machine after applying `index`, whose entry has `term`. Raft's prefix
+ * of the common blob (common/rsm_snapshot.h), which follows it with the counts, the (key,
+ * value) pairs and the sessions. */
 typedef struct raft_snapshot_header {
   uint64_t index, term;
-  uint32_t n_kv, n_sessions;
 } raft_snapshot_header;
 
 /* ---- Durable keys. The meta record and the snapshot sit below the log so that truncating

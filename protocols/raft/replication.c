@@ -248,7 +248,7 @@ void fl__raft_on_snapshot(raft_state *s, fl_node_ctx *ctx, int from, const raft_
                           size_t len) {
   raft_msg_snapshot m;
   raft_snapshot_header h;
-  if (len < sizeof m + sizeof h) return;
+  if (len < sizeof m + fl_rsm_snapshot_min_len(sizeof h)) return;
   memcpy(&m, msg, sizeof m);
   memcpy(&h, (const char *)msg + sizeof m, sizeof h);
   /* A snapshot's last entry is from the sender's term or earlier, and its index far from

@@ -65,10 +65,20 @@ static void prepare(int line, int src, int dst, uint64_t ballot, uint64_t from) 
 }
 #define PREPARE(...) prepare(__LINE__, __VA_ARGS__)
 
+/* Injects a message of a fixed header (hdr_len bytes) followed by n items of item_len bytes:
+ * Accept, Promise and Decided all have that shape. */
+static void inject_items(int line, int src, int dst, const void *hdr, size_t hdr_len,
+                         const void *items, size_t item_len, uint32_t n) {
+  size_t len = hdr_len + n * item_len;
+  char *buf = g_malloc0(len);
+  memcpy(buf, hdr, hdr_len);
+  if (n) memcpy(buf + hdr_len, items, n * item_len);
+  inject(line, src, dst, buf, len);
+  g_free(buf);
+}
+
 static void accept(int line, int src, int dst, uint64_t ballot, uint64_t first, uint64_t commit,
                    const paxos_value *vs, uint32_t n) {
-  size_t len = sizeof(paxos_msg_accept) + n * sizeof(paxos_value);
-  char *buf = g_malloc0(len);
   paxos_msg_accept m;
   memset(&m, 0, sizeof m);
   m.type = PAXOS_MSG_ACCEPT;
@@ -76,41 +86,28 @@ static void accept(int line, int src, int dst, uint64_t ballot, uint64_t first, 
   m.ballot = ballot;
   m.first = first;
   m.commit = commit;
-  memcpy(buf, &m, sizeof m);
-  if (n) memcpy(buf + sizeof m, vs, n * sizeof(paxos_value));
-  inject(line, src, dst, buf, len);
-  g_free(buf);
+  inject_items(line, src, dst, &m, sizeof m, vs, sizeof(paxos_value), n);
 }
 #define ACCEPT(...) accept(__LINE__, __VA_ARGS__)
 
 static void promise(int line, int src, int dst, uint64_t ballot, const paxos_promise_entry *es,
                     uint32_t n) {
-  size_t len = sizeof(paxos_msg_promise) + n * sizeof(paxos_promise_entry);
-  char *buf = g_malloc0(len);
   paxos_msg_promise m;
   memset(&m, 0, sizeof m);
   m.type = PAXOS_MSG_PROMISE;
   m.n = n;
   m.ballot = ballot;
-  memcpy(buf, &m, sizeof m);
-  if (n) memcpy(buf + sizeof m, es, n * sizeof(paxos_promise_entry));
-  inject(line, src, dst, buf, len);
-  g_free(buf);
+  inject_items(line, src, dst, &m, sizeof m, es, sizeof(paxos_promise_entry), n);
 }
 #define PROMISE(...) promise(__LINE__, __VA_ARGS__)
 
 static void decided(int line, int src, int dst, uint64_t first, const paxos_value *vs, uint32_t n) {
-  size_t len = sizeof(paxos_msg_decided) + n * sizeof(paxos_value);
-  char *buf = g_malloc0(len);
   paxos_msg_decided m;
   memset(&m, 0, sizeof m);
   m.type = PAXOS_MSG_DECIDED;
   m.n = n;
   m.first = first;
-  memcpy(buf, &m, sizeof m);
-  memcpy(buf + sizeof m, vs, n * sizeof(paxos_value));
-  inject(line, src, dst, buf, len);
-  g_free(buf);
+  inject_items(line, src, dst, &m, sizeof m, vs, sizeof(paxos_value), n);
 }
 
 static paxos_promise_entry entry(uint64_t slot, uint64_t ballot, paxos_value v) {

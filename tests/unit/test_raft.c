@@ -1013,19 +1013,21 @@ START_TEST(install_snapshot) {
   struct {
     raft_msg_snapshot m;
     raft_snapshot_header h;
+    uint32_t n_kv, n_sessions; /* common/rsm_snapshot.h's counts */
     int64_t kv[2];
     raft_session ss;
   } msg;
   memset(&msg, 0, sizeof msg);
   G_STATIC_ASSERT(sizeof msg == sizeof(raft_msg_snapshot) + sizeof(raft_snapshot_header) +
-                                    2 * sizeof(int64_t) + sizeof(raft_session));
+                                    FL_RSM_SNAPSHOT_COUNTS_SIZE + 2 * sizeof(int64_t) +
+                                    sizeof(raft_session));
   msg.m.type = RAFT_MSG_SNAPSHOT;
   msg.m.term = 1;
   msg.m.round = 9;
   msg.h.index = 3;
   msg.h.term = 1;
-  msg.h.n_kv = 1;
-  msg.h.n_sessions = 1;
+  msg.n_kv = 1;
+  msg.n_sessions = 1;
   msg.kv[0] = 7;
   msg.kv[1] = 70;
   msg.ss.seq = 5;
