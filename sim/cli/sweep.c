@@ -89,7 +89,20 @@ typedef struct csv_row {
   X("msgs_sent", "%" G_GUINT64_FORMAT, r->st.net.sent)                                      \
   X("msgs_delivered", "%" G_GUINT64_FORMAT, r->st.net.delivered)                            \
   X("msgs_dropped", "%" G_GUINT64_FORMAT, dropped(&r->st.net))                              \
-  X("faults_not_applied", "%" G_GUINT64_FORMAT, r->st.faults_not_applied)
+  X("faults_not_applied", "%" G_GUINT64_FORMAT, r->st.faults_not_applied)                   \
+  X("elections", "%" G_GUINT64_FORMAT, r->st.measure.elections)                             \
+  X("leaders_elected", "%" G_GUINT64_FORMAT, r->st.measure.leaders_elected)                 \
+  X("leader_changes", "%" G_GUINT64_FORMAT, r->st.measure.leader_changes)                   \
+  X("faults", "%" G_GUINT64_FORMAT, r->st.measure.faults)                                   \
+  X("faults_no_leader", "%" G_GUINT64_FORMAT, r->st.measure.faults_no_leader)               \
+  X("faults_no_ok", "%" G_GUINT64_FORMAT, r->st.measure.faults_no_ok)                       \
+  X("recovery_leader_first_ns", "%s", ns_cell(cells[0], r->st.measure.recovery_leader_first_ns)) \
+  X("recovery_leader_max_ns", "%s", ns_cell(cells[1], r->st.measure.recovery_leader_max_ns)) \
+  X("recovery_ok_first_ns", "%s", ns_cell(cells[2], r->st.measure.recovery_ok_first_ns))   \
+  X("recovery_ok_max_ns", "%s", ns_cell(cells[3], r->st.measure.recovery_ok_max_ns))       \
+  X("outage_all_ns", "%" G_GINT64_FORMAT, r->st.measure.outage_ns[FL_MEASURE_ALL])          \
+  X("outage_majority_ns", "%" G_GINT64_FORMAT, r->st.measure.outage_ns[FL_MEASURE_MAJORITY]) \
+  X("outage_minority_ns", "%" G_GINT64_FORMAT, r->st.measure.outage_ns[FL_MEASURE_MINORITY])
 
 /* The seed, verdict, exit status and stop reason are the first five columns' measurable part. */
 #define CSV_LEADING 5
@@ -110,7 +123,15 @@ static void csv_header(GString *out) {
                                                (i + 1 == G_N_ELEMENTS(csv_names)));
 }
 
+/* A time that may be undefined (-1: no fault, or one never recovered from): an empty cell. */
+static const char *ns_cell(char *buf, int64_t ns) {
+  if (ns < 0) buf[0] = '\0';
+  else g_snprintf(buf, 24, "%" G_GINT64_FORMAT, ns);
+  return buf;
+}
+
 static void csv_format(GString *out, const csv_row *r) {
+  char cells[4][24];
 #define CSV_VALUE(name, fmt, expr) g_string_append_printf(out, fmt ",", expr);
   CSV_COLUMNS(CSV_VALUE)
 #undef CSV_VALUE

@@ -322,6 +322,7 @@ static void trace_status(fl_node *n) {
     n->leader_since = fl_sched_events_run(rt->sched) + 1;
   n->status = st;
   n->has_status = true;
+  if (rt->measure) fl_measure_status(rt->measure, fl_sched_now(rt->sched), n->id, was_leader, &st);
   fl_trace_status(rt->trace, fl_sched_now(rt->sched), n->id, &st);
 }
 

@@ -161,6 +161,7 @@ void fl__client_wake(fl_clients *cl, uint32_t index) {
   c->side = fl__transport_side(cl->rt, c->endpoint);
   side_stats(cl, c->side)->invoked++;
   cl->side_all.invoked++;
+  if (cl->rt->measure) fl_measure_invoke(cl->rt->measure, now, c->side == 1);
   fl_history_add(cl->history, wl->kind, now, &c->req, FL_HIST_INVOKE, NULL);
   fl_trace_invoke(cl->rt->trace, now, c->endpoint, op.process, op.seq, op.kind, op.key, op.value,
                   op.expected, c->target);
@@ -206,6 +207,7 @@ static void complete(fl_clients *cl, fl_client *c, fl_hist_type type, const fl_o
     break;
   }
   if (!at_end) count_avail(cl, c, type == FL_HIST_OK || type == FL_HIST_FAIL);
+  if (cl->rt->measure) fl_measure_complete(cl->rt->measure, now, c->side == 1, type == FL_HIST_OK);
   c->busy = false;
 }
 

@@ -2,6 +2,7 @@
 #include "expect.h"
 
 #include <string.h>
+#include "fl_limits.h"
 #include "units.h"
 
 static void check_history(fl_verdict *v, fl_world *w, const fl_scenario *scn) {
@@ -49,6 +50,86 @@ static char *invariants_detail(fl_world *w, bool *held) {
   }
   *held = true;
   return g_strdup("held on every event and at the end");
+}
+
+static bool compare(int cmp, int64_t got, int64_t bound) {
+  return cmp > 0 ? got >= bound : cmp < 0 ? got <= bound : got == bound;
+}
+
+/* Every measured fault's recovery time within the bound; a fault never recovered from within
+ * the run takes forever (it fails <= and ==, passes >=). Detail: each fault's time by line. */
+static bool recovery_detail(const fl_measure *m, const fl_expect *e, GString *d) {
+  bool passed = true;
+  if (m->faults->len == 0) {
+    g_string_append(d, "no fault was applied");
+    return true;
+  }
+  for (guint i = 0; i < m->faults->len; i++) {
+    const fl_fault_record *f = &g_array_index(m->faults, fl_fault_record, i);
+    int64_t t = e->measure == FL_EXPECT_RECOVERY_OK ? f->ok_ns : f->leader_ns;
+    g_string_append_printf(d, "%sline %d: ", i ? ", " : "", f->line);
+    if (t < 0) {
+      g_string_append(d, "never");
+      passed = passed && e->metric_cmp > 0;
+    } else {
+      fl_format_duration(d, t);
+      passed = passed && compare(e->metric_cmp, t, e->metric_value);
+    }
+    if (i + 1 == FL_LIMIT_EXPECT_DETAIL_FAULTS && i + 1 < m->faults->len) {
+      /* Long timelines: the verdict covers every fault, the detail the first few. */
+      for (guint k = i + 1; k < m->faults->len; k++) {
+        const fl_fault_record *g = &g_array_index(m->faults, fl_fault_record, k);
+        int64_t u = e->measure == FL_EXPECT_RECOVERY_OK ? g->ok_ns : g->leader_ns;
+        passed = passed && (u < 0 ? e->metric_cmp > 0 : compare(e->metric_cmp, u, e->metric_value));
+      }
+      g_string_append_printf(d, " and %u more", m->faults->len - i - 1);
+      break;
+    }
+  }
+  return passed;
+}
+
+static bool measure_detail(fl_world *w, const fl_expect *e, GString *d) {
+  const fl_measure *m = fl_world_measure(w);
+  int64_t got;
+  switch (e->measure) {
+  case FL_EXPECT_ELECTIONS: got = (int64_t)m->elections; break;
+  case FL_EXPECT_LEADERS: got = (int64_t)m->leaders; break;
+  case FL_EXPECT_LEADER_CHANGES: got = (int64_t)m->leader_changes; break;
+  case FL_EXPECT_OUTAGE:
+    got = fl_measure_outage(m, e->side == FL_SIDE_MAJORITY   ? FL_MEASURE_MAJORITY
+                               : e->side == FL_SIDE_MINORITY ? FL_MEASURE_MINORITY
+                                                             : FL_MEASURE_ALL);
+    fl_format_duration(d, got);
+    return compare(e->metric_cmp, got, e->metric_value);
+  default: return recovery_detail(m, e, d);
+  }
+  g_string_append_printf(d, "%" G_GINT64_FORMAT, got);
+  return compare(e->metric_cmp, got, e->metric_value);
+}
+
+/* faults = applied: every timeline action found its target; the detail names those that did
+ * not, as the summary's warnings do. */
+static bool faults_detail(fl_world *w, GString *d) {
+  const fl_measure *m = fl_world_measure(w);
+  if (m->no_target->len == 0) {
+    g_string_append(d, "every timeline action found its target");
+    return true;
+  }
+  g_string_append_printf(d, "%u timeline action%s found no target (", m->no_target->len,
+                         m->no_target->len == 1 ? "" : "s");
+  for (guint i = 0; i < m->no_target->len; i++) {
+    const fl_no_target *t = &g_array_index(m->no_target, fl_no_target, i);
+    if (i == FL_LIMIT_EXPECT_DETAIL_FAULTS) {
+      g_string_append_printf(d, ", and %u more", m->no_target->len - i);
+      break;
+    }
+    g_string_append_printf(d, "%sline %d %s at ", i ? ", " : "", t->line, t->action);
+    fl_format_duration(d, t->at_ns);
+    g_string_append_printf(d, ": %s", t->reason);
+  }
+  g_string_append_c(d, ')');
+  return false;
 }
 
 fl_verdict *fl_verdict_evaluate(fl_world *w, const fl_scenario *scn) {
@@ -112,6 +193,13 @@ fl_verdict *fl_verdict_evaluate(fl_world *w, const fl_scenario *scn) {
       if (fl_metric_is_duration(e->metric)) fl_format_duration(d, got);
       else g_string_append_printf(d, "%" G_GINT64_FORMAT, got);
       if (!seen) g_string_append(d, " (never reported: 0)");
+      r.detail = g_string_free(d, FALSE);
+      break;
+    }
+    case FL_EXPECT_MEASURE:
+    case FL_EXPECT_FAULTS: {
+      GString *d = g_string_new(NULL);
+      r.passed = e->kind == FL_EXPECT_MEASURE ? measure_detail(w, e, d) : faults_detail(w, d);
       r.detail = g_string_free(d, FALSE);
       break;
     }

@@ -104,15 +104,20 @@ static void random_halves(fl_faults *f) {
  * counted. Those the timeline alone decides are rejected at validate time instead
  * (fl__fault_check_timeline); these are the ones that depend on the run: targets resolved when
  * they happen (leader, random) and named nodes that such an action may have crashed. */
-static void not_applied(fl_faults *f, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void not_applied(fl_faults *f, const char *fmt, ...) {
+static void not_applied(fl_faults *f, const char *action, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+static void not_applied(fl_faults *f, const char *action, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  char *what = g_strdup_vprintf(fmt, ap);
+  char *why = g_strdup_vprintf(fmt, ap);
   va_end(ap);
+  char *what = g_strdup_printf("%s: %s", action, why); /* the trace's text, as always */
   fl_trace_net_change(f->rt->trace, fl_sched_now(f->rt->sched), what);
   f->not_applied++;
+  if (f->rt->measure)
+    fl_measure_no_target(f->rt->measure, fl_sched_now(f->rt->sched), f->line, action, why);
   g_free(what);
+  g_free(why);
 }
 
 /* A live node chosen uniformly; none when every node is down. */
@@ -120,7 +125,7 @@ static void crash_random(fl_faults *f) {
   int up = 0;
   for (int i = 0; i < f->rt->n_nodes; i++) up += f->nodes->v[i].is_up;
   if (up == 0) {
-    not_applied(f, "crash random: no node is up");
+    not_applied(f, "crash random", "no node is up");
     return;
   }
   int k = (int)fl_rng_below(f->rng, (uint64_t)up);
@@ -135,7 +140,11 @@ static void crash_random(fl_faults *f) {
 static int resolve(fl_faults *f, int node, const char *action) {
   if (node != FL_NODE_LEADER) return node;
   int l = fl__nodes_leader(f->nodes); /* from the nodes' status, not their describe lines */
-  if (l < 0) not_applied(f, "%s leader: no node is leader", action);
+  if (l < 0) {
+    char *what = g_strdup_printf("%s leader", action);
+    not_applied(f, what, "no node is leader");
+    g_free(what);
+  }
   return l;
 }
 
@@ -154,7 +163,7 @@ static void partition(fl_faults *f, const fl_action *a) {
 static void restart_all(fl_faults *f) {
   int restarted = 0;
   for (int i = 0; i < f->rt->n_nodes; i++) restarted += fl__node_restart(&f->nodes->v[i]);
-  if (!restarted) not_applied(f, "restart all: no node is down");
+  if (!restarted) not_applied(f, "restart all", "no node is down");
 }
 
 /* Why a node action could not apply, from the node's state. */
@@ -172,6 +181,8 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   int node = a->a;
   bool applied = true;
   const char *verb = NULL;
+  uint64_t not_applied_before = f->not_applied;
+  f->line = a->pos.line;
   if (a->at_dist) { /* the trace says which time was drawn */
     GString *m = g_string_new(NULL);
     g_string_append_printf(m, "timeline line %d at ", a->pos.line);
@@ -210,10 +221,20 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   case FL_ACT_SET_LOSS:
   case FL_ACT_SET_LATENCY: link_change(f, a); break;
   }
-  if (!applied && a->a == FL_NODE_LEADER)
-    not_applied(f, "%s leader: n%d %s", verb, node + 1, why_not(f, a->kind, node));
-  else if (!applied)
-    not_applied(f, "%s n%d: n%d %s", verb, node + 1, node + 1, why_not(f, a->kind, node));
+  if (!applied) {
+    char *what = a->a == FL_NODE_LEADER ? g_strdup_printf("%s leader", verb)
+                                         : g_strdup_printf("%s n%d", verb, node + 1);
+    not_applied(f, what, "n%d %s", node + 1, why_not(f, a->kind, node));
+    g_free(what);
+  }
+  /* A fault that took something away (a node, a link) starts a recovery the report measures:
+   * a partition applies even when its `leader` found no node. */
+  bool disruptive = a->kind == FL_ACT_CRASH || a->kind == FL_ACT_PAUSE ||
+                    a->kind == FL_ACT_PARTITION || a->kind == FL_ACT_CUT;
+  if (f->rt->measure && disruptive &&
+      (a->kind == FL_ACT_PARTITION || f->not_applied == not_applied_before))
+    fl_measure_fault(f->rt->measure, fl_sched_now(f->rt->sched), (uint32_t)index, a->pos.line);
+  f->line = 0;
 }
 
 /* ---- Validation: node actions the timeline alone shows cannot apply.

@@ -24,6 +24,7 @@ typedef struct fl_faults {
   int64_t duration_ns;
   fl_rng *rng;            /* owned: the fault injector's stream ("fault", 0): random faults */
   uint64_t not_applied;   /* timeline actions that could not apply */
+  int line;               /* the scenario line of the action being applied, 0 outside one */
 } fl_faults;
 
 void fl__faults_init(fl_faults *f, fl_transport *rt, fl_nodes *nodes, const fl_scenario *scn,

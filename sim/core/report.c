@@ -102,6 +102,61 @@ static void print_metrics(FILE *out, const fl_metrics *m, int nodes) {
   g_string_free(l, TRUE);
 }
 
+/* The run's measurements (measure.h): elections, each fault's recovery, the longest outage of
+ * each side that had operations, and a warning per timeline action that found no target. */
+static void print_measure(FILE *out, fl_world *w, const fl_run_stats *st) {
+  const fl_measure *m = fl_world_measure(w);
+  if (m->elections || m->leaders)
+    fprintf(out, "elections    %" G_GUINT64_FORMAT " started, %" G_GUINT64_FORMAT
+            " leader%s elected, %" G_GUINT64_FORMAT " leader change%s\n",
+            m->elections, m->leaders, m->leaders == 1 ? "" : "s", m->leader_changes,
+            m->leader_changes == 1 ? "" : "s");
+  GString *l = g_string_new(NULL);
+  for (guint i = 0; i < m->faults->len; i++) {
+    const fl_fault_record *f = &g_array_index(m->faults, fl_fault_record, i);
+    g_string_truncate(l, 0);
+    if (i == FL_LIMIT_EXPECT_DETAIL_FAULTS) {
+      fprintf(out, "             and %u more faults (the JSON report lists every one)\n",
+              m->faults->len - i);
+      break;
+    }
+    g_string_append_printf(l, "%s line %d at ", i ? "            " : "recovery    ", f->line);
+    fl_format_duration(l, f->at_ns);
+    g_string_append(l, ": new leader ");
+    if (f->leader_ns < 0) g_string_append(l, "never");
+    else {
+      g_string_append(l, "after ");
+      fl_format_duration(l, f->leader_ns);
+    }
+    g_string_append(l, ", first ok ");
+    if (f->ok_ns < 0) g_string_append(l, "never");
+    else {
+      g_string_append(l, "after ");
+      fl_format_duration(l, f->ok_ns);
+    }
+    fprintf(out, "%s\n", l->str);
+  }
+  if (st->all.invoked) {
+    g_string_assign(l, "outage       longest without an ok answer: all ");
+    fl_format_duration(l, fl_measure_outage(m, FL_MEASURE_ALL));
+    g_string_append(l, ", majority ");
+    fl_format_duration(l, fl_measure_outage(m, FL_MEASURE_MAJORITY));
+    if (st->minority.invoked) {
+      g_string_append(l, ", minority ");
+      fl_format_duration(l, fl_measure_outage(m, FL_MEASURE_MINORITY));
+    }
+    fprintf(out, "%s\n", l->str);
+  }
+  for (guint i = 0; i < m->no_target->len; i++) {
+    const fl_no_target *t = &g_array_index(m->no_target, fl_no_target, i);
+    g_string_printf(l, "warning      timeline line %d (%s at ", t->line, t->action);
+    fl_format_duration(l, t->at_ns);
+    g_string_append_printf(l, "): %s", t->reason);
+    fprintf(out, "%s\n", l->str);
+  }
+  g_string_free(l, TRUE);
+}
+
 void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_verdict *v,
                      const fl_report_timing *t) {
   fl_run_stats st;
@@ -132,6 +187,7 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
   GString *leader = g_string_new(NULL);
   if (leader_line(w, leader)) fprintf(out, "leader       %s\n", leader->str);
   g_string_free(leader, TRUE);
+  print_measure(out, w, &st);
   const char *why = NULL;
   switch (fl_world_stop_reason(w)) {
   case FL_STOP_VIOLATION:
@@ -242,6 +298,54 @@ static void side_json(JsonBuilder *b, const char *name, const fl_side_stats *s) 
   json_builder_add_double_value(b, s->latency_ns_mean);
   json_builder_set_member_name(b, "availability");
   json_builder_add_double_value(b, s->invoked ? (double)s->ok / (double)s->invoked : 0.0);
+  json_builder_end_object(b);
+}
+
+static void int_or_null(JsonBuilder *b, const char *name, int64_t v) {
+  json_builder_set_member_name(b, name);
+  if (v < 0) json_builder_add_null_value(b);
+  else json_builder_add_int_value(b, v);
+}
+
+/* "measurements": elections, every fault's recovery (null: never within the run), the
+ * longest outage per side and the actions that found no target. */
+static void measure_json(JsonBuilder *b, const fl_measure *m) {
+  json_builder_set_member_name(b, "measurements");
+  json_builder_begin_object(b);
+  int_or_null(b, "elections", (int64_t)m->elections);
+  int_or_null(b, "leaders_elected", (int64_t)m->leaders);
+  int_or_null(b, "leader_changes", (int64_t)m->leader_changes);
+  json_builder_set_member_name(b, "faults");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < m->faults->len; i++) {
+    const fl_fault_record *f = &g_array_index(m->faults, fl_fault_record, i);
+    json_builder_begin_object(b);
+    int_or_null(b, "line", f->line);
+    int_or_null(b, "at_ns", f->at_ns);
+    int_or_null(b, "leader_ns", f->leader_ns);
+    int_or_null(b, "ok_ns", f->ok_ns);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "outage_ns");
+  json_builder_begin_object(b);
+  for (int s = 0; s < FL_MEASURE_SIDES; s++)
+    int_or_null(b, fl_measure_side_name(s), fl_measure_outage(m, s));
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "no_target");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < m->no_target->len; i++) {
+    const fl_no_target *t = &g_array_index(m->no_target, fl_no_target, i);
+    json_builder_begin_object(b);
+    int_or_null(b, "line", t->line);
+    int_or_null(b, "at_ns", t->at_ns);
+    json_builder_set_member_name(b, "action");
+    json_builder_add_string_value(b, t->action);
+    json_builder_set_member_name(b, "reason");
+    json_builder_add_string_value(b, t->reason);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
   json_builder_end_object(b);
 }
 
@@ -390,6 +494,35 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
   } else {
     json_builder_add_null_value(b);
   }
+
+  /* The consistency check by its right name: linearizability for kv, counter and mutex,
+   * serializability (with atomic visibility) for txn; "linearizability" above stays for the
+   * readers that know only it. */
+  json_builder_set_member_name(b, "consistency");
+  if (v->lin || v->lin_error) {
+    const char *check = scn->workload.kind->model;
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "model");
+    json_builder_add_string_value(b, strcmp(check, "txn") == 0 ? "serializability"
+                                                               : "linearizability");
+    json_builder_set_member_name(b, "check");
+    json_builder_add_string_value(b, check);
+    json_builder_set_member_name(b, "verdict");
+    if (v->lin)
+      json_builder_add_string_value(b, v->is_txn ? fl_txn_verdict_name(v->lin->verdict)
+                                                 : fl_lin_verdict_name(v->lin->verdict));
+    else
+      json_builder_add_null_value(b);
+    if (v->lin_error) {
+      json_builder_set_member_name(b, "error");
+      json_builder_add_string_value(b, v->lin_error);
+    }
+    json_builder_end_object(b);
+  } else {
+    json_builder_add_null_value(b);
+  }
+
+  measure_json(b, fl_world_measure(w));
 
   /* Protocol measurements in name order: kind, total and the value of every node. */
   json_builder_set_member_name(b, "metrics");

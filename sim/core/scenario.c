@@ -635,6 +635,67 @@ static bool metric_expect(fl__cur *c, fl_expect *e) {
   return ok && fl__scn_expect_end(c);
 }
 
+/* The measurement an expectation line starts with ("elections", "recovery", ...), or -1. */
+static int measure_word(const char *s) {
+  static const struct {
+    const char *word;
+    fl_expect_measure m;
+  } words[] = {{"elections", FL_EXPECT_ELECTIONS},   {"leaders", FL_EXPECT_LEADERS},
+               {"leader_changes", FL_EXPECT_LEADER_CHANGES}, {"recovery", FL_EXPECT_RECOVERY_LEADER},
+               {"outage", FL_EXPECT_OUTAGE}};
+  size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+  for (size_t i = 0; i < G_N_ELEMENTS(words); i++)
+    if (strlen(words[i].word) == n && strncmp(s, words[i].word, n) == 0) return (int)words[i].m;
+  return -1;
+}
+
+/* "elections <= 3", "leaders >= 1", "leader_changes == 1": counts; "recovery(leader) <= 500ms",
+ * "recovery(ok) <= 1s", "outage(minority) <= 2s": durations. */
+static bool measure_expect(fl__cur *c, fl_expect *e, int which) {
+  e->kind = FL_EXPECT_MEASURE;
+  e->measure = (fl_expect_measure)which;
+  int nat = c->pos;
+  c->pos += (int)strspn(c->s + c->pos, "abcdefghijklmnopqrstuvwxyz_");
+  bool duration = which == FL_EXPECT_RECOVERY_LEADER || which == FL_EXPECT_OUTAGE;
+  if (duration) {
+    if (!fl__scn_expect(c, "(")) return false;
+    fl__scn_skip_ws(c);
+    int aat = c->pos;
+    char *arg = fl__scn_token(c, ")");
+    bool ok = true;
+    if (which == FL_EXPECT_RECOVERY_LEADER) {
+      if (strcmp(arg, "ok") == 0) e->measure = FL_EXPECT_RECOVERY_OK;
+      else if (strcmp(arg, "leader") != 0)
+        ok = fl__scn_fail(c, aat, "expected leader or ok, found '%s'", fl__scn_echo(c, arg, -1));
+    } else {
+      if (strcmp(arg, "all") == 0) e->side = FL_SIDE_ALL;
+      else if (strcmp(arg, "majority") == 0) e->side = FL_SIDE_MAJORITY;
+      else if (strcmp(arg, "minority") == 0) e->side = FL_SIDE_MINORITY;
+      else
+        ok = fl__scn_fail(c, aat, "expected all, majority or minority, found '%s'",
+                          fl__scn_echo(c, arg, -1));
+    }
+    g_free(arg);
+    if (!ok || !fl__scn_expect(c, ")")) return false;
+  }
+  char *name = g_strndup(c->s + nat, (gsize)(c->pos - nat));
+  fl__scn_skip_ws(c);
+  int oat = c->pos;
+  bool ok = true;
+  if (fl__scn_accept(c, ">=")) e->metric_cmp = 1;
+  else if (fl__scn_accept(c, "<=")) e->metric_cmp = -1;
+  else if (fl__scn_accept(c, "==")) e->metric_cmp = 0;
+  else
+    ok = fl__scn_fail(c, oat, "expected '>=', '<=' or '==' after %s, found '%s'",
+                      fl__scn_echo(c, name, -1), fl__scn_echo(c, c->s + oat, -1));
+  g_free(name);
+  if (!ok) return false;
+  fl__scn_skip_ws(c);
+  ok = duration ? fl__scn_duration(c, &e->metric_value)
+                : fl__scn_int(c, 0, INT64_MAX, &e->metric_value);
+  return ok && fl__scn_expect_end(c);
+}
+
 static bool expect_line(parser *p) {
   fl__cur *c = &p->c;
   fl_expect e;
@@ -644,8 +705,11 @@ static bool expect_line(parser *p) {
   e.pos = here(p, at);
   e.text = g_strstrip(g_strdup(c->s + at));
   bool ok = true;
+  int which = measure_word(c->s + at);
   if (strncmp(c->s + at, "metric", 6) == 0 && (c->s[at + 6] == ' ' || c->s[at + 6] == '\t')) {
     ok = metric_expect(c, &e);
+  } else if (which >= 0) {
+    ok = measure_expect(c, &e, which);
   } else if (fl__scn_accept(c, "availability")) {
     e.kind = FL_EXPECT_AVAILABILITY;
     ok = fl__scn_expect(c, "(");
@@ -718,9 +782,15 @@ static bool expect_line(parser *p) {
           g_free(e.text);
           return fl__scn_expect_end(c);
         } else ok = fl__scn_fail(c, vat, "expected yes, no or skip, found '%s'", fl__scn_echo(c, val, -1));
+      } else if (strcmp(key, "faults") == 0) {
+        e.kind = FL_EXPECT_FAULTS;
+        if (strcmp(val, "applied") != 0)
+          ok = fl__scn_fail(c, vat, "expected applied, found '%s'", fl__scn_echo(c, val, -1));
       } else {
         ok = fl__scn_fail(c, kat, "expected an expectation (invariants = ..., linearizable = ..., "
-                                  "availability(SIDE, FROM..TO) >= P%%, metric NAME >= V), found '%s'",
+                                  "availability(SIDE, FROM..TO) >= P%%, metric NAME >= V, "
+                                  "elections, leaders, leader_changes, recovery(leader|ok) or "
+                                  "outage(SIDE) >= V, faults = applied), found '%s'",
                           fl__scn_echo(c, key, -1));
       }
       ok = ok && fl__scn_expect_end(c);

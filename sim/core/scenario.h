@@ -138,8 +138,20 @@ typedef enum fl_expect_kind {
   FL_EXPECT_INVARIANTS,   /* invariants = hold */
   FL_EXPECT_LINEARIZABLE, /* linearizable = yes | no */
   FL_EXPECT_AVAILABILITY, /* availability(SIDE, FROM..TO) >= P% */
-  FL_EXPECT_METRIC        /* metric NAME >= V, <= V or == V (a protocol's measurement) */
+  FL_EXPECT_METRIC,       /* metric NAME >= V, <= V or == V (a protocol's measurement) */
+  FL_EXPECT_MEASURE,      /* elections <= 3, recovery(leader) <= 500ms, outage(minority) ... */
+  FL_EXPECT_FAULTS        /* faults = applied */
 } fl_expect_kind;
+
+/* What an FL_EXPECT_MEASURE bounds (the run's measurements, measure.h). */
+typedef enum fl_expect_measure {
+  FL_EXPECT_ELECTIONS,       /* elections: counts */
+  FL_EXPECT_LEADERS,         /* leaders */
+  FL_EXPECT_LEADER_CHANGES,  /* leader_changes */
+  FL_EXPECT_RECOVERY_LEADER, /* recovery(leader): every fault's time to a new leader */
+  FL_EXPECT_RECOVERY_OK,     /* recovery(ok): every fault's time to the first ok after it */
+  FL_EXPECT_OUTAGE           /* outage(SIDE): the side's longest window with no ok answer */
+} fl_expect_measure;
 
 typedef enum fl_side {
   FL_SIDE_ALL,      /* every client */
@@ -158,7 +170,9 @@ typedef struct fl_expect {
   double fraction;  /* 0..1 */
   char *metric;     /* METRIC: the name; owned */
   int metric_cmp;   /* METRIC: -1 "<=", 0 "==", 1 ">=" */
-  int64_t metric_value; /* METRIC: the bound (ns for a name ending in _ns) */
+  int64_t metric_value; /* METRIC: the bound (ns for a name ending in _ns); MEASURE too */
+  fl_expect_measure measure; /* MEASURE: which (its comparison in metric_cmp, its bound in
+                              * metric_value, an outage's side in `side`) */
   char *text;       /* the expectation as written, for reports; owned */
   fl_srcpos pos;
 } fl_expect;

@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "actor.h"
+#include "measure.h"
 #include "net.h"
 #include "scheduler.h"
 #include "stop.h"
@@ -56,6 +57,8 @@ typedef struct fl_transport {
   void (*describe_msg)(void *user, const void *msg, size_t len, GString *out);
   void *describe_user;
   GString *scratch; /* owned: message descriptions */
+  /* What the run observed (measure.h): the engine's, which every layer feeds. NULL: none. */
+  fl_measure *measure;
 } fl_transport;
 
 /* Zeroes t and allocates its scratch string; fl__transport_clear frees what it owns (not the

@@ -51,6 +51,7 @@ struct fl_world {
   fl_nodes nodes;
   fl_clients clients;
   fl_faults faults;
+  fl_measure measure; /* observations only: never changes the run */
 
   fl_history *history;
   fl_lincheck_history *recorded; /* the history recorded in memory, for the check; or NULL */
@@ -174,6 +175,8 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
                                                                    : opts->max_memory_mib << 20;
   fl_transport *rt = &w->rt;
   fl__transport_init(rt);
+  fl_measure_init(&w->measure, scn->n_nodes);
+  rt->measure = &w->measure;
   rt->proto = p;
   rt->n_nodes = scn->n_nodes;
   rt->n_clients = scn->workload.clients;
@@ -240,6 +243,7 @@ void fl_world_free(fl_world *w) {
   if (ghost && rt->proto->invariant_free) rt->proto->invariant_free(ghost);
   if (w->clients.rt) fl__clients_clear(&w->clients);
   fl__faults_clear(&w->faults);
+  fl_measure_clear(&w->measure);
   fl_trace_close(rt->trace, false, NULL);
   fl_history_close(w->history, false, NULL);
   fl_lincheck_history_free(w->recorded);
@@ -538,7 +542,10 @@ void fl_world_stats(const fl_world *w, fl_run_stats *out) {
   side_out(&out->minority, &w->clients.side_minor, &w->clients.lat_minor);
   out->history_events = w->history ? fl_history_events(w->history) : w->history_events;
   out->faults_not_applied = w->faults.not_applied;
+  fl_measure_summarize(&w->measure, &out->measure);
 }
+
+const fl_measure *fl_world_measure(const fl_world *w) { return &w->measure; }
 
 void fl_world_availability(const fl_world *w, size_t i, uint64_t *invoked, uint64_t *ok) {
   *invoked = w->clients.avail[i].invoked;
@@ -549,6 +556,7 @@ bool fl_world_finish(fl_world *w, GError **error) {
   if (w->finished) return true;
   w->finished = true;
   fl__clients_finish(&w->clients);
+  fl_measure_finish(&w->measure, fl_sched_now(w->rt.sched));
   fl_history *h = w->history;
   w->history = NULL;
   w->clients.history = NULL;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <glib.h>
 #include "lincheck.h"
+#include "measure.h"
 #include "metrics.h"
 #include "net.h"
 #include "scenario.h"
@@ -148,9 +149,15 @@ typedef struct fl_run_stats {
   /* Timeline actions that could not apply when they came (crash leader with no leader,
    * restart of a live node...); each is noted in the trace. */
   uint64_t faults_not_applied;
+  /* Elections, recovery from faults and outages (measure.h; before fl_world_finish, a window
+   * still open counts up to the side's last wait). */
+  fl_measure_summary measure;
 } fl_run_stats;
 
 void fl_world_stats(const fl_world *w, fl_run_stats *out);
+/* Everything measured, with every fault's record and every action that found no target
+ * (measure.h). Borrowed until fl_world_free. */
+const fl_measure *fl_world_measure(const fl_world *w);
 
 /* Availability over a window for one expectation: operations invoked in [from, to) by clients
  * on `side` (as the network stood at invocation), and how many of them got a definite answer

@@ -176,7 +176,10 @@ END_TEST
 static const char csv_header[] =
     "seed,digest,verdict,exit_status,stop,simulated_ns,events,ops_invoked,ops_ok,ops_fail,"
     "ops_unknown,availability,latency_mean_ns,latency_p50_ns,latency_p99_ns,latency_max_ns,"
-    "msgs_sent,msgs_delivered,msgs_dropped,faults_not_applied\n";
+    "msgs_sent,msgs_delivered,msgs_dropped,faults_not_applied,elections,leaders_elected,"
+    "leader_changes,faults,faults_no_leader,faults_no_ok,recovery_leader_first_ns,"
+    "recovery_leader_max_ns,recovery_ok_first_ns,recovery_ok_max_ns,outage_all_ns,"
+    "outage_majority_ns,outage_minority_ns\n";
 
 static char *read_all(const char *path) {
   char *text = NULL;
@@ -192,9 +195,11 @@ START_TEST(csv_has_one_row_per_seed) {
   char *csv = g_build_filename(dir, "out.csv", NULL);
   static const char rows[] =
       "1,0xc5546407d75da27b,pass,0,end,7000000000,5985,432,387,43,2,0.895833,8268522,7602175,"
-      "14680063,206454934,4865,4738,127,0\n"
+      "14680063,206454934,4865,4738,127,0,2,2,1,1,0,0,181826226,181826226,563986925,563986925,"
+      "547754108,547754108,0\n"
       "2,0x3e25444549718cbb,pass,0,end,7000000000,6050,440,407,29,4,0.925000,8603127,7602175,"
-      "14680063,197535820,4937,4800,131,0\n";
+      "14680063,197535820,4937,4800,131,0,2,2,1,1,0,0,193102260,193102260,536894524,536894524,"
+      "528123967,528123967,0\n";
   for (int jobs = 1; jobs <= 2; jobs++) {
     char *out = NULL, *err = NULL;
     char *args = g_strdup_printf("sweep scenarios/raft/leader-crash.fl --seeds 1..2 --duration 7s "
@@ -236,8 +241,10 @@ START_TEST(csv_has_one_row_per_seed) {
                                "--jobs 2 --seed-timeout 50ms --csv '%s'", csv);
   ck_assert_int_eq(run(args, &out, &err), 4);
   char *text = read_all(csv);
-  char *want = g_strconcat(csv_header, "1,,runaway,4,seed-timeout,,,,,,,,,,,,,,,\n"
-                                       "2,,runaway,4,seed-timeout,,,,,,,,,,,,,,,\n", NULL);
+  char *want = g_strconcat(csv_header, "1,,runaway,4,seed-timeout,,,,,,,,,,,,,,,"
+                                       ",,,,,,,,,,,,,\n"
+                                       "2,,runaway,4,seed-timeout,,,,,,,,,,,,,,,"
+                                       ",,,,,,,,,,,,,\n", NULL);
   ck_assert_str_eq(text, want);
   g_free(want);
   g_free(text);
@@ -274,7 +281,8 @@ START_TEST(csv_row_of_a_crashed_seed) {
                                "--jobs 1 --csv '%s'", plugin, csv);
   ck_assert_int_eq(run(args, &out, &err), 1);
   char *text = read_all(csv);
-  char *want = g_strconcat(csv_header, "1,,fail,1,crash,,,,,,,,,,,,,,,\n", NULL);
+  char *want = g_strconcat(csv_header, "1,,fail,1,crash,,,,,,,,,,,,,,,"
+                                                        ",,,,,,,,,,,,,\n", NULL);
   ck_assert_str_eq(text, want);
   g_unlink(csv);
   g_rmdir(dir);
