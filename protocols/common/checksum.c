@@ -71,10 +71,11 @@ enum { STACK_FRAME = 512 };
 
 static void send_framed(fl_node_ctx *ctx, int dst, const void *msg, size_t len) {
   unsigned char stack[STACK_FRAME];
-  unsigned char *buf = len + FL_CHECKSUM_BYTES <= sizeof stack ? stack : g_malloc(len + FL_CHECKSUM_BYTES);
+  size_t n = len + FL_CHECKSUM_BYTES;
+  unsigned char *buf = n <= sizeof stack ? stack : g_malloc(n);
   fl_checksum_frame(buf, msg, len);
-  if (dst >= 0) fl_node_send(ctx, dst, buf, len + FL_CHECKSUM_BYTES);
-  else fl_node_broadcast(ctx, buf, len + FL_CHECKSUM_BYTES);
+  if (dst >= 0) fl_node_send(ctx, dst, buf, n);
+  else fl_node_broadcast(ctx, buf, n);
   if (buf != stack) g_free(buf);
 }
 

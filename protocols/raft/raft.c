@@ -105,6 +105,8 @@ static raft_state *state_new(fl_node_ctx *ctx) {
   s->id = fl_node_id(ctx);
   s->n = fl_node_count(ctx);
   config_init(&s->cfg, fl_node_options(ctx));
+  /* The metric exists from the start, so `metric checksum_failures == 0` can be expected. */
+  if (s->cfg.checksum) fl_node_metric_add(ctx, "checksum_failures", 0);
   s->voted_for = RAFT_NOBODY;
   s->leader = RAFT_NOBODY;
   fl_durable_log_init(&s->log, sizeof(raft_entry), RAFT_KEY_LOG_BASE);

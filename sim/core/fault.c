@@ -100,7 +100,8 @@ static void link_change(fl_faults *f, const fl_action *a) {
   } else {
     g_string_append_printf(what, " = %g%%", a->fraction * 100);
   }
-  if (a->msg_type) fl_net_set_typed(f->rt->net, a->msg_type, a->a, a->b, prop, a->fraction, &a->latency);
+  if (a->msg_type)
+    fl_net_set_typed(f->rt->net, a->msg_type, a->a, a->b, prop, a->fraction, &a->latency);
   else if (a->a >= 0) set_one_link(f, a);
   else if (prop == FL_LINK_LATENCY) fl_net_set_latency_all(f->rt->net, &a->latency);
   else fl_net_set_prop_all(f->rt->net, prop, a->fraction);

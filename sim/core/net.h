@@ -14,6 +14,12 @@
  * a delivery time is raised to the link's last one, and equal times keep send order through the
  * scheduler's insertion sequence.
  *
+ * Corruption (fl_net_corrupt, the link's `corrupt` probability) flips one bit of a message
+ * after its fate is decided, drawing from the same link stream only when the probability is
+ * above 0. Per-type rules (fl_net_set_typed) change loss, latency or duplication for one
+ * message type; the network does not know types (the sender names them), and without a rule
+ * nothing about types is looked at.
+ *
  * Ownership: the network owns messages in flight (fl_msg); the world releases each copy after
  * delivering or dropping it.
  */

@@ -140,6 +140,15 @@ START_TEST(no_corruption_and_no_checksum_keep_the_digest) {
   ck_assert_uint_eq(fl_world_digest(wa), fl_world_digest(wb));
   done(wa, a, pa);
   done(wb, b, pb);
+  /* With the checksum and no corruption, the metric exists and is 0. */
+  fl_scenario *c = raft_scenario("checksum = yes", "", "");
+  char *pc;
+  fl_world *wc = run_traced(c, &pc);
+  int64_t failures = -1;
+  ck_assert(fl_metrics_lookup(fl_world_metrics(wc), "checksum_failures", &failures));
+  ck_assert_int_eq(failures, 0);
+  ck_assert_int_eq(fl_world_stop_reason(wc), FL_STOP_END);
+  done(wc, c, pc);
 }
 END_TEST
 
