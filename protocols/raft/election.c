@@ -38,7 +38,7 @@ static void send_vote_requests(raft_state *s, fl_node_ctx *ctx, bool prevote) {
   m.term = prevote ? s->term + 1 : s->term;
   m.last_index = raft_last_index(&s->log);
   m.last_term = fl__raft_last_term(&s->log);
-  fl_node_broadcast(ctx, &m, sizeof m);
+  fl__raft_broadcast(s, ctx, &m, sizeof m);
 }
 
 /* Stands for election: a real one (the term goes up and the node votes for itself, durably),
@@ -82,14 +82,15 @@ void fl__raft_step_down(raft_state *s, fl_node_ctx *ctx, uint64_t term) {
 
 /* A granted PreVote carries the term it was asked for (as etcd's does), so the candidate can
  * tell it from a grant of an earlier pre-election; every other answer carries our term. */
-static void reply(fl_node_ctx *ctx, int to, uint64_t term, bool prevote, bool granted) {
+static void reply(const raft_state *s, fl_node_ctx *ctx, int to, uint64_t term, bool prevote,
+                  bool granted) {
   raft_msg_vote_reply r;
   memset(&r, 0, sizeof r);
   r.type = RAFT_MSG_VOTE_REPLY;
   r.prevote = prevote;
   r.term = term;
   r.granted = granted;
-  fl_node_send(ctx, to, &r, sizeof r);
+  fl__raft_send(s, ctx, to, &r, sizeof r);
 }
 
 void fl__raft_on_vote(raft_state *s, fl_node_ctx *ctx, int from, const raft_msg_vote *m) {
@@ -97,11 +98,11 @@ void fl__raft_on_vote(raft_state *s, fl_node_ctx *ctx, int from, const raft_msg_
     /* A PreVote changes nothing here: it only asks whether a vote would be granted. */
     bool granted = m->term > s->term && log_ok(s, m->last_index, m->last_term) &&
                    !heard_leader_recently(s, ctx);
-    reply(ctx, from, granted ? m->term : s->term, true, granted);
+    reply(s, ctx, from, granted ? m->term : s->term, true, granted);
     return;
   }
   if (m->term < s->term || (m->term > s->term && in_leader_lease(s, ctx))) {
-    reply(ctx, from, s->term, false, false);
+    reply(s, ctx, from, s->term, false, false);
     return;
   }
   if (m->term > s->term) fl__raft_step_down(s, ctx, m->term);
@@ -113,7 +114,7 @@ void fl__raft_on_vote(raft_state *s, fl_node_ctx *ctx, int from, const raft_msg_
     fl__raft_persist_meta(s, ctx);
     fl__raft_reset_election_timer(s, ctx);
   }
-  reply(ctx, from, s->term, false, granted);
+  reply(s, ctx, from, s->term, false, granted);
 }
 
 void fl__raft_on_vote_reply(raft_state *s, fl_node_ctx *ctx, int from,

@@ -47,6 +47,9 @@ static const fl_option_spec options[] = {
      .help = "entries per AppendEntries", .min = "1", .max = "1000000"},
     {.name = "snapshot_every", .type = FL_OPT_INT, .default_value = "1000",
      .help = "compact the log when this many applied entries sit in it (0: never)", .min = "0"},
+    {.name = "checksum", .type = FL_OPT_BOOL, .default_value = "no",
+     .help = "frame every message with a CRC-32C and drop a frame that fails it (counted in "
+             "the metric checksum_failures): the defence against [network] corrupt"},
     {.name = "bug", .type = FL_OPT_CHOICE, .default_value = "none",
      .choices = "none|commit-previous-term|vote-twice-per-term|stale-read",
      .help = "reinject a known bug, to watch the checkers catch it"},
@@ -87,6 +90,7 @@ static void config_init(raft_config *c, const fl_options *o) {
   c->heartbeat_ns = fl_options_duration_ns(o, "heartbeat");
   c->prevote = fl_options_bool(o, "prevote");
   c->check_quorum = fl_options_bool(o, "check_quorum");
+  c->checksum = fl_options_bool(o, "checksum");
   c->read_index = strcmp(fl_options_choice(o, "read"), "read-index") == 0;
   c->max_batch = fl_options_int(o, "max_batch");
   c->snapshot_every = fl_options_int(o, "snapshot_every");
@@ -102,6 +106,8 @@ static raft_state *state_new(fl_node_ctx *ctx) {
   s->id = fl_node_id(ctx);
   s->n = fl_node_count(ctx);
   config_init(&s->cfg, fl_node_options(ctx));
+  /* The metric exists from the start, so `metric checksum_failures == 0` can be expected. */
+  if (s->cfg.checksum) fl_node_metric_add(ctx, "checksum_failures", 0);
   s->voted_for = RAFT_NOBODY;
   s->leader = RAFT_NOBODY;
   fl_durable_log_init(&s->log, sizeof(raft_entry), RAFT_KEY_LOG_BASE);
@@ -248,6 +254,8 @@ static void raft_on_message(void *state, fl_node_ctx *ctx, int from, const void 
                             size_t len) {
   raft_state *s = state;
   uint32_t type = 0;
+  /* A frame whose checksum fails is dropped unread, as a NIC drops a packet failing its CRC. */
+  if (s->cfg.checksum && !fl_checksum_open(ctx, msg, len, &len)) return;
   if (len < sizeof type || from < 0 || from >= s->n) return;
   memcpy(&type, msg, sizeof type);
   raft_msg_vote vote;
@@ -302,14 +310,16 @@ static void raft_describe_msg(const void *msg, size_t len, GString *out) {
   uint32_t n_kv = 0, n_sessions = 0; /* of a snapshot */
   uint32_t type = 0;
   if (len >= sizeof type) memcpy(&type, msg, sizeof type);
-  if ((type == RAFT_MSG_VOTE) && len == sizeof(raft_msg_vote)) {
+  /* Lengths are lower bounds: a message framed with a checksum (option checksum) carries 4
+   * more bytes, and a description is presentation only (the digest never sees it). */
+  if ((type == RAFT_MSG_VOTE) && len >= sizeof(raft_msg_vote)) {
     raft_msg_vote m;
     memcpy(&m, msg, sizeof m);
     g_string_append_printf(out, "%s t%" G_GUINT64_FORMAT " last=%" G_GUINT64_FORMAT
                            "/t%" G_GUINT64_FORMAT,
                            m.prevote ? "PreVote" : "RequestVote", m.term, m.last_index,
                            m.last_term);
-  } else if (type == RAFT_MSG_VOTE_REPLY && len == sizeof(raft_msg_vote_reply)) {
+  } else if (type == RAFT_MSG_VOTE_REPLY && len >= sizeof(raft_msg_vote_reply)) {
     raft_msg_vote_reply m;
     memcpy(&m, msg, sizeof m);
     g_string_append_printf(out, "%s t%" G_GUINT64_FORMAT " %s",
@@ -322,7 +332,7 @@ static void raft_describe_msg(const void *msg, size_t len, GString *out) {
                            "/t%" G_GUINT64_FORMAT " n=%u commit=%" G_GUINT64_FORMAT,
                            m.term, m.prev_index, m.prev_term, m.n, m.commit);
   } else if ((type == RAFT_MSG_APPEND_REPLY || type == RAFT_MSG_SNAPSHOT_REPLY) &&
-             len == sizeof(raft_msg_append_reply)) {
+             len >= sizeof(raft_msg_append_reply)) {
     raft_msg_append_reply m;
     memcpy(&m, msg, sizeof m);
     const char *name = type == RAFT_MSG_APPEND_REPLY ? "AppendReply" : "SnapshotReply";
@@ -393,6 +403,16 @@ static const fl_protocol raft_protocol = {
 };
 
 const fl_protocol *fl_protocol_raft(void) { return &raft_protocol; }
+
+void fl__raft_send(const raft_state *s, fl_node_ctx *ctx, int to, const void *msg, size_t len) {
+  if (s->cfg.checksum) fl_checksum_send(ctx, to, msg, len);
+  else fl_node_send(ctx, to, msg, len);
+}
+
+void fl__raft_broadcast(const raft_state *s, fl_node_ctx *ctx, const void *msg, size_t len) {
+  if (s->cfg.checksum) fl_checksum_broadcast(ctx, msg, len);
+  else fl_node_broadcast(ctx, msg, len);
+}
 
 void fl__raft_arm_leader_timers(raft_state *s, fl_node_ctx *ctx) {
   fl__raft_timer_set(s, ctx, RAFT_TIMER_HEARTBEAT, s->cfg.heartbeat_ns);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <glib.h>
 #include "actor.h"
+#include "common/checksum.h"
 #include "common/client_sessions.h"
 #include "common/durable_log.h"
 #include "common/kv_machine.h"
@@ -65,6 +66,7 @@ typedef fl_client_session raft_session;
 typedef struct raft_config {
   int64_t election_lo_ns, election_hi_ns, heartbeat_ns;
   bool prevote, check_quorum, read_index;
+  bool checksum; /* every message framed with a CRC-32C (common/checksum.h) */
   int64_t max_batch, snapshot_every;
   raft_bug bug;
 } raft_config;
@@ -184,6 +186,9 @@ void fl__raft_timer_stop(raft_state *s, fl_node_ctx *ctx, int kind);
 void fl__raft_reset_election_timer(raft_state *s, fl_node_ctx *ctx);
 /* A new leader's heartbeat (and CheckQuorum) timers. */
 void fl__raft_arm_leader_timers(raft_state *s, fl_node_ctx *ctx);
+/* fl_node_send / fl_node_broadcast, framed with a checksum when the option asks for one. */
+void fl__raft_send(const raft_state *s, fl_node_ctx *ctx, int to, const void *msg, size_t len);
+void fl__raft_broadcast(const raft_state *s, fl_node_ctx *ctx, const void *msg, size_t len);
 const char *fl__raft_role_name(raft_role r);
 
 /* ---- election.c */

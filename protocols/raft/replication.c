@@ -26,7 +26,7 @@ static void send_snapshot(raft_state *s, fl_node_ctx *ctx, int peer) {
   GByteArray *buf = g_byte_array_sized_new((guint)(sizeof m + len));
   g_byte_array_append(buf, (const guint8 *)&m, sizeof m);
   g_byte_array_append(buf, blob, (guint)len);
-  fl_node_send(ctx, peer, buf->data, buf->len);
+  fl__raft_send(s, ctx, peer, buf->data, buf->len);
   g_byte_array_free(buf, TRUE);
   s->next[peer] = s->log.base + 1;
 }
@@ -50,7 +50,7 @@ static void send_append(raft_state *s, fl_node_ctx *ctx, int peer) {
   m->commit = s->commit;
   m->round = s->round;
   if (n) memcpy(m->entries, fl__raft_entry_at(&s->log, prev + 1), n * sizeof(raft_entry));
-  fl_node_send(ctx, peer, m, len);
+  fl__raft_send(s, ctx, peer, m, len);
   g_free(m);
   s->next[peer] = prev + n + 1;
 }
@@ -115,7 +115,7 @@ static void reply_append(raft_state *s, fl_node_ctx *ctx, int to, uint32_t type,
   r->type = type;
   r->term = s->term;
   r->round = round;
-  fl_node_send(ctx, to, r, sizeof *r);
+  fl__raft_send(s, ctx, to, r, sizeof *r);
 }
 
 /* A message from the leader of a term at least ours: adopt the term and follow it. */

@@ -56,28 +56,55 @@ void fl__fault_schedule(fl_faults *f) {
   g_free(order);
 }
 
-/* One link's parameters with its loss or its latency replaced. */
+static fl_link_prop prop_of(fl_action_kind kind) {
+  switch (kind) {
+  case FL_ACT_SET_LOSS: return FL_LINK_LOSS;
+  case FL_ACT_SET_CORRUPT: return FL_LINK_CORRUPT;
+  case FL_ACT_SET_DUPLICATE: return FL_LINK_DUPLICATE;
+  case FL_ACT_SET_REORDER: return FL_LINK_REORDER;
+  default: return FL_LINK_LATENCY;
+  }
+}
+
+/* One link's parameters with one property replaced. */
 static void set_one_link(fl_faults *f, const fl_action *a) {
   const fl_link_params *cur = fl_net_link(f->rt->net, a->a, a->b);
   fl_link_params p = *cur;
   fl_dist_copy(&p.latency, a->kind == FL_ACT_SET_LATENCY ? &a->latency : &cur->latency);
-  if (a->kind == FL_ACT_SET_LOSS) p.loss = a->fraction;
+  switch (a->kind) {
+  case FL_ACT_SET_LOSS: p.loss = a->fraction; break;
+  case FL_ACT_SET_CORRUPT: p.corrupt = a->fraction; break;
+  case FL_ACT_SET_DUPLICATE: p.duplicate = a->fraction; break;
+  case FL_ACT_SET_REORDER: p.reorder = a->fraction != 0; break;
+  default: break;
+  }
   fl_net_set_link(f->rt->net, a->a, a->b, &p);
   fl_dist_clear(&p.latency);
 }
 
+/* Traced as "[n1 -> n2 ]loss[ type T] = 20%" (as the timeline writes it, the link first). */
 static void link_change(fl_faults *f, const fl_action *a) {
+  static const char *names[] = {[FL_LINK_LOSS] = "loss", [FL_LINK_DUPLICATE] = "duplicate",
+                                [FL_LINK_REORDER] = "reorder", [FL_LINK_CORRUPT] = "corrupt",
+                                [FL_LINK_LATENCY] = "latency"};
+  fl_link_prop prop = prop_of(a->kind);
   GString *what = g_string_new(NULL);
   if (a->a >= 0) g_string_append_printf(what, "n%d -> n%d ", a->a + 1, a->b + 1);
-  if (a->kind == FL_ACT_SET_LOSS) {
-    g_string_append_printf(what, "loss = %g%%", a->fraction * 100);
-  } else {
-    g_string_append(what, "latency = ");
+  g_string_append(what, names[prop]);
+  if (a->msg_type) g_string_append_printf(what, " type %s", a->msg_type);
+  if (prop == FL_LINK_LATENCY) {
+    g_string_append(what, " = ");
     fl_dist_describe(&a->latency, what);
+  } else if (prop == FL_LINK_REORDER) {
+    g_string_append(what, a->fraction != 0 ? " = yes" : " = no");
+  } else {
+    g_string_append_printf(what, " = %g%%", a->fraction * 100);
   }
-  if (a->a >= 0) set_one_link(f, a);
-  else if (a->kind == FL_ACT_SET_LOSS) fl_net_set_loss_all(f->rt->net, a->fraction);
-  else fl_net_set_latency_all(f->rt->net, &a->latency);
+  if (a->msg_type)
+    fl_net_set_typed(f->rt->net, a->msg_type, a->a, a->b, prop, a->fraction, &a->latency);
+  else if (a->a >= 0) set_one_link(f, a);
+  else if (prop == FL_LINK_LATENCY) fl_net_set_latency_all(f->rt->net, &a->latency);
+  else fl_net_set_prop_all(f->rt->net, prop, a->fraction);
   fl_trace_net_change(f->rt->trace, fl_sched_now(f->rt->sched), what->str);
   g_string_free(what, TRUE);
 }
@@ -220,6 +247,9 @@ void fl__fault_apply(fl_faults *f, size_t index) {
     break;
   case FL_ACT_SET_LOSS:
   case FL_ACT_SET_LATENCY: link_change(f, a); break;
+  case FL_ACT_SET_CORRUPT:
+  case FL_ACT_SET_DUPLICATE:
+  case FL_ACT_SET_REORDER: link_change(f, a); break;
   }
   if (!applied) {
     char *what = a->a == FL_NODE_LEADER ? g_strdup_printf("%s leader", verb)

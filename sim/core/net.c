@@ -18,6 +18,15 @@ typedef struct link_state {
   fl_link_counters c;
 } link_state;
 
+/* A per-type rule (fl_net_set_typed). */
+typedef struct type_rule {
+  int type;     /* index into type_names */
+  int src, dst; /* -1, -1: every link */
+  fl_link_prop prop;
+  double value;
+  fl_dist latency; /* FL_LINK_LATENCY only; owned */
+} type_rule;
+
 struct fl_net {
   int n;
   uint64_t seed;
@@ -27,6 +36,13 @@ struct fl_net {
   bool partitioned;
   int n_cuts;
   uint64_t next_msg_id;
+  /* Some link's corrupt probability was ever set above 0: until then fl_net_corrupt, called
+   * for every message between nodes, returns at once. */
+  bool any_corrupt;
+  /* Per-type rules, in the order set; a handful at most (one per timeline action), so a
+   * linear scan per typed message is cheaper than any index. */
+  GArray *rules;       /* of type_rule, or NULL until the first */
+  GPtrArray *type_names; /* owned strings, or NULL */
 };
 
 const char *fl_drop_reason_name(fl_drop_reason r) {
@@ -39,6 +55,7 @@ static void params_copy(fl_link_params *dst, const fl_link_params *src) {
   dst->loss = src->loss;
   dst->duplicate = src->duplicate;
   dst->reorder = src->reorder;
+  dst->corrupt = src->corrupt;
 }
 
 static link_state *link_at(const fl_net *net, int src, int dst) {
@@ -52,6 +69,7 @@ fl_net *fl_net_new(int n_endpoints, const fl_link_params *defaults, uint64_t mas
   net->n = n_endpoints;
   net->seed = master_seed;
   params_copy(&net->defaults, defaults);
+  net->any_corrupt = defaults->corrupt > 0;
   net->links = g_new0(link_state, (size_t)n_endpoints * (size_t)n_endpoints);
   net->group_of = g_new0(int, n_endpoints);
   net->next_msg_id = 1;
@@ -70,6 +88,10 @@ void fl_net_free(fl_net *net) {
   }
   g_free(net->links);
   g_free(net->group_of);
+  for (guint i = 0; net->rules && i < net->rules->len; i++)
+    fl_dist_clear(&g_array_index(net->rules, type_rule, i).latency);
+  if (net->rules) g_array_free(net->rules, TRUE);
+  if (net->type_names) g_ptr_array_free(net->type_names, TRUE);
   fl_dist_clear(&net->defaults.latency);
   g_free(net);
 }
@@ -79,6 +101,7 @@ int fl_net_endpoints(const fl_net *net) { return net->n; }
 void fl_net_set_defaults(fl_net *net, const fl_link_params *p) {
   fl_dist_clear(&net->defaults.latency);
   params_copy(&net->defaults, p);
+  net->any_corrupt |= p->corrupt > 0;
 }
 
 void fl_net_set_link(fl_net *net, int src, int dst, const fl_link_params *p) {
@@ -89,6 +112,7 @@ void fl_net_set_link(fl_net *net, int src, int dst, const fl_link_params *p) {
     l->own = g_new0(fl_link_params, 1);
   }
   params_copy(l->own, p);
+  net->any_corrupt |= p->corrupt > 0;
 }
 
 const fl_link_params *fl_net_link(const fl_net *net, int src, int dst) {
@@ -101,6 +125,60 @@ void fl_net_set_loss_all(fl_net *net, double loss) {
   size_t nl = (size_t)net->n * (size_t)net->n;
   for (size_t i = 0; i < nl; i++)
     if (net->links[i].own) net->links[i].own->loss = loss;
+}
+
+static void set_prop(fl_link_params *p, fl_link_prop prop, double value) {
+  switch (prop) {
+  case FL_LINK_LOSS: p->loss = value; break;
+  case FL_LINK_DUPLICATE: p->duplicate = value; break;
+  case FL_LINK_REORDER: p->reorder = value != 0; break;
+  case FL_LINK_CORRUPT: p->corrupt = value; break;
+  case FL_LINK_LATENCY: assert(!"latency is a distribution"); break;
+  }
+}
+
+void fl_net_set_prop_all(fl_net *net, fl_link_prop prop, double value) {
+  set_prop(&net->defaults, prop, value);
+  if (prop == FL_LINK_CORRUPT) net->any_corrupt |= value > 0;
+  size_t nl = (size_t)net->n * (size_t)net->n;
+  for (size_t i = 0; i < nl; i++)
+    if (net->links[i].own) set_prop(net->links[i].own, prop, value);
+}
+
+static int type_index(fl_net *net, const char *type) {
+  if (!net->type_names) net->type_names = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < net->type_names->len; i++)
+    if (strcmp(g_ptr_array_index(net->type_names, i), type) == 0) return (int)i;
+  g_ptr_array_add(net->type_names, g_strdup(type));
+  return (int)net->type_names->len - 1;
+}
+
+void fl_net_set_typed(fl_net *net, const char *type, int src, int dst, fl_link_prop prop,
+                      double value, const fl_dist *latency) {
+  assert(prop == FL_LINK_LOSS || prop == FL_LINK_DUPLICATE || prop == FL_LINK_LATENCY);
+  if (!net->rules) net->rules = g_array_new(FALSE, TRUE, sizeof(type_rule));
+  int t = type_index(net, type);
+  /* Drop the rules this one replaces: keeps the list as short as the distinct rules. */
+  for (guint i = net->rules->len; i-- > 0;) {
+    type_rule *r = &g_array_index(net->rules, type_rule, i);
+    if (r->type != t || r->prop != prop) continue;
+    if (src >= 0 && (r->src != src || r->dst != dst)) continue;
+    fl_dist_clear(&r->latency);
+    g_array_remove_index(net->rules, i);
+  }
+  type_rule r = {.type = t, .src = src, .dst = dst, .prop = prop, .value = value};
+  if (prop == FL_LINK_LATENCY) fl_dist_copy(&r.latency, latency);
+  g_array_append_val(net->rules, r);
+}
+
+bool fl_net_has_typed(const fl_net *net) { return net->rules && net->rules->len; }
+
+int fl_net_type_of(const fl_net *net, const char *word, size_t len) {
+  for (guint i = 0; net->type_names && i < net->type_names->len; i++) {
+    const char *name = g_ptr_array_index(net->type_names, i);
+    if (strlen(name) == len && memcmp(name, word, len) == 0) return (int)i;
+  }
+  return -1;
 }
 
 void fl_net_set_latency_all(fl_net *net, const fl_dist *latency) {
@@ -165,8 +243,9 @@ fl_msg *fl_net_msg_new(fl_net *net, int src, int dst, int64_t now_ns, const void
   return m;
 }
 
-static int64_t delivery_time(fl_net *net, link_state *l, const fl_link_params *p, int64_t now) {
-  int64_t at = now + fl_dist_sample_ns(&p->latency, l->rng);
+static int64_t delivery_time(fl_net *net, link_state *l, const fl_link_params *p,
+                             const fl_dist *latency, int64_t now) {
+  int64_t at = now + fl_dist_sample_ns(latency, l->rng);
   if (!p->reorder) {
     /* FIFO: never overtake an earlier message on this link; equal times keep send order. */
     if (at < l->last_at_ns) at = l->last_at_ns;
@@ -178,8 +257,27 @@ static int64_t delivery_time(fl_net *net, link_state *l, const fl_link_params *p
 
 int fl_net_route(fl_net *net, fl_msg *m, int64_t now_ns, int64_t at_ns[2],
                  fl_drop_reason *reason) {
+  return fl_net_route_typed(net, m, -1, now_ns, at_ns, reason);
+}
+
+int fl_net_route_typed(fl_net *net, fl_msg *m, int type, int64_t now_ns, int64_t at_ns[2],
+                       fl_drop_reason *reason) {
   link_state *l = link_at(net, m->src, m->dst);
   const fl_link_params *p = l->own ? l->own : &net->defaults;
+  const fl_dist *latency = &p->latency;
+  /* A typed message's effective parameters: the link's, with its type's rules on top. The
+   * copy is shallow (its latency is never used: `latency` points at the one in force). */
+  fl_link_params typed;
+  if (type >= 0 && net->rules) {
+    typed = *p;
+    for (guint i = 0; i < net->rules->len; i++) {
+      const type_rule *r = &g_array_index(net->rules, type_rule, i);
+      if (r->type != type || (r->src >= 0 && (r->src != m->src || r->dst != m->dst))) continue;
+      if (r->prop == FL_LINK_LATENCY) latency = &r->latency;
+      else set_prop(&typed, r->prop, r->value);
+    }
+    p = &typed;
+  }
   l->c.sent++;
   if (!fl_net_can_reach(net, m->src, m->dst, reason)) {
     l->c.dropped[*reason]++;
@@ -194,14 +292,27 @@ int fl_net_route(fl_net *net, fl_msg *m, int64_t now_ns, int64_t at_ns[2],
     return 0;
   }
   int copies = 1;
-  at_ns[0] = delivery_time(net, l, p, now_ns);
+  at_ns[0] = delivery_time(net, l, p, latency, now_ns);
   if (fl_rng_chance(l->rng, p->duplicate)) {
-    at_ns[1] = delivery_time(net, l, p, now_ns);
+    at_ns[1] = delivery_time(net, l, p, latency, now_ns);
     copies = 2;
     l->c.duplicated++;
   }
   m->refs += (uint32_t)copies;
   return copies;
+}
+
+bool fl_net_corrupt(fl_net *net, fl_msg *m, uint64_t *bit) {
+  if (!net->any_corrupt) return false;
+  link_state *l = link_at(net, m->src, m->dst);
+  const fl_link_params *p = l->own ? l->own : &net->defaults;
+  if (p->corrupt <= 0 || m->len == 0) return false;
+  if (!l->rng) l->rng = fl_rng_new(net->seed, "link", ((uint64_t)m->src << 32) | (uint64_t)m->dst);
+  if (!fl_rng_chance(l->rng, p->corrupt)) return false;
+  *bit = fl_rng_below(l->rng, (uint64_t)m->len * 8);
+  m->data[*bit / 8] ^= (unsigned char)(1u << (*bit % 8));
+  l->c.corrupted++;
+  return true;
 }
 
 void fl_net_count_delivered(fl_net *net, const fl_msg *m) {
@@ -233,6 +344,7 @@ void fl_net_totals(const fl_net *net, fl_link_counters *out) {
     out->sent += c->sent;
     out->delivered += c->delivered;
     out->duplicated += c->duplicated;
+    out->corrupted += c->corrupted;
     for (int r = 0; r < FL_DROP_REASON_COUNT; r++) out->dropped[r] += c->dropped[r];
   }
 }

@@ -388,6 +388,7 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
   INT("sent", st.net.sent);
   INT("delivered", st.net.delivered);
   INT("duplicated", st.net.duplicated);
+  INT("corrupted", st.net.corrupted);
   json_builder_set_member_name(b, "dropped");
   json_builder_begin_object(b);
   for (int r = 0; r < FL_DROP_REASON_COUNT; r++) INT(fl_drop_reason_name(r), st.net.dropped[r]);
@@ -412,6 +413,7 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
       INT("sent", c->sent);
       INT("delivered", c->delivered);
       INT("duplicated", c->duplicated);
+      INT("corrupted", c->corrupted);
       json_builder_set_member_name(b, "dropped");
       json_builder_begin_object(b);
       for (int r = 0; r < FL_DROP_REASON_COUNT; r++) INT(fl_drop_reason_name(r), c->dropped[r]);

@@ -80,7 +80,7 @@ typedef struct set_item {
 } set_item;
 
 static const char *cluster_keys[] = {"protocol", "nodes", "seed", "duration", NULL};
-static const char *network_keys[] = {"latency", "loss", "duplicate", "reorder", NULL};
+static const char *network_keys[] = {"latency", "loss", "duplicate", "reorder", "corrupt", NULL};
 static const char *workload_keys[] = {"kind", "clients", "keys", "mix", "key_distribution",
                                       "think", "timeout", "retry", "resend", "start", "stop",
                                       "txn_ops", NULL};
@@ -283,7 +283,7 @@ static bool cluster_line(parser *p, const char *key, int at) {
 }
 
 static bool link_value(parser *p, const char *key, fl_link_params *lp, bool *has_latency,
-                       bool *has_loss, bool *has_dup, bool *has_reorder) {
+                       bool *has_loss, bool *has_dup, bool *has_reorder, bool *has_corrupt) {
   fl__cur *c = &p->c;
   if (strcmp(key, "latency") == 0) {
     fl_dist d;
@@ -305,6 +305,10 @@ static bool link_value(parser *p, const char *key, fl_link_params *lp, bool *has
     if (has_dup) *has_dup = true;
     return fl__scn_fraction(c, &lp->duplicate) && fl__scn_expect_end(c);
   }
+  if (strcmp(key, "corrupt") == 0) {
+    if (has_corrupt) *has_corrupt = true;
+    return fl__scn_fraction(c, &lp->corrupt) && fl__scn_expect_end(c);
+  }
   /* reorder */
   fl__scn_skip_ws(c);
   int vat = c->pos;
@@ -323,14 +327,14 @@ static bool link_value(parser *p, const char *key, fl_link_params *lp, bool *has
 static bool network_line(parser *p, const char *key, int at) {
   if (!in(network_keys, key)) return unknown_key(p, key, at, network_keys);
   if (strcmp(key, "latency") == 0) p->latency_pos = here(p, p->c.pos);
-  return link_value(p, key, &p->s->net_defaults, NULL, NULL, NULL, NULL);
+  return link_value(p, key, &p->s->net_defaults, NULL, NULL, NULL, NULL, NULL);
 }
 
 static bool link_line(parser *p, const char *key, int at) {
   if (!in(network_keys, key)) return unknown_key(p, key, at, network_keys);
   fl_link_override *l = p->link;
   return link_value(p, key, &l->params, &l->has_latency, &l->has_loss, &l->has_duplicate,
-                    &l->has_reorder);
+                    &l->has_reorder, &l->has_corrupt);
 }
 
 static bool clocks_line(parser *p, const char *key, int at) {
@@ -587,6 +591,7 @@ static void expand_timeline(parser *p) {
         if (tl->a.group_of)
           copy.group_of = g_memdup2(tl->a.group_of, (gsize)s->n_nodes * sizeof(int));
         if (tl->a.kind == FL_ACT_SET_LATENCY) fl_dist_copy(&copy.latency, &tl->a.latency);
+        copy.msg_type = g_strdup(tl->a.msg_type);
         if (tl->a.at_dist) { /* not written today (a range takes fixed times), kept sound */
           copy.at_dist = g_new(fl_dist, 1);
           fl_dist_copy(copy.at_dist, tl->a.at_dist);

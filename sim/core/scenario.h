@@ -18,6 +18,7 @@
  *   loss      = 1%
  *   duplicate = 0.5%
  *   reorder   = yes
+ *   corrupt   = 0.1%               # a bit flipped in a node-to-node payload
  *
  *   [link n1 -> n2]              # a per-link override (also n1 <-> n2 for both directions)
  *   latency = constant(20ms)
@@ -49,6 +50,11 @@
  *   28s  loss = 20%
  *   28s  latency = uniform(1ms, 5ms)
  *   29s  loss n1 -> n3 = 50%
+ *   30s  corrupt n1 -> n2 = 1%
+ *   30s  duplicate = 5%
+ *   30s  reorder = yes
+ *   31s  loss type AppendEntries n1 -> n3 = 100%   # per message type (describe_msg's word)
+ *   31s  latency type RequestVote = constant(50ms)
  *
  *   [expect]
  *   invariants   = hold
@@ -86,7 +92,7 @@ typedef struct fl_srcpos {
 typedef struct fl_link_override {
   int src, dst; /* node indices, 0-based */
   /* Only the properties the section set are applied on top of the defaults. */
-  bool has_latency, has_loss, has_duplicate, has_reorder;
+  bool has_latency, has_loss, has_duplicate, has_reorder, has_corrupt;
   fl_link_params params;
   fl_srcpos pos;
 } fl_link_override;
@@ -107,8 +113,11 @@ typedef enum fl_action_kind {
   FL_ACT_RESTART,   /* a; -1: every crashed node */
   FL_ACT_PAUSE,     /* a (or FL_NODE_LEADER); for_ns > 0 resumes automatically */
   FL_ACT_RESUME,    /* a */
-  FL_ACT_SET_LOSS,  /* all links (a = -1) or a -> b; `fraction` */
-  FL_ACT_SET_LATENCY /* all links (a = -1) or a -> b; `latency` */
+  FL_ACT_SET_LOSS,  /* all links (a = -1) or a -> b; `fraction`; msg_type: that type only */
+  FL_ACT_SET_LATENCY, /* all links (a = -1) or a -> b; `latency`; msg_type: that type only */
+  FL_ACT_SET_CORRUPT,  /* all links (a = -1) or a -> b; `fraction` */
+  FL_ACT_SET_DUPLICATE, /* all links (a = -1) or a -> b; `fraction`; msg_type: that type only */
+  FL_ACT_SET_REORDER   /* all links (a = -1) or a -> b; `fraction` 1 (yes) or 0 (no) */
 } fl_action_kind;
 
 /* A node an action names by role: the node that most recently became leader, among those
@@ -125,8 +134,12 @@ typedef struct fl_action {
   fl_action_kind kind;
   int a, b;          /* node indices, 0-based; -1 where unused */
   int64_t for_ns;    /* PAUSE only */
-  double fraction;   /* SET_LOSS only */
+  double fraction;   /* SET_LOSS, SET_CORRUPT, SET_DUPLICATE, SET_REORDER */
   fl_dist latency;   /* SET_LATENCY only */
+  /* SET_LOSS, SET_LATENCY, SET_DUPLICATE: the message type the change is restricted to (the
+   * first word of the protocol's describe_msg, "AppendEntries"), or NULL for every message.
+   * Owned. */
+  char *msg_type;
   /* PARTITION: group_of[node] for every node, n_nodes entries; nodes named in no group share
    * one extra group. Owned. */
   int *group_of;

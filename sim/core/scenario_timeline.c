@@ -5,6 +5,8 @@
 #include "scenario_int.h"
 
 #include <string.h>
+#include "fl_limits.h"
+#include "units.h"
 
 typedef bool (*verb_parser)(fl__cur *c, fl_action *a, const char *verb, int vat);
 
@@ -114,14 +116,72 @@ static bool pause_action(fl__cur *c, fl_action *a, const char *verb, int vat) {
   return true;
 }
 
-/* "loss = 5%" / "latency = DIST" for every link, or "loss n1 -> n2 = 5%" for one. */
+/* "type NAME": restricts a link change to one message type, the first word of the
+ * protocol's describe_msg ("AppendEntries"). A qualifier on the existing verbs rather than new
+ * verbs (drop, delay): `loss type T` means exactly what `loss` means, for fewer messages, with
+ * the same link selection and values, and the explicit keyword keeps a type name apart from a
+ * node or any target a link may name. */
+static bool msg_type(fl__cur *c, fl_action *a, const char *verb) {
+  fl__scn_skip_ws(c);
+  int tat = c->pos;
+  char after = strncmp(c->s + c->pos, "type", 4) == 0 ? c->s[c->pos + 4] : 'x';
+  if (after != ' ' && after != '\t' && after != '\0') return true; /* no qualifier */
+  if (a->kind != FL_ACT_SET_LOSS && a->kind != FL_ACT_SET_LATENCY &&
+      a->kind != FL_ACT_SET_DUPLICATE)
+    return fl__scn_fail(c, tat,
+                        "expected a link or '=' after '%s' (only loss, latency and duplicate "
+                        "take a message type), found 'type'", verb);
+  c->pos += 4;
+  fl__scn_skip_ws(c);
+  int nat = c->pos;
+  size_t n = 0;
+  while (g_ascii_isalnum(c->s[c->pos + (int)n]) || c->s[c->pos + (int)n] == '_' ||
+         c->s[c->pos + (int)n] == '-')
+    n++;
+  if (n == 0 || n > FL_LIMIT_MSG_TYPE_NAME) {
+    char *tok = fl__scn_token(c, "");
+    bool r = fl__scn_fail(c, nat,
+                          "expected a message type (a word of at most %d letters, digits, '_' "
+                          "or '-', as the first word of the protocol's message descriptions), "
+                          "found %s%s%s",
+                          FL_LIMIT_MSG_TYPE_NAME, *tok ? "'" : "",
+                          *tok ? fl__scn_echo(c, tok, -1) : "end of line", *tok ? "'" : "");
+    g_free(tok);
+    return r;
+  }
+  a->msg_type = g_strndup(c->s + c->pos, n);
+  c->pos += (int)n;
+  return true;
+}
+
+/* "loss = 5%" / "latency = DIST" / "corrupt = P" / "duplicate = P" / "reorder = yes|no" for
+ * every link, or "loss n1 -> n2 = 5%" for one; loss, latency and duplicate also take
+ * "type NAME" first. */
 static bool link_param(fl__cur *c, fl_action *a, const char *verb, int vat) {
-  a->kind = verb[1] == 'o' ? FL_ACT_SET_LOSS : FL_ACT_SET_LATENCY;
+  a->kind = strcmp(verb, "loss") == 0        ? FL_ACT_SET_LOSS
+            : strcmp(verb, "latency") == 0   ? FL_ACT_SET_LATENCY
+            : strcmp(verb, "corrupt") == 0   ? FL_ACT_SET_CORRUPT
+            : strcmp(verb, "duplicate") == 0 ? FL_ACT_SET_DUPLICATE
+                                             : FL_ACT_SET_REORDER;
+  if (!msg_type(c, a, verb)) return false;
   fl__scn_skip_ws(c);
   if (c->s[c->pos] != '=' && !link_pair(c, a, vat)) return false;
   if (!fl__scn_expect(c, "=")) return false;
-  return a->kind == FL_ACT_SET_LOSS ? fl__scn_fraction(c, &a->fraction)
-                                    : fl__scn_dist(c, &a->latency);
+  if (a->kind == FL_ACT_SET_LATENCY) return fl__scn_dist(c, &a->latency);
+  if (a->kind != FL_ACT_SET_REORDER) return fl__scn_fraction(c, &a->fraction);
+  fl__scn_skip_ws(c);
+  int bat = c->pos;
+  char *tok = fl__scn_token(c, "");
+  bool on = false;
+  GError *inner = NULL;
+  bool ok = fl_parse_bool(tok, &on, &inner);
+  if (!ok) {
+    fl__scn_fail(c, bat, "%s", inner->message);
+    g_error_free(inner);
+  }
+  g_free(tok);
+  a->fraction = on ? 1 : 0;
+  return ok;
 }
 
 static const struct {
@@ -138,6 +198,9 @@ static const struct {
     {"resume", resume},
     {"loss", link_param},
     {"latency", link_param},
+    {"corrupt", link_param},
+    {"duplicate", link_param},
+    {"reorder", link_param},
 };
 
 bool fl__timeline_action(fl__cur *c, fl_action *a) {
@@ -164,6 +227,7 @@ bool fl__timeline_action(fl__cur *c, fl_action *a) {
 
 void fl__action_clear(fl_action *a) {
   g_free(a->group_of);
+  g_free(a->msg_type);
   if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
   if (a->at_dist) fl_dist_clear(a->at_dist);
   g_free(a->at_dist);

@@ -53,20 +53,39 @@ void fl__transport_send(fl_transport *t, int src, int dst, const void *data, siz
   if (t->tap) t->tap(t->tap_user, src, dst, data, len);
   fl_msg *m = fl_net_msg_new(t->net, src, dst, now, data, len);
   const char *desc = NULL;
-  if (fl_trace_has_file(t->trace)) { /* only a file shows descriptions; the digest does not */
+  bool between_nodes = src < t->n_nodes && dst < t->n_nodes;
+  /* A message's type (its description's first word) matters only to per-type rules: without
+   * one, describe_msg is never called for routing. */
+  bool typed = between_nodes && t->describe_msg && fl_net_has_typed(t->net);
+  bool has_file = fl_trace_has_file(t->trace);
+  int type = -1;
+  if (typed || has_file) { /* only a file shows descriptions; the digest does not */
     describe_payload(t, src, dst, data, len, t->scratch);
-    desc = t->scratch->str;
+    if (typed) type = fl_net_type_of(t->net, t->scratch->str, strcspn(t->scratch->str, " "));
+    if (has_file) desc = t->scratch->str;
   }
   fl_trace_send(t->trace, now, m->id, src, dst, len, fl_trace_payload_hash(data, len), desc);
   int64_t at[2];
   fl_drop_reason reason;
-  int copies = fl_net_route(t->net, m, now, at, &reason);
+  int copies = fl_net_route_typed(t->net, m, type, now, at, &reason);
   if (copies == 0) {
     fl_trace_drop(t->trace, now, m->id, src, dst, reason);
     fl_net_msg_release(t->net, m);
     return;
   }
   if (copies == 2) fl_trace_duplicate(t->trace, now, m->id, src, dst);
+  /* Only node-to-node payloads are corrupted: the clients and their messages are the
+   * kernel's own (a request, a reply), read by the kernel as well as the protocol, and stand
+   * for an RPC layer with its own integrity check. */
+  uint64_t bit;
+  if (between_nodes && fl_net_corrupt(t->net, m, &bit)) {
+    char note[160];
+    g_snprintf(note, sizeof note,
+               "corrupt message %" G_GUINT64_FORMAT " n%d -> n%d: bit %" G_GUINT64_FORMAT
+               " flipped (byte %" G_GUINT64_FORMAT ")",
+               m->id, src + 1, dst + 1, bit, bit / 8);
+    fl_trace_net_change(t->trace, now, note);
+  }
   for (int i = 0; i < copies; i++) fl_sched_at(t->sched, at[i], FL_EV_DELIVER, (uint64_t)(uintptr_t)m);
 }
 

@@ -142,6 +142,7 @@ static void apply_link_overrides(fl_world *w) {
     p.loss = lo->has_loss ? lo->params.loss : cur->loss;
     p.duplicate = lo->has_duplicate ? lo->params.duplicate : cur->duplicate;
     p.reorder = lo->has_reorder ? lo->params.reorder : cur->reorder;
+    p.corrupt = lo->has_corrupt ? lo->params.corrupt : cur->corrupt;
     fl_net_set_link(w->rt.net, lo->src, lo->dst, &p);
     fl_dist_clear(&p.latency);
   }

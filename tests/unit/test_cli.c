@@ -268,7 +268,7 @@ START_TEST(set_overrides_and_their_errors) {
        ""}, /* the last override of a key wins */
       {"validate scenarios/raft/leader-crash.fl --set raft.foo=1",
        "--set raft.foo=1: expected an option of protocol raft (election_timeout, heartbeat, "
-       "prevote, check_quorum, read, max_batch, snapshot_every, bug), found 'foo'\n"},
+       "prevote, check_quorum, read, max_batch, snapshot_every, checksum, bug), found 'foo'\n"},
       {"validate scenarios/raft/leader-crash.fl --set foo.bar=1",
        "--set foo.bar=1: expected a section cluster, network, workload or raft (the protocol's), "
        "found 'foo'\n"},

@@ -9,6 +9,7 @@
  * test_raft.c drives Raft, holds a durable log and a queue of waiters.
  */
 #include "fl_test.h"
+#include "common/checksum.h"
 #include "common/client_sessions.h"
 #include "common/durable_log.h"
 #include "common/kv_machine.h"
@@ -521,6 +522,26 @@ START_TEST(waiters_answer_in_index_order) {
 }
 END_TEST
 
+/* CRC-32C's standard check value, and a frame: the payload, then its CRC little-endian. */
+START_TEST(checksum_crc32c_and_frame_layout) {
+  ck_assert_uint_eq(fl_checksum_crc32c("123456789", 9), 0xe3069283u);
+  ck_assert_uint_eq(fl_checksum_crc32c("", 0), 0);
+  unsigned char frame[9 + FL_CHECKSUM_BYTES];
+  fl_checksum_frame(frame, "123456789", 9);
+  ck_assert_int_eq(memcmp(frame, "123456789", 9), 0);
+  static const unsigned char crc[] = {0x83, 0x92, 0x06, 0xe3};
+  ck_assert_int_eq(memcmp(frame + 9, crc, 4), 0);
+  /* Every single-bit flip of the frame changes the CRC of its payload or its trailer. */
+  for (int bit = 0; bit < (int)sizeof frame * 8; bit++) {
+    frame[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+    uint32_t want = (uint32_t)frame[9] | (uint32_t)frame[10] << 8 | (uint32_t)frame[11] << 16 |
+                    (uint32_t)frame[12] << 24;
+    ck_assert_uint_ne(fl_checksum_crc32c(frame, 9), want);
+    frame[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("common");
   TCase *tc = tcase_create("common");
@@ -530,6 +551,7 @@ int main(void) {
   tcase_add_test(tc, sessions_apply_a_retry_once);
   tcase_add_test(tc, durable_log_survives_a_crash);
   tcase_add_test(tc, waiters_answer_in_index_order);
+  tcase_add_test(tc, checksum_crc32c_and_frame_layout);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }

@@ -474,7 +474,7 @@ START_TEST(long_tokens_are_echoed_cut) {
        "t.fl:5:10: expected a node name n1..n3, found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s %s\n",
        "t.fl:5:4: expected a timeline action (partition, heal, cut, uncut, crash, restart, pause, "
-       "resume, loss, latency), found '%s...'"},
+       "resume, loss, latency, corrupt, duplicate, reorder), found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[network]\nlatency = %s\n",
        "t.fl:5:11: expected a distribution such as uniform(1ms, 5ms) or a duration, found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s heal %s\n",
