@@ -136,6 +136,17 @@ START_TEST(crash_behind_takes_the_node_whose_log_trails) {
 }
 END_TEST
 
+START_TEST(pause_all_then_resume_a_group) {
+  fl_scenario *s;
+  int l;
+  fl_world *w = before("[groups]\neast = n4 n5\n[timeline]\n3s pause all\n3s resume east\n", &s, &l);
+  char *up = after(w);
+  ck_assert_str_eq(up, "UUUUU");
+  for (int i = 0; i < 5; i++) ck_assert_int_eq(fl_world_node_is_paused(w, i), i < 3);
+  done(w, s, up);
+}
+END_TEST
+
 /* Two nodes communicate iff they share a group: n3 bridges {n1 n2 n3} and {n3 n4 n5}. */
 START_TEST(bridge_partition_lets_the_bridge_reach_both_sides) {
   fl_scenario *s;
@@ -263,6 +274,7 @@ int main(void) {
   tcase_add_test(tc, crash_random_k_crashes_k_distinct_nodes_the_same_in_every_run);
   tcase_add_test(tc, crash_a_named_group);
   tcase_add_test(tc, crash_behind_takes_the_node_whose_log_trails);
+  tcase_add_test(tc, pause_all_then_resume_a_group);
   tcase_add_test(tc, bridge_partition_lets_the_bridge_reach_both_sides);
   tcase_add_test(tc, partition_groups_take_targets);
   tcase_add_test(tc, cut_leader_to_followers_cuts_one_direction_of_each);
