@@ -7,6 +7,7 @@
 #include "units.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 void fl__faults_init(fl_faults *f, fl_transport *rt, fl_nodes *nodes, const fl_scenario *scn,
                      uint64_t seed, int64_t duration_ns) {
@@ -67,8 +68,8 @@ static fl_link_prop prop_of(fl_action_kind kind) {
 }
 
 /* One link's parameters with one property replaced. */
-static void set_one_link(fl_faults *f, const fl_action *a) {
-  const fl_link_params *cur = fl_net_link(f->rt->net, a->a, a->b);
+static void set_one_link(fl_faults *f, const fl_action *a, int src, int dst) {
+  const fl_link_params *cur = fl_net_link(f->rt->net, src, dst);
   fl_link_params p = *cur;
   fl_dist_copy(&p.latency, a->kind == FL_ACT_SET_LATENCY ? &a->latency : &cur->latency);
   switch (a->kind) {
@@ -78,18 +79,30 @@ static void set_one_link(fl_faults *f, const fl_action *a) {
   case FL_ACT_SET_REORDER: p.reorder = a->fraction != 0; break;
   default: break;
   }
-  fl_net_set_link(f->rt->net, a->a, a->b, &p);
+  fl_net_set_link(f->rt->net, src, dst, &p);
   fl_dist_clear(&p.latency);
 }
 
-/* Traced as "[n1 -> n2 ]loss[ type T] = 20%" (as the timeline writes it, the link first). */
-static void link_change(fl_faults *f, const fl_action *a) {
+/* "n3" or "c2": an endpoint as the timeline names it. */
+static void endpoint_name(const fl_faults *f, int e, GString *out) {
+  if (e < f->rt->n_nodes) g_string_append_printf(out, "n%d", e + 1);
+  else g_string_append_printf(out, "c%d", e - f->rt->n_nodes + 1);
+}
+
+/* One property of every link (src < 0) or of src -> dst, traced as "[n1 -> n2 ]loss[ type T]
+ * = 20%" (as the timeline writes it, the link first). */
+static void link_change(fl_faults *f, const fl_action *a, int src, int dst) {
   static const char *names[] = {[FL_LINK_LOSS] = "loss", [FL_LINK_DUPLICATE] = "duplicate",
                                 [FL_LINK_REORDER] = "reorder", [FL_LINK_CORRUPT] = "corrupt",
                                 [FL_LINK_LATENCY] = "latency"};
   fl_link_prop prop = prop_of(a->kind);
   GString *what = g_string_new(NULL);
-  if (a->a >= 0) g_string_append_printf(what, "n%d -> n%d ", a->a + 1, a->b + 1);
+  if (src >= 0) {
+    endpoint_name(f, src, what);
+    g_string_append(what, " -> ");
+    endpoint_name(f, dst, what);
+    g_string_append_c(what, ' ');
+  }
   g_string_append(what, names[prop]);
   if (a->msg_type) g_string_append_printf(what, " type %s", a->msg_type);
   if (prop == FL_LINK_LATENCY) {
@@ -101,8 +114,8 @@ static void link_change(fl_faults *f, const fl_action *a) {
     g_string_append_printf(what, " = %g%%", a->fraction * 100);
   }
   if (a->msg_type)
-    fl_net_set_typed(f->rt->net, a->msg_type, a->a, a->b, prop, a->fraction, &a->latency);
-  else if (a->a >= 0) set_one_link(f, a);
+    fl_net_set_typed(f->rt->net, a->msg_type, src, dst, prop, a->fraction, &a->latency);
+  else if (src >= 0) set_one_link(f, a, src, dst);
   else if (prop == FL_LINK_LATENCY) fl_net_set_latency_all(f->rt->net, &a->latency);
   else fl_net_set_prop_all(f->rt->net, prop, a->fraction);
   fl_trace_net_change(f->rt->trace, fl_sched_now(f->rt->sched), what->str);
@@ -130,7 +143,8 @@ static void random_halves(fl_faults *f) {
  * trace (as a network-change note, the one free-text record not tied to a node's hook) and
  * counted. Those the timeline alone decides are rejected at validate time instead
  * (fl__fault_check_timeline); these are the ones that depend on the run: targets resolved when
- * they happen (leader, random) and named nodes that such an action may have crashed. */
+ * they happen (leader, random, followers, ...) and named nodes that such an action may have
+ * crashed. `action` is the action as the timeline writes it ("crash leader"), the rest why. */
 static void not_applied(fl_faults *f, const char *action, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 static void not_applied(fl_faults *f, const char *action, const char *fmt, ...) {
@@ -147,50 +161,142 @@ static void not_applied(fl_faults *f, const char *action, const char *fmt, ...) 
   g_free(why);
 }
 
-/* A live node chosen uniformly; none when every node is down. */
-static void crash_random(fl_faults *f) {
-  int up = 0;
-  for (int i = 0; i < f->rt->n_nodes; i++) up += f->nodes->v[i].is_up;
-  if (up == 0) {
-    not_applied(f, "crash random", "no node is up");
-    return;
+/* ---- Targets, resolved when the action happens (the grammar is scenario_timeline.c's). */
+
+/* The target as the timeline writes it, for notes. */
+static void target_text(const fl_faults *f, const fl_target *t, GString *out) {
+  switch (t->kind) {
+  case FL_TARGET_NONE: break;
+  case FL_TARGET_NODE: g_string_append_printf(out, "n%d", t->index + 1); break;
+  case FL_TARGET_CLIENT: g_string_append_printf(out, "c%d", t->index + 1); break;
+  case FL_TARGET_ALL: g_string_append(out, "all"); break;
+  case FL_TARGET_LEADER: g_string_append(out, "leader"); break;
+  case FL_TARGET_FOLLOWERS: g_string_append(out, "followers"); break;
+  case FL_TARGET_RANDOM:
+    g_string_append(out, "random");
+    if (t->index != 1) g_string_append_printf(out, " %d", t->index);
+    break;
+  case FL_TARGET_MINORITY: g_string_append(out, "minority"); break;
+  case FL_TARGET_MAJORITY: g_string_append(out, "majority"); break;
+  case FL_TARGET_BEHIND: g_string_append(out, "behind"); break;
+  case FL_TARGET_GROUP:
+    g_string_append(out, g_array_index(f->scn->groups, fl_node_group, t->index).name);
+    break;
+  case FL_TARGET_CLIENTS: g_string_append(out, "clients"); break;
   }
-  int k = (int)fl_rng_below(f->rng, (uint64_t)up);
-  for (int i = 0; i < f->rt->n_nodes; i++)
-    if (f->nodes->v[i].is_up && k-- == 0) {
-      fl__node_crash(&f->nodes->v[i]);
-      return;
+}
+
+/* Can `kind` apply to node i now? The candidates `random K` draws from. */
+static bool can_apply(const fl_faults *f, fl_action_kind kind, int i) {
+  const fl_node *n = &f->nodes->v[i];
+  switch (kind) {
+  case FL_ACT_RESTART: return !n->is_up;
+  case FL_ACT_RESUME: return n->is_up && n->pauses > 0;
+  default: return n->is_up;
+  }
+}
+
+/* The log position `behind` compares: the applied index, else the commit index; false when
+ * the node's status carries neither (or it is down). */
+static bool log_position(const fl_faults *f, int i, uint64_t *out) {
+  fl_node_status st;
+  if (!fl__nodes_status(f->nodes, i, &st)) return false;
+  if (st.has_applied) *out = st.applied;
+  else if (st.has_commit) *out = st.commit;
+  else return false;
+  return true;
+}
+
+/* Marks in `out` (n_nodes + n_clients endpoint flags, cleared first) the endpoints `t` names
+ * now, for an action of `kind`; returns how many. `random K` draws K distinct nodes among those
+ * the action can apply to, from the fault stream: candidates in id order, then a partial
+ * Fisher-Yates shuffle (draw i picks among the candidates not yet drawn), so `random` alone
+ * makes the one draw the old `crash random` made. *no_leader is set when the target needed
+ * a leader and there was none. */
+static int resolve_target(fl_faults *f, const fl_target *t, fl_action_kind kind, bool *out,
+                          bool *no_leader) {
+  int nn = f->rt->n_nodes, ne = nn + f->rt->n_clients, count = 0;
+  memset(out, 0, (size_t)ne * sizeof *out);
+  *no_leader = false;
+  int l = -1;
+  if (t->kind == FL_TARGET_LEADER || t->kind == FL_TARGET_FOLLOWERS ||
+      t->kind == FL_TARGET_MAJORITY || t->kind == FL_TARGET_MINORITY ||
+      t->kind == FL_TARGET_BEHIND) {
+    l = fl__nodes_leader(f->nodes); /* from the nodes' status, not their describe lines */
+    *no_leader = l < 0;
+  }
+  switch (t->kind) {
+  case FL_TARGET_NONE: break;
+  case FL_TARGET_NODE: out[t->index] = true; break;
+  case FL_TARGET_CLIENT:
+    if (t->index < f->rt->n_clients) out[nn + t->index] = true;
+    break;
+  case FL_TARGET_CLIENTS:
+    for (int e = nn; e < ne; e++) out[e] = true;
+    break;
+  case FL_TARGET_ALL:
+    for (int i = 0; i < nn; i++) out[i] = true;
+    break;
+  case FL_TARGET_GROUP: {
+    const fl_node_group *g = &g_array_index(f->scn->groups, fl_node_group, t->index);
+    for (int i = 0; i < nn; i++) out[i] = g->nodes[i];
+    break;
+  }
+  case FL_TARGET_LEADER:
+    if (l >= 0) out[l] = true;
+    break;
+  case FL_TARGET_FOLLOWERS:
+    *no_leader = false; /* with no leader, every live node is "other than the leader" */
+    for (int i = 0; i < nn; i++) out[i] = i != l && f->nodes->v[i].is_up;
+    break;
+  case FL_TARGET_MAJORITY:
+  case FL_TARGET_MINORITY: {
+    /* A fixed split of the whole cluster, no draw: the majority is nodes/2 + 1 nodes, the
+     * leader (when there is one) and then the lowest ids; the minority is the rest. */
+    *no_leader = false;
+    bool *major = g_new0(bool, nn);
+    int need = nn / 2 + 1;
+    if (l >= 0) major[l] = true, need--;
+    for (int i = 0; i < nn && need > 0; i++)
+      if (!major[i]) major[i] = true, need--;
+    for (int i = 0; i < nn; i++) out[i] = major[i] == (t->kind == FL_TARGET_MAJORITY);
+    g_free(major);
+    break;
+  }
+  case FL_TARGET_BEHIND: {
+    uint64_t lead, pos;
+    if (l < 0 || !log_position(f, l, &lead)) break;
+    for (int i = 0; i < nn; i++)
+      out[i] = i != l && f->nodes->v[i].is_up && log_position(f, i, &pos) && pos < lead;
+    break;
+  }
+  case FL_TARGET_RANDOM: {
+    int *cand = g_new(int, nn), m = 0;
+    for (int i = 0; i < nn; i++)
+      if (can_apply(f, kind, i)) cand[m++] = i;
+    int k = MIN(t->index, m);
+    for (int i = 0; i < k; i++) {
+      int j = i + (int)fl_rng_below(f->rng, (uint64_t)(m - i));
+      int x = cand[i];
+      cand[i] = cand[j];
+      cand[j] = x;
+      out[cand[i]] = true;
     }
-}
-
-/* Resolves FL_NODE_LEADER; -1 (noted and counted) when there is none. */
-static int resolve(fl_faults *f, int node, const char *action) {
-  if (node != FL_NODE_LEADER) return node;
-  int l = fl__nodes_leader(f->nodes); /* from the nodes' status, not their describe lines */
-  if (l < 0) {
-    char *what = g_strdup_printf("%s leader", action);
-    not_applied(f, what, "no node is leader");
-    g_free(what);
+    g_free(cand);
+    break;
   }
-  return l;
-}
-
-static void partition(fl_faults *f, const fl_action *a) {
-  if (a->leader_group < 0) {
-    fl__fault_partition(f, a->group_of);
-    return;
   }
-  int *g = g_memdup2(a->group_of, (gsize)f->rt->n_nodes * sizeof(int));
-  int l = resolve(f, FL_NODE_LEADER, "partition");
-  if (l >= 0) g[l] = a->leader_group;
-  fl__fault_partition(f, g);
-  g_free(g);
+  for (int e = 0; e < ne; e++) count += out[e];
+  return count;
 }
 
-static void restart_all(fl_faults *f) {
-  int restarted = 0;
-  for (int i = 0; i < f->rt->n_nodes; i++) restarted += fl__node_restart(&f->nodes->v[i]);
-  if (!restarted) not_applied(f, "restart all", "no node is down");
+/* What a node must be for `kind` to apply: "up" to crash or pause, "down" to restart. */
+static const char *state_needed(fl_action_kind kind) {
+  switch (kind) {
+  case FL_ACT_RESTART: return "down";
+  case FL_ACT_RESUME: return "paused";
+  default: return "up";
+  }
 }
 
 /* Why a node action could not apply, from the node's state. */
@@ -203,11 +309,135 @@ static const char *why_not(const fl_faults *f, fl_action_kind kind, int node) {
   }
 }
 
+static bool node_do(fl_faults *f, const fl_action *a, int node) {
+  fl_node *n = &f->nodes->v[node];
+  switch (a->kind) {
+  case FL_ACT_CRASH: return fl__node_crash(n);
+  case FL_ACT_RESTART: return fl__node_restart(n);
+  case FL_ACT_PAUSE: return fl__node_pause_for(n, a->for_ns);
+  case FL_ACT_RESUME: return fl__node_resume(n);
+  default: return false;
+  }
+}
+
+/* crash, restart, pause, resume on every node the target names, in id order. The notes of a
+ * one-node target and of `leader` are the ones they always were ("crash leader: no node is
+ * leader", "restart n2: n2 is already up"); a target naming several nodes is noted only when
+ * it applied to none ("restart all: no node is down"). */
+static void node_action(fl_faults *f, const fl_action *a, const char *verb) {
+  int nn = f->rt->n_nodes;
+  const fl_target *t = &a->target;
+  bool *set = g_new(bool, nn + f->rt->n_clients), no_leader;
+  int count = resolve_target(f, t, a->kind, set, &no_leader);
+  GString *what = g_string_new(verb);
+  g_string_append_c(what, ' ');
+  target_text(f, t, what);
+  if (count == 0) {
+    if (no_leader) not_applied(f, what->str, "no node is leader");
+    else if (t->kind == FL_TARGET_RANDOM)
+      not_applied(f, what->str, "no node is %s", state_needed(a->kind));
+    else not_applied(f, what->str, "it names no node now");
+  } else {
+    int applied = 0, last = -1;
+    for (int i = 0; i < nn; i++)
+      if (set[i]) applied += node_do(f, a, i), last = i;
+    if (applied == 0 && (t->kind == FL_TARGET_NODE || t->kind == FL_TARGET_LEADER))
+      not_applied(f, what->str, "n%d %s", last + 1, why_not(f, a->kind, last));
+    else if (applied == 0)
+      not_applied(f, what->str, "no node is %s", state_needed(a->kind));
+  }
+  g_string_free(what, TRUE);
+  g_free(set);
+}
+
+/* cut, uncut, loss, latency on the links from every endpoint SRC names to every one DST names,
+ * self-links skipped; the source's draws come before the destination's. */
+static void link_action(fl_faults *f, const fl_action *a, const char *verb) {
+  if (a->target.kind == FL_TARGET_NONE) { /* every link */
+    link_change(f, a, -1, -1);
+    return;
+  }
+  int ne = f->rt->n_nodes + f->rt->n_clients, pairs = 0;
+  bool *src = g_new(bool, ne), *dst = g_new(bool, ne), no_leader_src, no_leader_dst;
+  resolve_target(f, &a->target, a->kind, src, &no_leader_src);
+  resolve_target(f, &a->to, a->kind, dst, &no_leader_dst);
+  for (int s = 0; s < ne; s++)
+    for (int d = 0; s < ne && src[s] && d < ne; d++) {
+      if (!dst[d] || s == d) continue;
+      pairs++;
+      if (a->kind == FL_ACT_CUT || a->kind == FL_ACT_UNCUT) fl__fault_cut(f, s, d, a->kind == FL_ACT_CUT);
+      else link_change(f, a, s, d);
+    }
+  if (pairs == 0) {
+    GString *what = g_string_new(verb);
+    g_string_append_c(what, ' ');
+    target_text(f, &a->target, what);
+    g_string_append(what, " -> ");
+    target_text(f, &a->to, what);
+    not_applied(f, what->str, "%s",
+                no_leader_src || no_leader_dst ? "no node is leader" : "it names no link now");
+    g_string_free(what, TRUE);
+  }
+  g_free(src);
+  g_free(dst);
+}
+
+/* Groups of targets, resolved now; the unnamed rest share one more group. When no node is in
+ * two groups this is the partition it always was (one group per endpoint, traced as a
+ * partition record); otherwise two endpoints communicate iff they share a group, and the
+ * trace notes the groups (its partition record holds one group per endpoint). */
+static void partition(fl_faults *f, const fl_action *a) {
+  int nn = f->rt->n_nodes, ne = nn + f->rt->n_clients, ng = a->n_groups + 1;
+  bool *member = g_new0(bool, (size_t)ne * (size_t)ng), *set = g_new(bool, ne), no_leader;
+  for (int k = 0; k < a->n_part; k++) {
+    const fl_target *t = &a->part[k];
+    if (resolve_target(f, t, FL_ACT_PARTITION, set, &no_leader) == 0) {
+      GString *what = g_string_new("partition ");
+      target_text(f, t, what);
+      not_applied(f, what->str, "%s", no_leader ? "no node is leader" : "it names no node now");
+      g_string_free(what, TRUE);
+    }
+    for (int i = 0; i < nn; i++)
+      if (set[i]) member[(size_t)i * (size_t)ng + (size_t)t->in_group] = true;
+  }
+  bool overlap = false;
+  int *group_of = g_new(int, nn);
+  for (int i = 0; i < nn; i++) {
+    int in = 0;
+    group_of[i] = a->n_groups;
+    for (int g = ng - 2; g >= 0; g--)
+      if (member[(size_t)i * (size_t)ng + (size_t)g]) group_of[i] = g, in++;
+    if (in == 0) member[(size_t)i * (size_t)ng + (size_t)a->n_groups] = true;
+    overlap |= in > 1;
+  }
+  if (!overlap) {
+    fl__fault_partition(f, group_of);
+  } else {
+    for (int e = nn; e < ne; e++) /* a client is where its home node is */
+      memcpy(&member[(size_t)e * (size_t)ng], &member[(size_t)((e - nn) % nn) * (size_t)ng],
+             (size_t)ng * sizeof *member);
+    fl_net_partition_sets(f->rt->net, ng, member);
+    GString *what = g_string_new("partition");
+    for (int g = 0, shown = 0; g < ng; g++) {
+      gsize before = what->len;
+      if (shown) g_string_append(what, " |");
+      int in = 0;
+      for (int i = 0; i < nn; i++)
+        if (member[(size_t)i * (size_t)ng + (size_t)g]) g_string_append_printf(what, " n%d", i + 1), in++;
+      if (in) shown++;
+      else g_string_truncate(what, before);
+    }
+    g_string_append(what, " (overlapping groups)");
+    fl_trace_net_change(f->rt->trace, fl_sched_now(f->rt->sched), what->str);
+    g_string_free(what, TRUE);
+  }
+  g_free(group_of);
+  g_free(set);
+  g_free(member);
+}
+
 void fl__fault_apply(fl_faults *f, size_t index) {
   const fl_action *a = &g_array_index(f->scn->timeline, fl_action, index);
-  int node = a->a;
-  bool applied = true;
-  const char *verb = NULL;
   uint64_t not_applied_before = f->not_applied;
   f->line = a->pos.line;
   if (a->at_dist) { /* the trace says which time was drawn */
@@ -221,41 +451,21 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   }
   switch (a->kind) {
   case FL_ACT_PARTITION:
-    if (a->group_of) partition(f, a);
+    if (a->part) partition(f, a);
     else random_halves(f);
     break;
   case FL_ACT_HEAL: fl__fault_heal(f); break;
-  case FL_ACT_CUT: fl__fault_cut(f, a->a, a->b, true); break;
-  case FL_ACT_UNCUT: fl__fault_cut(f, a->a, a->b, false); break;
-  case FL_ACT_CRASH:
-    verb = "crash";
-    if (node == -1) crash_random(f);
-    else if ((node = resolve(f, node, verb)) >= 0) applied = fl__node_crash(&f->nodes->v[node]);
-    break;
-  case FL_ACT_RESTART:
-    verb = "restart";
-    if (a->a >= 0) applied = fl__node_restart(&f->nodes->v[a->a]);
-    else restart_all(f);
-    break;
-  case FL_ACT_PAUSE:
-    verb = "pause";
-    if ((node = resolve(f, node, verb)) >= 0) applied = fl__node_pause_for(&f->nodes->v[node], a->for_ns);
-    break;
-  case FL_ACT_RESUME:
-    verb = "resume";
-    applied = fl__node_resume(&f->nodes->v[a->a]);
-    break;
-  case FL_ACT_SET_LOSS:
-  case FL_ACT_SET_LATENCY: link_change(f, a); break;
-  case FL_ACT_SET_CORRUPT:
-  case FL_ACT_SET_DUPLICATE:
-  case FL_ACT_SET_REORDER: link_change(f, a); break;
-  }
-  if (!applied) {
-    char *what = a->a == FL_NODE_LEADER ? g_strdup_printf("%s leader", verb)
-                                         : g_strdup_printf("%s n%d", verb, node + 1);
-    not_applied(f, what, "n%d %s", node + 1, why_not(f, a->kind, node));
-    g_free(what);
+  case FL_ACT_CUT: link_action(f, a, "cut"); break;
+  case FL_ACT_UNCUT: link_action(f, a, "uncut"); break;
+  case FL_ACT_CRASH: node_action(f, a, "crash"); break;
+  case FL_ACT_RESTART: node_action(f, a, "restart"); break;
+  case FL_ACT_PAUSE: node_action(f, a, "pause"); break;
+  case FL_ACT_RESUME: node_action(f, a, "resume"); break;
+  case FL_ACT_SET_LOSS: link_action(f, a, "loss"); break;
+  case FL_ACT_SET_LATENCY: link_action(f, a, "latency"); break;
+  case FL_ACT_SET_CORRUPT: link_action(f, a, "corrupt"); break;
+  case FL_ACT_SET_DUPLICATE: link_action(f, a, "duplicate"); break;
+  case FL_ACT_SET_REORDER: link_action(f, a, "reorder"); break;
   }
   /* A fault that took something away (a node, a link) starts a recovery the report measures:
    * a partition applies even when its `leader` found no node. */
@@ -309,6 +519,25 @@ static bool walk_fail(const fl_scenario *scn, const fl_action *a, GError **error
   return false;
 }
 
+/* Targets whose nodes the timeline alone knows (a node, all, a group). */
+static bool is_static(const fl_target *t) {
+  return t->kind == FL_TARGET_NODE || t->kind == FL_TARGET_ALL || t->kind == FL_TARGET_GROUP;
+}
+
+/* May the action's target name node k? Static targets know; the others may name any node. */
+static bool may_name(const fl_scenario *scn, const fl_action *a, int k) {
+  switch (a->target.kind) {
+  case FL_TARGET_NODE: return a->target.index == k;
+  case FL_TARGET_GROUP: return g_array_index(scn->groups, fl_node_group, a->target.index).nodes[k];
+  default: return true;
+  }
+}
+
+static bool is_node_action(fl_action_kind kind) {
+  return kind == FL_ACT_CRASH || kind == FL_ACT_RESTART || kind == FL_ACT_PAUSE ||
+         kind == FL_ACT_RESUME;
+}
+
 bool fl__fault_check_timeline(const fl_scenario *scn, GError **error) {
   const GArray *tl = scn->timeline;
   if (!tl || tl->len == 0 || scn->n_nodes <= 0) return true;
@@ -322,7 +551,7 @@ bool fl__fault_check_timeline(const fl_scenario *scn, GError **error) {
     if (a->at_dist) { /* a random time: its nodes' state is uncertain from here on */
       for (int k = 0; k < scn->n_nodes; k++) {
         node_walk *n = &nodes[k];
-        if (a->a >= 0 && a->a != k) continue;
+        if (!is_node_action(a->kind) || !may_name(scn, a, k)) continue;
         n->maybe_paused_until = MAX(n->maybe_paused_until, n->paused_until);
         if (a->kind == FL_ACT_PAUSE) n->maybe_paused_until = INT64_MAX;
         if (a->kind == FL_ACT_CRASH || a->kind == FL_ACT_RESTART || a->kind == FL_ACT_RESUME)
@@ -331,7 +560,39 @@ bool fl__fault_check_timeline(const fl_scenario *scn, GError **error) {
       }
       continue;
     }
-    if (a->kind == FL_ACT_CRASH && a->a < 0) { /* leader or random: any live node */
+    bool multi = is_node_action(a->kind) && a->target.kind != FL_TARGET_NODE;
+    if (multi && is_static(&a->target) && a->kind != FL_ACT_RESTART) {
+      /* all or a group: applies to each of its nodes that it can, never refused */
+      for (int k = 0; k < scn->n_nodes; k++) {
+        node_walk *n = &nodes[k];
+        if (!may_name(scn, a, k)) continue;
+        if (a->kind == FL_ACT_CRASH && n->live != DOWN) {
+          n->live = DOWN;
+          n->down_by = a->pos;
+          n->paused_until = n->maybe_paused_until = -1;
+        } else if (a->kind == FL_ACT_PAUSE && n->live == UP) {
+          n->paused_until = MAX(n->paused_until, pause_end(a));
+        } else if (a->kind == FL_ACT_PAUSE && n->live == EITHER) {
+          n->maybe_paused_until = MAX(n->maybe_paused_until, pause_end(a));
+        } else if (a->kind == FL_ACT_RESUME) {
+          n->paused_until = n->maybe_paused_until = -1;
+        }
+      }
+      continue;
+    }
+    if (multi && a->kind == FL_ACT_RESUME) continue; /* a role: which pauses end is unknown */
+    if (multi && a->kind == FL_ACT_RESTART && !is_static(&a->target)) {
+      /* random K, minority, majority: any crashed node may come back */
+      for (int k = 0; k < scn->n_nodes; k++) {
+        node_walk *n = &nodes[k];
+        if (n->live == UP) continue;
+        n->maybe_paused_until = MAX(n->maybe_paused_until, n->paused_until);
+        n->paused_until = -1;
+        n->live = EITHER;
+      }
+      continue;
+    }
+    if (multi && a->kind == FL_ACT_CRASH) { /* a role or a draw: any live node */
       for (int k = 0; k < scn->n_nodes; k++) {
         node_walk *n = &nodes[k];
         if (n->live == DOWN) continue;
@@ -341,21 +602,22 @@ bool fl__fault_check_timeline(const fl_scenario *scn, GError **error) {
       }
       continue;
     }
-    if (a->kind == FL_ACT_RESTART && a->a < 0) { /* all: every node is up after it */
+    if (multi && a->kind == FL_ACT_RESTART) { /* all or a group: each of its nodes is up after */
       for (int k = 0; k < scn->n_nodes; k++) {
         node_walk *n = &nodes[k];
+        if (!may_name(scn, a, k)) continue;
         if (n->live == EITHER) n->maybe_paused_until = MAX(n->maybe_paused_until, n->paused_until);
         if (n->live != UP) n->paused_until = -1;
         n->live = UP;
       }
       continue;
     }
-    if (a->kind == FL_ACT_PAUSE && a->a == FL_NODE_LEADER) { /* any live node */
+    if (multi && a->kind == FL_ACT_PAUSE) { /* a role or a draw: any live node */
       for (int k = 0; k < scn->n_nodes; k++)
         nodes[k].maybe_paused_until = MAX(nodes[k].maybe_paused_until, pause_end(a));
       continue;
     }
-    if (a->a < 0 || a->a >= scn->n_nodes) continue;
+    if (!is_node_action(a->kind) || a->a < 0 || a->a >= scn->n_nodes) continue;
     node_walk *n = &nodes[a->a];
     switch (a->kind) {
     case FL_ACT_CRASH:

@@ -15,6 +15,7 @@ typedef struct link_state {
   fl_rng *rng;          /* created on first send */
   int64_t last_at_ns;   /* latest delivery time scheduled (FIFO) */
   bool cut;
+  bool apart; /* an overlapping partition separates the two ends (when net->overlap) */
   fl_link_counters c;
 } link_state;
 
@@ -34,7 +35,9 @@ struct fl_net {
   link_state *links; /* n * n */
   int *group_of;     /* n; all 0 when not partitioned */
   bool partitioned;
+  bool overlap; /* the partition is fl_net_partition_sets's: links' `apart` decide */
   int n_cuts;
+  uint64_t generation;
   uint64_t next_msg_id;
   /* Some link's corrupt probability was ever set above 0: until then fl_net_corrupt, called
    * for every message between nodes, returns at once. */
@@ -194,6 +197,8 @@ void fl_net_set_latency_all(fl_net *net, const fl_dist *latency) {
 
 void fl_net_partition(fl_net *net, const int *group_of) {
   memcpy(net->group_of, group_of, sizeof(int) * (size_t)net->n);
+  net->generation++;
+  net->overlap = false;
   net->partitioned = false;
   for (int i = 1; i < net->n; i++)
     if (group_of[i] != group_of[0]) net->partitioned = true;
@@ -201,13 +206,15 @@ void fl_net_partition(fl_net *net, const int *group_of) {
 
 void fl_net_cut(fl_net *net, int src, int dst, bool cut) {
   link_state *l = link_at(net, src, dst);
-  if (l->cut != cut) net->n_cuts += cut ? 1 : -1;
+  if (l->cut != cut) net->n_cuts += cut ? 1 : -1, net->generation++;
   l->cut = cut;
 }
 
 void fl_net_heal(fl_net *net) {
   memset(net->group_of, 0, sizeof(int) * (size_t)net->n);
   net->partitioned = false;
+  net->overlap = false;
+  net->generation++;
   if (net->n_cuts) {
     size_t nl = (size_t)net->n * (size_t)net->n;
     for (size_t i = 0; i < nl; i++) net->links[i].cut = false;
@@ -215,11 +222,34 @@ void fl_net_heal(fl_net *net) {
   }
 }
 
+/* O(n^2 * groups) once per partition, so that a send stays one lookup. */
+void fl_net_partition_sets(fl_net *net, int n_groups, const bool *member) {
+  net->generation++;
+  net->overlap = true;
+  net->partitioned = false;
+  for (int s = 0; s < net->n; s++) {
+    net->group_of[s] = 0;
+    for (int g = n_groups - 1; g >= 0; g--)
+      if (member[(size_t)s * (size_t)n_groups + (size_t)g]) net->group_of[s] = g;
+    for (int d = 0; d < net->n; d++) {
+      bool share = false;
+      for (int g = 0; g < n_groups && !share; g++)
+        share = member[(size_t)s * (size_t)n_groups + (size_t)g] &&
+                member[(size_t)d * (size_t)n_groups + (size_t)g];
+      link_at(net, s, d)->apart = !share;
+      net->partitioned |= !share;
+    }
+  }
+}
+
 bool fl_net_is_partitioned(const fl_net *net) { return net->partitioned; }
+bool fl_net_is_whole(const fl_net *net) { return !net->partitioned && net->n_cuts == 0; }
+uint64_t fl_net_generation(const fl_net *net) { return net->generation; }
 int fl_net_group(const fl_net *net, int endpoint) { return net->group_of[endpoint]; }
 
 bool fl_net_can_reach(const fl_net *net, int src, int dst, fl_drop_reason *reason) {
-  if (net->partitioned && net->group_of[src] != net->group_of[dst]) {
+  if (net->partitioned && (net->overlap ? link_at(net, src, dst)->apart
+                                       : net->group_of[src] != net->group_of[dst])) {
     if (reason) *reason = FL_DROP_PARTITION;
     return false;
   }

@@ -108,14 +108,22 @@ bool fl_net_has_typed(const fl_net *net);
  * rule names it. */
 int fl_net_type_of(const fl_net *net, const char *word, size_t len);
 
-/* Partitions: group_of[e] is endpoint e's group; messages cross no group boundary. Copied. */
+/* Partitions: group_of[e] is endpoint e's group; messages cross no group boundary. Copied.
+ * fl_net_group is the group (the lowest, in an overlapping partition). */
 void fl_net_partition(fl_net *net, const int *group_of);
+/* A partition whose groups may overlap (a bridge): member[e * n_groups + g] says whether
+ * endpoint e is in group g; two endpoints communicate iff they share a group. Copied. */
+void fl_net_partition_sets(fl_net *net, int n_groups, const bool *member);
 /* One-way cut of src -> dst (or its repair). */
 void fl_net_cut(fl_net *net, int src, int dst, bool cut);
 /* Removes every partition and cut. */
 void fl_net_heal(fl_net *net);
 bool fl_net_is_partitioned(const fl_net *net);
 int fl_net_group(const fl_net *net, int endpoint);
+/* No partition and no cut. */
+bool fl_net_is_whole(const fl_net *net);
+/* Bumped by every partition, cut, repair and heal: what reachability depends on changed. */
+uint64_t fl_net_generation(const fl_net *net);
 /* Would a message sent now from src reach dst (ignoring loss)? Sets *reason when not. */
 bool fl_net_can_reach(const fl_net *net, int src, int dst, fl_drop_reason *reason);
 

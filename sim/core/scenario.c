@@ -32,6 +32,7 @@ typedef enum section {
   SEC_WORKLOAD,
   SEC_TIMELINE,
   SEC_EXPECT,
+  SEC_GROUPS,
   SEC_OTHER /* a protocol's options, or a mistake: decided at the end */
 } section;
 
@@ -197,6 +198,7 @@ static bool section_header(parser *p) {
   else if (strcmp(name, "workload") == 0) p->sec = SEC_WORKLOAD;
   else if (strcmp(name, "timeline") == 0) p->sec = SEC_TIMELINE;
   else if (strcmp(name, "expect") == 0) p->sec = SEC_EXPECT;
+  else if (strcmp(name, "groups") == 0) p->sec = SEC_GROUPS;
   else {
     p->sec = SEC_OTHER;
     other_section o = {g_strdup(name), here(p, at), g_array_new(FALSE, TRUE, sizeof(fl_scn_option))};
@@ -509,7 +511,6 @@ static bool timeline_line(parser *p) {
   fl_action a;
   memset(&a, 0, sizeof a);
   a.a = a.b = -1;
-  a.leader_group = -1;
   fl__scn_skip_ws(c);
   a.pos = here(p, c->pos);
   /* "TIME ACTION", or "FROM..TO every PERIOD ACTION": the action at FROM, FROM + PERIOD, ...
@@ -578,7 +579,7 @@ static void lines_free(GArray *lines) {
  * That is a total order, so the result does not depend on the sort's stability, and it is
  * the order the earlier insertion sort gave (which took 40 s for 200,000 actions): qsort of
  * (time, expansion index) keys, then one permutation, O(n log n). The lines' owned group
- * tables and distributions move to their first repetitions. */
+ * group lists and distributions move to their first repetitions. */
 static void expand_timeline(parser *p) {
   fl_scenario *s = p->s;
   GArray *flat = g_array_sized_new(FALSE, TRUE, sizeof(fl_action), (guint)p->timeline_total);
@@ -588,8 +589,8 @@ static void expand_timeline(parser *p) {
       fl_action copy = tl->a;
       copy.at_ns = tl->a.at_ns + r * tl->every_ns;
       if (r > 0) { /* each copy owns its own group table and distribution */
-        if (tl->a.group_of)
-          copy.group_of = g_memdup2(tl->a.group_of, (gsize)s->n_nodes * sizeof(int));
+        if (tl->a.part)
+          copy.part = g_memdup2(tl->a.part, (gsize)tl->a.n_part * sizeof(fl_target));
         if (tl->a.kind == FL_ACT_SET_LATENCY) fl_dist_copy(&copy.latency, &tl->a.latency);
         copy.msg_type = g_strdup(tl->a.msg_type);
         if (tl->a.at_dist) { /* not written today (a range takes fixed times), kept sound */
@@ -931,6 +932,7 @@ static bool line(parser *p) {
                                    "setting, found '%s'", fl__scn_echo(c, c->s + c->pos, -1));
   if (p->sec == SEC_TIMELINE) return timeline_line(p);
   if (p->sec == SEC_EXPECT) return expect_line(p);
+  if (p->sec == SEC_GROUPS) return fl__groups_line(c);
   int at;
   char *key = key_of(p, &at);
   if (!key) return false;
@@ -1008,7 +1010,10 @@ static bool zero_delay_loops(parser *p) {
   g_array_append_val(lat, def);
   for (guint i = 0; i < p->lines->len; i++) {
     const fl_action *a = &g_array_index(p->lines, pending_line, i).a;
-    if (a->kind != FL_ACT_SET_LATENCY || a->a != -1) continue;
+    bool clients = a->target.kind == FL_TARGET_NONE || a->target.kind == FL_TARGET_CLIENT ||
+                   a->target.kind == FL_TARGET_CLIENTS || a->to.kind == FL_TARGET_CLIENT ||
+                   a->to.kind == FL_TARGET_CLIENTS;
+    if (a->kind != FL_ACT_SET_LATENCY || !clients) continue;
     client_latency l = {&a->latency, a->pos, a->at_ns};
     g_array_append_val(lat, l);
   }
@@ -1061,7 +1066,7 @@ static bool zero_delay_loops(parser *p) {
 /* ---- Whole-file checks. */
 
 static const char known_sections[] =
-    "[cluster], [network], [link ...], [clocks], [workload], [timeline], [expect]";
+    "[cluster], [network], [link ...], [clocks], [workload], [groups], [timeline], [expect]";
 
 static bool finish(parser *p) {
   fl_scenario *s = p->s;
@@ -1159,6 +1164,10 @@ static bool finish(parser *p) {
     g_string_free(t, TRUE);
     return false;
   }
+  for (guint i = 0; i < p->lines->len; i++)
+    if (!fl__timeline_check_clients(c, &g_array_index(p->lines, pending_line, i).a,
+                                    s->workload.clients))
+      return false;
   if (!zero_delay_loops(p)) return false;
   expand_timeline(p);
   return true;
@@ -1177,6 +1186,7 @@ static fl_scenario *scenario_new(const char *path) {
   s->timeline = g_array_new(FALSE, TRUE, sizeof(fl_action));
   s->options = g_array_new(FALSE, TRUE, sizeof(fl_scn_option));
   s->expects = g_array_new(FALSE, TRUE, sizeof(fl_expect));
+  s->groups = g_array_new(FALSE, TRUE, sizeof(fl_node_group));
   fl_workload_init_defaults(&s->workload);
   return s;
 }
@@ -1206,6 +1216,8 @@ void fl_scenario_free(fl_scenario *s) {
   g_array_free(s->clocks, TRUE);
   g_array_free(s->timeline, TRUE);
   g_array_free(s->expects, TRUE);
+  for (guint i = 0; i < s->groups->len; i++) fl__group_clear(&g_array_index(s->groups, fl_node_group, i));
+  g_array_free(s->groups, TRUE);
   options_free(s->options);
   g_strfreev(s->sets);
   fl_dist_clear(&s->net_defaults.latency);
@@ -1226,6 +1238,7 @@ fl_scenario *fl_scenario_parse_with(const char *path, const char *text, size_t l
   p.s = scenario_new(path);
   p.c.path = path;
   p.c.error = error;
+  p.c.groups = p.s->groups;
   p.seen = g_array_new(FALSE, TRUE, sizeof(seen_key));
   p.others = g_array_new(FALSE, TRUE, sizeof(other_section));
   p.lines = g_array_new(FALSE, TRUE, sizeof(pending_line));

@@ -34,8 +34,15 @@
  *   think   = exponential(mean=10ms)
  *   timeout = 1s
  *
- *   [timeline]
+ *   [groups]                     # named sets of nodes, for targets
+ *   east = n1 n2
+ *
+ *   [timeline]                   # targets: scenarios/README.md, [timeline], "Targets"
  *   5s   partition {n1 n2} {n3 n4 n5}
+ *   6s   partition {east n3} {n3 n4 n5}   # overlapping groups: n3 bridges them
+ *   7s   cut leader -> followers
+ *   8s   cut c1 -> all                    # client links too
+ *   9s   crash random 2
  *   15s  heal
  *   16s  cut n1 -> n2
  *   17s  uncut n1 -> n2
@@ -105,25 +112,58 @@ typedef struct fl_clock_spec {
 } fl_clock_spec;
 
 typedef enum fl_action_kind {
-  FL_ACT_PARTITION, /* groups; or, when group_of is NULL, random halves (Jepsen's nemesis) */
+  FL_ACT_PARTITION, /* groups `part`; or, when part is NULL, random halves (Jepsen's nemesis) */
   FL_ACT_HEAL,
-  FL_ACT_CUT,       /* a -> b */
-  FL_ACT_UNCUT,     /* a -> b */
-  FL_ACT_CRASH,     /* a; -1: a live node chosen at random; FL_NODE_LEADER */
-  FL_ACT_RESTART,   /* a; -1: every crashed node */
-  FL_ACT_PAUSE,     /* a (or FL_NODE_LEADER); for_ns > 0 resumes automatically */
-  FL_ACT_RESUME,    /* a */
-  FL_ACT_SET_LOSS,  /* all links (a = -1) or a -> b; `fraction`; msg_type: that type only */
-  FL_ACT_SET_LATENCY, /* all links (a = -1) or a -> b; `latency`; msg_type: that type only */
-  FL_ACT_SET_CORRUPT,  /* all links (a = -1) or a -> b; `fraction` */
-  FL_ACT_SET_DUPLICATE, /* all links (a = -1) or a -> b; `fraction`; msg_type: that type only */
-  FL_ACT_SET_REORDER   /* all links (a = -1) or a -> b; `fraction` 1 (yes) or 0 (no) */
+  FL_ACT_CUT,       /* target -> to */
+  FL_ACT_UNCUT,     /* target -> to */
+  FL_ACT_CRASH,     /* target */
+  FL_ACT_RESTART,   /* target */
+  FL_ACT_PAUSE,     /* target; for_ns > 0 resumes automatically */
+  FL_ACT_RESUME,    /* target */
+  FL_ACT_SET_LOSS,  /* all links (no target) or target -> to; `fraction`; msg_type: that type only */
+  FL_ACT_SET_LATENCY, /* all links (no target) or target -> to; `latency`; msg_type: that type only */
+  FL_ACT_SET_CORRUPT,   /* all links (no target) or target -> to; `fraction` */
+  FL_ACT_SET_DUPLICATE, /* all links (no target) or target -> to; `fraction`; msg_type: that type only */
+  FL_ACT_SET_REORDER    /* all links (no target) or target -> to; `fraction` 1 (yes) or 0 (no) */
 } fl_action_kind;
 
 /* A node an action names by role: the node that most recently became leader, among those
  * whose state line (the protocol's describe) starts with the word "leader", resolved when the
  * action happens. */
 #define FL_NODE_LEADER (-2)
+
+/* What an action acts on (scenarios/README.md, [timeline], "Targets"), parsed by one function
+ * (scenario_timeline.c) and resolved to a set of endpoints when the action happens (fault.c):
+ * static kinds (NODE, ALL, GROUP, CLIENT, CLIENTS) name the same endpoints in every run; the
+ * others depend on the nodes' status then, and RANDOM draws from the fault stream. */
+typedef enum fl_target_kind {
+  FL_TARGET_NONE = 0, /* no target: a link action on every link */
+  FL_TARGET_NODE,     /* node `index` */
+  FL_TARGET_ALL,      /* every node */
+  FL_TARGET_LEADER,   /* the live node that most recently became leader */
+  FL_TARGET_FOLLOWERS, /* the live nodes other than the leader */
+  FL_TARGET_RANDOM,   /* `index` distinct nodes among those the action can apply to, drawn */
+  FL_TARGET_MINORITY, /* the nodes not in MAJORITY */
+  FL_TARGET_MAJORITY, /* nodes/2 + 1 nodes: the leader, then the lowest ids */
+  FL_TARGET_BEHIND,   /* live nodes whose applied (else commit) index is below the leader's */
+  FL_TARGET_GROUP,    /* the [groups] group `index` (fl_scenario.groups) */
+  FL_TARGET_CLIENT,   /* client `index` (link actions only) */
+  FL_TARGET_CLIENTS   /* every client (link actions only) */
+} fl_target_kind;
+
+typedef struct fl_target {
+  fl_target_kind kind;
+  int index;     /* NODE, CLIENT: 0-based; RANDOM: the count; GROUP: into fl_scenario.groups */
+  int in_group;  /* in a partition: the group (0-based, as written) it is listed in */
+  fl_srcpos pos;
+} fl_target;
+
+/* A [groups] line: `east = n1 n2 n3`. */
+typedef struct fl_node_group {
+  char *name;  /* owned */
+  bool *nodes; /* n_nodes flags; owned */
+  fl_srcpos pos;
+} fl_node_group;
 
 typedef struct fl_action {
   /* The time; for a random time, the earliest it can be (the timeline is sorted by it). */
@@ -132,7 +172,11 @@ typedef struct fl_action {
    * fl_scenario_draw_times; NULL: at_ns is the time. Owned. */
   fl_dist *at_dist;
   fl_action_kind kind;
-  int a, b;          /* node indices, 0-based; -1 where unused */
+  /* The node actions' target and the link actions' source; `to` their destination. */
+  fl_target target, to;
+  /* The target's node when it is one node (NODE), FL_NODE_LEADER for `leader`, else -1; b
+   * likewise for `to`. */
+  int a, b;
   int64_t for_ns;    /* PAUSE only */
   double fraction;   /* SET_LOSS, SET_CORRUPT, SET_DUPLICATE, SET_REORDER */
   fl_dist latency;   /* SET_LATENCY only */
@@ -140,10 +184,10 @@ typedef struct fl_action {
    * first word of the protocol's describe_msg, "AppendEntries"), or NULL for every message.
    * Owned. */
   char *msg_type;
-  /* PARTITION: group_of[node] for every node, n_nodes entries; nodes named in no group share
-   * one extra group. Owned. */
-  int *group_of;
-  int leader_group; /* PARTITION: the group `leader` was named in, or -1 */
+  /* PARTITION: the targets of every group, in order (each with in_group), n_part of them, in
+   * n_groups groups; NULL for random halves. Owned. */
+  fl_target *part;
+  int n_part, n_groups;
   fl_srcpos pos;
 } fl_action;
 
@@ -214,6 +258,7 @@ typedef struct fl_scenario {
   GArray *timeline; /* of fl_action, sorted by time, file order among equal times */
   GArray *options;  /* of fl_scn_option, file order */
   GArray *expects;  /* of fl_expect, file order */
+  GArray *groups;   /* of fl_node_group, file order ([groups]) */
   /* The command line's overrides as given ("raft.heartbeat=50ms"), NULL-terminated, for the
    * reproduce lines; NULL when there were none. Owned. */
   char **sets;

@@ -18,6 +18,7 @@ typedef struct fl__cur {
   /* While an override's value is parsed: "--set SECTION.KEY=VALUE", which messages start with
    * instead of "PATH:LINE:COL". */
   const char *set;
+  GArray *groups; /* the scenario's [groups] so far (fl_node_group); borrowed */
 } fl__cur;
 
 /* Input text as a message echoes it, cut to FL_LIMIT_ECHO_BYTES (fl_format_echo); len < 0: s
@@ -52,9 +53,15 @@ bool fl__scn_dist(fl__cur *c, fl_dist *out);
 bool fl__workload_kind_line(fl__cur *c, fl_workload *w, int at);
 bool fl__workload_mix_line(fl__cur *c, fl_workload *w, int at);
 
-/* [timeline] (scenario_timeline.c): the action after a line's time, into *a (whose a, b and
- * leader_group the caller set to -1); fl__action_clear frees what an action owns. */
+/* [timeline] (scenario_timeline.c): the action after a line's time, into *a (whose a and b
+ * the caller set to -1); fl__action_clear frees what an action owns. */
 bool fl__timeline_action(fl__cur *c, fl_action *a);
 void fl__action_clear(fl_action *a);
+/* Fails when a client target of `a` names a client beyond [workload] clients. */
+bool fl__timeline_check_clients(fl__cur *c, const fl_action *a, int clients);
+/* [groups] (scenario_timeline.c): one `NAME = n1 n2 ...` line, appended to c->groups. */
+bool fl__groups_line(fl__cur *c);
+/* fl_node_group's owned fields. */
+void fl__group_clear(fl_node_group *g);
 
 #endif

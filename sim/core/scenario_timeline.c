@@ -4,28 +4,206 @@
  * table: a new fault is a row and a function. */
 #include "scenario_int.h"
 
+#include <stdlib.h>
 #include <string.h>
+
 #include "fl_limits.h"
 #include "units.h"
 
 typedef bool (*verb_parser)(fl__cur *c, fl_action *a, const char *verb, int vat);
 
-/* "partition random-halves" or "partition {n1 n2} {leader n3} ...". */
+/* ---- Targets: one grammar for every action (scenarios/README.md, [timeline], "Targets").
+ *
+ *   nK | cK | all | clients | leader | followers | random [K] | minority | majority | behind
+ *   | NAME (a [groups] group)
+ *
+ * Which kinds an action accepts is a mask: node actions take node targets only, link actions
+ * clients too, `restart` no live-only role (a role names live nodes, which restart cannot
+ * apply to). */
+enum {
+  T_NODES = 1,   /* nK, all, groups */
+  T_ROLES = 2,   /* leader, followers, behind */
+  T_DRAWN = 4,   /* random K, minority, majority */
+  T_CLIENTS = 8, /* cK, clients */
+  T_NODE_ACTION = T_NODES | T_ROLES | T_DRAWN,
+  T_LINK = T_NODES | T_ROLES | T_DRAWN | T_CLIENTS,
+};
+
+static const struct {
+  const char *word;
+  fl_target_kind kind;
+  unsigned mask;
+} target_words[] = {
+    {"all", FL_TARGET_ALL, T_NODES},           {"leader", FL_TARGET_LEADER, T_ROLES},
+    {"followers", FL_TARGET_FOLLOWERS, T_ROLES}, {"random", FL_TARGET_RANDOM, T_DRAWN},
+    {"minority", FL_TARGET_MINORITY, T_DRAWN}, {"majority", FL_TARGET_MAJORITY, T_DRAWN},
+    {"behind", FL_TARGET_BEHIND, T_ROLES},     {"clients", FL_TARGET_CLIENTS, T_CLIENTS},
+};
+
+static int find_group(const fl__cur *c, const char *name) {
+  for (guint i = 0; c->groups && i < c->groups->len; i++)
+    if (strcmp(g_array_index(c->groups, fl_node_group, i).name, name) == 0) return (int)i;
+  return -1;
+}
+
+/* "cK" with K >= 1 (checked against [workload] clients when the file ends). */
+static bool client_name(const char *tok, int *out) {
+  char *end = NULL;
+  long v = tok[0] == 'c' && g_ascii_isdigit(tok[1]) ? strtol(tok + 1, &end, 10) : 0;
+  if (!end || *end || v < 1 || v > FL_LIMIT_CLIENTS) return false;
+  *out = (int)v - 1;
+  return true;
+}
+
+/* A target word the action does not take: a client for a node action, a live-only role to
+ * restart. */
+static bool target_mismatch(fl__cur *c, int at, bool client, const char *what, const char *verb) {
+  if (client)
+    return fl__scn_fail(c, at, "expected a node target to %s (clients are targets of link "
+                               "actions only), found '%s'", verb, what);
+  return fl__scn_fail(c, at, "expected a target that can name a crashed node to %s (nK, all, "
+                             "random K, minority, majority or a group), found '%s'", verb, what);
+}
+
+/* One target at the cursor into *t, if `mask` allows its kind. */
+static bool target(fl__cur *c, fl_target *t, unsigned mask, const char *verb) {
+  fl__scn_skip_ws(c);
+  int at = c->pos;
+  memset(t, 0, sizeof *t);
+  t->pos = (fl_srcpos){c->line, at + 1};
+  t->index = -1;
+  if (c->n_nodes <= 0) {
+    int n;
+    return fl__scn_node(c, &n); /* its message: nodes = N must come first */
+  }
+  char *tok = fl__scn_token(c, ",)}]-<=");
+  bool ok = true, known = false;
+  for (size_t i = 0; i < G_N_ELEMENTS(target_words) && !known; i++) {
+    if (strcmp(tok, target_words[i].word) != 0) continue;
+    known = true;
+    t->kind = target_words[i].kind;
+    if (!(mask & target_words[i].mask))
+      ok = target_mismatch(c, at, target_words[i].mask == T_CLIENTS, tok, verb);
+  }
+  int k;
+  if (known) {
+  } else if ((k = find_group(c, tok)) >= 0) {
+    t->kind = FL_TARGET_GROUP;
+    t->index = k;
+  } else if (client_name(tok, &k)) {
+    t->kind = FL_TARGET_CLIENT;
+    t->index = k;
+    if (!(mask & T_CLIENTS)) ok = target_mismatch(c, at, true, tok, verb);
+  } else if (tok[0] == 'n' || !tok[0] || strchr(",)}]-<=", tok[0])) {
+    c->pos = at; /* a node name, or its message */
+    t->kind = FL_TARGET_NODE;
+    ok = fl__scn_node(c, &t->index);
+  } else {
+    ok = fl__scn_fail(c, at, "expected a target (n1..n%d, all, leader, followers, random K, "
+                             "minority, majority, behind%s or a [groups] name), found '%s'",
+                      c->n_nodes, mask & T_CLIENTS ? ", cK, clients" : "",
+                      fl__scn_echo(c, tok, -1));
+  }
+  g_free(tok);
+  if (ok && t->kind == FL_TARGET_RANDOM) { /* "random" alone is "random 1" */
+    fl__scn_skip_ws(c);
+    t->index = 1;
+    if (g_ascii_isdigit(c->s[c->pos]) || (c->s[c->pos] == '-' && g_ascii_isdigit(c->s[c->pos + 1]))) {
+      int kat = c->pos;
+      int64_t v;
+      if (!fl__scn_int(c, INT32_MIN, INT32_MAX, &v)) return false;
+      if (v < 1)
+        return fl__scn_fail(c, kat, "expected at least 1 node after 'random', found %" G_GINT64_FORMAT, v);
+      if (v > c->n_nodes)
+        return fl__scn_fail(c, kat, "expected at most %d nodes after 'random' (nodes = %d), found %"
+                            G_GINT64_FORMAT, c->n_nodes, c->n_nodes, v);
+      t->index = (int)v;
+    }
+  }
+  return ok;
+}
+
+/* The legacy single-node fields: a's node for a one-node target, FL_NODE_LEADER for leader. */
+static int legacy_node(const fl_target *t) {
+  if (t->kind == FL_TARGET_NODE) return t->index;
+  return t->kind == FL_TARGET_LEADER ? FL_NODE_LEADER : -1;
+}
+
+static bool node_target(fl__cur *c, fl_action *a, unsigned mask, const char *verb) {
+  if (!target(c, &a->target, mask, verb)) return false;
+  a->a = legacy_node(&a->target);
+  return true;
+}
+
+/* ---- [groups]: `NAME = n1 n2 n3`, before the [timeline] lines that use NAME. */
+
+void fl__group_clear(fl_node_group *g) {
+  g_free(g->name);
+  g_free(g->nodes);
+}
+
+bool fl__groups_line(fl__cur *c) {
+  fl__scn_skip_ws(c);
+  int at = c->pos;
+  char *name = fl__scn_token(c, "=");
+  bool ok = true;
+  int k;
+  bool word = false;
+  for (size_t i = 0; i < G_N_ELEMENTS(target_words); i++) word |= strcmp(name, target_words[i].word) == 0;
+  bool valid = g_ascii_isalpha(name[0]);
+  for (const char *p = name; *p && valid; p++) valid = g_ascii_isalnum(*p) || *p == '_' || *p == '-';
+  if (c->n_nodes <= 0) {
+    ok = fl__scn_fail(c, at, "expected 'nodes = N' in [cluster] before [groups], found '%s'",
+                      fl__scn_echo(c, name, -1));
+  } else if (!valid || word || client_name(name, &k) ||
+             (name[0] == 'n' && g_ascii_isdigit(name[1]))) {
+    ok = fl__scn_fail(c, at, "expected a group name (a letter, then letters, digits, _ or -; "
+                             "not a node, a client or a target word), found '%s'",
+                      fl__scn_echo(c, name, -1));
+  } else if ((k = find_group(c, name)) >= 0) {
+    ok = fl__scn_fail(c, at, "expected each group defined once, found '%s' again (first at "
+                             "line %d)", fl__scn_echo(c, name, -1),
+                      g_array_index(c->groups, fl_node_group, k).pos.line);
+  }
+  ok = ok && fl__scn_expect(c, "=");
+  if (!ok) {
+    g_free(name);
+    return false;
+  }
+  fl_node_group g = {name, g_new0(bool, c->n_nodes), {c->line, at + 1}};
+  int members = 0;
+  while (ok && !fl__scn_at_end(c)) {
+    fl__scn_skip_ws(c);
+    int nat = c->pos, n;
+    ok = fl__scn_node(c, &n);
+    if (ok && g.nodes[n])
+      ok = fl__scn_fail(c, nat, "expected each node once in the group, found n%d again", n + 1);
+    if (ok) g.nodes[n] = true, members++;
+  }
+  if (ok && members == 0) ok = fl__scn_fail(c, c->pos, "expected nodes such as n1 n2, found end of line");
+  if (!ok) {
+    fl__group_clear(&g);
+    return false;
+  }
+  g_array_append_val(c->groups, g);
+  return true;
+}
+
+/* "partition random-halves" or "partition {n1 n2 n3} {n3 n4 n5} ...": groups of targets, which
+ * may overlap (a node in two groups is a bridge between them). */
 static bool partition(fl__cur *c, fl_action *a, const char *verb, int vat) {
   (void)verb;
   a->kind = FL_ACT_PARTITION;
-  if (fl__scn_accept(c, "random-halves")) return true; /* group_of NULL: drawn when it happens */
-  /* The group table has one entry per node: the count must be known (`{leader}`
-   * names no node that would catch this). */
+  if (fl__scn_accept(c, "random-halves")) return true; /* part NULL: drawn when it happens */
   if (c->n_nodes <= 0)
     return fl__scn_fail(c, vat,
                         "expected 'nodes = N' in [cluster] before the first partition, "
                         "found 'partition'");
-  a->group_of = g_new(int, c->n_nodes);
-  for (int i = 0; i < c->n_nodes; i++) a->group_of[i] = -1;
+  GArray *part = g_array_new(FALSE, TRUE, sizeof(fl_target));
   int groups = 0;
-  while (!fl__scn_at_end(c)) {
-    if (!fl__scn_expect(c, "{")) return false;
+  bool ok = true;
+  while (ok && !fl__scn_at_end(c)) {
+    if (!(ok = fl__scn_expect(c, "{"))) break;
     int members = 0;
     for (;;) {
       fl__scn_skip_ws(c);
@@ -33,31 +211,26 @@ static bool partition(fl__cur *c, fl_action *a, const char *verb, int vat) {
         c->pos++;
         break;
       }
-      if (!c->s[c->pos])
-        return fl__scn_fail(c, c->pos, "expected '}' closing the group, found end of line");
-      int nat = c->pos, n;
-      if (fl__scn_accept(c, "leader")) {
-        if (a->leader_group >= 0)
-          return fl__scn_fail(c, nat, "expected 'leader' in one group, found it again");
-        a->leader_group = groups;
-        members++;
-        continue;
+      if (!c->s[c->pos]) {
+        ok = fl__scn_fail(c, c->pos, "expected '}' closing the group, found end of line");
+        break;
       }
-      if (!fl__scn_node(c, &n)) return false;
-      if (a->group_of[n] >= 0)
-        return fl__scn_fail(c, nat, "expected each node in one group, found n%d again", n + 1);
-      a->group_of[n] = groups;
+      fl_target t;
+      if (!(ok = target(c, &t, T_NODE_ACTION, "partition"))) break;
+      t.in_group = groups;
+      g_array_append_val(part, t);
       members++;
     }
-    if (members == 0)
-      return fl__scn_fail(c, c->pos - 1, "expected a node in the group, found '{}'");
+    if (ok && members == 0)
+      ok = fl__scn_fail(c, c->pos - 1, "expected a node in the group, found '{}'");
     groups++;
   }
-  if (groups < 1)
-    return fl__scn_fail(c, c->pos, "expected groups such as {n1 n2} {n3}, found end of line");
-  for (int i = 0; i < c->n_nodes; i++)
-    if (a->group_of[i] < 0) a->group_of[i] = groups; /* the unnamed rest share a group */
-  return true;
+  if (ok && groups < 1)
+    ok = fl__scn_fail(c, c->pos, "expected groups such as {n1 n2} {n3}, found end of line");
+  a->n_part = (int)part->len;
+  a->n_groups = groups;
+  a->part = (fl_target *)(void *)g_array_free(part, FALSE);
+  return ok;
 }
 
 static bool heal(fl__cur *c, fl_action *a, const char *verb, int vat) {
@@ -66,12 +239,19 @@ static bool heal(fl__cur *c, fl_action *a, const char *verb, int vat) {
   return true;
 }
 
-/* "n1 -> n2": one direction of one link between two different nodes. */
+/* "SRC -> DST": the links from every endpoint SRC names to every one DST names (self-links
+ * skipped). */
 static bool link_pair(fl__cur *c, fl_action *a, int vat) {
-  if (!(fl__scn_node(c, &a->a) && fl__scn_expect(c, "->") && fl__scn_node(c, &a->b))) return false;
-  if (a->a == a->b)
-    return fl__scn_fail(c, vat, "expected a link between two different nodes, found n%d to itself",
-                        a->a + 1);
+  if (!(target(c, &a->target, T_LINK, "link") && fl__scn_expect(c, "->") &&
+        target(c, &a->to, T_LINK, "link")))
+    return false;
+  a->a = legacy_node(&a->target);
+  a->b = legacy_node(&a->to);
+  if (a->target.kind == a->to.kind && a->target.index == a->to.index &&
+      (a->target.kind == FL_TARGET_NODE || a->target.kind == FL_TARGET_CLIENT))
+    return fl__scn_fail(c, vat, "expected a link between two different %s, found %c%d to itself",
+                        a->target.kind == FL_TARGET_NODE ? "nodes" : "endpoints",
+                        a->target.kind == FL_TARGET_NODE ? 'n' : 'c', a->target.index + 1);
   return true;
 }
 
@@ -81,33 +261,27 @@ static bool cut(fl__cur *c, fl_action *a, const char *verb, int vat) {
 }
 
 static bool crash(fl__cur *c, fl_action *a, const char *verb, int vat) {
-  (void)verb, (void)vat;
+  (void)vat;
   a->kind = FL_ACT_CRASH;
-  if (fl__scn_accept(c, "random")) a->a = -1;
-  else if (fl__scn_accept(c, "leader")) a->a = FL_NODE_LEADER;
-  else return fl__scn_node(c, &a->a);
-  return true;
+  return node_target(c, a, T_NODE_ACTION, verb);
 }
 
 static bool restart(fl__cur *c, fl_action *a, const char *verb, int vat) {
-  (void)verb, (void)vat;
+  (void)vat;
   a->kind = FL_ACT_RESTART;
-  if (fl__scn_accept(c, "all")) a->a = -1;
-  else return fl__scn_node(c, &a->a);
-  return true;
+  return node_target(c, a, T_NODES | T_DRAWN, verb);
 }
 
 static bool resume(fl__cur *c, fl_action *a, const char *verb, int vat) {
-  (void)verb, (void)vat;
+  (void)vat;
   a->kind = FL_ACT_RESUME;
-  return fl__scn_node(c, &a->a);
+  return node_target(c, a, T_NODE_ACTION, verb);
 }
 
 static bool pause_action(fl__cur *c, fl_action *a, const char *verb, int vat) {
-  (void)verb, (void)vat;
+  (void)vat;
   a->kind = FL_ACT_PAUSE;
-  if (fl__scn_accept(c, "leader")) a->a = FL_NODE_LEADER;
-  else if (!fl__scn_node(c, &a->a)) return false;
+  if (!node_target(c, a, T_NODE_ACTION, verb)) return false;
   if (fl__scn_accept(c, "for")) {
     int dat = c->pos;
     if (!fl__scn_duration(c, &a->for_ns)) return false;
@@ -155,7 +329,7 @@ static bool msg_type(fl__cur *c, fl_action *a, const char *verb) {
 }
 
 /* "loss = 5%" / "latency = DIST" / "corrupt = P" / "duplicate = P" / "reorder = yes|no" for
- * every link, or "loss n1 -> n2 = 5%" for one; loss, latency and duplicate also take
+ * every link, or "loss SRC -> DST = 5%" for some; loss, latency and duplicate also take
  * "type NAME" first. */
 static bool link_param(fl__cur *c, fl_action *a, const char *verb, int vat) {
   a->kind = strcmp(verb, "loss") == 0        ? FL_ACT_SET_LOSS
@@ -225,8 +399,23 @@ bool fl__timeline_action(fl__cur *c, fl_action *a) {
   return ok;
 }
 
+/* Client targets name clients of [workload], whose count is known when the file ends. */
+static bool check_client(fl__cur *c, const fl_target *t, int clients) {
+  if (t->kind != FL_TARGET_CLIENT || t->index < clients) return true;
+  c->line = t->pos.line;
+  if (clients <= 0)
+    return fl__scn_fail(c, t->pos.col - 1, "expected [workload] clients for a client target, "
+                                           "found c%d with no clients", t->index + 1);
+  return fl__scn_fail(c, t->pos.col - 1, "expected a client c1..c%d, found c%d", clients,
+                      t->index + 1);
+}
+
+bool fl__timeline_check_clients(fl__cur *c, const fl_action *a, int clients) {
+  return check_client(c, &a->target, clients) && check_client(c, &a->to, clients);
+}
+
 void fl__action_clear(fl_action *a) {
-  g_free(a->group_of);
+  g_free(a->part);
   g_free(a->msg_type);
   if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
   if (a->at_dist) fl_dist_clear(a->at_dist);

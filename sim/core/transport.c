@@ -13,6 +13,7 @@ void fl__transport_init(fl_transport *t) {
 void fl__transport_clear(fl_transport *t) {
   if (t->scratch) g_string_free(t->scratch, TRUE);
   g_free(t->stop_message);
+  g_free(t->major);
   memset(t, 0, sizeof *t);
 }
 
@@ -107,10 +108,38 @@ void fl__transport_halt(fl_transport *t, fl_stop_reason reason, const char *fmt,
   fl_sched_stop(t->sched);
 }
 
-int fl__transport_side(const fl_transport *t, int endpoint) {
-  if (!fl_net_is_partitioned(t->net)) return 1;
-  int g = fl_net_group(t->net, endpoint), count = 0;
-  for (int i = 0; i < t->n_nodes; i++)
-    if (fl_net_group(t->net, i) == g) count++;
-  return 2 * count > t->n_nodes;
+static int find_root(int *parent, int i) {
+  while (parent[i] != i) i = parent[i] = parent[parent[i]];
+  return i;
+}
+
+/* Components by union-find over the n^2 node pairs, recomputed only when the network's
+ * partitions or cuts changed (fl_net_generation), not per operation. */
+static void compute_sides(fl_transport *t) {
+  int n = t->n_nodes;
+  int *parent = g_new(int, n), *size = g_new0(int, n);
+  for (int i = 0; i < n; i++) parent[i] = i;
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++)
+      if (fl_net_can_reach(t->net, i, j, NULL) && fl_net_can_reach(t->net, j, i, NULL)) {
+        int a = find_root(parent, i), b = find_root(parent, j);
+        if (a != b) parent[a] = b;
+      }
+  for (int i = 0; i < n; i++) size[find_root(parent, i)]++;
+  if (!t->major) t->major = g_new(bool, n);
+  for (int i = 0; i < n; i++) t->major[i] = 2 * size[find_root(parent, i)] > n;
+  t->side_gen = fl_net_generation(t->net);
+  g_free(parent);
+  g_free(size);
+}
+
+int fl__transport_side(fl_transport *t, int endpoint) {
+  if (fl_net_is_whole(t->net)) return 1;
+  if (!t->major || t->side_gen != fl_net_generation(t->net)) compute_sides(t);
+  if (endpoint < t->n_nodes) return t->major[endpoint];
+  for (int i = 0; i < t->n_nodes; i++) /* clients talk to any node (redirects) */
+    if (t->major[i] && fl_net_can_reach(t->net, endpoint, i, NULL) &&
+        fl_net_can_reach(t->net, i, endpoint, NULL))
+      return 1;
+  return 0;
 }

@@ -59,6 +59,10 @@ typedef struct fl_transport {
   GString *scratch; /* owned: message descriptions */
   /* What the run observed (measure.h): the engine's, which every layer feeds. NULL: none. */
   fl_measure *measure;
+  /* fl__transport_side's cache: per node, whether its component holds a majority, for the
+   * network as of generation side_gen; NULL until first needed. Owned. */
+  bool *major;
+  uint64_t side_gen;
 } fl_transport;
 
 /* Zeroes t and allocates its scratch string; fl__transport_clear frees what it owns (not the
@@ -75,7 +79,13 @@ void fl__transport_send(fl_transport *t, int src, int dst, const void *data, siz
 void fl__transport_halt(fl_transport *t, fl_stop_reason reason, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 
-/* Which side of the network an endpoint is on now: 1 majority, 0 minority. */
-int fl__transport_side(const fl_transport *t, int endpoint);
+/* Which side of the network an endpoint is on now: 1 majority, 0 minority. A node is on the
+ * majority side when its connected component, over node-to-node links open in both directions
+ * (no partition or cut between them), holds a majority of the nodes, down ones included; a
+ * client when its links to and from some node on the majority side are open (a client talks
+ * to any node it is redirected to; in a partition, its home node's group). With no partition
+ * and no cut, every endpoint is. O(nodes) per call; components are recomputed, O(nodes^2),
+ * only after the network's partitions or cuts changed. */
+int fl__transport_side(fl_transport *t, int endpoint);
 
 #endif

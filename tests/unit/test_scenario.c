@@ -113,8 +113,15 @@ START_TEST(complete_scenario_fields) {
   fl_action *a = (fl_action *)(void *)s->timeline->data;
   ck_assert_int_eq(a[0].kind, FL_ACT_PARTITION);
   ck_assert_int_eq(a[0].at_ns, 5000000000LL);
-  int groups[5] = {0, 0, 1, 1, 2}; /* n5, named in no group, gets one of its own */
-  for (int i = 0; i < 5; i++) ck_assert_int_eq(a[0].group_of[i], groups[i]);
+  /* {n1 n2} {n3 n4}: four node targets in groups 0 and 1 (n5, named in none, joins the rest). */
+  ck_assert_int_eq(a[0].n_groups, 2);
+  ck_assert_int_eq(a[0].n_part, 4);
+  const int in[4] = {0, 0, 1, 1};
+  for (int i = 0; i < 4; i++) {
+    ck_assert_int_eq(a[0].part[i].kind, FL_TARGET_NODE);
+    ck_assert_int_eq(a[0].part[i].index, i);
+    ck_assert_int_eq(a[0].part[i].in_group, in[i]);
+  }
   ck_assert_int_eq(a[1].kind, FL_ACT_HEAL);
   ck_assert_int_eq(a[2].kind, FL_ACT_CRASH); /* equal times keep file order */
   ck_assert_int_eq(a[3].kind, FL_ACT_RESTART);
@@ -184,13 +191,16 @@ START_TEST(repeated_actions_and_the_leader) {
   ck_assert_int_eq(a[0].a, FL_NODE_LEADER);
   ck_assert_int_eq(a[5].a, FL_NODE_LEADER);
   ck_assert_int_eq(a[5].for_ns, 1000000000LL);
-  /* Each copy owns its group table: the leader's group 0, n1 in 1, the rest (n2 n3) in 2. */
-  ck_assert_ptr_ne(a[1].group_of, a[2].group_of);
+  /* Each copy owns its group list: the leader in group 0, n1 in 1 (the rest form group 2). */
+  ck_assert_ptr_ne(a[1].part, a[2].part);
   for (int i = 1; i <= 2; i++) {
-    ck_assert_int_eq(a[i].leader_group, 0);
-    ck_assert_int_eq(a[i].group_of[0], 1);
-    ck_assert_int_eq(a[i].group_of[1], 2);
-    ck_assert_int_eq(a[i].group_of[2], 2);
+    ck_assert_int_eq(a[i].n_part, 2);
+    ck_assert_int_eq(a[i].n_groups, 2);
+    ck_assert_int_eq(a[i].part[0].kind, FL_TARGET_LEADER);
+    ck_assert_int_eq(a[i].part[0].in_group, 0);
+    ck_assert_int_eq(a[i].part[1].kind, FL_TARGET_NODE);
+    ck_assert_int_eq(a[i].part[1].index, 0);
+    ck_assert_int_eq(a[i].part[1].in_group, 1);
   }
   fl_scenario_free(s);
 }
@@ -465,13 +475,14 @@ START_TEST(long_tokens_are_echoed_cut) {
        "found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[%s]\n",
        "t.fl:4:1: expected a section [cluster], [network], [link ...], [clocks], [workload], "
-       "[timeline], [expect] or [rbcast], found [%s...]"},
+       "[groups], [timeline], [expect] or [rbcast], found [%s...]"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n%s = 1\n",
        "t.fl:4:1: expected a key of [cluster] (protocol, nodes, seed, duration), found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 1%s\n",
        "t.fl:4:12: expected a duration with a unit (ns, us, ms, s, min, h), found '1%.39s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s crash %s\n",
-       "t.fl:5:10: expected a node name n1..n3, found '%s...'"},
+       "t.fl:5:10: expected a target (n1..n3, all, leader, followers, random K, minority, "
+       "majority, behind or a [groups] name), found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s %s\n",
        "t.fl:5:4: expected a timeline action (partition, heal, cut, uncut, crash, restart, pause, "
        "resume, loss, latency, corrupt, duplicate, reorder), found '%s...'"},

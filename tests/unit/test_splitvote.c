@@ -196,7 +196,6 @@ START_TEST(a_latency_as_wide_as_the_range_always_splits) {
   slow.at_ns = 1002000000;
   slow.kind = FL_ACT_SET_LATENCY;
   slow.a = slow.b = -1;
-  slow.leader_group = -1;
   fl_dist_init_constant(&slow.latency, 100e6);
   set_latency_ns(scn, 1000000);
   g_array_append_val(scn->timeline, slow);
