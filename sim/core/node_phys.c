@@ -58,8 +58,17 @@ void fl__node_set_processing(fl_node *n, const fl_dist *d) {
   set_dist(n, &n->phys.processing, &n->phys.proc_rng, "processing", d);
 }
 
+static void unsynced_free(fl_unsynced *u);
+
 void fl__node_set_disk(fl_node *n, const fl_dist *d) {
   set_dist(n, &n->phys.disk, &n->phys.disk_rng, "disk", d);
+  /* Turned off: what was pending counts as synced now. Writes from here on keep no undo
+   * record, so an older record undone by a crash would clobber them. */
+  GArray *u = n->phys.unsynced;
+  if (!n->phys.disk && u) {
+    for (guint i = 0; i < u->len; i++) unsynced_free(&g_array_index(u, fl_unsynced, i));
+    g_array_set_size(u, 0);
+  }
 }
 
 void fl__node_set_model(fl_node *n, const fl_node_model *m) {

@@ -203,6 +203,18 @@ START_TEST(disk_latency_holds_the_reply_until_the_write_is_synced) {
 }
 END_TEST
 
+START_TEST(disk_changed_mid_run_applies_from_the_next_write) {
+  /* No disk for the ping of 10 ms (pong at 12 ms); 10 ms writes for the one of 20 ms (written
+   * at 21 ms, pong at 32 ms); off again for the one of 40 ms (pong at 42 ms). */
+  run("45ms", "[timeline]\n15ms disk n2 = 10ms\n35ms disk = 0ms\n");
+  ck_assert_int_eq(n_pongs, 4);
+  ck_assert_int_eq(pong_at[0], 12 * MS);
+  ck_assert_int_eq(pong_at[1], 32 * MS);
+  ck_assert_int_eq(pong_at[2], 32 * MS + 10 * MS); /* the ping of 30 ms, written at 31 ms */
+  ck_assert_int_eq(pong_at[3], 42 * MS);
+}
+END_TEST
+
 START_TEST(crash_inside_the_sync_window_loses_the_write) {
   /* The ping of 10 ms is written at 11 ms, synced at 21 ms; n2 crashes at 15 ms. */
   const char *tl = "[timeline]\n15ms crash n2\n16ms restart n2\n";
@@ -374,6 +386,7 @@ int main(void) {
   tcase_add_test(tc, processing_changed_mid_run_applies_from_the_next_item);
   tcase_add_test(tc, processing_item_is_lost_by_a_crash_and_served_again_after_a_pause);
   tcase_add_test(tc, disk_latency_holds_the_reply_until_the_write_is_synced);
+  tcase_add_test(tc, disk_changed_mid_run_applies_from_the_next_write);
   tcase_add_test(tc, crash_inside_the_sync_window_loses_the_write);
   tcase_add_test(tc, torn_write_leaves_a_prefix_of_the_write_in_progress);
   tcase_add_test(tc, timer_jitter_delays_each_timer_by_a_bounded_draw);
