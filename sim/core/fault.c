@@ -436,6 +436,51 @@ static void partition(fl_faults *f, const fl_action *a) {
   g_free(member);
 }
 
+/* A change of the clock or model of every node the target names (every node without one),
+ * noted in the trace. A crashed node keeps the change (its machine's clock and disk outlive
+ * the process). */
+static void node_change(fl_faults *f, const fl_action *a) {
+  const char *verb = a->kind == FL_ACT_CLOCK_JUMP ? "clock"
+                     : a->kind == FL_ACT_SET_DISK ? "disk"
+                                                  : "processing";
+  int nn = f->rt->n_nodes, count = nn;
+  bool *set = g_new(bool, nn + f->rt->n_clients), no_leader = false;
+  if (a->target.kind == FL_TARGET_NONE)
+    for (int i = 0; i < nn; i++) set[i] = true;
+  else
+    count = resolve_target(f, &a->target, a->kind, set, &no_leader);
+  GString *what = g_string_new(verb);
+  if (a->target.kind != FL_TARGET_NONE) {
+    g_string_append_c(what, ' ');
+    int one = -1;
+    for (int i = 0; i < nn; i++)
+      if (set[i]) one = one == -1 ? i : -2;
+    if (one >= 0) g_string_append_printf(what, "n%d", one + 1); /* as it was: the node hit */
+    else target_text(f, &a->target, what);
+  }
+  if (count == 0) {
+    not_applied(f, what->str, "%s", no_leader ? "no node is leader" : "it names no node now");
+  } else {
+    if (a->kind == FL_ACT_CLOCK_JUMP) {
+      g_string_append(what, a->for_ns < 0 ? " jump -" : " jump +");
+      fl_format_duration(what, a->for_ns < 0 ? -a->for_ns : a->for_ns);
+    } else {
+      g_string_append(what, " = ");
+      fl_dist_describe(&a->latency, what);
+    }
+    for (int i = 0; i < nn; i++) {
+      if (!set[i]) continue;
+      fl_node *n = &f->nodes->v[i];
+      if (a->kind == FL_ACT_CLOCK_JUMP) fl__node_clock_jump(n, a->for_ns);
+      else if (a->kind == FL_ACT_SET_DISK) fl__node_set_disk(n, &a->latency);
+      else fl__node_set_processing(n, &a->latency);
+    }
+    fl_trace_net_change(f->rt->trace, fl_sched_now(f->rt->sched), what->str);
+  }
+  g_string_free(what, TRUE);
+  g_free(set);
+}
+
 void fl__fault_apply(fl_faults *f, size_t index) {
   const fl_action *a = &g_array_index(f->scn->timeline, fl_action, index);
   uint64_t not_applied_before = f->not_applied;
@@ -466,6 +511,9 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   case FL_ACT_SET_CORRUPT: link_action(f, a, "corrupt"); break;
   case FL_ACT_SET_DUPLICATE: link_action(f, a, "duplicate"); break;
   case FL_ACT_SET_REORDER: link_action(f, a, "reorder"); break;
+  case FL_ACT_CLOCK_JUMP:
+  case FL_ACT_SET_PROCESSING:
+  case FL_ACT_SET_DISK: node_change(f, a); break;
   }
   /* A fault that took something away (a node, a link) starts a recovery the report measures:
    * a partition applies even when its `leader` found no node. */

@@ -26,6 +26,16 @@
  *   [clocks]
  *   n2 = skew 5ms, drift 100ppm
  *
+ *   [nodes]                      # each node's physical model; all off by default
+ *   processing   = exponential(mean=100us)   # per message or timer handled
+ *   disk         = uniform(2ms, 8ms)         # per fl_node_persist, until synced
+ *   fsync        = yes                       # no: a lying write cache
+ *   torn_writes  = no
+ *   timer_jitter = uniform(0ms, 1ms)
+ *
+ *   [node n2]                    # a per-node override of [nodes]
+ *   disk = constant(20ms)
+ *
  *   [workload]
  *   clients = 3
  *   keys    = 4
@@ -62,6 +72,9 @@
  *   30s  reorder = yes
  *   31s  loss type AppendEntries n1 -> n3 = 100%   # per message type (describe_msg's word)
  *   31s  latency type RequestVote = constant(50ms)
+ *   30s  clock n1 jump +5s           # an NTP step of n1's local clock
+ *   31s  processing n2 = 20ms        # or `processing = DIST` for every node
+ *   32s  disk n3 = uniform(50ms, 100ms)
  *
  *   [expect]
  *   invariants   = hold
@@ -111,6 +124,21 @@ typedef struct fl_clock_spec {
   fl_srcpos pos;
 } fl_clock_spec;
 
+/* A node's physical model: [nodes] gives the defaults, each [node nX] overrides the keys it
+ * sets. Everything is off by default (no has_ flag set), and a run that uses none of it is the
+ * run it was before the model existed. */
+typedef struct fl_node_model {
+  int node; /* [node nX]: the node index; -1 for [nodes] */
+  bool has_processing, has_disk, has_timer_jitter, has_fsync, has_torn_writes;
+  fl_dist processing;   /* time to handle one message or timer; what arrives meanwhile waits */
+  fl_dist disk;         /* from a persist (or erase) to its sync, never before an earlier one */
+  fl_dist timer_jitter; /* added to every timer the node sets */
+  bool fsync;           /* yes (the default): sends after a persist leave once it is synced */
+  bool torn_writes;     /* a crash cuts the write in progress at a random length */
+  fl_srcpos pos;        /* the section header */
+  fl_srcpos fsync_pos, torn_pos; /* where fsync and torn_writes were set */
+} fl_node_model;
+
 typedef enum fl_action_kind {
   FL_ACT_PARTITION, /* groups `part`; or, when part is NULL, random halves (Jepsen's nemesis) */
   FL_ACT_HEAL,
@@ -124,7 +152,10 @@ typedef enum fl_action_kind {
   FL_ACT_SET_LATENCY, /* all links (no target) or target -> to; `latency`; msg_type: that type only */
   FL_ACT_SET_CORRUPT,   /* all links (no target) or target -> to; `fraction` */
   FL_ACT_SET_DUPLICATE, /* all links (no target) or target -> to; `fraction`; msg_type: that type only */
-  FL_ACT_SET_REORDER    /* all links (no target) or target -> to; `fraction` 1 (yes) or 0 (no) */
+  FL_ACT_SET_REORDER,   /* all links (no target) or target -> to; `fraction` 1 (yes) or 0 (no) */
+  FL_ACT_CLOCK_JUMP,     /* target; for_ns: the signed step of its local clock */
+  FL_ACT_SET_PROCESSING, /* every node (no target) or target; `latency`: the time */
+  FL_ACT_SET_DISK        /* every node (no target) or target; `latency`: the time */
 } fl_action_kind;
 
 /* A node an action names by role: the node that most recently became leader, among those
@@ -177,9 +208,9 @@ typedef struct fl_action {
   /* The target's node when it is one node (NODE), FL_NODE_LEADER for `leader`, else -1; b
    * likewise for `to`. */
   int a, b;
-  int64_t for_ns;    /* PAUSE only */
+  int64_t for_ns;    /* PAUSE: its length; CLOCK_JUMP: the step */
   double fraction;   /* SET_LOSS, SET_CORRUPT, SET_DUPLICATE, SET_REORDER */
-  fl_dist latency;   /* SET_LATENCY only */
+  fl_dist latency;   /* SET_LATENCY, SET_PROCESSING, SET_DISK */
   /* SET_LOSS, SET_LATENCY, SET_DUPLICATE: the message type the change is restricted to (the
    * first word of the protocol's describe_msg, "AppendEntries"), or NULL for every message.
    * Owned. */
@@ -254,6 +285,8 @@ typedef struct fl_scenario {
   fl_link_params net_defaults; /* [network]; defaults: constant(1ms), no loss, no dup, FIFO */
   GArray *links;   /* of fl_link_override, file order */
   GArray *clocks;  /* of fl_clock_spec */
+  fl_node_model node_defaults; /* [nodes] */
+  GArray *node_models;         /* of fl_node_model: the [node nX] sections, file order */
   fl_workload workload;
   GArray *timeline; /* of fl_action, sorted by time, file order among equal times */
   GArray *options;  /* of fl_scn_option, file order */
@@ -275,12 +308,17 @@ fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, G
 /* The same with overrides `sets` (NULL-terminated "SECTION.KEY=VALUE" strings, or NULL), as
  * `faultline run --set` gives them: each replaces KEY's value in [SECTION], or adds it, and is
  * checked exactly as if the file said it; the last of two overrides of one key wins. SECTION
- * is cluster, network, workload or the protocol's. An error about an override starts
+ * is cluster, network, nodes, workload or the protocol's. An error about an override starts
  * "--set SECTION.KEY=VALUE: " instead of a position in the file. */
 fl_scenario *fl_scenario_load_with(const char *path, char *const *sets, GError **error);
 fl_scenario *fl_scenario_parse_with(const char *path, const char *text, size_t len,
                                     char *const *sets, GError **error);
 void fl_scenario_free(fl_scenario *s);
+
+/* Node `node`'s model: [nodes], then every [node nX] of it in file order, each replacing the
+ * keys it sets. Distributions are copied into *out (release with fl_node_model_clear). */
+void fl_scenario_node_model(const fl_scenario *s, int node, fl_node_model *out);
+void fl_node_model_clear(fl_node_model *m);
 
 /* The times of a run's timeline actions: at_ns[i] for s->timeline's action i (its fixed time,
  * or a draw from `r` for a random time), and order[] the indices in the order they happen: by

@@ -63,5 +63,7 @@ bool fl__timeline_check_clients(fl__cur *c, const fl_action *a, int clients);
 bool fl__groups_line(fl__cur *c);
 /* fl_node_group's owned fields. */
 void fl__group_clear(fl_node_group *g);
+/* Whether an action of this kind owns a distribution in its `latency` field. */
+bool fl__action_has_dist(fl_action_kind kind);
 
 #endif

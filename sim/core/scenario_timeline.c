@@ -358,6 +358,28 @@ static bool link_param(fl__cur *c, fl_action *a, const char *verb, int vat) {
   return ok;
 }
 
+/* The nodes a node-model action acts on: a target (resolved when it happens). */
+static bool model_node(fl__cur *c, fl_action *a, const char *verb) {
+  return node_target(c, a, T_NODE_ACTION, verb);
+}
+
+/* "clock n1 jump +5s": an NTP step of the node's local clock, forwards or back. */
+static bool clock_jump(fl__cur *c, fl_action *a, const char *verb, int vat) {
+  (void)vat;
+  a->kind = FL_ACT_CLOCK_JUMP;
+  return model_node(c, a, verb) && fl__scn_expect(c, "jump") && fl__scn_signed_duration(c, &a->for_ns);
+}
+
+/* "processing n2 = 20ms" / "disk = DIST": a node's (or, without one, every node's) processing
+ * time per message or disk latency from here on. */
+static bool node_param(fl__cur *c, fl_action *a, const char *verb, int vat) {
+  (void)vat;
+  a->kind = verb[0] == 'p' ? FL_ACT_SET_PROCESSING : FL_ACT_SET_DISK;
+  fl__scn_skip_ws(c);
+  if (c->s[c->pos] != '=' && !model_node(c, a, verb)) return false;
+  return fl__scn_expect(c, "=") && fl__scn_dist(c, &a->latency);
+}
+
 static const struct {
   const char *verb;
   verb_parser parse;
@@ -375,6 +397,9 @@ static const struct {
     {"corrupt", link_param},
     {"duplicate", link_param},
     {"reorder", link_param},
+    {"clock", clock_jump},
+    {"processing", node_param},
+    {"disk", node_param},
 };
 
 bool fl__timeline_action(fl__cur *c, fl_action *a) {
@@ -417,7 +442,11 @@ bool fl__timeline_check_clients(fl__cur *c, const fl_action *a, int clients) {
 void fl__action_clear(fl_action *a) {
   g_free(a->part);
   g_free(a->msg_type);
-  if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
+  if (fl__action_has_dist(a->kind)) fl_dist_clear(&a->latency);
   if (a->at_dist) fl_dist_clear(a->at_dist);
   g_free(a->at_dist);
+}
+
+bool fl__action_has_dist(fl_action_kind kind) {
+  return kind == FL_ACT_SET_LATENCY || kind == FL_ACT_SET_PROCESSING || kind == FL_ACT_SET_DISK;
 }
