@@ -7,7 +7,10 @@
  * a no vote aborts; the lock-wait timeout aborts an unvoted participant while a voted one only
  * asks; wound-wait; a restarted coordinator resends its logged decision and answers presumed
  * abort for the rest; a restarted in-doubt participant asks; and each invariant stopping the
- * run on injected messages (atomicity, vote changed, decision changed, commit without all yes).
+ * run on injected messages (atomicity, vote changed, decision changed, commit without all yes,
+ * a record after the end). Forgetting: the tables hold exactly what is in flight (by hand, and
+ * after a whole quiesced run, whose compacted logs restore the same store on a restart); late
+ * prepares, decisions and queries of ended transactions neither lock nor apply nor log.
  * The metrics tests: sorted order in both insertion orders, kinds, totals, saturation, invalid
  * names and the cap; `metric` expectations parsed and their errors; a whole run's metrics in
  * the summary, the JSON report and the verdict, with exact values.
@@ -486,6 +489,31 @@ START_TEST(abort_before_prepare_is_remembered_across_a_restart) {
 }
 END_TEST
 
+/* The checker keeps only the ids of ended transactions, and a record logged for one later is
+ * a violation: here a forged abort makes n3, which never took part, log a no vote for t1.0.1
+ * after it ended (n2 alone held its key). */
+START_TEST(invariant_record_after_end) {
+  open_world("");
+  guint from = fl_harness_mark(&H);
+  fl_txn t = txn_of(0, 1, 0, 7, -1);
+  FL_HARNESS_REQUEST(&H, 0, &t.op);
+  PASS(from, 0, 1, TP_PREPARE);
+  PASS(from, 1, 0, TP_VOTE);
+  PASS(from, 0, 1, TP_DECISION);
+  PASS(from, 1, 0, TP_DECISION_ACK);
+  ck_assert_int_eq(n_ctxns(0), 0);
+  tp_msg_txid m;
+  memset(&m, 0, sizeof m);
+  m.type = TP_DECISION;
+  m.txid = txid1(); /* abort */
+  ck_assert(fl_world_inject(H.w, 0, 2, &m, sizeof m));
+  fl_harness_close_stopped(&H, FL_STOP_VIOLATION,
+                           "protocol twopc, at 0ns (event 0): invariant violated: txn t1.0.1 "
+                           "ended (every participant acknowledged its decision), then n3 logged "
+                           "a vote");
+}
+END_TEST
+
 /* A whole contended run (steady.fl's workload), its clients stopped a second before the end:
  * nothing is in flight, so the coordinator holds no transaction and the participants no ptxn;
  * each participant keeps only the outcomes its coordinator's last watermark did not pass
@@ -705,6 +733,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, tables_hold_only_transactions_in_flight);
   tcase_add_test(tc, abort_before_prepare_is_remembered_across_a_restart);
   tcase_add_test(tc, quiesced_run_leaves_only_what_is_in_flight);
+  tcase_add_test(tc, invariant_record_after_end);
   suite_add_tcase(s, tc);
   TCase *m = tcase_create("metrics");
   tcase_add_test(m, metrics_sorted_whatever_the_insertion_order);
