@@ -2,21 +2,41 @@
  *
  * The decision is persisted before any participant hears it (the bug commit-before-log breaks
  * exactly this). A restarted coordinator resends every logged decision that was not yet
- * acknowledged by all; a query about a transaction it has no decision for is answered abort
- * (presumed abort), and that abort is logged first so that the answer can never change.
+ * acknowledged by all; a query about a transaction of an earlier life it has no decision for
+ * is answered abort (presumed abort), and that abort is logged first so that the answer can
+ * never change. Once every participant acknowledged the decision it logs END and forgets the
+ * transaction (twopc_int.h, Forgetting): ctxns holds only open transactions.
  */
 #include "twopc_int.h"
 
-static tp_ctxn *get(tp_node *s, uint64_t txid) { return g_hash_table_lookup(s->ctxns, &txid); }
+static tp_ctxn *get(tp_node *s, uint64_t txid) { return g_tree_lookup(s->ctxns, &txid); }
 
 static tp_ctxn *add(tp_node *s, uint64_t txid) {
   tp_ctxn *c = g_new0(tp_ctxn, 1);
   c->txid = txid;
   c->kv_kind = -1;
-  g_hash_table_insert(s->ctxns, &c->txid, c);
+  g_tree_insert(s->ctxns, &c->txid, c);
   return c;
 }
 
+/* This life's transaction ids share their top 32 bits (coordinator, incarnation). */
+static uint64_t life(const tp_node *s) {
+  return ((uint64_t)s->id << 46) | ((uint64_t)s->incarnation << 32);
+}
+
+/* The oldest open transaction of this life, or the next id: ctxns is ordered by txid, and this
+ * life's ids are above every earlier life's. */
+uint64_t tp_coord_watermark(const tp_node *s) {
+  uint64_t base = life(s);
+  GTreeNode *n = g_tree_lower_bound(s->ctxns, &base);
+  if (n) {
+    uint64_t t = *(const uint64_t *)g_tree_node_key(n);
+    if (t >> 32 == base >> 32) return t;
+  }
+  return base | ((uint64_t)s->counter + 1);
+}
+
+/* Coordinator -> participant messages carry the watermark. */
 static void send_txid(tp_node *s, fl_node_ctx *ctx, int dst, uint32_t type, uint32_t arg,
                       uint64_t txid) {
   tp_msg_txid m;
@@ -24,6 +44,7 @@ static void send_txid(tp_node *s, fl_node_ctx *ctx, int dst, uint32_t type, uint
   m.type = type;
   m.arg = arg;
   m.txid = txid;
+  m.done = tp_coord_watermark(s);
   tp_send(s, ctx, dst, &m, sizeof m);
 }
 
@@ -104,10 +125,16 @@ void tp_coord_request(tp_node *s, fl_node_ctx *ctx, const fl_op *op) {
     fl_node_reply(ctx, op, &r);
     return;
   }
-  int64_t req = (int64_t)(((uint64_t)op->client << 40) ^ op->seq);
-  if (g_hash_table_contains(s->by_request, &req)) return; /* a duplicate: already running */
-  uint64_t txid = ((uint64_t)s->id << 46) | ((uint64_t)s->incarnation << 32) | ++s->counter;
-  g_hash_table_insert(s->by_request, g_memdup2(&req, sizeof req), g_memdup2(&txid, sizeof txid));
+  /* A client's seq grows by one per new operation: one not above the newest seen is a
+   * duplicate (running or answered) or superseded (its client moved on): it starts nothing. */
+  uint64_t *newest = g_hash_table_lookup(s->by_client, GUINT_TO_POINTER(op->client));
+  if (newest && op->seq <= *newest) return;
+  if (!newest) {
+    newest = g_new(uint64_t, 1);
+    g_hash_table_insert(s->by_client, GUINT_TO_POINTER(op->client), newest);
+  }
+  *newest = op->seq;
+  uint64_t txid = life(s) | ++s->counter;
   tp_ctxn *c = add(s, txid);
   c->has_client = true;
   c->kv_kind = -1;
@@ -144,11 +171,13 @@ void tp_coord_request(tp_node *s, fl_node_ctx *ctx, const fl_op *op) {
     x->value = mo->f != FL_MOP_READ ? mo->value : 0;
     x->expected = mo->f == TP_MOP_CAS ? expected : 0;
   }
+  uint64_t done = tp_coord_watermark(s);
   for (uint32_t k = 0; k < c->n_parts; k++) {
     m[k].type = TP_PREPARE;
     m[k].coord = (uint32_t)s->id;
     m[k].txid = txid;
     m[k].ts = c->ts;
+    m[k].done = done;
     m[k].n_parts = c->n_parts;
     memcpy(m[k].parts, c->parts, sizeof m[k].parts);
   }
@@ -193,17 +222,29 @@ void tp_coord_vote(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_vote *v)
 static void query(tp_node *s, fl_node_ctx *ctx, int from, uint64_t txid) {
   tp_ctxn *c = get(s, txid);
   if (c && c->phase != TP_C_DECIDED) return; /* still deciding: the answer comes then */
-  if (!c) {
-    if ((int)(txid >> 46) != s->id) return; /* not ours */
-    /* Presumed abort: no decision in the log. Logged, so the answer never changes. */
-    c = add(s, txid);
-    c->phase = TP_C_DECIDED;
-    c->decision = 0;
-    c->ended = true;
-    log_decision(s, ctx, c);
-    fl_node_annotate(ctx, "presumed abort");
+  if (c) {
+    send_txid(s, ctx, from, TP_DECISION, (uint32_t)c->decision, txid);
+    return;
   }
-  send_txid(s, ctx, from, TP_DECISION, (uint32_t)c->decision, txid);
+  if ((int)(txid >> 46) != s->id) return; /* not ours */
+  if (txid >> 32 == life(s) >> 32) {
+    /* Of this life and gone: it ended, every participant acknowledged its decision, so this is
+     * a late copy of a query, or one from a participant whose prepare came after the abort
+     * (reordered). Only an abort can reach a participant still in doubt: say abort, but log
+     * nothing, as a logged abort could contradict the commit the transaction ended with. */
+    if ((txid & 0xffffffffu) > s->counter) return; /* never started: a forged id */
+    send_txid(s, ctx, from, TP_DECISION, 0, txid);
+    return;
+  }
+  /* Presumed abort: no open decision in the log of an earlier life. Logged, so that the
+   * answer never changes (the log is replayed: it opens nothing, having no participants). */
+  tp_ctxn a;
+  memset(&a, 0, sizeof a);
+  a.txid = txid;
+  a.decision = 0;
+  log_decision(s, ctx, &a);
+  fl_node_annotate(ctx, "presumed abort");
+  send_txid(s, ctx, from, TP_DECISION, 0, txid);
 }
 
 void tp_coord_txid_msg(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_txid *m) {
@@ -237,6 +278,7 @@ void tp_coord_txid_msg(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_txid
   r.txid = c->txid;
   r.coord = (uint32_t)s->id;
   tp_persist(s, ctx, &r);
+  g_tree_remove(s->ctxns, &r.txid); /* nobody will ask again: forget it (frees c) */
 }
 
 void tp_coord_timer(tp_node *s, fl_node_ctx *ctx, int kind, uint64_t txid) {
@@ -260,21 +302,17 @@ void tp_coord_recover(tp_node *s, fl_node_ctx *ctx, const tp_rec *r) {
   if (r->coord != (uint32_t)s->id) return;
   if (r->type == TP_REC_DECISION) {
     if (s->cfg.bug == TP_BUG_FORGET_DECISIONS) return;
+    if (!r->n_parts) return; /* a presumed abort: nobody to tell, nothing open */
     tp_ctxn *c = get(s, r->txid);
     if (!c) c = add(s, r->txid);
     c->phase = TP_C_DECIDED;
     c->decision = (int)r->arg;
     c->logged = true;
     c->ts = r->ts;
-    if (r->n_parts) {
-      c->n_parts = r->n_parts;
-      memcpy(c->parts, r->parts, sizeof c->parts);
-    } else {
-      c->ended = true; /* a presumed abort: nobody to tell */
-    }
+    c->n_parts = r->n_parts;
+    memcpy(c->parts, r->parts, sizeof c->parts);
   } else if (r->type == TP_REC_END) {
-    tp_ctxn *c = get(s, r->txid);
-    if (c) c->ended = true;
+    g_tree_remove(s->ctxns, &r->txid); /* ended: forgotten again */
   }
 }
 
@@ -282,7 +320,7 @@ void tp_coord_recover(tp_node *s, fl_node_ctx *ctx, const tp_rec *r) {
 void tp_coord_resume(tp_node *s, fl_node_ctx *ctx) {
   size_t len;
   const void *p;
-  for (uint64_t key = 1; (p = fl_node_load(ctx, key, &len)) != NULL; key++) {
+  for (uint64_t key = s->base; (p = fl_node_load(ctx, key, &len)) != NULL; key++) {
     tp_rec r;
     if (!tp_rec_read(p, len, &r) || r.type != TP_REC_DECISION || r.coord != (uint32_t)s->id)
       continue;

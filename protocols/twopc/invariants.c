@@ -2,11 +2,24 @@
  * yes vote, checked after every event from the nodes' durable logs (readable while a node is
  * crashed, and what a recovery would act on).
  *
- * Ghost state: how far each node's log has been read, and per transaction what each node
+ * Ghost state: how far each node's log has been read, and per open transaction what each node
  * logged (vote, outcome) and the coordinator's decision. Only the node whose state changed is
  * read again (fl_view_changed_node), from where the last check stopped: logs only grow, so a
  * check costs the records appended since. Transactions are looked up by id in a hash table,
  * never iterated.
+ *
+ * What is kept once a transaction ended. Its coordinator logs END when every participant
+ * acknowledged the decision, that is after each logged its outcome, each checked against the
+ * decision then: the four invariants can no longer be broken by what was logged, only by a
+ * record that comes later. So at END the transaction's facts are dropped and only its id is
+ * kept, in `ended`, a set of ranges of ids (a coordinator numbers its transactions 1, 2, ...
+ * per life and they end nearly in order, so the set stays as small as the number of
+ * transactions in flight). A later vote, pre-commit, outcome or decision for an ended
+ * transaction is a violation (a participant that prepared it again, a coordinator that decided
+ * it again), except a presumed abort (a decision with no participants): a coordinator restarted
+ * since answers a late query that way, which reaches nobody in doubt. Transactions that never
+ * end (presumed aborted after their coordinator crashed undecided) keep their facts: as many as
+ * the transactions in flight at its crashes.
  */
 #include "twopc_int.h"
 
@@ -20,9 +33,43 @@ typedef struct gtx {
 typedef struct ghost {
   int n;
   uint64_t *next;   /* per node: the next log key to read */
-  GHashTable *txns; /* txid -> gtx */
+  GHashTable *txns; /* txid -> gtx, transactions not ended */
+  GTree *ended;     /* range (lo: its key, hi: its value, both uint64 owned) of ended txids */
   GString *id;
 } ghost;
+
+static int cmp_u64(gconstpointer a, gconstpointer b, gpointer unused) {
+  (void)unused;
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The range holding the largest lo <= t, or NULL. */
+static GTreeNode *range_at(ghost *g, uint64_t t) {
+  GTreeNode *n = g_tree_upper_bound(g->ended, &t); /* first lo > t */
+  return n ? g_tree_node_previous(n) : g_tree_node_last(g->ended);
+}
+
+static bool is_ended(ghost *g, uint64_t t) {
+  GTreeNode *n = range_at(g, t);
+  return n && *(const uint64_t *)g_tree_node_value(n) >= t;
+}
+
+/* Adds t, merging it with the ranges that end at t - 1 and begin at t + 1. */
+static void add_ended(ghost *g, uint64_t t) {
+  GTreeNode *n = range_at(g, t);
+  uint64_t *hi = n ? g_tree_node_value(n) : NULL;
+  if (hi && *hi >= t) return;
+  uint64_t next = t + 1;
+  uint64_t *next_hi = g_tree_lookup(g->ended, &next);
+  uint64_t top = next_hi ? *next_hi : t;
+  if (next_hi) g_tree_remove(g->ended, &next);
+  if (hi && *hi == t - 1) {
+    *hi = top;
+    return;
+  }
+  g_tree_insert(g->ended, g_memdup2(&t, sizeof t), g_memdup2(&top, sizeof top));
+}
 
 static void gtx_free(gpointer p) {
   gtx *t = p;
@@ -38,6 +85,7 @@ void *tp_invariant_new(const fl_options *options, int n_nodes) {
   g->next = g_new(uint64_t, n_nodes);
   for (int i = 0; i < n_nodes; i++) g->next[i] = 1;
   g->txns = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, gtx_free);
+  g->ended = g_tree_new_full(cmp_u64, NULL, g_free, g_free);
   g->id = g_string_new(NULL);
   return g;
 }
@@ -47,6 +95,7 @@ void tp_invariant_free(void *p) {
   if (!g) return;
   g_free(g->next);
   g_hash_table_destroy(g->txns);
+  g_tree_destroy(g->ended);
   g_string_free(g->id, TRUE);
   g_free(g);
 }
@@ -103,8 +152,21 @@ static bool all_yes(ghost *g, const tp_rec *r, gtx *t, int node, GString *why) {
 }
 
 static bool check_record(ghost *g, int node, const tp_rec *r, GString *why) {
-  gtx *t = txn(g, r->txid);
   int a = (int)(r->arg != 0);
+  if (r->type < TP_REC_VOTE || r->type > TP_REC_END) return true;
+  if (is_ended(g, r->txid)) {
+    if (r->type == TP_REC_END || (r->type == TP_REC_DECISION && !a && !r->n_parts)) return true;
+    static const char *const what[] = {"", "a vote", "a pre-commit", "an outcome", "a decision"};
+    g_string_append_printf(why, "txn %s ended (every participant acknowledged its decision), "
+                           "then n%d logged %s", id(g, r->txid), node + 1, what[r->type]);
+    return false;
+  }
+  if (r->type == TP_REC_END) { /* its facts are no longer needed (see the top) */
+    g_hash_table_remove(g->txns, &r->txid);
+    add_ended(g, r->txid);
+    return true;
+  }
+  gtx *t = txn(g, r->txid);
   switch (r->type) {
   case TP_REC_VOTE:
     if (t->vote[node] >= 0 && t->vote[node] != a) {
@@ -153,7 +215,8 @@ static bool scan(ghost *g, const fl_cluster_view *v, int node, GString *why) {
   while ((d = fl_view_load(v, node, g->next[node], &len)) != NULL) {
     g->next[node]++;
     tp_rec r;
-    if (tp_rec_read(d, len, &r) && !check_record(g, node, &r, why)) return false;
+    /* A copy carried forward by compaction repeats a record checked already. */
+    if (tp_rec_read(d, len, &r) && !r.copied && !check_record(g, node, &r, why)) return false;
   }
   return true;
 }

@@ -6,10 +6,59 @@
  * then never outvote. One that voted yes is in doubt: it keeps its locks until it learns the
  * outcome from the coordinator or, by termination, from a peer. The in-doubt time per vote is
  * the blocking window the metrics report (blocked_ns, blocked_max_ns).
+ *
+ * Decided, a transaction leaves ptxns at the end of the hook; its outcome stays in `finished`
+ * until the coordinator's watermark passes it (twopc_int.h, Forgetting). A late decision for
+ * it is acknowledged again and never applied again; a late prepare gets the old vote (or, past
+ * the watermark, nothing) and never locks.
  */
 #include "twopc_int.h"
 
 tp_ptxn *tp_part_get(tp_node *s, uint64_t txid) { return g_hash_table_lookup(s->ptxns, &txid); }
+
+/* Below the watermark of the transaction's coordinator (of the same life). */
+static bool below_done(const tp_node *s, uint64_t txid) {
+  int coord = (int)(txid >> 46);
+  if (coord >= s->n) return false;
+  uint64_t w = s->done[coord];
+  return w && txid >> 32 == w >> 32 && txid < w;
+}
+
+int tp_part_past(const tp_node *s, uint64_t txid) {
+  gpointer outcome;
+  if (g_tree_lookup_extended(s->finished, &txid, NULL, &outcome)) return GPOINTER_TO_INT(outcome);
+  return below_done(s, txid) ? -2 : -1;
+}
+
+void tp_part_learn_done(tp_node *s, int coord, uint64_t done) {
+  if (coord < 0 || coord >= s->n || done >> 46 != (uint64_t)coord) return;
+  if (done <= s->done[coord]) return; /* stale (ids grow across lives too) */
+  s->done[coord] = done;
+  /* Forget the outcomes of this life below it: nobody can ask about them any more. */
+  uint64_t from = done & ~(uint64_t)0xffffffffu;
+  GTreeNode *n;
+  while ((n = g_tree_lower_bound(s->finished, &from)) != NULL) {
+    uint64_t t = *(const uint64_t *)g_tree_node_key(n);
+    if (t >= done) break;
+    g_tree_remove(s->finished, &t);
+  }
+}
+
+void tp_part_retire(tp_node *s) {
+  for (guint i = 0; i < s->retire->len; i++) {
+    uint64_t txid = g_array_index(s->retire, uint64_t, i);
+    tp_ptxn *p = tp_part_get(s, txid);
+    if (!p || (p->state != TP_P_COMMITTED && p->state != TP_P_ABORTED)) continue;
+    if (!below_done(s, txid))
+      g_tree_insert(s->finished, g_memdup2(&txid, sizeof txid),
+                    GINT_TO_POINTER(p->state == TP_P_COMMITTED));
+    g_hash_table_remove(s->ptxns, &txid); /* frees p; its locks were released */
+  }
+  g_array_set_size(s->retire, 0);
+}
+
+/* p reached its outcome: retired when the hook ends (callers still use p until then). */
+static void retire_later(tp_node *s, const tp_ptxn *p) { g_array_append_val(s->retire, p->txid); }
 
 static tp_ptxn *add(tp_node *s, uint64_t txid) {
   tp_ptxn *p = g_new0(tp_ptxn, 1);
@@ -43,6 +92,17 @@ static void send_vote(tp_node *s, fl_node_ctx *ctx, const tp_ptxn *p) {
     memcpy(v.mops, p->mops, sizeof v.mops);
   }
   tp_send(s, ctx, p->coord, &v, sizeof v);
+}
+
+/* A late prepare of a transaction decided here: its vote again (a commit was a yes). */
+static void send_past_vote(tp_node *s, fl_node_ctx *ctx, int coord, uint64_t txid, int outcome) {
+  tp_msg_vote v;
+  memset(&v, 0, sizeof v);
+  v.type = TP_VOTE;
+  v.txid = txid;
+  v.yes = outcome == 1;
+  v.cause = v.yes ? TP_CAUSE_NONE : TP_CAUSE_VOTE_NO;
+  tp_send(s, ctx, coord, &v, sizeof v);
 }
 
 static void log_vote(tp_node *s, fl_node_ctx *ctx, const tp_ptxn *p, bool yes) {
@@ -109,6 +169,7 @@ void tp_part_abort_unvoted(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p, int cause) 
   p->cause = cause;
   log_vote(s, ctx, p, false);
   if (p->coord >= 0) send_vote(s, ctx, p);
+  retire_later(s, p);
 }
 
 void tp_part_continue(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p) {
@@ -125,6 +186,12 @@ void tp_part_prepare(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_prepar
     if (p->state != TP_P_WAITING) send_vote(s, ctx, p);
     return;
   }
+  int past = tp_part_past(s, m->txid);
+  if (past >= 0) { /* decided here already: never locked again */
+    send_past_vote(s, ctx, (int)m->coord, m->txid, past);
+    return;
+  }
+  if (past == -2) return; /* ended everywhere: a late copy nobody waits for */
   p = add(s, m->txid);
   p->ts = m->ts;
   p->coord = (int)m->coord;
@@ -171,6 +238,7 @@ void tp_part_decide(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p, int commit) {
   tp_locks_release(s, p);
   p->state = commit ? TP_P_COMMITTED : TP_P_ABORTED;
   p->terminating = false;
+  retire_later(s, p);
   int64_t blocked = fl_node_now(ctx) - p->voted_at;
   if (blocked < 0) blocked = 0;
   fl_node_metric_add(ctx, "blocked_ns", blocked);
@@ -195,6 +263,8 @@ void tp_part_txid_msg(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_txid 
   case TP_DECISION:
     if (p) {
       tp_part_decide(s, ctx, p, (int)m->arg);
+    } else if (tp_part_past(s, m->txid) != -1) {
+      /* Decided here already (or ended everywhere): acknowledged again, never re-applied. */
     } else if (m->arg && s->cfg.bug == TP_BUG_FORGET_PREPARE) {
       /* The bug: it forgot it voted yes, so it takes the transaction for one it never
        * prepared, and aborts it on its own. */
@@ -203,6 +273,15 @@ void tp_part_txid_msg(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_txid 
       p->state = TP_P_ABORTED;
       log_outcome(s, ctx, p, 0);
       fl_node_annotate(ctx, "aborts a transaction it forgot it prepared");
+      retire_later(s, p);
+    } else if (!m->arg) {
+      /* An abort before the prepare (lost, or overtaken): logged as a no vote, so that a
+       * prepare that still comes, even after a restart, is answered no instead of locking.
+       * Nobody to send that vote to (coord -1): the coordinator decided. */
+      p = add(s, m->txid);
+      p->coord = -1;
+      p->state = TP_P_WAITING;
+      tp_part_abort_unvoted(s, ctx, p, TP_CAUSE_VOTE_NO);
     }
     send_txid(s, ctx, from, TP_DECISION_ACK, 0, m->txid);
     break;
@@ -256,6 +335,7 @@ void tp_part_recover(tp_node *s, fl_node_ctx *ctx, const tp_rec *r) {
     sort_keys(p);
     p->voted_at = r->at;
     p->state = r->arg ? TP_P_VOTED : TP_P_ABORTED;
+    if (!r->arg) retire_later(s, p);
     break;
   case TP_REC_PRECOMMIT:
     if (p && p->state == TP_P_VOTED) p->state = TP_P_PRECOMMITTED;
@@ -264,10 +344,11 @@ void tp_part_recover(tp_node *s, fl_node_ctx *ctx, const tp_rec *r) {
     if (!p) {
       p = add(s, r->txid);
       p->coord = (int)r->coord;
-    } else if (r->arg && p->state != TP_P_COMMITTED) {
-      apply(s, p);
+    } else if (r->arg && p->state != TP_P_COMMITTED && s->next_key >= s->snap_key) {
+      apply(s, p); /* (below snap_key, the loaded store has its writes and later ones) */
     }
     p->state = r->arg ? TP_P_COMMITTED : TP_P_ABORTED;
+    retire_later(s, p);
     break;
   default: break;
   }
@@ -278,7 +359,7 @@ void tp_part_recover(tp_node *s, fl_node_ctx *ctx, const tp_rec *r) {
 void tp_part_resume(tp_node *s, fl_node_ctx *ctx) {
   size_t len;
   const void *d;
-  for (uint64_t key = 1; (d = fl_node_load(ctx, key, &len)) != NULL; key++) {
+  for (uint64_t key = s->base; (d = fl_node_load(ctx, key, &len)) != NULL; key++) {
     tp_rec r;
     if (!tp_rec_read(d, len, &r) || r.type != TP_REC_VOTE || !r.arg) continue;
     tp_ptxn *p = tp_part_get(s, r.txid);

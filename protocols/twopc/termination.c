@@ -46,6 +46,12 @@ void tp_term_doubt_timer(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p) {
 
 void tp_term_state_req(tp_node *s, fl_node_ctx *ctx, int from, uint64_t txid) {
   tp_ptxn *p = tp_part_get(s, txid);
+  int past = p ? -1 : tp_part_past(s, txid);
+  if (past >= 0) { /* decided here: the outcome it kept for exactly this */
+    send_txid(s, ctx, from, TP_STATE, past ? TP_P_COMMITTED : TP_P_ABORTED, txid);
+    return;
+  }
+  if (past == -2) return; /* ended everywhere: the asker knows already */
   if (!p) {
     /* Never prepared here: abort it now, so a prepare that comes later is answered no. */
     p = g_new0(tp_ptxn, 1);

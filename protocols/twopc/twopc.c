@@ -109,6 +109,12 @@ static int cmp_i64(gconstpointer a, gconstpointer b, gpointer unused) {
   return x < y ? -1 : x > y;
 }
 
+static int cmp_u64(gconstpointer a, gconstpointer b, gpointer unused) {
+  (void)unused;
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
 static void free_bytes(gpointer p) { g_bytes_unref(*(GBytes **)p); }
 
 static tp_node *state_new(fl_node_ctx *ctx) {
@@ -117,9 +123,13 @@ static tp_node *state_new(fl_node_ctx *ctx) {
   s->n = fl_node_count(ctx);
   read_config(&s->cfg, ctx);
   s->next_key = 1;
-  s->ctxns = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-  s->by_request = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+  s->base = 1;
+  s->ctxns = g_tree_new_full(cmp_u64, NULL, NULL, g_free);
+  s->by_client = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   s->ptxns = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+  s->finished = g_tree_new_full(cmp_u64, NULL, g_free, NULL);
+  s->done = g_new0(uint64_t, s->n);
+  s->retire = g_array_new(FALSE, TRUE, sizeof(uint64_t));
   s->store = g_tree_new_full(cmp_i64, NULL, g_free, g_free);
   s->locks = g_tree_new_full(cmp_i64, NULL, g_free, free_lock);
   s->selfq = g_array_new(FALSE, TRUE, sizeof(GBytes *));
@@ -151,6 +161,73 @@ static void bump_incarnation(tp_node *s, fl_node_ctx *ctx) {
   fl_node_persist(ctx, 0, &inc, sizeof inc);
 }
 
+/* What the last compaction left: the log's first key, the watermarks, the store. */
+static void load_meta(tp_node *s, fl_node_ctx *ctx) {
+  size_t len;
+  const uint8_t *p = fl_node_load(ctx, TP_KEY_META, &len);
+  tp_meta m;
+  if (!p || len < sizeof m) return;
+  memcpy(&m, p, sizeof m);
+  if (m.n_done != (uint32_t)s->n || m.base == 0 ||
+      len != sizeof m + (size_t)m.n_done * sizeof(uint64_t) + (size_t)m.n_store * 2 * sizeof(int64_t))
+    return;
+  s->base = m.base;
+  s->snap_key = m.snap_key;
+  memcpy(s->done, p + sizeof m, (size_t)m.n_done * sizeof(uint64_t));
+  const uint8_t *kv = p + sizeof m + (size_t)m.n_done * sizeof(uint64_t);
+  for (uint32_t i = 0; i < m.n_store; i++) {
+    int64_t *k = g_new(int64_t, 1), *v = g_new(int64_t, 1);
+    memcpy(k, kv + (size_t)i * 16, sizeof *k);
+    memcpy(v, kv + (size_t)i * 16 + 8, sizeof *v);
+    g_tree_replace(s->store, k, v);
+  }
+}
+
+/* Still needed by a replay: a record of a transaction open here. */
+static bool open_here(tp_node *s, const tp_rec *r) {
+  if (r->type == TP_REC_DECISION || r->type == TP_REC_END)
+    return g_tree_lookup(s->ctxns, &r->txid) != NULL;
+  return g_hash_table_contains(s->ptxns, &r->txid) ||
+         g_tree_lookup_extended(s->finished, &r->txid, NULL, NULL);
+}
+
+static gboolean append_pair(gpointer key, gpointer value, gpointer data) {
+  g_byte_array_append(data, key, sizeof(int64_t));
+  g_byte_array_append(data, value, sizeof(int64_t));
+  return FALSE;
+}
+
+void tp_compact(tp_node *s, fl_node_ctx *ctx) {
+  uint64_t window = s->next_key - s->base;
+  uint64_t open = 3 * ((uint64_t)g_hash_table_size(s->ptxns) + (uint64_t)g_tree_nnodes(s->finished)) +
+                  (uint64_t)g_tree_nnodes(s->ctxns);
+  if (window < TP_COMPACT_MIN + 2 * open + (uint64_t)g_tree_nnodes(s->store) / 4) return;
+  uint64_t from = s->base, to = s->next_key;
+  for (uint64_t key = from; key < to; key++) {
+    size_t len;
+    const void *p = fl_node_load(ctx, key, &len);
+    tp_rec r;
+    if (!p || !tp_rec_read(p, len, &r) || !open_here(s, &r)) continue;
+    r.copied = 1;
+    tp_persist(s, ctx, &r);
+  }
+  tp_meta m;
+  memset(&m, 0, sizeof m);
+  m.base = to;
+  m.snap_key = s->next_key;
+  m.n_done = (uint32_t)s->n;
+  m.n_store = (uint32_t)g_tree_nnodes(s->store);
+  GByteArray *b = g_byte_array_new();
+  g_byte_array_append(b, (const guint8 *)&m, sizeof m);
+  g_byte_array_append(b, (const guint8 *)s->done, (guint)((size_t)s->n * sizeof(uint64_t)));
+  g_tree_foreach(s->store, append_pair, b);
+  fl_node_persist(ctx, TP_KEY_META, b->data, b->len);
+  g_byte_array_free(b, TRUE);
+  fl_node_erase_range(ctx, from, to);
+  s->base = to;
+  s->snap_key = s->next_key;
+}
+
 static void *tp_init(fl_node_ctx *ctx) {
   tp_node *s = state_new(ctx);
   if (config_ok(s, ctx)) bump_incarnation(s, ctx);
@@ -163,6 +240,8 @@ static void *tp_restart(fl_node_ctx *ctx) {
   tp_node *s = state_new(ctx);
   if (!config_ok(s, ctx)) return s;
   bump_incarnation(s, ctx);
+  load_meta(s, ctx);
+  s->next_key = s->base;
   size_t len;
   const void *p;
   while ((p = fl_node_load(ctx, s->next_key, &len)) != NULL) {
@@ -182,9 +261,12 @@ static void *tp_restart(fl_node_ctx *ctx) {
 static void tp_free(void *state) {
   tp_node *s = state;
   if (!s) return;
-  g_hash_table_destroy(s->ctxns);
-  g_hash_table_destroy(s->by_request);
+  g_tree_destroy(s->ctxns);
+  g_hash_table_destroy(s->by_client);
   g_hash_table_destroy(s->ptxns);
+  g_tree_destroy(s->finished);
+  g_free(s->done);
+  g_array_free(s->retire, TRUE);
   g_tree_destroy(s->store);
   g_tree_destroy(s->locks);
   g_array_free(s->selfq, TRUE);
@@ -220,7 +302,9 @@ static void dispatch(tp_node *s, fl_node_ctx *ctx, int from, const void *msg, si
   if (type == TP_PREPARE && len == sizeof(tp_msg_prepare)) {
     tp_msg_prepare m;
     memcpy(&m, msg, sizeof m);
-    if (m.n_mops <= TP_MAX && m.n_parts <= TP_MAX) tp_part_prepare(s, ctx, from, &m);
+    if (m.n_mops > TP_MAX || m.n_parts > TP_MAX) return;
+    tp_part_learn_done(s, from, m.done);
+    tp_part_prepare(s, ctx, from, &m);
   } else if (type == TP_VOTE && len == sizeof(tp_msg_vote)) {
     tp_msg_vote m;
     memcpy(&m, msg, sizeof m);
@@ -234,6 +318,9 @@ static void dispatch(tp_node *s, fl_node_ctx *ctx, int from, const void *msg, si
     case TP_QUERY: tp_coord_txid_msg(s, ctx, from, &m); break;
     case TP_PRECOMMIT:
     case TP_DECISION:
+      tp_part_learn_done(s, from, m.done);
+      tp_part_txid_msg(s, ctx, from, &m);
+      break;
     case TP_STATE_REQ:
     case TP_STATE: tp_part_txid_msg(s, ctx, from, &m); break;
     default: break;
@@ -260,10 +347,12 @@ static void drain(tp_node *s, fl_node_ctx *ctx) {
       break;
     }
   }
+  tp_part_retire(s);
 }
 
 static void tp_on_message(void *state, fl_node_ctx *ctx, int from, const void *msg, size_t len) {
   tp_node *s = state;
+  tp_compact(s, ctx);
   dispatch(s, ctx, from, msg, len);
   drain(s, ctx);
 }
@@ -272,6 +361,7 @@ static void tp_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
   tp_node *s = state;
   int kind = TP_TAG_KIND(tag);
   uint64_t txid = TP_TAG_TXID(tag);
+  tp_compact(s, ctx);
   if (kind == TP_T_VOTE || kind == TP_T_PRECOMMIT || kind == TP_T_RETRANSMIT)
     tp_coord_timer(s, ctx, kind, txid);
   else
@@ -281,6 +371,7 @@ static void tp_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
 
 static void tp_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *op) {
   tp_node *s = state;
+  tp_compact(s, ctx);
   tp_coord_request(s, ctx, op);
   drain(s, ctx);
 }

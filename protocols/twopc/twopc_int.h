@@ -11,14 +11,34 @@
  * across coordinator restarts because the incarnation is persisted (durable key 0) and bumped
  * by each restart. A timer's tag is its kind in the top 8 bits and the txid below.
  *
- * Durable log: every node appends records (tp_rec) at keys 1, 2, ...; nothing is erased, so
- * the invariant checker reads each node's new records once, in order. Records:
+ * Durable log: every node appends records (tp_rec) at keys 1, 2, ...; the invariant checker
+ * reads each node's new records once, in order, after every event. Compaction, at the start of
+ * a hook once enough records piled up (every record then was written by an earlier event, so
+ * the checker has read it): the records of transactions still open here (a ctxn, a ptxn or a
+ * kept outcome) are carried forward (appended again, `copied` set, in log order), the store and
+ * the watermarks are written to key TP_KEY_META with the new first key `base` and `snap_key`,
+ * the next key, and [old base, base) is erased. A restart loads the meta record and replays
+ * [base, ...): commits below snap_key are in the stored snapshot already, so they are not
+ * applied again. Records:
  *   VOTE(yes|no)   participant: its vote, logged before it is sent (no also means aborted)
  *   PRECOMMIT      participant (3pc): logged before the pre-commit is acknowledged
  *   OUTCOME(c|a)   participant: what it applied
  *   DECISION(c|a)  coordinator: logged before it is sent (and presumed aborts it answers)
  *   END            coordinator: every participant acknowledged the decision
- * Ownership: tp_node owns its tables; a ctxn/ptxn lives until the node's state is freed.
+ *
+ * Forgetting (so that the tables hold what is in flight, not the history):
+ *   coordinator: a ctxn is freed once every participant acknowledged the decision (END); a
+ *     query about a transaction of this life it no longer has is answered abort unlogged (it
+ *     ended: only a late copy of a query asks), one of an earlier life presumed abort, logged.
+ *     Its messages to participants carry `done`, its watermark: every transaction of its
+ *     current life numbered below it has ended everywhere.
+ *   participant: a ptxn that reached its outcome is freed when the hook ends, leaving its
+ *     outcome in `finished` (txid -> outcome: peers may still ask, a late prepare gets the old
+ *     vote) until its coordinator's watermark passes it; below the watermark a transaction is
+ *     forgotten altogether, and a late prepare or state request for it is dropped (it ended
+ *     everywhere: nobody waits for the answer).
+ *   by_client: each client's newest request seq; an older or equal one starts nothing.
+ * Ownership: tp_node owns its tables and what they point to.
  */
 #ifndef FL_TWOPC_INT_H
 #define FL_TWOPC_INT_H
@@ -66,6 +86,7 @@ typedef struct tp_msg_prepare {
   uint32_t coord;
   uint64_t txid;
   int64_t ts;        /* the transaction's age, for wound-wait: smaller is older */
+  uint64_t done;     /* the coordinator's watermark (see Forgetting) */
   uint32_t n_parts, n_mops;
   int32_t parts[TP_MAX];
   tp_mop mops[TP_MAX]; /* this participant's micro-ops, in transaction order */
@@ -81,11 +102,13 @@ typedef struct tp_msg_vote {
 } tp_msg_vote;
 
 /* PRECOMMIT, PRECOMMIT_ACK, DECISION (arg 1 commit, 0 abort), DECISION_ACK, QUERY,
- * STATE_REQ, STATE (arg: enum tp_pstate). */
+ * STATE_REQ, STATE (arg: enum tp_pstate). done: the coordinator's watermark on PRECOMMIT and
+ * DECISION from a coordinator, else 0. */
 typedef struct tp_msg_txid {
   uint32_t type;
   uint32_t arg;
   uint64_t txid;
+  uint64_t done;
 } tp_msg_txid;
 
 enum tp_rec_type { TP_REC_VOTE = 1, TP_REC_PRECOMMIT, TP_REC_OUTCOME, TP_REC_DECISION, TP_REC_END };
@@ -101,9 +124,21 @@ typedef struct tp_rec {
   uint32_t n_parts;
   int32_t parts[TP_MAX];
   uint32_t n_mops;
-  uint32_t pad;
+  uint32_t copied;   /* 1: carried forward by compaction, a copy of a record checked already */
   tp_mop mops[TP_MAX];
 } tp_rec;
+
+/* Compaction's record (durable key TP_KEY_META), followed by uint64_t done[n_done] (the
+ * watermarks) and n_store (key, value) int64_t pairs, the store in key order. */
+#define TP_KEY_META UINT64_MAX
+typedef struct tp_meta {
+  uint64_t base;     /* the log's first key */
+  uint64_t snap_key; /* commits logged below it are in the store below */
+  uint32_t n_done, n_store;
+} tp_meta;
+/* Compaction runs once the log holds this many records, and more while many are still open:
+ * each run costs the records it carries forward and the store it writes. */
+#define TP_COMPACT_MIN 256
 
 enum tp_timer {
   TP_T_VOTE = 1,      /* coordinator: votes not all in: abort */
@@ -175,11 +210,17 @@ typedef struct tp_node {
   int id, n;
   tp_config cfg;
   uint64_t next_key;       /* the durable key of the next record */
+  uint64_t base;           /* the durable key of the log's first record */
+  uint64_t snap_key;       /* replay: commits logged below it are in the loaded store */
   uint32_t incarnation;
   uint32_t counter;
-  GHashTable *ctxns;       /* txid -> tp_ctxn (owned); lookups only */
-  GHashTable *by_request;  /* (client, seq) -> txid: a duplicated request starts nothing */
-  GHashTable *ptxns;       /* txid -> tp_ptxn (owned); lookups only */
+  GTree *ctxns;            /* txid -> tp_ctxn (owned), open transactions, by txid */
+  GHashTable *by_client;   /* client -> newest request seq (uint64, owned); lookups only */
+  GHashTable *ptxns;       /* txid -> tp_ptxn (owned), not yet decided here; lookups only */
+  GTree *finished;         /* txid -> outcome (GINT_TO_POINTER(1 commit, 0 abort)), decided
+                            * here, not yet below the coordinator's watermark */
+  uint64_t *done;          /* per coordinator node: its latest watermark (0: none) */
+  GArray *retire;          /* txids decided during this hook (uint64), freed when it ends */
   GTree *store;            /* key -> value (int64 boxed), this participant's committed data */
   GTree *locks;            /* key -> tp_lock */
   GArray *selfq;           /* messages to itself, delivered after the hook (GBytes *) */
@@ -194,6 +235,8 @@ typedef struct tp_lock {
 } tp_lock;
 
 /* twopc.c */
+/* Compacts the log when due (see Durable log); only at the start of a hook. */
+void tp_compact(tp_node *s, fl_node_ctx *ctx);
 void tp_send(tp_node *s, fl_node_ctx *ctx, int dst, const void *msg, size_t len);
 void tp_persist(tp_node *s, fl_node_ctx *ctx, const tp_rec *r);
 int tp_shard(const tp_config *c, int64_t key);
@@ -208,8 +251,18 @@ void tp_coord_timer(tp_node *s, fl_node_ctx *ctx, int kind, uint64_t txid);
 void tp_coord_recover(tp_node *s, fl_node_ctx *ctx, const tp_rec *r);
 void tp_coord_resume(tp_node *s, fl_node_ctx *ctx);
 
+/* coordinator.c: every transaction of this coordinator's life numbered below it has ended. */
+uint64_t tp_coord_watermark(const tp_node *s);
+
 /* participant.c */
 tp_ptxn *tp_part_get(tp_node *s, uint64_t txid);
+/* What the participant knows of a transaction it holds no ptxn for: 1 committed, 0 aborted
+ * (in `finished`), -2 ended everywhere (below its coordinator's watermark), -1 nothing. */
+int tp_part_past(const tp_node *s, uint64_t txid);
+/* A coordinator's message carried watermark `done`: forgets what fell below it. */
+void tp_part_learn_done(tp_node *s, int coord, uint64_t done);
+/* At the end of a hook: frees the ptxns decided during it, keeping their outcomes. */
+void tp_part_retire(tp_node *s);
 void tp_part_prepare(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_prepare *m);
 void tp_part_continue(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p);
 void tp_part_abort_unvoted(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p, int cause);

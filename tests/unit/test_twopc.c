@@ -7,7 +7,10 @@
  * a no vote aborts; the lock-wait timeout aborts an unvoted participant while a voted one only
  * asks; wound-wait; a restarted coordinator resends its logged decision and answers presumed
  * abort for the rest; a restarted in-doubt participant asks; and each invariant stopping the
- * run on injected messages (atomicity, vote changed, decision changed, commit without all yes).
+ * run on injected messages (atomicity, vote changed, decision changed, commit without all yes,
+ * a record after the end). Forgetting: the tables hold exactly what is in flight (by hand, and
+ * after a whole quiesced run, whose compacted logs restore the same store on a restart); late
+ * prepares, decisions and queries of ended transactions neither lock nor apply nor log.
  * The metrics tests: sorted order in both insertion orders, kinds, totals, saturation, invalid
  * names and the cap; `metric` expectations parsed and their errors; a whole run's metrics in
  * the summary, the JSON report and the verdict, with exact values.
@@ -354,6 +357,229 @@ START_TEST(invariant_decision_changed) {
 }
 END_TEST
 
+/* ---- Forgetting: the tables hold what is in flight, and what was forgotten stays finished. */
+
+static int n_ctxns(int node) { return g_tree_nnodes(((const tp_node *)fl_harness_state(&H, node))->ctxns); }
+static int n_ptxns(int node) { return (int)g_hash_table_size(((const tp_node *)fl_harness_state(&H, node))->ptxns); }
+static int n_finished(int node) { return g_tree_nnodes(((const tp_node *)fl_harness_state(&H, node))->finished); }
+static int64_t stored(int node, int64_t key) {
+  const int64_t *v = g_tree_lookup(((const tp_node *)fl_harness_state(&H, node))->store, &key);
+  ck_assert(v != NULL);
+  return *v;
+}
+
+/* Client 0's transaction seq (k0 := value at n2, read k1 at n3) run to its end: prepares,
+ * votes, decisions and acknowledgements delivered. Returns the mark before its request. */
+static guint commit_all(uint64_t seq, int64_t value) {
+  guint from = fl_harness_mark(&H);
+  fl_txn t = txn_of(0, seq, 0, value, 1);
+  FL_HARNESS_REQUEST(&H, 0, &t.op);
+  PASS(from, 0, 1, TP_PREPARE);
+  PASS(from, 0, 2, TP_PREPARE);
+  PASS(from, 1, 0, TP_VOTE);
+  PASS(from, 2, 0, TP_VOTE);
+  PASS(from, 0, 1, TP_DECISION);
+  PASS(from, 0, 2, TP_DECISION);
+  PASS(from, 1, 0, TP_DECISION_ACK);
+  PASS(from, 2, 0, TP_DECISION_ACK);
+  return from;
+}
+
+START_TEST(tables_hold_only_transactions_in_flight) {
+  open_world("");
+  guint first = commit_all(1, 7);
+  /* Ended: n1 forgot it; each participant keeps only its outcome, its coordinator's watermark
+   * (t1.0.1, sent with the decision) not being past it yet. */
+  ck_assert_int_eq(n_ctxns(0), 0);
+  ck_assert_int_eq(n_ptxns(1), 0);
+  ck_assert_int_eq(n_ptxns(2), 0);
+  ck_assert_int_eq(n_finished(1), 1);
+  ck_assert_int_eq(n_finished(2), 1);
+  tp_msg_prepare late;
+  fl_harness_nth(&H, __LINE__, first, 0, 1, TP_PREPARE, 0, &late, sizeof late);
+  ck_assert_uint_eq(late.done, txid1());
+  /* The same request again (a client's retry): nothing starts. */
+  guint at = fl_harness_mark(&H);
+  fl_txn again = txn_of(0, 1, 0, 7, 1);
+  FL_HARNESS_REQUEST(&H, 0, &again.op);
+  ck_assert_int_eq(fl_harness_count(&H, at, 0, 1, 0), 0);
+  ck_assert_int_eq((int)g_hash_table_size(((const tp_node *)fl_harness_state(&H, 0))->by_client), 1);
+  /* A late copy of its prepare: the vote again (yes: it committed), no lock taken. */
+  at = fl_harness_mark(&H);
+  FL_HARNESS_INJECT(&H, 0, 1, &late, sizeof late);
+  tp_msg_vote v;
+  FL_HARNESS_NTH(&H, at, 1, 0, TP_VOTE, 0, &v);
+  ck_assert_uint_eq(v.yes, 1);
+  ck_assert_int_eq(g_tree_nnodes(((const tp_node *)fl_harness_state(&H, 1))->locks), 0);
+  ck_assert_int_eq(n_ptxns(1), 0);
+  /* A late query about it: abort (it ended), unlogged (it committed). */
+  int64_t writes = metric("persist_writes");
+  at = fl_harness_mark(&H);
+  INJECT_TXID(1, 0, TP_QUERY, 0, txid1());
+  tp_msg_txid d;
+  FL_HARNESS_NTH(&H, at, 0, 1, TP_DECISION, 0, &d);
+  ck_assert_uint_eq(d.arg, 0);
+  ck_assert_int_eq(metric("persist_writes"), writes);
+  /* The next transaction's prepare carries the watermark t1.0.2: the first is forgotten. */
+  guint second = fl_harness_mark(&H);
+  fl_txn t2 = txn_of(0, 2, 0, 8, 1);
+  FL_HARNESS_REQUEST(&H, 0, &t2.op);
+  PASS(second, 0, 1, TP_PREPARE);
+  ck_assert_int_eq(n_ctxns(0), 1);
+  ck_assert_int_eq(n_ptxns(1), 1);
+  ck_assert_int_eq(n_finished(1), 0);
+  ck_assert_int_eq(n_finished(2), 1); /* n3 has not heard it yet */
+  PASS(second, 0, 2, TP_PREPARE);
+  ck_assert_int_eq(n_finished(2), 0);
+  PASS(second, 1, 0, TP_VOTE);
+  PASS(second, 2, 0, TP_VOTE);
+  PASS(second, 0, 1, TP_DECISION);
+  PASS(second, 0, 2, TP_DECISION);
+  ck_assert_int_eq(stored(1, 0), 8);
+  /* The first one's decision, late, and the abort answered to the late query: acknowledged,
+   * never applied again (k0 stays 8). */
+  at = fl_harness_mark(&H);
+  INJECT_TXID(0, 1, TP_DECISION, 1, txid1());
+  INJECT_TXID(0, 1, TP_DECISION, 0, txid1());
+  ck_assert_int_eq(fl_harness_count(&H, at, 1, 0, TP_DECISION_ACK), 2);
+  ck_assert_int_eq(stored(1, 0), 8);
+  /* Its prepare once more, now below the watermark: dropped, no vote, no lock. */
+  at = fl_harness_mark(&H);
+  FL_HARNESS_INJECT(&H, 0, 1, &late, sizeof late);
+  ck_assert_int_eq(fl_harness_count(&H, at, 1, 0, 0), 0);
+  ck_assert_int_eq(g_tree_nnodes(((const tp_node *)fl_harness_state(&H, 1))->locks), 0);
+  /* The second ends only when both acknowledge (n2's first acknowledgement since is its). */
+  ck_assert_int_eq(n_ctxns(0), 1);
+  fl_harness_deliver(&H, __LINE__, fl_harness_find(&H, second, 1, 0, TP_DECISION_ACK, 0));
+  ck_assert_int_eq(n_ctxns(0), 1);
+  PASS(second, 2, 0, TP_DECISION_ACK);
+  ck_assert_int_eq(n_ctxns(0), 0);
+  ck_assert_int_eq(n_ptxns(1) + n_ptxns(2), 0);
+  ck_assert_int_eq(n_finished(1) + n_finished(2), 2);
+  fl_harness_close(&H);
+}
+END_TEST
+
+/* An abort that overtakes the prepare (which a reordering network allows) is logged as a no
+ * vote: the prepare that comes later, even after a restart, is answered no, without a lock. */
+START_TEST(abort_before_prepare_is_remembered_across_a_restart) {
+  open_world("");
+  guint from = fl_harness_mark(&H);
+  fl_txn t = txn_of(0, 1, 0, 7, 1);
+  FL_HARNESS_REQUEST(&H, 0, &t.op);
+  tp_msg_prepare late;
+  FL_HARNESS_NTH(&H, from, 0, 1, TP_PREPARE, 0, &late);
+  guint at = fl_harness_mark(&H);
+  INJECT_TXID(0, 1, TP_DECISION, 0, txid1());
+  ck_assert_int_eq(fl_harness_count(&H, at, 1, 0, TP_DECISION_ACK), 1);
+  ck_assert_int_eq(fl_harness_count(&H, at, 1, 0, TP_VOTE), 0);
+  ck_assert_int_eq(n_ptxns(1), 0);
+  ck_assert_int_eq(n_finished(1), 1);
+  ck_assert(fl_world_crash(H.w, 1));
+  ck_assert(fl_world_restart(H.w, 1));
+  ck_assert_int_eq(n_ptxns(1), 0);
+  ck_assert_int_eq(n_finished(1), 1);
+  at = fl_harness_mark(&H);
+  FL_HARNESS_INJECT(&H, 0, 1, &late, sizeof late);
+  tp_msg_vote v;
+  FL_HARNESS_NTH(&H, at, 1, 0, TP_VOTE, 0, &v);
+  ck_assert_uint_eq(v.yes, 0);
+  ck_assert_int_eq(g_tree_nnodes(((const tp_node *)fl_harness_state(&H, 1))->locks), 0);
+  fl_harness_close(&H);
+}
+END_TEST
+
+/* The checker keeps only the ids of ended transactions, and a record logged for one later is
+ * a violation: here a forged abort makes n3, which never took part, log a no vote for t1.0.1
+ * after it ended (n2 alone held its key). */
+START_TEST(invariant_record_after_end) {
+  open_world("");
+  guint from = fl_harness_mark(&H);
+  fl_txn t = txn_of(0, 1, 0, 7, -1);
+  FL_HARNESS_REQUEST(&H, 0, &t.op);
+  PASS(from, 0, 1, TP_PREPARE);
+  PASS(from, 1, 0, TP_VOTE);
+  PASS(from, 0, 1, TP_DECISION);
+  PASS(from, 1, 0, TP_DECISION_ACK);
+  ck_assert_int_eq(n_ctxns(0), 0);
+  tp_msg_txid m;
+  memset(&m, 0, sizeof m);
+  m.type = TP_DECISION;
+  m.txid = txid1(); /* abort */
+  ck_assert(fl_world_inject(H.w, 0, 2, &m, sizeof m));
+  fl_harness_close_stopped(&H, FL_STOP_VIOLATION,
+                           "protocol twopc, at 0ns (event 0): invariant violated: txn t1.0.1 "
+                           "ended (every participant acknowledged its decision), then n3 logged "
+                           "a vote");
+}
+END_TEST
+
+/* A whole contended run (steady.fl's workload), its clients stopped a second before the end:
+ * nothing is in flight, so the coordinator holds no transaction and the participants no ptxn;
+ * each participant keeps only the outcomes its coordinator's last watermark did not pass
+ * (exact, at this seed). */
+START_TEST(quiesced_run_leaves_only_what_is_in_flight) {
+  fl_harness_open(&H, "twopc-quiet.fl",
+                  "[cluster]\nprotocol = twopc\nnodes = 4\nseed = 1\nduration = 3s\n"
+                  "[network]\nlatency = lognormal(mean=2ms, sd=1ms)\n"
+                  "[workload]\nkind = txn\nclients = 8\nkeys = 12\ntxn_ops = 4\n"
+                  "think = exponential(mean=10ms)\ntimeout = 1s\nstop = 2s\n"
+                  "[twopc]\nfirst_participant = 2\nlock_timeout = 50ms\n");
+  fl_world_run(H.w);
+  ck_assert_int_eq(fl_world_stop_reason(H.w), FL_STOP_END);
+  ck_assert_int_eq(n_ctxns(0), 0);
+  ck_assert_int_eq((int)g_hash_table_size(((const tp_node *)fl_harness_state(&H, 0))->by_client), 8);
+  int finished[4];
+  for (int i = 1; i < 4; i++) {
+    ck_assert_int_eq(n_ptxns(i), 0);
+    ck_assert_int_eq(g_tree_nnodes(((const tp_node *)fl_harness_state(&H, i))->locks), 0);
+    finished[i] = n_finished(i);
+  }
+  /* Of the 665 committed (and the aborted), the participants keep 2, 3 and 3 outcomes: those
+   * decided after the last message n1 sent them, which carried its watermark. */
+  ck_assert_int_eq(metric("txn_committed"), 665);
+  ck_assert_int_eq(finished[1], 2);
+  ck_assert_int_eq(finished[2], 3);
+  ck_assert_int_eq(finished[3], 3);
+  /* The logs were compacted: each node replays from a first key past 1, and a participant
+   * restarted now has the same store back (the snapshot plus the records after it), and
+   * rebuilds only what it kept: its few outcomes. */
+  for (int i = 0; i < 4; i++) {
+    const tp_node *n = fl_harness_state(&H, i);
+    ck_assert_uint_gt(n->base, 1);
+    ck_assert_uint_lt(n->next_key - n->base, TP_COMPACT_MIN + 64);
+  }
+  int after[4];
+  for (int i = 1; i < 4; i++) {
+    const tp_node *n = fl_harness_state(&H, i);
+    int keys = g_tree_nnodes(n->store);
+    ck_assert_int_gt(keys, 0);
+    int64_t before[12];
+    for (int64_t k = 0; k < 12; k++) {
+      const int64_t *v = g_tree_lookup(n->store, &k);
+      before[k] = v ? *v : -1;
+    }
+    ck_assert(fl_world_crash(H.w, i));
+    ck_assert(fl_world_restart(H.w, i));
+    n = fl_harness_state(&H, i);
+    ck_assert_int_eq(g_tree_nnodes(n->store), keys);
+    for (int64_t k = 0; k < 12; k++) {
+      const int64_t *v = g_tree_lookup(n->store, &k);
+      ck_assert_int_eq(v ? *v : -1, before[k]);
+    }
+    ck_assert_int_eq(n_ptxns(i), 0);
+    after[i] = n_finished(i);
+  }
+  /* After a restart, the outcomes in the log's tail since the last compaction (n2: keys 552 to
+   * 792) are kept, the watermark stored with it being older: the coordinator's next message
+   * drops them (tables_hold_only_transactions_in_flight shows a watermark doing so). */
+  ck_assert_int_eq(after[1], 121);
+  ck_assert_int_eq(after[2], 12);
+  ck_assert_int_eq(after[3], 137);
+  fl_harness_close_stopped(&H, FL_STOP_END, "");
+}
+END_TEST
+
 /* ---- The metrics API. */
 
 static void fill(fl_metrics *m, bool reversed) {
@@ -504,6 +730,10 @@ static Suite *suite(void) {
   tcase_add_test(tc, invariant_no_commit_without_all_yes);
   tcase_add_test(tc, invariant_vote_changed);
   tcase_add_test(tc, invariant_decision_changed);
+  tcase_add_test(tc, tables_hold_only_transactions_in_flight);
+  tcase_add_test(tc, abort_before_prepare_is_remembered_across_a_restart);
+  tcase_add_test(tc, quiesced_run_leaves_only_what_is_in_flight);
+  tcase_add_test(tc, invariant_record_after_end);
   suite_add_tcase(s, tc);
   TCase *m = tcase_create("metrics");
   tcase_add_test(m, metrics_sorted_whatever_the_insertion_order);
