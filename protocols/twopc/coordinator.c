@@ -39,13 +39,7 @@ uint64_t tp_coord_watermark(const tp_node *s) {
 /* Coordinator -> participant messages carry the watermark. */
 static void send_txid(tp_node *s, fl_node_ctx *ctx, int dst, uint32_t type, uint32_t arg,
                       uint64_t txid) {
-  tp_msg_txid m;
-  memset(&m, 0, sizeof m);
-  m.type = type;
-  m.arg = arg;
-  m.txid = txid;
-  m.done = tp_coord_watermark(s);
-  tp_send(s, ctx, dst, &m, sizeof m);
+  tp_send_txid(s, ctx, dst, type, arg, txid, tp_coord_watermark(s));
 }
 
 static void log_decision(tp_node *s, fl_node_ctx *ctx, tp_ctxn *c) {

@@ -247,16 +247,6 @@ void tp_part_decide(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p, int commit) {
   fl_node_metric_add(ctx, "txn_in_doubt", -1);
 }
 
-static void send_txid(tp_node *s, fl_node_ctx *ctx, int dst, uint32_t type, uint32_t arg,
-                      uint64_t txid) {
-  tp_msg_txid m;
-  memset(&m, 0, sizeof m);
-  m.type = type;
-  m.arg = arg;
-  m.txid = txid;
-  tp_send(s, ctx, dst, &m, sizeof m);
-}
-
 void tp_part_txid_msg(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_txid *m) {
   tp_ptxn *p = tp_part_get(s, m->txid);
   switch (m->type) {
@@ -283,7 +273,7 @@ void tp_part_txid_msg(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_txid 
       p->state = TP_P_WAITING;
       tp_part_abort_unvoted(s, ctx, p, TP_CAUSE_VOTE_NO);
     }
-    send_txid(s, ctx, from, TP_DECISION_ACK, 0, m->txid);
+    tp_send_txid(s, ctx, from, TP_DECISION_ACK, 0, m->txid, 0);
     break;
   case TP_PRECOMMIT:
     if (!p || (p->state != TP_P_VOTED && p->state != TP_P_PRECOMMITTED)) break;
@@ -296,7 +286,7 @@ void tp_part_txid_msg(tp_node *s, fl_node_ctx *ctx, int from, const tp_msg_txid 
       tp_persist(s, ctx, &r);
       p->state = TP_P_PRECOMMITTED;
     }
-    send_txid(s, ctx, from, TP_PRECOMMIT_ACK, 0, m->txid);
+    tp_send_txid(s, ctx, from, TP_PRECOMMIT_ACK, 0, m->txid, 0);
     break;
   case TP_STATE_REQ: tp_term_state_req(s, ctx, from, m->txid); break;
   case TP_STATE: tp_term_state(s, ctx, from, m->txid, (int)m->arg); break;

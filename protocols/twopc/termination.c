@@ -15,19 +15,9 @@
  */
 #include "twopc_int.h"
 
-static void send_txid(tp_node *s, fl_node_ctx *ctx, int dst, uint32_t type, uint32_t arg,
-                      uint64_t txid) {
-  tp_msg_txid m;
-  memset(&m, 0, sizeof m);
-  m.type = type;
-  m.arg = arg;
-  m.txid = txid;
-  tp_send(s, ctx, dst, &m, sizeof m);
-}
-
 static void ask_peers(tp_node *s, fl_node_ctx *ctx, const tp_ptxn *p) {
   for (uint32_t i = 0; i < p->n_parts; i++)
-    if (p->parts[i] != s->id) send_txid(s, ctx, p->parts[i], TP_STATE_REQ, 0, p->txid);
+    if (p->parts[i] != s->id) tp_send_txid(s, ctx, p->parts[i], TP_STATE_REQ, 0, p->txid, 0);
 }
 
 void tp_term_doubt_timer(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p) {
@@ -39,7 +29,7 @@ void tp_term_doubt_timer(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p) {
     fl_node_set_timer(ctx, s->cfg.decision_timeout_ns, TP_TAG(TP_T_TERMINATE, p->txid));
     return;
   }
-  send_txid(s, ctx, p->coord, TP_QUERY, 0, p->txid);
+  tp_send_txid(s, ctx, p->coord, TP_QUERY, 0, p->txid, 0);
   if (s->cfg.cooperative) ask_peers(s, ctx, p);
   fl_node_set_timer(ctx, s->cfg.decision_timeout_ns, TP_TAG(TP_T_DOUBT, p->txid));
 }
@@ -48,7 +38,7 @@ void tp_term_state_req(tp_node *s, fl_node_ctx *ctx, int from, uint64_t txid) {
   tp_ptxn *p = tp_part_get(s, txid);
   int past = p ? -1 : tp_part_past(s, txid);
   if (past >= 0) { /* decided here: the outcome it kept for exactly this */
-    send_txid(s, ctx, from, TP_STATE, past ? TP_P_COMMITTED : TP_P_ABORTED, txid);
+    tp_send_txid(s, ctx, from, TP_STATE, past ? TP_P_COMMITTED : TP_P_ABORTED, txid, 0);
     return;
   }
   if (past == -2) return; /* ended everywhere: the asker knows already */
@@ -63,13 +53,13 @@ void tp_term_state_req(tp_node *s, fl_node_ctx *ctx, int from, uint64_t txid) {
   } else if (p->state == TP_P_WAITING) {
     tp_part_abort_unvoted(s, ctx, p, TP_CAUSE_VOTE_NO);
   }
-  send_txid(s, ctx, from, TP_STATE, (uint32_t)p->state, txid);
+  tp_send_txid(s, ctx, from, TP_STATE, (uint32_t)p->state, txid, 0);
 }
 
 static void decide_and_tell(tp_node *s, fl_node_ctx *ctx, tp_ptxn *p, int commit) {
   tp_part_decide(s, ctx, p, commit);
   for (uint32_t i = 0; i < p->n_parts; i++)
-    if (p->parts[i] != s->id) send_txid(s, ctx, p->parts[i], TP_DECISION, (uint32_t)commit, p->txid);
+    if (p->parts[i] != s->id) tp_send_txid(s, ctx, p->parts[i], TP_DECISION, (uint32_t)commit, p->txid, 0);
 }
 
 void tp_term_state(tp_node *s, fl_node_ctx *ctx, int from, uint64_t txid, int state) {

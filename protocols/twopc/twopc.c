@@ -295,6 +295,17 @@ void tp_send(tp_node *s, fl_node_ctx *ctx, int dst, const void *msg, size_t len)
   g_array_append_val(s->selfq, b);
 }
 
+void tp_send_txid(tp_node *s, fl_node_ctx *ctx, int dst, uint32_t type, uint32_t arg,
+                  uint64_t txid, uint64_t done) {
+  tp_msg_txid m;
+  memset(&m, 0, sizeof m);
+  m.type = type;
+  m.arg = arg;
+  m.txid = txid;
+  m.done = done;
+  tp_send(s, ctx, dst, &m, sizeof m);
+}
+
 static void dispatch(tp_node *s, fl_node_ctx *ctx, int from, const void *msg, size_t len) {
   uint32_t type;
   if (len < sizeof type) return;

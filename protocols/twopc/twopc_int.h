@@ -238,6 +238,10 @@ typedef struct tp_lock {
 /* Compacts the log when due (see Durable log); only at the start of a hook. */
 void tp_compact(tp_node *s, fl_node_ctx *ctx);
 void tp_send(tp_node *s, fl_node_ctx *ctx, int dst, const void *msg, size_t len);
+/* A tp_msg_txid of `type` about `txid`; `done` is the coordinator's watermark (every
+ * transaction of its incarnation below it has ended everywhere), 0 from a participant. */
+void tp_send_txid(tp_node *s, fl_node_ctx *ctx, int dst, uint32_t type, uint32_t arg,
+                  uint64_t txid, uint64_t done);
 void tp_persist(tp_node *s, fl_node_ctx *ctx, const tp_rec *r);
 int tp_shard(const tp_config *c, int64_t key);
 int tp_part_index(const int32_t *parts, uint32_t n, int node);
