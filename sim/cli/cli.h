@@ -30,7 +30,7 @@ bool fl_cli_world_opts(const char *cmd, const char *duration, char **plugins,
 #define FL_CLI_SET_ENTRY(var)                                                                  \
   {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(var),                                             \
    "Override a scenario value as if the file said it, e.g. raft.heartbeat=50ms (repeatable; "  \
-   "SECTION is cluster, network, workload or the protocol's)",                                 \
+   "SECTION is cluster, network, nodes, workload or the protocol's)",                          \
    "SECTION.KEY=VALUE"}
 
 /* Loads every --plugin in order; false after printing what was wrong. */

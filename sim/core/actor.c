@@ -368,6 +368,7 @@ static void touch(fl_node *n) {
 #define ENTER(n, hook)                                                                        \
   fl_node *saved_ = (n)->all->current;                                                          \
   (n)->all->current = (n);                                                                      \
+  (n)->phys.hold_ns = 0; /* a persist holds the sends of its own hook only */                 \
   touch(n);                                                                                   \
   site_save site_ = site_enter((n)->rt, (n), (hook))
 #define LEAVE(n)                                                                              \

@@ -76,3 +76,10 @@ void fl_durable_erase(fl_durable *d, uint64_t from, uint64_t to, bool to_end) {
 }
 
 size_t fl_durable_count(const fl_durable *d) { return d->slots->len; }
+
+void fl_durable_each(const fl_durable *d, uint64_t from, uint64_t to, bool to_end,
+                     void (*fn)(uint64_t key, void *user), void *user) {
+  if (!to_end && from >= to) return;
+  guint lo = lower_bound(d, from), hi = to_end ? d->slots->len : lower_bound(d, to);
+  for (guint i = lo; i < hi; i++) fn(g_array_index(d->slots, slot, i).key, user);
+}

@@ -25,5 +25,9 @@ const void *fl_durable_get(const fl_durable *d, uint64_t key, size_t *len);
 /* Erases every key in [from, to), or every key >= from when to_end. */
 void fl_durable_erase(fl_durable *d, uint64_t from, uint64_t to, bool to_end);
 size_t fl_durable_count(const fl_durable *d);
+/* Calls fn for every key in [from, to) (every key >= from when to_end), in key order; fn must
+ * not change the store. */
+void fl_durable_each(const fl_durable *d, uint64_t from, uint64_t to, bool to_end,
+                     void (*fn)(uint64_t key, void *user), void *user);
 
 #endif

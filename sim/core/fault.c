@@ -167,6 +167,33 @@ static const char *why_not(const fl_faults *f, fl_action_kind kind, int node) {
   }
 }
 
+/* A change of a node's clock or model, noted in the trace. A crashed node keeps the change
+ * (its machine's clock and disk outlive the process). */
+static void node_change(fl_faults *f, const fl_action *a) {
+  const char *verb = a->kind == FL_ACT_CLOCK_JUMP ? "clock" : a->kind == FL_ACT_SET_DISK
+                                                                  ? "disk" : "processing";
+  int node = a->a;
+  if (node == FL_NODE_LEADER && (node = resolve(f, node, verb)) < 0) return;
+  GString *what = g_string_new(verb);
+  if (node >= 0) g_string_append_printf(what, " n%d", node + 1);
+  if (a->kind == FL_ACT_CLOCK_JUMP) {
+    g_string_append(what, a->for_ns < 0 ? " jump -" : " jump +");
+    fl_format_duration(what, a->for_ns < 0 ? -a->for_ns : a->for_ns);
+  } else {
+    g_string_append(what, " = ");
+    fl_dist_describe(&a->latency, what);
+  }
+  for (int i = 0; i < f->rt->n_nodes; i++) {
+    if (node >= 0 && i != node) continue;
+    fl_node *n = &f->nodes->v[i];
+    if (a->kind == FL_ACT_CLOCK_JUMP) fl__node_clock_jump(n, a->for_ns);
+    else if (a->kind == FL_ACT_SET_DISK) fl__node_set_disk(n, &a->latency);
+    else fl__node_set_processing(n, &a->latency);
+  }
+  fl_trace_net_change(f->rt->trace, fl_sched_now(f->rt->sched), what->str);
+  g_string_free(what, TRUE);
+}
+
 void fl__fault_apply(fl_faults *f, size_t index) {
   const fl_action *a = &g_array_index(f->scn->timeline, fl_action, index);
   int node = a->a;
@@ -209,6 +236,9 @@ void fl__fault_apply(fl_faults *f, size_t index) {
     break;
   case FL_ACT_SET_LOSS:
   case FL_ACT_SET_LATENCY: link_change(f, a); break;
+  case FL_ACT_CLOCK_JUMP:
+  case FL_ACT_SET_PROCESSING:
+  case FL_ACT_SET_DISK: node_change(f, a); break;
   }
   if (!applied && a->a == FL_NODE_LEADER)
     not_applied(f, "%s leader: n%d %s", verb, node + 1, why_not(f, a->kind, node));

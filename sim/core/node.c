@@ -60,6 +60,7 @@ static void node_clear(fl_node *n) {
     g_array_free(n->deferred, TRUE);
   }
   if (n->rearmed) g_array_free(n->rearmed, TRUE);
+  fl__node_phys_clear(n);
   fl_durable_free(n->durable);
   fl_rng_free(n->rng);
   if (n->last_state) g_string_free(n->last_state, TRUE);
@@ -70,6 +71,7 @@ void fl__nodes_init(fl_nodes *ns, fl_transport *rt, const fl_options *options, u
   memset(ns, 0, sizeof *ns);
   ns->rt = rt;
   ns->options = options;
+  ns->seed = seed;
   ns->timers = g_array_new(FALSE, TRUE, sizeof(fl_timer_rec));
   ns->scratch = g_string_new(NULL);
   ns->why = g_string_new(NULL);
@@ -120,12 +122,17 @@ void fl__node_boot(fl_node *n) {
   n->state = fl__actor_init(n);
 }
 
+/* A paused node holds what reaches it; a node with a processing time queues it (node_phys.c). */
 void fl__node_deliver(fl_node *n, fl_msg *m) {
-  if (n->pauses) {
+  if (n->pauses || fl__node_must_queue(n)) {
     fl_deferred d = {.is_timer = false, .msg = m};
     g_array_append_val(n->deferred, d);
     return;
   }
+  fl__node_handle_msg(n, m);
+}
+
+void fl__node_handle_msg(fl_node *n, fl_msg *m) {
   fl_transport *rt = n->rt;
   fl_net_count_delivered(rt->net, m);
   fl_trace_deliver(rt->trace, fl_sched_now(rt->sched), m->id, m->src, m->dst);
@@ -162,11 +169,15 @@ static void node_timer(fl_node *n, const fl_timer_rec *rec, uint64_t tag) {
       g_array_remove_index(n->rearmed, i);
       break;
     }
-  if (n->pauses) {
+  if (n->pauses || fl__node_must_queue(n)) {
     fl_deferred d = {.is_timer = true, .tag = tag, .timer = rec->id};
     g_array_append_val(n->deferred, d);
     return;
   }
+  fl__node_handle_timer(n, tag);
+}
+
+void fl__node_handle_timer(fl_node *n, uint64_t tag) {
   fl_trace_timer(n->rt->trace, fl_sched_now(n->rt->sched), n->id, tag);
   fl__actor_on_timer(n, tag);
 }
@@ -181,6 +192,8 @@ bool fl__node_crash(fl_node *n) {
   fl_transport *rt = n->rt;
   fl_trace_node_event(rt->trace, fl_sched_now(rt->sched), FL_TR_CRASH, n->id);
   drop_deferred(n);
+  fl__node_idle(n);
+  fl__node_disk_crash(n);
   fl__actor_free(n);
   n->is_up = false;
   n->pauses = 0; /* a crash ends every pause: their auto-resumes are stale */
@@ -221,9 +234,16 @@ bool fl__node_pause_for(fl_node *n, int64_t for_ns) {
 
 /* The node runs again: what waited for it is handed over. */
 static void wake(fl_node *n) {
+  fl_trace_node_event(n->rt->trace, fl_sched_now(n->rt->sched), FL_TR_RESUME, n->id);
+  /* A service in progress is forgotten: its item is handed over again, and queues anew
+   * behind nothing. */
+  fl__node_idle(n);
+  fl__node_rearm_deferred(n);
+}
+
+void fl__node_rearm_deferred(fl_node *n) {
   fl_transport *rt = n->rt;
   int64_t now = fl_sched_now(rt->sched);
-  fl_trace_node_event(rt->trace, now, FL_TR_RESUME, n->id);
   /* Each waiting item becomes an event at this instant, in arrival order (the scheduler's
    * insertion sequence keeps it). A timer is re-armed as a scheduler timer of its own, still
    * known by the protocol's id, so that a cancel before its turn removes it. */
@@ -289,7 +309,7 @@ void fl_node_send(fl_node_ctx *ctx, int dst, const void *msg, size_t len) {
                    ctx->id + 1, len);
     return;
   }
-  fl__transport_send(rt, ctx->id, dst, msg, len);
+  fl__node_send_raw(ctx, dst, msg, len);
 }
 
 void fl_node_broadcast(fl_node_ctx *ctx, const void *msg, size_t len) {
@@ -313,6 +333,11 @@ fl_timer_id fl_node_set_timer(fl_node_ctx *ctx, int64_t delay_ns, uint64_t tag) 
   __int128 rate = 1000000 + ctx->drift_ppm;
   int64_t real = (int64_t)(((__int128)delay_ns * 1000000 + rate - 1) / rate);
   int64_t now = fl_sched_now(rt->sched);
+  /* Jitter: a real scheduler wakes a timer late by a drawn amount, never early. */
+  if (ctx->phys.jitter) {
+    int64_t j = fl_dist_sample_ns(ctx->phys.jitter, ctx->phys.jitter_rng);
+    real = j > INT64_MAX / 2 - real ? INT64_MAX / 2 : real + j;
+  }
   if (real > INT64_MAX / 2 - now) {
     fl__transport_halt(rt, FL_STOP_PROTOCOL_ERROR, "node n%d set a timer %" G_GINT64_FORMAT
                    "ns ahead, beyond any run", ctx->id + 1, delay_ns);
@@ -354,6 +379,7 @@ bool fl_node_cancel_timer(fl_node_ctx *ctx, fl_timer_id id) {
 
 void fl_node_persist(fl_node_ctx *ctx, uint64_t key, const void *data, size_t len) {
   if (!in_hook(ctx, "fl_node_persist")) return;
+  if (ctx->phys.disk) fl__node_disk_put(ctx, key, data, len);
   fl_durable_put(ctx->durable, key, data, len);
   ctx->persist_writes++;
   ctx->persisted_bytes += len;
@@ -370,11 +396,13 @@ const void *fl__node_load(const fl_node *n, uint64_t key, size_t *len) {
 /* Erases keys >= from and < to; to_end: every key >= from. */
 void fl_node_erase_from(fl_node_ctx *ctx, uint64_t key) {
   if (!in_hook(ctx, "fl_node_erase_from")) return;
+  if (ctx->phys.disk) fl__node_disk_erase(ctx, key, 0, true);
   fl_durable_erase(ctx->durable, key, 0, true);
 }
 
 void fl_node_erase_range(fl_node_ctx *ctx, uint64_t from, uint64_t to) {
   if (!in_hook(ctx, "fl_node_erase_range")) return;
+  if (ctx->phys.disk) fl__node_disk_erase(ctx, from, to, false);
   fl_durable_erase(ctx->durable, from, to, false);
 }
 
@@ -401,7 +429,7 @@ void fl_node_reply(fl_node_ctx *ctx, const fl_op *op, const fl_op_result *result
   memset(&r, 0, sizeof r); /* no uninitialised padding goes on the wire */
   fl_op_copy(&r.op, op);
   fl_op_result_copy(&r.result, result);
-  fl__transport_send(rt, ctx->id, (int)op->endpoint, &r, sizeof r);
+  fl__node_send_raw(ctx, (int)op->endpoint, &r, sizeof r);
 }
 
 void fl_node_reply_txn(fl_node_ctx *ctx, const fl_txn *txn, const fl_op_result *result) {
@@ -419,7 +447,7 @@ void fl_node_reply_txn(fl_node_ctx *ctx, const fl_txn *txn, const fl_op_result *
   memset(&t, 0, sizeof t); /* no uninitialised padding goes on the wire */
   fl_op_result_copy(&t.result, result);
   fl_txn_copy(&t.txn, txn);
-  fl__transport_send(rt, ctx->id, (int)op->endpoint, &t, sizeof t);
+  fl__node_send_raw(ctx, (int)op->endpoint, &t, sizeof t);
 }
 
 void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) {

@@ -10,7 +10,9 @@
 #define FL_NODE_INT_H
 
 #include "actor.h"
+#include "dist.h"
 #include "durable.h"
+#include "scenario.h"
 #include "metrics.h"
 #include "transport.h"
 
@@ -35,6 +37,45 @@ typedef struct fl_deferred {
 typedef struct fl_rearmed {
   fl_timer_id id, again;
 } fl_rearmed;
+
+/* A message sent after a persist, waiting in its node for the write's sync (fsync = yes). */
+typedef struct fl_held_send {
+  int64_t at_ns; /* when it leaves: the sync time of the last write before it */
+  int dst;
+  size_t len;
+  unsigned char *data; /* owned */
+} fl_held_send;
+
+/* A durable change not yet synced, to undo if the node crashes first. */
+typedef struct fl_unsynced {
+  int64_t synced_ns; /* when the disk has it */
+  uint64_t key;
+  bool had_old;        /* the key held a record before the change */
+  size_t old_len, new_len;
+  unsigned char *old;  /* owned: the record before, when had_old */
+  unsigned char *data; /* owned: the bytes written (a put, with torn_writes), or NULL (erase) */
+} fl_unsynced;
+
+/* A node's physical model at run time (scenario.h's fl_node_model, resolved): NULL
+ * distributions are off, and so is everything they drive. Each stream is derived from the
+ * master seed and the node ("processing", "disk", "jitter"), never the protocol's, and made
+ * only when its feature is first turned on. */
+typedef struct fl_node_phys {
+  fl_dist *processing, *disk, *jitter; /* owned, or NULL */
+  bool fsync, torn_writes;
+  fl_rng *proc_rng, *disk_rng, *jitter_rng;
+  /* Processing: the node serves what reached it one item at a time, in arrival order, from
+   * its `deferred` queue; `busy` while an item is in service, which ends by an
+   * FL_EV_NODE_READY of epoch `epoch` (a crash or a resume bumps it: what waited is handed
+   * over again, and that event ends nothing). */
+  bool busy;
+  uint32_t epoch;
+  /* Disk: the sync time of the latest write (writes reach the disk in order). */
+  int64_t disk_free_ns;
+  int64_t hold_ns;  /* sends of the running hook leave at this time (fsync = yes), or 0 */
+  GArray *outbox;   /* of fl_held_send, by at_ns */
+  GArray *unsynced; /* of fl_unsynced, by synced_ns */
+} fl_node_phys;
 
 typedef struct fl_nodes fl_nodes;
 
@@ -67,6 +108,7 @@ struct fl_node_ctx {
   fl_node_status status;
   bool has_status;
   uint64_t leader_since; /* event at which its status last turned to role leader, or 0 */
+  fl_node_phys phys;
 };
 typedef struct fl_node_ctx fl_node;
 
@@ -87,6 +129,7 @@ struct fl_nodes {
   bool final_checked, final_ok;
   char *final_message; /* owned */
   fl_metrics *metrics; /* owned: what the protocol measured (fl_node_metric_*) */
+  uint64_t seed;       /* the master seed, for the streams of the nodes' physical models */
 };
 
 /* The nodes layer: fl__nodes_init builds rt->n_nodes nodes (not booted) with their streams
@@ -122,6 +165,41 @@ bool fl__node_resume(fl_node *n);
  * it was the last. */
 void fl__node_pause_end(fl_node *n, uint32_t epoch);
 const void *fl__node_load(const fl_node *n, uint64_t key, size_t *len);
+
+/* The physical model (node_phys.c). fl__node_set_model applies a resolved scenario model;
+ * fl__node_set_processing and fl__node_set_disk replace one distribution (copied; a constant
+ * 0 turns it off) from the next item or write on; fl__node_clock_jump steps the node's local
+ * clock by step_ns. */
+void fl__node_set_model(fl_node *n, const fl_node_model *m);
+void fl__node_set_processing(fl_node *n, const fl_dist *d);
+void fl__node_set_disk(fl_node *n, const fl_dist *d);
+void fl__node_clock_jump(fl_node *n, int64_t step_ns);
+void fl__node_phys_clear(fl_node *n);
+/* Processing: whether an item reaching the running node `n` must wait in its queue (starting
+ * its service if the node was idle); FL_EV_NODE_READY of `epoch` ends a service. */
+bool fl__node_must_queue(fl_node *n);
+void fl__node_ready(fl_node *n, uint32_t epoch);
+/* Forgets the service in progress (a crash or a resume hands over what waited). */
+static inline void fl__node_idle(fl_node *n) {
+  n->phys.busy = false;
+  n->phys.epoch++;
+}
+/* Disk: a durable change about to be made (key's record replaced by data, or erased when data
+ * is NULL), recorded for undo until synced. */
+void fl__node_disk_put(fl_node *n, uint64_t key, const void *data, size_t len);
+void fl__node_disk_erase(fl_node *n, uint64_t from, uint64_t to, bool to_end);
+/* A crash: the unsynced changes are undone (with torn_writes, the one in progress is left cut
+ * at a drawn length) and held sends are dropped. */
+void fl__node_disk_crash(fl_node *n);
+/* Sends: from a hook of n, through its outbox while a persist of that hook is unsynced. */
+void fl__node_send_raw(fl_node *n, int dst, const void *data, size_t len);
+/* FL_EV_NODE_SEND: the held sends due by now leave. */
+void fl__node_send_held(fl_node *n);
+/* What waited in the node's queue becomes events at this instant, in arrival order. */
+void fl__node_rearm_deferred(fl_node *n);
+/* Handing an item over to the protocol: a message (released) or a timer. */
+void fl__node_handle_msg(fl_node *n, fl_msg *m);
+void fl__node_handle_timer(fl_node *n, uint64_t tag);
 /* Local clock of node n at simulated time t. */
 int64_t fl__node_local_time(const fl_node *n, int64_t t);
 

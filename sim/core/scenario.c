@@ -29,6 +29,8 @@ typedef enum section {
   SEC_NETWORK,
   SEC_LINK,
   SEC_CLOCKS,
+  SEC_NODES,
+  SEC_NODE, /* [node nX] */
   SEC_WORKLOAD,
   SEC_TIMELINE,
   SEC_EXPECT,
@@ -62,6 +64,7 @@ typedef struct parser {
   GArray *seen;          /* seen_key in this section */
   fl_link_override *link;  /* the [link] section being read */
   bool link_both;
+  fl_node_model *node_model; /* the [node nX] section being read */
   GArray *others;        /* other_section */
   bool has_cluster, has_nodes, has_protocol, has_duration;
   int nodes_line;
@@ -81,6 +84,8 @@ typedef struct set_item {
 
 static const char *cluster_keys[] = {"protocol", "nodes", "seed", "duration", NULL};
 static const char *network_keys[] = {"latency", "loss", "duplicate", "reorder", NULL};
+static const char *nodes_keys[] = {"processing", "disk", "fsync", "torn_writes", "timer_jitter",
+                                   NULL};
 static const char *workload_keys[] = {"kind", "clients", "keys", "mix", "key_distribution",
                                       "think", "timeout", "retry", "resend", "start", "stop",
                                       "txn_ops", NULL};
@@ -122,7 +127,15 @@ static fl_srcpos here(parser *p, int at) { return (fl_srcpos){p->c.line, at + 1}
 
 /* ---- Sections. */
 
+static void flush_node_model(parser *p) {
+  if (!p->node_model) return;
+  g_array_append_val(p->s->node_models, *p->node_model);
+  g_free(p->node_model);
+  p->node_model = NULL;
+}
+
 static bool flush_link(parser *p) {
+  flush_node_model(p);
   if (!p->link) return true;
   g_array_append_val(p->s->links, *p->link);
   if (p->link_both) {
@@ -171,6 +184,21 @@ static bool link_header(parser *p, int at) {
   return true;
 }
 
+/* "[node n2]": a node's own model, over [nodes]. */
+static bool node_header(parser *p, int at) {
+  fl__cur *c = &p->c;
+  int node;
+  if (!fl__scn_node(c, &node) || !fl__scn_expect(c, "]") || !fl__scn_expect_end(c)) return false;
+  fl_node_model *m = g_new0(fl_node_model, 1);
+  m->node = node;
+  m->pos = here(p, at);
+  p->sec = SEC_NODE;
+  p->node_model = m;
+  g_free(p->sec_name);
+  p->sec_name = g_strdup_printf("[node n%d]", node + 1);
+  return true;
+}
+
 static bool section_header(parser *p) {
   fl__cur *c = &p->c;
   flush_link(p);
@@ -181,6 +209,10 @@ static bool section_header(parser *p) {
   if (strncmp(c->s + c->pos, "link", 4) == 0 && (c->s[c->pos + 4] == ' ' || c->s[c->pos + 4] == '\t')) {
     c->pos += 4;
     return link_header(p, at);
+  }
+  if (strncmp(c->s + c->pos, "node", 4) == 0 && (c->s[c->pos + 4] == ' ' || c->s[c->pos + 4] == '\t')) {
+    c->pos += 4;
+    return node_header(p, at);
   }
   const char *close = strchr(c->s + c->pos, ']');
   if (!close)
@@ -194,6 +226,7 @@ static bool section_header(parser *p) {
   } else if (strcmp(name, "cluster") == 0) p->sec = SEC_CLUSTER, p->has_cluster = true;
   else if (strcmp(name, "network") == 0) p->sec = SEC_NETWORK;
   else if (strcmp(name, "clocks") == 0) p->sec = SEC_CLOCKS;
+  else if (strcmp(name, "nodes") == 0) p->sec = SEC_NODES;
   else if (strcmp(name, "workload") == 0) p->sec = SEC_WORKLOAD;
   else if (strcmp(name, "timeline") == 0) p->sec = SEC_TIMELINE;
   else if (strcmp(name, "expect") == 0) p->sec = SEC_EXPECT;
@@ -373,6 +406,43 @@ static bool clocks_line(parser *p, const char *key, int at) {
   }
   if (!fl__scn_expect_end(c)) return false;
   g_array_append_val(p->s->clocks, spec);
+  return true;
+}
+
+/* [nodes] and [node nX]: one key of a node model. */
+static bool nodes_line(parser *p, const char *key, int at) {
+  if (!in(nodes_keys, key)) return unknown_key(p, key, at, nodes_keys);
+  fl__cur *c = &p->c;
+  fl_node_model *m = p->sec == SEC_NODE ? p->node_model : &p->s->node_defaults;
+  if (strcmp(key, "fsync") == 0 || strcmp(key, "torn_writes") == 0) {
+    bool is_fsync = key[0] == 'f';
+    fl__scn_skip_ws(c);
+    int vat = c->pos;
+    char *tok = fl__scn_token(c, "");
+    GError *inner = NULL;
+    bool v = false, ok = fl_parse_bool(tok, &v, &inner);
+    if (!ok) {
+      fl__scn_fail(c, vat, "%s", inner->message);
+      g_error_free(inner);
+    }
+    g_free(tok);
+    if (!ok || !fl__scn_expect_end(c)) return false;
+    if (is_fsync) m->fsync = v, m->has_fsync = true, m->fsync_pos = here(p, at);
+    else m->torn_writes = v, m->has_torn_writes = true, m->torn_pos = here(p, at);
+    return true;
+  }
+  fl_dist d;
+  if (!fl__scn_dist(c, &d)) return false;
+  if (!fl__scn_expect_end(c)) {
+    fl_dist_clear(&d);
+    return false;
+  }
+  bool *has = key[0] == 'p' ? &m->has_processing : key[0] == 'd' ? &m->has_disk
+                                                                 : &m->has_timer_jitter;
+  fl_dist *to = key[0] == 'p' ? &m->processing : key[0] == 'd' ? &m->disk : &m->timer_jitter;
+  if (*has) fl_dist_clear(to);
+  *to = d;
+  *has = true;
   return true;
 }
 
@@ -586,7 +656,7 @@ static void expand_timeline(parser *p) {
       if (r > 0) { /* each copy owns its own group table and distribution */
         if (tl->a.group_of)
           copy.group_of = g_memdup2(tl->a.group_of, (gsize)s->n_nodes * sizeof(int));
-        if (tl->a.kind == FL_ACT_SET_LATENCY) fl_dist_copy(&copy.latency, &tl->a.latency);
+        if (fl__action_has_dist(tl->a.kind)) fl_dist_copy(&copy.latency, &tl->a.latency);
         if (tl->a.at_dist) { /* not written today (a range takes fixed times), kept sound */
           copy.at_dist = g_new(fl_dist, 1);
           fl_dist_copy(copy.at_dist, tl->a.at_dist);
@@ -755,9 +825,10 @@ static const char *section_word(parser *p) {
   switch (p->sec) {
   case SEC_CLUSTER: return "cluster";
   case SEC_NETWORK: return "network";
+  case SEC_NODES: return "nodes";
   case SEC_WORKLOAD: return "workload";
   case SEC_OTHER: return g_array_index(p->others, other_section, p->others->len - 1).name;
-  default: return NULL; /* [link], [clocks], [timeline], [expect]: not by --set */
+  default: return NULL; /* [link], [node], [clocks], [timeline], [expect]: not by --set */
   }
 }
 
@@ -782,6 +853,8 @@ static bool section_line(parser *p, const char *key, int at) {
   case SEC_NETWORK: return network_line(p, key, at);
   case SEC_LINK: return link_line(p, key, at);
   case SEC_CLOCKS: return clocks_line(p, key, at);
+  case SEC_NODES:
+  case SEC_NODE: return nodes_line(p, key, at);
   case SEC_WORKLOAD: return workload_line(p, key, at);
   default: return other_line(p, key, at);
   }
@@ -807,7 +880,8 @@ static bool apply_set(parser *p, const set_item *it) {
  * (those of the protocol's section wait for finish, which knows the protocol). */
 static bool apply_unused_sets(parser *p) {
   static const struct { const char *name; section sec; } secs[] = {
-      {"cluster", SEC_CLUSTER}, {"network", SEC_NETWORK}, {"workload", SEC_WORKLOAD}};
+      {"cluster", SEC_CLUSTER}, {"network", SEC_NETWORK}, {"nodes", SEC_NODES},
+      {"workload", SEC_WORKLOAD}};
   flush_link(p);
   for (guint i = 0; p->sets && i < p->sets->len; i++) {
     set_item *it = &g_array_index(p->sets, set_item, i);
@@ -983,10 +1057,79 @@ static bool zero_delay_loops(parser *p) {
   return ok;
 }
 
+/* ---- Node models. */
+
+static void model_take(fl_node_model *to, const fl_node_model *from) {
+  if (from->has_processing) {
+    if (to->has_processing) fl_dist_clear(&to->processing);
+    fl_dist_copy(&to->processing, &from->processing);
+    to->has_processing = true;
+  }
+  if (from->has_disk) {
+    if (to->has_disk) fl_dist_clear(&to->disk);
+    fl_dist_copy(&to->disk, &from->disk);
+    to->has_disk = true;
+  }
+  if (from->has_timer_jitter) {
+    if (to->has_timer_jitter) fl_dist_clear(&to->timer_jitter);
+    fl_dist_copy(&to->timer_jitter, &from->timer_jitter);
+    to->has_timer_jitter = true;
+  }
+  if (from->has_fsync) to->fsync = from->fsync, to->has_fsync = true, to->fsync_pos = from->fsync_pos;
+  if (from->has_torn_writes)
+    to->torn_writes = from->torn_writes, to->has_torn_writes = true, to->torn_pos = from->torn_pos;
+}
+
+void fl_scenario_node_model(const fl_scenario *s, int node, fl_node_model *out) {
+  memset(out, 0, sizeof *out);
+  out->node = node;
+  out->fsync = true;
+  model_take(out, &s->node_defaults);
+  for (guint i = 0; s->node_models && i < s->node_models->len; i++) {
+    const fl_node_model *m = &g_array_index(s->node_models, fl_node_model, i);
+    if (m->node == node) model_take(out, m);
+  }
+  out->node = node;
+}
+
+void fl_node_model_clear(fl_node_model *m) {
+  if (m->has_processing) fl_dist_clear(&m->processing);
+  if (m->has_disk) fl_dist_clear(&m->disk);
+  if (m->has_timer_jitter) fl_dist_clear(&m->timer_jitter);
+  memset(m, 0, sizeof *m);
+}
+
+/* fsync = no and torn_writes = yes act only on writes not yet synced: without a disk latency
+ * every write is synced at once and they would silently do nothing. */
+static bool node_models_check(parser *p) {
+  fl_scenario *s = p->s;
+  bool ok = true;
+  for (int i = 0; ok && i < s->n_nodes; i++) {
+    fl_node_model m;
+    fl_scenario_node_model(s, i, &m);
+    bool lying = m.has_fsync && !m.fsync, torn = m.torn_writes;
+    /* A constant 0 is no disk latency at all (node_phys.c turns it off). */
+    bool no_disk = !m.has_disk || (m.disk.kind == FL_DIST_CONSTANT && !(m.disk.a >= 0.5));
+    if ((lying || torn) && no_disk) {
+      fl_srcpos at = torn ? m.torn_pos : m.fsync_pos;
+      GString *found = g_string_new(m.has_disk ? "disk = " : "none");
+      if (m.has_disk) fl_dist_describe(&m.disk, found);
+      p->c.line = at.line;
+      ok = fl__scn_fail(&p->c, at.col - 1, "expected a disk latency above 0ns for n%d beside %s "
+                        "(without one every write is synced at once), found %s", i + 1,
+                        torn ? "torn_writes = yes" : "fsync = no", found->str);
+      g_string_free(found, TRUE);
+    }
+    fl_node_model_clear(&m);
+  }
+  return ok;
+}
+
 /* ---- Whole-file checks. */
 
 static const char known_sections[] =
-    "[cluster], [network], [link ...], [clocks], [workload], [timeline], [expect]";
+    "[cluster], [network], [link ...], [clocks], [nodes], [node nX], [workload], [timeline], "
+    "[expect]";
 
 static bool finish(parser *p) {
   fl_scenario *s = p->s;
@@ -1028,7 +1171,7 @@ static bool finish(parser *p) {
     if (it->used) continue;
     if (strcmp(it->section, s->protocol) != 0) {
       g_set_error(c->error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_SYNTAX,
-                  "%s: expected a section cluster, network, workload or %s (the protocol's), "
+                  "%s: expected a section cluster, network, nodes, workload or %s (the protocol's), "
                   "found '%s'", it->label, fl__scn_echo(c, s->protocol, -1),
                   fl__scn_echo(c, it->section, -1));
       return false;
@@ -1085,6 +1228,7 @@ static bool finish(parser *p) {
     return false;
   }
   if (!zero_delay_loops(p)) return false;
+  if (!node_models_check(p)) return false;
   expand_timeline(p);
   return true;
 }
@@ -1099,6 +1243,9 @@ static fl_scenario *scenario_new(const char *path) {
   fl_dist_init_constant(&s->net_defaults.latency, 1e6);
   s->links = g_array_new(FALSE, TRUE, sizeof(fl_link_override));
   s->clocks = g_array_new(FALSE, TRUE, sizeof(fl_clock_spec));
+  s->node_defaults.node = -1;
+  s->node_defaults.fsync = true;
+  s->node_models = g_array_new(FALSE, TRUE, sizeof(fl_node_model));
   s->timeline = g_array_new(FALSE, TRUE, sizeof(fl_action));
   s->options = g_array_new(FALSE, TRUE, sizeof(fl_scn_option));
   s->expects = g_array_new(FALSE, TRUE, sizeof(fl_expect));
@@ -1129,6 +1276,10 @@ void fl_scenario_free(fl_scenario *s) {
   }
   g_array_free(s->links, TRUE);
   g_array_free(s->clocks, TRUE);
+  fl_node_model_clear(&s->node_defaults);
+  for (guint i = 0; i < s->node_models->len; i++)
+    fl_node_model_clear(&g_array_index(s->node_models, fl_node_model, i));
+  g_array_free(s->node_models, TRUE);
   g_array_free(s->timeline, TRUE);
   g_array_free(s->expects, TRUE);
   options_free(s->options);

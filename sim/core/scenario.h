@@ -25,6 +25,16 @@
  *   [clocks]
  *   n2 = skew 5ms, drift 100ppm
  *
+ *   [nodes]                      # each node's physical model; all off by default
+ *   processing   = exponential(mean=100us)   # per message or timer handled
+ *   disk         = uniform(2ms, 8ms)         # per fl_node_persist, until synced
+ *   fsync        = yes                       # no: a lying write cache
+ *   torn_writes  = no
+ *   timer_jitter = uniform(0ms, 1ms)
+ *
+ *   [node n2]                    # a per-node override of [nodes]
+ *   disk = constant(20ms)
+ *
  *   [workload]
  *   clients = 3
  *   keys    = 4
@@ -49,6 +59,9 @@
  *   28s  loss = 20%
  *   28s  latency = uniform(1ms, 5ms)
  *   29s  loss n1 -> n3 = 50%
+ *   30s  clock n1 jump +5s           # an NTP step of n1's local clock
+ *   31s  processing n2 = 20ms        # or `processing = DIST` for every node
+ *   32s  disk n3 = uniform(50ms, 100ms)
  *
  *   [expect]
  *   invariants   = hold
@@ -98,6 +111,21 @@ typedef struct fl_clock_spec {
   fl_srcpos pos;
 } fl_clock_spec;
 
+/* A node's physical model: [nodes] gives the defaults, each [node nX] overrides the keys it
+ * sets. Everything is off by default (no has_ flag set), and a run that uses none of it is the
+ * run it was before the model existed. */
+typedef struct fl_node_model {
+  int node; /* [node nX]: the node index; -1 for [nodes] */
+  bool has_processing, has_disk, has_timer_jitter, has_fsync, has_torn_writes;
+  fl_dist processing;   /* time to handle one message or timer; what arrives meanwhile waits */
+  fl_dist disk;         /* from a persist (or erase) to its sync, never before an earlier one */
+  fl_dist timer_jitter; /* added to every timer the node sets */
+  bool fsync;           /* yes (the default): sends after a persist leave once it is synced */
+  bool torn_writes;     /* a crash cuts the write in progress at a random length */
+  fl_srcpos pos;        /* the section header */
+  fl_srcpos fsync_pos, torn_pos; /* where fsync and torn_writes were set */
+} fl_node_model;
+
 typedef enum fl_action_kind {
   FL_ACT_PARTITION, /* groups; or, when group_of is NULL, random halves (Jepsen's nemesis) */
   FL_ACT_HEAL,
@@ -108,7 +136,10 @@ typedef enum fl_action_kind {
   FL_ACT_PAUSE,     /* a (or FL_NODE_LEADER); for_ns > 0 resumes automatically */
   FL_ACT_RESUME,    /* a */
   FL_ACT_SET_LOSS,  /* all links (a = -1) or a -> b; `fraction` */
-  FL_ACT_SET_LATENCY /* all links (a = -1) or a -> b; `latency` */
+  FL_ACT_SET_LATENCY, /* all links (a = -1) or a -> b; `latency` */
+  FL_ACT_CLOCK_JUMP,  /* a (or FL_NODE_LEADER); for_ns: the signed step of its local clock */
+  FL_ACT_SET_PROCESSING, /* every node (a = -1), a, or FL_NODE_LEADER; `latency`: the time */
+  FL_ACT_SET_DISK        /* every node (a = -1), a, or FL_NODE_LEADER; `latency`: the time */
 } fl_action_kind;
 
 /* A node an action names by role: the node that most recently became leader, among those
@@ -124,9 +155,9 @@ typedef struct fl_action {
   fl_dist *at_dist;
   fl_action_kind kind;
   int a, b;          /* node indices, 0-based; -1 where unused */
-  int64_t for_ns;    /* PAUSE only */
+  int64_t for_ns;    /* PAUSE: its length; CLOCK_JUMP: the step */
   double fraction;   /* SET_LOSS only */
-  fl_dist latency;   /* SET_LATENCY only */
+  fl_dist latency;   /* SET_LATENCY, SET_PROCESSING, SET_DISK */
   /* PARTITION: group_of[node] for every node, n_nodes entries; nodes named in no group share
    * one extra group. Owned. */
   int *group_of;
@@ -183,6 +214,8 @@ typedef struct fl_scenario {
   fl_link_params net_defaults; /* [network]; defaults: constant(1ms), no loss, no dup, FIFO */
   GArray *links;   /* of fl_link_override, file order */
   GArray *clocks;  /* of fl_clock_spec */
+  fl_node_model node_defaults; /* [nodes] */
+  GArray *node_models;         /* of fl_node_model: the [node nX] sections, file order */
   fl_workload workload;
   GArray *timeline; /* of fl_action, sorted by time, file order among equal times */
   GArray *options;  /* of fl_scn_option, file order */
@@ -203,12 +236,17 @@ fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, G
 /* The same with overrides `sets` (NULL-terminated "SECTION.KEY=VALUE" strings, or NULL), as
  * `faultline run --set` gives them: each replaces KEY's value in [SECTION], or adds it, and is
  * checked exactly as if the file said it; the last of two overrides of one key wins. SECTION
- * is cluster, network, workload or the protocol's. An error about an override starts
+ * is cluster, network, nodes, workload or the protocol's. An error about an override starts
  * "--set SECTION.KEY=VALUE: " instead of a position in the file. */
 fl_scenario *fl_scenario_load_with(const char *path, char *const *sets, GError **error);
 fl_scenario *fl_scenario_parse_with(const char *path, const char *text, size_t len,
                                     char *const *sets, GError **error);
 void fl_scenario_free(fl_scenario *s);
+
+/* Node `node`'s model: [nodes], then every [node nX] of it in file order, each replacing the
+ * keys it sets. Distributions are copied into *out (release with fl_node_model_clear). */
+void fl_scenario_node_model(const fl_scenario *s, int node, fl_node_model *out);
+void fl_node_model_clear(fl_node_model *m);
 
 /* The times of a run's timeline actions: at_ns[i] for s->timeline's action i (its fixed time,
  * or a draw from `r` for a random time), and order[] the indices in the order they happen: by

@@ -56,5 +56,7 @@ bool fl__workload_mix_line(fl__cur *c, fl_workload *w, int at);
  * leader_group the caller set to -1); fl__action_clear frees what an action owns. */
 bool fl__timeline_action(fl__cur *c, fl_action *a);
 void fl__action_clear(fl_action *a);
+/* Whether an action of this kind owns a distribution in its `latency` field. */
+bool fl__action_has_dist(fl_action_kind kind);
 
 #endif

@@ -124,6 +124,30 @@ static bool link_param(fl__cur *c, fl_action *a, const char *verb, int vat) {
                                     : fl__scn_dist(c, &a->latency);
 }
 
+/* The node a node-model action acts on: a name or `leader` (resolved when it happens). */
+static bool model_node(fl__cur *c, fl_action *a) {
+  if (fl__scn_accept(c, "leader")) a->a = FL_NODE_LEADER;
+  else return fl__scn_node(c, &a->a);
+  return true;
+}
+
+/* "clock n1 jump +5s": an NTP step of the node's local clock, forwards or back. */
+static bool clock_jump(fl__cur *c, fl_action *a, const char *verb, int vat) {
+  (void)verb, (void)vat;
+  a->kind = FL_ACT_CLOCK_JUMP;
+  return model_node(c, a) && fl__scn_expect(c, "jump") && fl__scn_signed_duration(c, &a->for_ns);
+}
+
+/* "processing n2 = 20ms" / "disk = DIST": a node's (or, without one, every node's) processing
+ * time per message or disk latency from here on. */
+static bool node_param(fl__cur *c, fl_action *a, const char *verb, int vat) {
+  (void)vat;
+  a->kind = verb[0] == 'p' ? FL_ACT_SET_PROCESSING : FL_ACT_SET_DISK;
+  fl__scn_skip_ws(c);
+  if (c->s[c->pos] != '=' && !model_node(c, a)) return false;
+  return fl__scn_expect(c, "=") && fl__scn_dist(c, &a->latency);
+}
+
 static const struct {
   const char *verb;
   verb_parser parse;
@@ -138,6 +162,9 @@ static const struct {
     {"resume", resume},
     {"loss", link_param},
     {"latency", link_param},
+    {"clock", clock_jump},
+    {"processing", node_param},
+    {"disk", node_param},
 };
 
 bool fl__timeline_action(fl__cur *c, fl_action *a) {
@@ -164,7 +191,11 @@ bool fl__timeline_action(fl__cur *c, fl_action *a) {
 
 void fl__action_clear(fl_action *a) {
   g_free(a->group_of);
-  if (a->kind == FL_ACT_SET_LATENCY) fl_dist_clear(&a->latency);
+  if (fl__action_has_dist(a->kind)) fl_dist_clear(&a->latency);
   if (a->at_dist) fl_dist_clear(a->at_dist);
   g_free(a->at_dist);
+}
+
+bool fl__action_has_dist(fl_action_kind kind) {
+  return kind == FL_ACT_SET_LATENCY || kind == FL_ACT_SET_PROCESSING || kind == FL_ACT_SET_DISK;
 }

@@ -34,7 +34,9 @@ enum {
   FL_EV_CLIENT_RESEND,  /* data: client | seq << 24 */
   FL_EV_FAULT,          /* data: index into the scenario's timeline */
   FL_EV_AUTO_RESUME,    /* data: node | pause epoch << 24: the end of one timed pause */
-  FL_EV_DELIVER_HELD    /* data: fl_msg * that waited at a paused node: no network re-check */
+  FL_EV_DELIVER_HELD,   /* data: fl_msg * that waited at a paused node: no network re-check */
+  FL_EV_NODE_READY,     /* data: node | processing epoch << 24: a node's service ends */
+  FL_EV_NODE_SEND       /* data: node: its sends held for a disk sync leave */
 };
 
 #define FL_CLIENT_BITS 24

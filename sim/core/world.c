@@ -206,6 +206,12 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
     w->nodes.v[c->node].skew_ns = c->skew_ns;
     w->nodes.v[c->node].drift_ppm = c->drift_ppm;
   }
+  for (int i = 0; i < rt->n_nodes; i++) {
+    fl_node_model m;
+    fl_scenario_node_model(scn, i, &m);
+    fl__node_set_model(&w->nodes.v[i], &m);
+    fl_node_model_clear(&m);
+  }
   w->clients.rt = rt;
   w->clients.scn = scn;
   w->clients.history = w->history;
@@ -340,6 +346,8 @@ static void describe_recent(const fl_world *w, GString *out) {
                              g_array_index(w->scn->timeline, fl_action, r->a).pos.line);
       break;
     case FL_EV_AUTO_RESUME: g_string_append_printf(out, " pause of n%d ends", r->a + 1); break;
+    case FL_EV_NODE_READY: g_string_append_printf(out, " n%d done processing", r->a + 1); break;
+    case FL_EV_NODE_SEND: g_string_append_printf(out, " n%d synced, sends", r->a + 1); break;
     default: g_string_append(out, " ?"); break;
     }
   }
@@ -443,6 +451,11 @@ static void dispatch(void *ctx, const fl_event *ev) {
     fl__node_pause_end(n, (uint32_t)(ev->data >> FL_CLIENT_BITS));
     break;
   }
+  case FL_EV_NODE_READY:
+    fl__node_ready(&w->nodes.v[ev->data & ((1u << FL_CLIENT_BITS) - 1)],
+                   (uint32_t)(ev->data >> FL_CLIENT_BITS));
+    break;
+  case FL_EV_NODE_SEND: fl__node_send_held(&w->nodes.v[ev->data]); break;
   default: assert(!"unknown event kind");
   }
   fl__actor_check(&w->nodes);

@@ -270,8 +270,8 @@ START_TEST(set_overrides_and_their_errors) {
        "--set raft.foo=1: expected an option of protocol raft (election_timeout, heartbeat, "
        "prevote, check_quorum, read, max_batch, snapshot_every, bug), found 'foo'\n"},
       {"validate scenarios/raft/leader-crash.fl --set foo.bar=1",
-       "--set foo.bar=1: expected a section cluster, network, workload or raft (the protocol's), "
-       "found 'foo'\n"},
+       "--set foo.bar=1: expected a section cluster, network, nodes, workload or raft (the "
+       "protocol's), found 'foo'\n"},
       {"validate scenarios/raft/leader-crash.fl --set cluster.foo=1",
        "--set cluster.foo=1: expected a key of [cluster] (protocol, nodes, seed, duration), found "
        "'foo'\n"},
@@ -284,7 +284,7 @@ START_TEST(set_overrides_and_their_errors) {
       {"validate scenarios/raft/leader-crash.fl --set bad",
        "--set bad: expected SECTION.KEY=VALUE such as raft.heartbeat=50ms, found 'bad'\n"},
       {"validate scenarios/raft/leader-crash.fl --set timeline.x=1",
-       "--set timeline.x=1: expected a section cluster, network, workload or raft (the "
+       "--set timeline.x=1: expected a section cluster, network, nodes, workload or raft (the "
        "protocol's), found 'timeline'\n"},
   };
   for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {

@@ -464,8 +464,8 @@ START_TEST(long_tokens_are_echoed_cut) {
        "t.fl:5:1: expected an option of protocol rbcast (retransmission, retransmit, batch), "
        "found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[%s]\n",
-       "t.fl:4:1: expected a section [cluster], [network], [link ...], [clocks], [workload], "
-       "[timeline], [expect] or [rbcast], found [%s...]"},
+       "t.fl:4:1: expected a section [cluster], [network], [link ...], [clocks], [nodes], "
+       "[node nX], [workload], [timeline], [expect] or [rbcast], found [%s...]"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n%s = 1\n",
        "t.fl:4:1: expected a key of [cluster] (protocol, nodes, seed, duration), found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 1%s\n",
@@ -474,7 +474,7 @@ START_TEST(long_tokens_are_echoed_cut) {
        "t.fl:5:10: expected a node name n1..n3, found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s %s\n",
        "t.fl:5:4: expected a timeline action (partition, heal, cut, uncut, crash, restart, pause, "
-       "resume, loss, latency), found '%s...'"},
+       "resume, loss, latency, clock, processing, disk), found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[network]\nlatency = %s\n",
        "t.fl:5:11: expected a distribution such as uniform(1ms, 5ms) or a duration, found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s heal %s\n",
