@@ -140,26 +140,17 @@ int main(int argc, char **argv) {
   double *v = g_new(double, (size_t)trials);
   for (size_t r = 0; r < N_RANGES; r++) {
     if (any_only && !only[r]) continue;
-    GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < sets->len; i++) g_ptr_array_add(all, g_strdup(sets->pdata[i]));
+    g_ptr_array_add(sets, NULL);
     /* Raft refuses a range of width 0: 150-150 is 150ms..150ms + 1ns, two timeouts one
      * nanosecond apart, as fixed as a nanosecond clock gets. */
     int64_t lo_ns = ranges[r].lo * MS, hi_ns = ranges[r].hi * MS + (ranges[r].hi == ranges[r].lo);
-    g_ptr_array_add(all, g_strdup_printf("raft.election_timeout=%" PRId64 "ns..%" PRId64 "ns",
-                                         lo_ns, hi_ns));
-    /* The paper's heartbeat: half the minimum election timeout. */
-    g_ptr_array_add(all, g_strdup_printf("raft.heartbeat=%" PRId64 "us",
-                                         (int64_t)ranges[r].lo * 1000 / 2));
-    g_ptr_array_add(all, NULL);
-    fl_scenario *scn = fl_scenario_load_with(scenario, (char *const *)all->pdata, &error);
-    g_ptr_array_free(all, TRUE);
+    fl_scenario *scn = fl_fig16_load(scenario, lo_ns, hi_ns, (char *const *)sets->pdata,
+                                     (int64_t)(cap_s * 1e9) + 100 * 1000 * MS, &error);
+    g_ptr_array_set_size(sets, sets->len - 1);
     if (!scn) {
       fprintf(stderr, "fig16: %s\n", error->message);
       return 1;
     }
-    /* The trial builds its own faults; the run lasts as long as the longest trial may. */
-    g_array_set_size(scn->timeline, 0);
-    scn->duration_ns = (int64_t)(cap_s * 1e9) + 100 * 1000 * MS;
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -5,6 +5,7 @@
 
 #include "raft_int.h"
 #include "rng.h"
+#include "scenario_int.h"
 #include "status.h"
 #include "world.h"
 
@@ -79,6 +80,24 @@ static bool setup_failed(fl_world *w, uint64_t seed, const char *what, GError **
               fl_world_now(w), why ? ": " : "", why ? why : "");
   fl_world_free(w);
   return false;
+}
+
+fl_scenario *fl_fig16_load(const char *path, int64_t lo_ns, int64_t hi_ns, char *const *sets,
+                           int64_t duration_ns, GError **error) {
+  GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
+  for (char *const *s = sets; s && *s; s++) g_ptr_array_add(all, g_strdup(*s));
+  g_ptr_array_add(all, g_strdup_printf("raft.election_timeout=%" PRId64 "ns..%" PRId64 "ns",
+                                       lo_ns, hi_ns));
+  g_ptr_array_add(all, g_strdup_printf("raft.heartbeat=%" PRId64 "ns", lo_ns / 2));
+  g_ptr_array_add(all, NULL);
+  fl_scenario *scn = fl_scenario_load_with(path, (char *const *)all->pdata, error);
+  g_ptr_array_free(all, TRUE);
+  if (!scn) return NULL;
+  for (guint i = 0; i < scn->timeline->len; i++)
+    fl__action_clear(&g_array_index(scn->timeline, fl_action, i));
+  g_array_set_size(scn->timeline, 0);
+  scn->duration_ns = duration_ns;
+  return scn;
 }
 
 bool fl_fig16_trial(const fl_scenario *scn, uint64_t seed, int64_t cap_ns, fl_fig16_result *out,

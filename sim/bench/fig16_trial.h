@@ -45,6 +45,13 @@ typedef struct fl_fig16_result {
   int first_leader;
 } fl_fig16_result;
 
+/* Loads the scenario at `path` for one timeout range, lo_ns..hi_ns (hi_ns > lo_ns), with the
+ * paper's heartbeat (half of lo_ns) and the overrides `sets` ("SECTION.KEY=VALUE", NULL-ended,
+ * may be NULL), without its timeline (the trial makes its own faults) and lasting
+ * duration_ns. Newly allocated, fl_scenario_free; NULL with the loader's error. */
+fl_scenario *fl_fig16_load(const char *path, int64_t lo_ns, int64_t hi_ns, char *const *sets,
+                           int64_t duration_ns, GError **error);
+
 /* Runs one trial of `scn` (borrowed) with master seed `seed`; gives up cap_ns after the crash
  * (elected = false). False with an error when the setup could not be built (the scenario is
  * not a 5-node raft cluster, n1 did not become leader, n4 and n5 did not follow it with their
