@@ -245,7 +245,9 @@ static void draw(const fl_plot *p, double x0, double x1, double y0, double y1) {
   legend(p);
 }
 
-bool fl_plot_write(const fl_plot *p, const char *path, int width, int height, GError **error) {
+/* One page of n plots stacked top to bottom (PLplot subpages), or a single plot. */
+static bool write_pages(const fl_plot *const *plots, size_t n, const char *path, int width,
+                        int height, GError **error) {
   const char *dot = strrchr(path, '.');
   const char *dev = dot && g_ascii_strcasecmp(dot, ".png") == 0   ? "pngcairo"
                     : dot && g_ascii_strcasecmp(dot, ".svg") == 0 ? "svgcairo"
@@ -255,14 +257,21 @@ bool fl_plot_write(const fl_plot *p, const char *path, int width, int height, GE
                 "cannot write plot '%s': expected a name ending in .png or .svg", path);
     return false;
   }
-  double x0, x1, y0, y1;
-  if (!extent(p, &x0, &x1, &y0, &y1)) {
+  double (*ext)[4] = g_malloc_n(n ? n : 1, sizeof *ext);
+  bool drawable = n > 0;
+  for (size_t i = 0; i < n && drawable; i++)
+    drawable = extent(plots[i], &ext[i][0], &ext[i][1], &ext[i][2], &ext[i][3]);
+  if (!drawable) {
     g_set_error(error, FL_PLOT_ERROR, FL_PLOT_ERROR_EMPTY,
                 "cannot write plot '%s': no data to draw", path);
+    g_free(ext);
     return false;
   }
   fl_outfile *o = fl_outfile_open(path, "plot", FL_PLOT_ERROR, FL_PLOT_ERROR_WRITE, error);
-  if (!o) return false;
+  if (!o) {
+    g_free(ext);
+    return false;
+  }
   /* PLplot closes the stream it is given at plend: give it its own, on a duplicate of the
    * outfile's descriptor, and let the outfile close (and move into place) its own. */
   FILE *own = NULL;
@@ -273,6 +282,7 @@ bool fl_plot_write(const fl_plot *p, const char *path, int width, int height, GE
     g_set_error(error, FL_PLOT_ERROR, FL_PLOT_ERROR_WRITE, "cannot write plot '%s': %s", path,
                 g_strerror(errno));
     fl_outfile_close(o, false, NULL);
+    g_free(ext);
     return false;
   }
   plsdev(dev);
@@ -280,8 +290,19 @@ bool fl_plot_write(const fl_plot *p, const char *path, int width, int height, GE
   plspage(0, 0, width, height, 0, 0);
   plscmap0(pal_r, pal_g, pal_b, N_COLOURS);
   plscol0a(COL_SHADE, pal_r[COL_SHADE], pal_g[COL_SHADE], pal_b[COL_SHADE], 0.5);
+  plssub(1, (PLINT)n);
   plinit();
-  draw(p, x0, x1, y0, y1);
+  for (size_t i = 0; i < n; i++) draw(plots[i], ext[i][0], ext[i][1], ext[i][2], ext[i][3]);
   plend();
+  g_free(ext);
   return fl_outfile_close(o, true, error);
+}
+
+bool fl_plot_write(const fl_plot *p, const char *path, int width, int height, GError **error) {
+  return write_pages(&p, 1, path, width, height, error);
+}
+
+bool fl_plot_write_stack(const fl_plot *const *plots, size_t n, const char *path, int width,
+                         int height, GError **error) {
+  return write_pages(plots, n, path, width, height, error);
 }

@@ -44,5 +44,9 @@ void fl_plot_y_range(fl_plot *p, double lo, double hi);
  * an unknown extension, a plot with no data, or the write failing ("cannot write plot
  * 'PATH': REASON"). */
 bool fl_plot_write(const fl_plot *p, const char *path, int width, int height, GError **error);
+/* The same for n plots (borrowed) stacked top to bottom on one page, each its own axes, as a
+ * figure's panels; an error also when n is 0 or any plot has no data. */
+bool fl_plot_write_stack(const fl_plot *const *plots, size_t n, const char *path, int width,
+                         int height, GError **error);
 
 #endif

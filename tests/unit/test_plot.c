@@ -4,6 +4,8 @@
 #include "fl_test.h"
 #include "plot.h"
 
+#include <glib/gstdio.h>
+
 #include <string.h>
 
 static char *dir;
@@ -49,6 +51,52 @@ START_TEST(cdf_written_as_png_and_svg) {
   ck_assert_ptr_nonnull(strstr(text, "width=\"640"));
   g_free(text);
   fl_plot_free(p);
+  g_free(png);
+  g_free(svg);
+}
+END_TEST
+
+/* Panels stacked on one page, each its own axes (a paper figure's top and bottom graphs): the
+ * page has the size asked, both panels' titles are in the SVG, and a stack with an empty panel
+ * (or none) writes nothing. */
+START_TEST(panels_stacked_on_one_page) {
+  double a[] = {5, 7, 9}, b[] = {3, 4, 8};
+  fl_plot *top = fl_plot_new("upper panel", "ms", "percent");
+  fl_plot *bottom = fl_plot_new("lower panel", "ms", "percent");
+  fl_plot_cdf(top, "a", a, 3);
+  fl_plot_cdf(bottom, "b", b, 3);
+  const fl_plot *both[] = {top, bottom};
+  char *png = in_dir("s.png"), *svg = in_dir("s.svg");
+  GError *error = NULL;
+  ck_assert(fl_plot_write_stack(both, 2, png, 400, 600, &error));
+  ck_assert(fl_plot_write_stack(both, 2, svg, 400, 600, &error));
+  int w, h;
+  png_size(png, &w, &h);
+  ck_assert_int_eq(w, 400);
+  ck_assert_int_eq(h, 600);
+  char *text = NULL;
+  ck_assert(g_file_get_contents(svg, &text, NULL, NULL));
+  ck_assert_ptr_nonnull(strstr(text, "height=\"600"));
+  g_free(text);
+  ck_assert_int_eq(g_remove(png), 0);
+  ck_assert_int_eq(g_remove(svg), 0);
+
+  fl_plot *empty = fl_plot_new("t", "x", "y");
+  const fl_plot *with_empty[] = {top, empty};
+  ck_assert(!fl_plot_write_stack(with_empty, 2, png, 400, 600, &error));
+  char *want = g_strdup_printf("cannot write plot '%s': no data to draw", png);
+  ck_assert_str_eq(error->message, want);
+  g_clear_error(&error);
+  ck_assert(!fl_plot_write_stack(both, 0, png, 400, 600, &error));
+  ck_assert_str_eq(error->message, want);
+  g_clear_error(&error);
+  char *listing = fl_test_listing(dir);
+  ck_assert_str_eq(listing, "");
+  g_free(listing);
+  g_free(want);
+  fl_plot_free(top);
+  fl_plot_free(bottom);
+  fl_plot_free(empty);
   g_free(png);
   g_free(svg);
 }
@@ -147,6 +195,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, cdf_written_as_png_and_svg);
+  tcase_add_test(tc, panels_stacked_on_one_page);
   tcase_add_test(tc, bad_names_and_empty_plots_write_nothing);
   tcase_add_test(tc, cli_plots_a_csv_column);
   tcase_add_test(tc, cli_input_errors);
