@@ -78,6 +78,7 @@ typedef struct raft_state {
   /* Persistent (written to durable storage before any message that depends on them). */
   uint64_t term;
   int voted_for;
+  uint64_t meta_seq; /* seq of the last meta record written (raft_meta) */
   raft_log log;
 
   /* Volatile. */
@@ -160,15 +161,23 @@ typedef struct raft_snapshot_header {
   uint64_t index, term;
 } raft_snapshot_header;
 
-/* ---- Durable keys. The meta record and the snapshot sit below the log so that truncating
+/* ---- Durable keys. The meta records and the snapshot sit below the log so that truncating
  * the log (erase from an index up) leaves them alone. */
-enum { RAFT_KEY_META = 0, RAFT_KEY_SNAPSHOT = 1 };
+enum { RAFT_KEY_META = 0, RAFT_KEY_SNAPSHOT = 1, RAFT_KEY_META_ALT = 2 };
 #define RAFT_KEY_LOG_BASE ((uint64_t)1 << 32)
 #define RAFT_KEY_LOG(index) (RAFT_KEY_LOG_BASE + (index))
 
+/* currentTerm and votedFor, in two slots written in turn (odd seq at RAFT_KEY_META, even at
+ * RAFT_KEY_META_ALT), so that a write torn by a crash ([nodes] torn_writes) never takes the
+ * previous version with it: a restart takes the valid slot of the higher seq, a slot being
+ * valid when its length is exact and its CRC-32C holds. Overwriting one record in place would
+ * lose both versions to one torn write, and a node back at term 0 with no vote could vote
+ * twice in a term. Rejected: write-new-then-point, which costs two writes per change. */
 typedef struct raft_meta {
+  uint64_t seq; /* 1 for the first write, one more for each */
   uint64_t term;
-  int32_t voted_for, pad;
+  int32_t voted_for;
+  uint32_t crc; /* CRC-32C of the bytes before it */
 } raft_meta;
 
 /* ---- raft.c: lifecycle, persistence, the log's terms (the log itself: common/durable_log.h). */
