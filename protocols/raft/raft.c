@@ -16,7 +16,7 @@
  *
  * Durable state is currentTerm and votedFor (one record, in two alternating slots so that a
  * torn write keeps the previous version: raft_meta), the log (one record per entry) and the
- * latest snapshot. Every change to them is persisted in the handler that makes it, before
+ * latest snapshot (in two alternating slots too). Every change to them is persisted in the handler that makes it, before
  * the handler sends anything, so no message ever depends on state a crash could lose.
  */
 #include "raft.h"
@@ -125,6 +125,41 @@ static bool meta_restore(raft_state *s, fl_node_ctx *ctx) {
   return true;
 }
 
+void fl__raft_persist_snapshot(raft_state *s, fl_node_ctx *ctx, const void *blob, size_t len) {
+  uint64_t key = s->snapshot_key == RAFT_KEY_SNAPSHOT ? RAFT_KEY_SNAPSHOT_ALT : RAFT_KEY_SNAPSHOT;
+  fl_node_persist(ctx, key, blob, len);
+  s->snapshot_key = key;
+}
+
+/* Restores the whole snapshot of the higher index from the two slots (a torn one fails the
+ * blob's exact length check). As with the meta records, no whole one means the first snapshot
+ * was torn, and the compaction that followed it was undone with it: the log starts at 1. */
+static bool snapshot_restore(raft_state *s, fl_node_ctx *ctx, raft_snapshot_header *h) {
+  const uint64_t keys[2] = {RAFT_KEY_SNAPSHOT, RAFT_KEY_SNAPSHOT_ALT};
+  const void *blob[2];
+  size_t len[2] = {0, 0};
+  raft_snapshot_header head[2];
+  bool ok[2];
+  for (int i = 0; i < 2; i++) {
+    fl_rsm_snapshot_view view;
+    blob[i] = fl_node_load(ctx, keys[i], &len[i]);
+    ok[i] = blob[i] && fl_rsm_snapshot_parse(blob[i], len[i], sizeof head[i], &head[i], &view);
+  }
+  int pick = ok[0] && (!ok[1] || head[0].index > head[1].index) ? 0 : 1;
+  if (!ok[pick]) {
+    if (!blob[0] || !blob[1]) return true;
+    fl_node_fail(ctx, "raft: both durable snapshots are malformed (%zu and %zu bytes)", len[0],
+                 len[1]);
+    return false;
+  }
+  if (!fl__raft_snapshot_restore(s, blob[pick], len[pick], h)) {
+    fl_node_fail(ctx, "raft: the durable snapshot is malformed (%zu bytes)", len[pick]);
+    return false;
+  }
+  s->snapshot_key = keys[pick];
+  return true;
+}
+
 /* ---- Lifecycle. */
 
 static void config_init(raft_config *c, const fl_options *o) {
@@ -224,15 +259,9 @@ static void *raft_init(fl_node_ctx *ctx) {
 
 static void *raft_restart(fl_node_ctx *ctx) {
   raft_state *s = state_new(ctx);
-  if (!meta_restore(s, ctx)) return s;
-  size_t len = 0;
   raft_snapshot_header h;
   memset(&h, 0, sizeof h);
-  const void *p = fl_node_load(ctx, RAFT_KEY_SNAPSHOT, &len);
-  if (p && !fl__raft_snapshot_restore(s, p, len, &h)) {
-    fl_node_fail(ctx, "raft: the durable snapshot is malformed (%zu bytes)", len);
-    return s;
-  }
+  if (!meta_restore(s, ctx) || !snapshot_restore(s, ctx, &h)) return s;
   fl_durable_log_load(&s->log, ctx, h.index, h.term);
   fl_node_annotate(ctx, "recovered term %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
                         " entries after snapshot %" G_GUINT64_FORMAT,

@@ -80,6 +80,10 @@ typedef struct raft_state {
   int voted_for;
   uint64_t meta_seq; /* seq of the last meta record written (raft_meta) */
   raft_log log;
+  /* The key of the latest snapshot: RAFT_KEY_SNAPSHOT or RAFT_KEY_SNAPSHOT_ALT, 0 before the
+   * first. Snapshots alternate between the two as the meta records do, so that a torn one
+   * leaves the one before it (and the log after it, whose compaction a crash then undoes). */
+  uint64_t snapshot_key;
 
   /* Volatile. */
   raft_role role;
@@ -163,7 +167,7 @@ typedef struct raft_snapshot_header {
 
 /* ---- Durable keys. The meta records and the snapshot sit below the log so that truncating
  * the log (erase from an index up) leaves them alone. */
-enum { RAFT_KEY_META = 0, RAFT_KEY_SNAPSHOT = 1, RAFT_KEY_META_ALT = 2 };
+enum { RAFT_KEY_META = 0, RAFT_KEY_SNAPSHOT = 1, RAFT_KEY_META_ALT = 2, RAFT_KEY_SNAPSHOT_ALT = 3 };
 #define RAFT_KEY_LOG_BASE ((uint64_t)1 << 32)
 #define RAFT_KEY_LOG(index) (RAFT_KEY_LOG_BASE + (index))
 
@@ -188,6 +192,8 @@ uint64_t fl__raft_term_at(const raft_log *l, uint64_t index);
 const raft_entry *fl__raft_entry_at(const raft_log *l, uint64_t index);
 uint64_t fl__raft_last_term(const raft_log *l);
 void fl__raft_persist_meta(raft_state *s, fl_node_ctx *ctx);
+/* Persists a snapshot blob in the slot that does not hold the latest one. */
+void fl__raft_persist_snapshot(raft_state *s, fl_node_ctx *ctx, const void *blob, size_t len);
 /* Sets the timer of `kind`, replacing the pending one; stops it. */
 void fl__raft_timer_set(raft_state *s, fl_node_ctx *ctx, int kind, int64_t delay_ns);
 void fl__raft_timer_stop(raft_state *s, fl_node_ctx *ctx, int kind);
