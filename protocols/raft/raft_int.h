@@ -78,7 +78,12 @@ typedef struct raft_state {
   /* Persistent (written to durable storage before any message that depends on them). */
   uint64_t term;
   int voted_for;
+  uint64_t meta_seq; /* seq of the last meta record written (raft_meta) */
   raft_log log;
+  /* The key of the latest snapshot: RAFT_KEY_SNAPSHOT or RAFT_KEY_SNAPSHOT_ALT, 0 before the
+   * first. Snapshots alternate between the two as the meta records do, so that a torn one
+   * leaves the one before it (and the log after it, whose compaction a crash then undoes). */
+  uint64_t snapshot_key;
 
   /* Volatile. */
   raft_role role;
@@ -160,15 +165,23 @@ typedef struct raft_snapshot_header {
   uint64_t index, term;
 } raft_snapshot_header;
 
-/* ---- Durable keys. The meta record and the snapshot sit below the log so that truncating
+/* ---- Durable keys. The meta records and the snapshot sit below the log so that truncating
  * the log (erase from an index up) leaves them alone. */
-enum { RAFT_KEY_META = 0, RAFT_KEY_SNAPSHOT = 1 };
+enum { RAFT_KEY_META = 0, RAFT_KEY_SNAPSHOT = 1, RAFT_KEY_META_ALT = 2, RAFT_KEY_SNAPSHOT_ALT = 3 };
 #define RAFT_KEY_LOG_BASE ((uint64_t)1 << 32)
 #define RAFT_KEY_LOG(index) (RAFT_KEY_LOG_BASE + (index))
 
+/* currentTerm and votedFor, in two slots written in turn (odd seq at RAFT_KEY_META, even at
+ * RAFT_KEY_META_ALT), so that a write torn by a crash ([nodes] torn_writes) never takes the
+ * previous version with it: a restart takes the valid slot of the higher seq, a slot being
+ * valid when its length is exact and its CRC-32C holds. Overwriting one record in place would
+ * lose both versions to one torn write, and a node back at term 0 with no vote could vote
+ * twice in a term. Rejected: write-new-then-point, which costs two writes per change. */
 typedef struct raft_meta {
+  uint64_t seq; /* 1 for the first write, one more for each */
   uint64_t term;
-  int32_t voted_for, pad;
+  int32_t voted_for;
+  uint32_t crc; /* CRC-32C of the bytes before it */
 } raft_meta;
 
 /* ---- raft.c: lifecycle, persistence, the log's terms (the log itself: common/durable_log.h). */
@@ -179,6 +192,8 @@ uint64_t fl__raft_term_at(const raft_log *l, uint64_t index);
 const raft_entry *fl__raft_entry_at(const raft_log *l, uint64_t index);
 uint64_t fl__raft_last_term(const raft_log *l);
 void fl__raft_persist_meta(raft_state *s, fl_node_ctx *ctx);
+/* Persists a snapshot blob in the slot that does not hold the latest one. */
+void fl__raft_persist_snapshot(raft_state *s, fl_node_ctx *ctx, const void *blob, size_t len);
 /* Sets the timer of `kind`, replacing the pending one; stops it. */
 void fl__raft_timer_set(raft_state *s, fl_node_ctx *ctx, int kind, int64_t delay_ns);
 void fl__raft_timer_stop(raft_state *s, fl_node_ctx *ctx, int kind);

@@ -16,7 +16,7 @@
 
 static void send_snapshot(raft_state *s, fl_node_ctx *ctx, int peer) {
   size_t len = 0;
-  const void *blob = fl_node_load(ctx, RAFT_KEY_SNAPSHOT, &len);
+  const void *blob = s->snapshot_key ? fl_node_load(ctx, s->snapshot_key, &len) : NULL;
   if (!blob) return; /* base > 0 implies a snapshot; nothing sensible to send otherwise */
   raft_msg_snapshot m;
   memset(&m, 0, sizeof m);
@@ -239,7 +239,7 @@ void fl__raft_maybe_compact(raft_state *s, fl_node_ctx *ctx) {
     return;
   uint64_t upto = s->applied, term = fl__raft_term_at(&s->log, upto);
   GByteArray *blob = fl__raft_snapshot_take(s);
-  fl_node_persist(ctx, RAFT_KEY_SNAPSHOT, blob->data, blob->len);
+  fl__raft_persist_snapshot(s, ctx, blob->data, blob->len);
   g_byte_array_free(blob, TRUE);
   fl_durable_log_compact(&s->log, ctx, upto, term);
 }
@@ -273,7 +273,7 @@ void fl__raft_on_snapshot(raft_state *s, fl_node_ctx *ctx, int from, const raft_
    * following it"); otherwise the whole log goes. */
   bool keep = h.index < raft_last_index(&s->log) && fl__raft_term_at(&s->log, h.index) == h.term;
   if (!fl__raft_snapshot_restore(s, blob, blob_len, &h)) return; /* malformed: changes nothing */
-  fl_node_persist(ctx, RAFT_KEY_SNAPSHOT, blob, blob_len);
+  fl__raft_persist_snapshot(s, ctx, blob, blob_len);
   if (keep) {
     fl_durable_log_compact(&s->log, ctx, h.index, h.term);
     fl_durable_log_mark_changed(&s->log, h.index + 1);

@@ -21,8 +21,10 @@
  *     current-term rule (Figure 8) and its reinjected bug commit-previous-term, stepping down
  *     on a reply of a higher term (and redirecting the waiting client); the leader's
  *     backtracking of next[] by conflict term; ReadIndex waiting for a quorum round;
- *   - persistence: term, vote and log (after a truncation) across crash and restart; the
- *     snapshot (KV, sessions, log base) across restart; InstallSnapshot on a follower;
+ *   - persistence: term, vote and log (after a truncation) across crash and restart; a torn
+ *     meta write (the previous term and vote survive in the other slot) and a torn log entry
+ *     (refused, the log ends before it); the snapshot (KV, sessions, log base) across
+ *     restart; InstallSnapshot on a follower;
  *   - client sessions (kv.c): exactly-once application of a retried cas, after it applied and
  *     while it is still in the log twice; superseded requests; redirects from non-leaders.
  */
@@ -947,6 +949,110 @@ START_TEST(restart_keeps_term_vote_and_log) {
 }
 END_TEST
 
+/* A world whose disk takes 5ms per write and tears the write in progress at a crash: a crash
+ * right after a handler persisted leaves its first unsynced write cut short. */
+static void open_torn_world(void) {
+  fl_harness_open(&T, "raft-torn.fl",
+                  "[cluster]\nprotocol = raft\nnodes = 3\nseed = 1\nduration = 10h\n"
+                  "[raft]\n" TIMERS_OFF "[nodes]\ndisk = constant(5ms)\ntorn_writes = yes\n"
+                  "[workload]\nclients = 1\nstart = 10h\n");
+  fl_harness_isolate(&T);
+}
+
+/* Injects msg into node dst and lets its writes sync (its replies leave then). */
+static void inject_and_sync(int line, int src, int dst, const void *msg, size_t len) {
+  ck_assert(fl_world_inject(T.w, src, dst, msg, len));
+  assert_running(line);
+  fl_world_run_until(T.w, fl_world_now(T.w) + 10 * 1000000LL);
+  assert_running(line);
+}
+
+static raft_msg_vote vote_request(uint64_t term) {
+  raft_msg_vote m;
+  memset(&m, 0, sizeof m);
+  m.type = RAFT_MSG_VOTE;
+  m.term = term;
+  return m;
+}
+
+START_TEST(torn_meta_keeps_the_previous_vote) {
+  open_torn_world();
+  /* n1 votes for n2 in term 1; the write syncs and the grant leaves. */
+  raft_msg_vote m = vote_request(1);
+  guint from = mark();
+  inject_and_sync(__LINE__, 1, 0, &m, sizeof m);
+  raft_msg_vote_reply r;
+  nth_sent(__LINE__, from, 0, 1, RAFT_MSG_VOTE_REPLY, 0, &r, sizeof r);
+  ck_assert_uint_eq(r.granted, 1);
+  /* raft_init's record, then two: the new term with no vote, then the vote. */
+  ck_assert_uint_eq(st(0)->meta_seq, 3);
+
+  /* n3's request of term 2: n1 adopts the term (a write), grants (another), and crashes
+   * before either syncs, so its grant never left. The first of the two is torn. */
+  m = vote_request(2);
+  from = mark();
+  ck_assert(fl_world_inject(T.w, 2, 0, &m, sizeof m));
+  ck_assert_uint_eq(st(0)->term, 2);
+  ck_assert_int_eq(st(0)->voted_for, 2);
+  ck_assert_int_eq(count_sent(from, 0, 2, 0), 0);
+  ck_assert(fl_world_crash(T.w, 0));
+  ck_assert(fl_world_restart(T.w, 0));
+  /* The other slot kept term 1 and the vote for n2 (the torn record alone said term 0, no
+   * vote: n1 would have voted again in term 1). */
+  const raft_state *s = st(0);
+  ck_assert_uint_eq(s->term, 1);
+  ck_assert_int_eq(s->voted_for, 1);
+  ck_assert_uint_eq(s->meta_seq, 3);
+  raft_msg_vote_reply v = VOTE(2, 0, false, 1, 0, 0);
+  ck_assert_uint_eq(v.term, 1);
+  ck_assert_uint_eq(v.granted, 0);
+
+  /* The next write goes over the torn slot, never over the good one: it survives a crash. */
+  m = vote_request(3);
+  inject_and_sync(__LINE__, 2, 0, &m, sizeof m);
+  ck_assert_uint_eq(st(0)->meta_seq, 5);
+  ck_assert(fl_world_crash(T.w, 0));
+  ck_assert(fl_world_restart(T.w, 0));
+  ck_assert_uint_eq(st(0)->term, 3);
+  ck_assert_int_eq(st(0)->voted_for, 2);
+  ck_assert_uint_eq(st(0)->meta_seq, 5);
+  close_world();
+}
+END_TEST
+
+/* A crash tears the first write of a handler that appended: the torn entry is refused by its
+ * length and the log ends at the last whole entry. */
+START_TEST(torn_log_entry_is_dropped) {
+  open_torn_world();
+  raft_entry es[3] = {noop_entry(1), op_entry(1, 1, FL_OP_WRITE, 1, 10, 0),
+                      op_entry(1, 2, FL_OP_WRITE, 2, 20, 0)};
+  size_t len = sizeof(raft_msg_append) + 3 * sizeof(raft_entry);
+  raft_msg_append *m = g_malloc0(len);
+  m->type = RAFT_MSG_APPEND;
+  m->term = 1;
+  m->n = 1;
+  memcpy(m->entries, es, sizeof es[0]);
+  inject_and_sync(__LINE__, 1, 0, m, sizeof *m + sizeof es[0]);
+  ASSERT_LOG(st(0), 1);
+  /* Entries 2 and 3 arrive; the crash comes before they sync: 2 is torn, 3 lost. */
+  m->prev_index = 1;
+  m->prev_term = 1;
+  m->n = 2;
+  memcpy(m->entries, es + 1, 2 * sizeof es[0]);
+  ck_assert(fl_world_inject(T.w, 1, 0, m, sizeof *m + 2 * sizeof es[0]));
+  g_free(m);
+  ASSERT_LOG(st(0), 1, 1, 1);
+  ck_assert(fl_world_crash(T.w, 0));
+  ck_assert(fl_world_restart(T.w, 0));
+  const raft_state *s = st(0);
+  ASSERT_LOG(s, 1);
+  ck_assert_uint_eq(entry(s, 1)->type, RAFT_ENTRY_NOOP);
+  ck_assert_uint_eq(s->term, 1);
+  ck_assert_int_eq(s->voted_for, RAFT_NOBODY);
+  close_world();
+}
+END_TEST
+
 START_TEST(restart_from_snapshot) {
   open_world("election_timeout = 1h..2h\nheartbeat = 50ms\nsnapshot_every = 2\n");
   const raft_state *s = st(0);
@@ -1287,6 +1393,8 @@ int main(void) {
   tcase_add_test(tc, leader_backtracks_by_term);
   tcase_add_test(tc, read_index_waits_for_a_quorum_round);
   tcase_add_test(tc, restart_keeps_term_vote_and_log);
+  tcase_add_test(tc, torn_meta_keeps_the_previous_vote);
+  tcase_add_test(tc, torn_log_entry_is_dropped);
   tcase_add_test(tc, restart_from_snapshot);
   tcase_add_test(tc, install_snapshot);
   tcase_add_test(tc, exactly_once_sessions);
