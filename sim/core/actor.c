@@ -369,7 +369,9 @@ static void touch(fl_node *n) {
 #define ENTER(n, hook)                                                                        \
   fl_node *saved_ = (n)->all->current;                                                          \
   (n)->all->current = (n);                                                                      \
-  (n)->phys.hold_ns = 0; /* a persist holds the sends of its own hook only */                 \
+  /* With fsync, nothing leaves before every write so far is synced (a node answers from     \
+   * durable state only: a reply that needs no new write may still vouch for one pending). */ \
+  (n)->phys.hold_ns = (n)->phys.fsync ? (n)->phys.disk_free_ns : 0;                          \
   touch(n);                                                                                   \
   site_save site_ = site_enter((n)->rt, (n), (hook))
 #define LEAVE(n)                                                                              \

@@ -72,7 +72,7 @@ typedef struct fl_node_phys {
   uint32_t epoch;
   /* Disk: the sync time of the latest write (writes reach the disk in order). */
   int64_t disk_free_ns;
-  int64_t hold_ns;  /* sends of the running hook leave at this time (fsync = yes), or 0 */
+  int64_t hold_ns;  /* sends of the running hook leave at this time: every write so far synced (fsync = yes), or 0 */
   GArray *outbox;   /* of fl_held_send, by at_ns */
   GArray *unsynced; /* of fl_unsynced, by synced_ns */
 } fl_node_phys;

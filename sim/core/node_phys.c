@@ -21,8 +21,10 @@
  * cache); an undo record keeps what it replaced until the sync time. A crash undoes every
  * change not yet synced, newest first; with torn_writes the write in progress (the oldest
  * unsynced one: every other unsynced write waits behind it) is left cut at a drawn length in
- * [0, len). A write's undo record goes when its sync time passes. With fsync = yes, a message the node sends after a persist in the same hook waits
- * in its outbox until that write is synced, so nothing a node acknowledged is lost; with
+ * [0, len). A write's undo record goes when its sync time passes. With fsync = yes, whatever
+ * the node sends waits in its outbox until every write it made so far is synced (a reply that
+ * writes nothing may vouch for an earlier write: "I hold entries up to 54"), so nothing a node
+ * acknowledged is lost; with
  * fsync = no (a write cache that lies) it leaves at once, and a crash inside the window loses
  * a write the node has acknowledged.
  */
