@@ -47,15 +47,16 @@ void ev_ae_start(ev_node *s, fl_node_ctx *ctx) {
   fl_node_metric_add(ctx, "ae_rounds", 1);
 }
 
-/* The leaves under heap node i whose hashes differ. The reinjected bug (merkle-skips-range)
- * stops at the first differing child of a node whose both children differ: the right-hand range
- * is never compared in that round, nor in any round where the left differs too. */
+/* The leaves under heap node i whose hashes differ, descending only where hashes differ. The
+ * reinjected bug (merkle-skips-range) is an off-by-one at the leaves: the last leaf (the top
+ * 1/16 of the ring) is never reported, so a replica that missed a write there stays behind. */
 static uint32_t diff(const ev_node *s, const uint64_t *a, const uint64_t *b, int i) {
   if (a[i] == b[i]) return 0;
-  if (i >= EV_LEAVES) return 1u << (i - EV_LEAVES);
-  uint32_t left = diff(s, a, b, 2 * i);
-  if (left && s->cfg.bug == EV_BUG_MERKLE_SKIPS) return left;
-  return left | diff(s, a, b, 2 * i + 1);
+  if (i >= EV_LEAVES) {
+    if (s->cfg.bug == EV_BUG_MERKLE_SKIPS && i == EV_TREE_NODES - 1) return 0;
+    return 1u << (i - EV_LEAVES);
+  }
+  return diff(s, a, b, 2 * i) | diff(s, a, b, 2 * i + 1);
 }
 
 typedef struct send_ctx {
@@ -111,6 +112,9 @@ void ev_ae_message(ev_node *s, fl_node_ctx *ctx, int from, const void *msg, size
   } else if (type == EV_AE_REC && len == sizeof(ev_msg_rec)) {
     ev_msg_rec m;
     memcpy(&m, msg, sizeof m);
-    if (ev_store_apply(s, ctx, &m.rec, false)) fl_node_metric_add(ctx, "ae_keys_repaired", 1);
+    if (ev_store_apply(s, ctx, &m.rec, false)) {
+      fl_node_metric_add(ctx, "ae_keys_repaired", 1);
+      ev_repaired(ctx);
+    }
   }
 }

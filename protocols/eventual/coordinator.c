@@ -9,6 +9,16 @@
 
 static int popcount(uint32_t x) { return __builtin_popcount(x); }
 
+/* Suspicion lasts 10 retry periods, then the node is tried again: a replica back from a crash
+ * hears from every coordinator within that, not only from those that hold hints for it. */
+void ev_suspect(ev_node *s, fl_node_ctx *ctx, int node) {
+  s->suspected_until[node] = fl_node_now(ctx) + 10 * s->cfg.retry_ns;
+}
+
+bool ev_is_suspected(const ev_node *s, fl_node_ctx *ctx, int node) {
+  return s->suspected_until[node] > fl_node_now(ctx);
+}
+
 static int64_t rec_value(const ev_node *s, const ev_rec *r) {
   if (s->cfg.counter_crdt) return ev_rec_counter(r);
   return r->has_value ? r->value : 0;
@@ -84,12 +94,12 @@ static void send_to(ev_node *s, fl_node_ctx *ctx, ev_req *q, int i) {
 
 /* The next node of the walk, past the preference list, that is neither suspected nor already
  * a target: the fallback for a suspected replica. -1 if none. */
-static int fallback(const ev_node *s, const ev_req *q, const int *walk, int len) {
+static int fallback(const ev_node *s, fl_node_ctx *ctx, const ev_req *q, const int *walk, int len) {
   for (int j = s->cfg.n; j < len; j++) {
     int c = walk[j];
     bool used = false;
     for (int i = 0; i < q->n_targets; i++) used |= q->targets[i] == c;
-    if (!used && (!s->suspected[c] || c == s->id)) return c;
+    if (!used && (!ev_is_suspected(s, ctx, c) || c == s->id)) return c;
   }
   return -1;
 }
@@ -100,8 +110,8 @@ static void start(ev_node *s, fl_node_ctx *ctx, ev_req *q) {
   q->n_targets = 0;
   for (int i = 0; i < s->cfg.n && i < len; i++) {
     int t = walk[i], hint = -1;
-    if (s->cfg.hinted_handoff && s->suspected[t] && t != s->id) {
-      int f = fallback(s, q, walk, len);
+    if (s->cfg.hinted_handoff && ev_is_suspected(s, ctx, t) && t != s->id) {
+      int f = fallback(s, ctx, q, walk, len);
       if (f >= 0) hint = t, t = f;
     }
     q->targets[q->n_targets] = t;
@@ -292,9 +302,20 @@ void ev_coord_timer(ev_node *s, fl_node_ctx *ctx, uint64_t id) {
   for (int i = 0; i < q->n_targets; i++) all |= 1u << q->targets[i];
   uint32_t done = q->kind == EV_REQ_PUT ? q->acked : q->answered;
   bool expired = fl_node_now(ctx) - q->start_ns >= s->cfg.request_timeout_ns;
-  if ((q->replied && (done & all) == all) || expired) {
+  /* A write answered is done: replicas that missed it are left to hints, read repair and
+   * anti-entropy, as in Dynamo (retrying them until every one acknowledged would hide the
+   * store's repair mechanisms behind the coordinator's). An answered read waits, without
+   * asking again, for the late answers that drive its repairs and measurements. */
+  if (q->replied && q->kind == EV_REQ_PUT)
+    for (int i = 0; i < q->n_targets; i++)
+      if (!(done & (1u << q->targets[i]))) ev_suspect(s, ctx, q->targets[i]);
+  if ((q->replied && (q->kind == EV_REQ_PUT || (done & all) == all)) || expired) {
     measure(s, ctx, q);
     g_tree_remove(s->reqs, &id);
+    return;
+  }
+  if (q->replied) {
+    fl_node_set_timer(ctx, s->cfg.retry_ns, EV_TAG(EV_T_REQ, id));
     return;
   }
   /* Suspect the silent targets; each gets the request again, and a fallback stands in for it
@@ -305,10 +326,10 @@ void ev_coord_timer(ev_node *s, fl_node_ctx *ctx, uint64_t id) {
   for (int i = 0; i < n0; i++) {
     int t = q->targets[i];
     if (done & (1u << t)) continue;
-    s->suspected[t] = true;
+    ev_suspect(s, ctx, t);
     send_to(s, ctx, q, i);
     if (!s->cfg.hinted_handoff || q->n_targets >= EV_MAX_NODES) continue;
-    int f = fallback(s, q, walk, len);
+    int f = fallback(s, ctx, q, walk, len);
     if (f < 0) continue;
     q->targets[q->n_targets] = f;
     q->hint_for[q->n_targets] = q->hint_for[i] >= 0 ? q->hint_for[i] : t;

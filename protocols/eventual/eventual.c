@@ -156,7 +156,7 @@ static void ev_free(void *state) {
 static void ev_on_message(void *state, fl_node_ctx *ctx, int from, const void *msg, size_t len) {
   ev_node *s = state;
   if (!s->ring.n_points || len < sizeof(uint32_t) || from < 0 || from >= s->nodes) return;
-  s->suspected[from] = false;
+  s->suspected_until[from] = 0;
   ev_replica_message(s, ctx, from, msg, len);
 }
 

@@ -176,7 +176,7 @@ typedef struct ev_node {
   GTree *reqs;     /* uint64 id -> ev_req (owned) */
   GTree *hints;    /* uint64 id -> ev_hint (owned) */
   ev_meta meta;
-  bool suspected[EV_MAX_NODES];
+  int64_t suspected_until[EV_MAX_NODES]; /* local clock; 0: not suspected */
   GHashTable *last_seq; /* client+1 -> last seq taken (lookups only) */
   int ae_round;
   uint64_t puts, gets, repairs, stale_reads;
@@ -196,12 +196,15 @@ void ev_tally_add(ev_node *s, fl_node_ctx *ctx, int64_t key, int64_t delta);
 bool ev_rec_read(const void *p, size_t len, ev_rec *out);
 
 /* coordinator.c */
+void ev_suspect(ev_node *s, fl_node_ctx *ctx, int node);
+bool ev_is_suspected(const ev_node *s, fl_node_ctx *ctx, int node);
 void ev_coord_request(ev_node *s, fl_node_ctx *ctx, const fl_op *op);
 void ev_coord_answer(ev_node *s, fl_node_ctx *ctx, int from, uint32_t type, const ev_msg_rec *m,
                      uint64_t ack_id);
 void ev_coord_timer(ev_node *s, fl_node_ctx *ctx, uint64_t id);
 
 /* replica.c */
+void ev_repaired(fl_node_ctx *ctx);
 void ev_replica_message(ev_node *s, fl_node_ctx *ctx, int from, const void *msg, size_t len);
 
 /* antientropy.c */

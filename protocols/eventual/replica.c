@@ -2,6 +2,13 @@
  * version), keep hints for the replicas it stands in for, answer reads, and take back hints. */
 #include "eventual_int.h"
 
+/* A record changed by a repair (read repair, a hint handed back, anti-entropy): the latest such
+ * instant is when the replicas last converged a little more. After a heal with the clients
+ * stopped, last_repair_at_ns minus the heal's time is the time to converge. */
+void ev_repaired(fl_node_ctx *ctx) {
+  fl_node_metric_max(ctx, "last_repair_at_ns", fl_node_now(ctx));
+}
+
 static void send_small(fl_node_ctx *ctx, int dst, uint32_t type, uint64_t id) {
   ev_msg_small m;
   memset(&m, 0, sizeof m);
@@ -49,11 +56,11 @@ void ev_replica_message(ev_node *s, fl_node_ctx *ctx, int from, const void *msg,
     send_small(ctx, from, EV_PUT_ACK, m.id);
     break;
   case EV_REPAIR:
-    ev_store_apply(s, ctx, &m.rec, s->cfg.bug == EV_BUG_REPAIR_OVERWRITES);
+    if (ev_store_apply(s, ctx, &m.rec, s->cfg.bug == EV_BUG_REPAIR_OVERWRITES)) ev_repaired(ctx);
     send_small(ctx, from, EV_PUT_ACK, m.id);
     break;
   case EV_HINT:
-    ev_store_apply(s, ctx, &m.rec, false);
+    if (ev_store_apply(s, ctx, &m.rec, false)) ev_repaired(ctx);
     send_small(ctx, from, EV_HINT_ACK, m.id);
     break;
   case EV_GET_REPLY: ev_coord_answer(s, ctx, from, type, &m, m.id); break;
