@@ -190,6 +190,20 @@ void ev_coord_request(ev_node *s, fl_node_ctx *ctx, const fl_op *op) {
   }
 }
 
+/* Writes the read's answer back to target t (here, when t is this node: a coordinator may be a
+ * fallback of its own read). */
+static void repair(ev_node *s, fl_node_ctx *ctx, ev_req *q, int t) {
+  q->repair_sent |= 1u << t;
+  s->repairs++;
+  fl_node_metric_add(ctx, "read_repairs", 1);
+  if (t == s->id) {
+    if (ev_store_apply(s, ctx, &q->returned, s->cfg.bug == EV_BUG_REPAIR_OVERWRITES)) ev_repaired(ctx);
+    q->holders |= 1u << t;
+  } else {
+    send_rec(ctx, EV_REPAIR, t, -1, q->id, &q->returned);
+  }
+}
+
 /* After R answers: a naive counter writes what it read plus its delta; a read answers with the
  * newest version and writes it back to those that lack it. */
 static void reads_in(ev_node *s, fl_node_ctx *ctx, ev_req *q) {
@@ -215,15 +229,7 @@ static void reads_in(ev_node *s, fl_node_ctx *ctx, ev_req *q) {
     int t = q->targets[i];
     if (q->holders & (1u << t)) continue;
     if (s->cfg.bug != EV_BUG_REPAIR_OVERWRITES && !(q->answered & (1u << t))) continue;
-    q->repair_sent |= 1u << t;
-    s->repairs++;
-    fl_node_metric_add(ctx, "read_repairs", 1);
-    if (t == s->id) {
-      ev_store_apply(s, ctx, &q->returned, s->cfg.bug == EV_BUG_REPAIR_OVERWRITES);
-      q->holders |= 1u << t;
-    } else {
-      send_rec(ctx, EV_REPAIR, t, -1, q->id, &q->returned);
-    }
+    repair(s, ctx, q, t);
   }
   if (!q->replied && popcount(q->holders) >= s->cfg.w) reply_read(s, ctx, q);
 }
@@ -267,10 +273,7 @@ void ev_coord_answer(ev_node *s, fl_node_ctx *ctx, int from, uint32_t type, cons
   if (ev_rec_covers(&got, &q->returned, s->cfg.counter_crdt)) {
     q->holders |= bit;
   } else if (s->cfg.read_repair != EV_RR_OFF && !(q->repair_sent & bit)) {
-    q->repair_sent |= bit;
-    s->repairs++;
-    fl_node_metric_add(ctx, "read_repairs", 1);
-    send_rec(ctx, EV_REPAIR, from, -1, q->id, &q->returned);
+    repair(s, ctx, q, from);
   }
 }
 
