@@ -21,6 +21,7 @@ bool ev_is_suspected(const ev_node *s, fl_node_ctx *ctx, int node) {
 
 static int64_t rec_value(const ev_node *s, const ev_rec *r) {
   if (s->cfg.counter_crdt) return ev_rec_counter(r);
+  if (s->cfg.vclock) return ev_vc_pick(r);
   return r->has_value ? r->value : 0;
 }
 
@@ -36,7 +37,12 @@ static void reply_ok(fl_node_ctx *ctx, ev_req *q, bool has_value, int64_t value)
 }
 
 static void reply_read(ev_node *s, fl_node_ctx *ctx, ev_req *q) {
+  if (s->cfg.vclock && q->rec.n_sib > 1) {
+    fl_node_metric_add(ctx, "sibling_reads", 1);
+    fl_node_metric_max(ctx, "siblings_max", q->rec.n_sib);
+  }
   if (s->cfg.is_counter) reply_ok(ctx, q, true, rec_value(s, &q->rec));
+  else if (s->cfg.vclock) reply_ok(ctx, q, q->rec.n_sib > 0, rec_value(s, &q->rec));
   else reply_ok(ctx, q, q->rec.has_value != 0, q->rec.value);
 }
 
@@ -152,6 +158,11 @@ void ev_coord_request(ev_node *s, fl_node_ctx *ctx, const fl_op *op) {
     ev_req *q = req_new(s, ctx, op, EV_REQ_GET);
     s->gets++;
     start(s, ctx, q);
+  } else if (op->kind == FL_OP_WRITE && !counter && s->cfg.vclock) {
+    /* Dynamo's get-then-put: the read's siblings are the write's context, so the new version
+     * supersedes every version the coordinator saw, and stays beside those it did not. */
+    ev_req *q = req_new(s, ctx, op, EV_REQ_VC_READ);
+    start(s, ctx, q);
   } else if (op->kind == FL_OP_WRITE && !counter) {
     ev_req *q = req_new(s, ctx, op, EV_REQ_PUT);
     q->rec.ts = fl_node_now(ctx);
@@ -207,6 +218,30 @@ static void repair(ev_node *s, fl_node_ctx *ctx, ev_req *q, int t) {
 /* After R answers: a naive counter writes what it read plus its delta; a read answers with the
  * newest version and writes it back to those that lack it. */
 static void reads_in(ev_node *s, fl_node_ctx *ctx, ev_req *q) {
+  if (q->kind == EV_REQ_VC_READ) {
+    ev_sib sib;
+    memset(&sib, 0, sizeof sib);
+    sib.value = q->op.value;
+    for (uint32_t j = 0; j < q->rec.n_sib && j < EV_MAX_SIBLINGS; j++)
+      for (int i = 0; i < EV_MAX_NODES; i++)
+        if (q->rec.sib[j].vc[i] > sib.vc[i]) sib.vc[i] = q->rec.sib[j].vc[i];
+    uint64_t mine = sib.vc[s->id] > s->meta.vc_counter ? sib.vc[s->id] : s->meta.vc_counter;
+    s->meta.vc_counter = mine + 1;
+    ev_meta_save(s, ctx); /* an entry is never reused after a crash */
+    sib.vc[s->id] = (uint32_t)(mine + 1);
+    ev_rec_zero(&q->rec, q->op.key);
+    q->rec.ts = fl_node_now(ctx);
+    q->rec.origin = s->id;
+    q->rec.has_value = 1;
+    q->rec.value = q->op.value;
+    q->rec.n_sib = 1;
+    memcpy(&q->rec.sib[0], &sib, sizeof sib);
+    q->kind = EV_REQ_PUT;
+    q->acked = 0;
+    s->puts++;
+    for (int i = 0; i < q->n_targets; i++) send_to(s, ctx, q, i);
+    return;
+  }
   if (q->kind == EV_REQ_NAIVE_READ) {
     int64_t v = rec_value(s, &q->rec) + q->op.value;
     ev_rec_zero(&q->rec, q->op.key);
@@ -257,20 +292,20 @@ void ev_coord_answer(ev_node *s, fl_node_ctx *ctx, int from, uint32_t type, cons
   else ev_rec_zero(&got, q->op.key);
   if (m->has && got.ts > q->newest_ts_seen) q->newest_ts_seen = got.ts;
   if (!q->repairing) {
-    if (ev_rec_merge(&q->rec, &got, s->cfg.counter_crdt)) {
+    if (ev_rec_merge(&q->rec, &got, s->cfg.merge)) {
       q->holders = 0;
       for (int i = 0; i < EV_MAX_NODES; i++)
-        if ((q->answered & (1u << i)) && ev_rec_covers(&q->ans[i], &q->rec, s->cfg.counter_crdt))
+        if ((q->answered & (1u << i)) && ev_rec_covers(&q->ans[i], &q->rec, s->cfg.merge))
           q->holders |= 1u << i;
     }
     memcpy(&q->ans[from], &got, sizeof got);
-    if (ev_rec_covers(&got, &q->rec, s->cfg.counter_crdt)) q->holders |= bit;
+    if (ev_rec_covers(&got, &q->rec, s->cfg.merge)) q->holders |= bit;
     if (q->answers >= s->cfg.r) reads_in(s, ctx, q);
     return;
   }
   /* A late answer: measure how far behind what we returned was, and repair the replica. */
   memcpy(&q->ans[from], &got, sizeof got);
-  if (ev_rec_covers(&got, &q->returned, s->cfg.counter_crdt)) {
+  if (ev_rec_covers(&got, &q->returned, s->cfg.merge)) {
     q->holders |= bit;
   } else if (s->cfg.read_repair != EV_RR_OFF && !(q->repair_sent & bit)) {
     repair(s, ctx, q, from);
@@ -286,7 +321,7 @@ static void measure(ev_node *s, fl_node_ctx *ctx, const ev_req *q) {
   int64_t newer[EV_MAX_NODES];
   int n_newer = 0;
   for (int i = 0; i < EV_MAX_NODES; i++) {
-    if (!(q->answered & (1u << i)) || ev_rec_cmp(&q->ans[i], &q->returned) <= 0) continue;
+    if (!(q->answered & (1u << i)) || ev_rec_covers(&q->returned, &q->ans[i], s->cfg.merge)) continue;
     bool dup = false;
     for (int j = 0; j < n_newer; j++) dup |= newer[j] == q->ans[i].ts;
     if (!dup) newer[n_newer++] = q->ans[i].ts;

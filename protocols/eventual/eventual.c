@@ -26,6 +26,9 @@ static const fl_option_spec options[] = {
      .choices = "register|g-counter|pn-counter|lww-counter",
      .help = "register: kv with last-writer-wins; g-/pn-counter: CRDT counters for the "
              "counter workload; lww-counter: naive read-modify-write that loses increments"},
+    {.name = "versions", .type = FL_OPT_CHOICE, .default_value = "lww", .choices = "lww|vclock",
+     .help = "registers: last-writer-wins on the coordinator's clock, or vector clocks keeping "
+             "concurrent writes as siblings (a write reads its context first)"},
     {.name = "read_repair", .type = FL_OPT_CHOICE, .default_value = "blocking",
      .choices = "blocking|async|off",
      .help = "blocking: a read writes its answer back to W replicas before replying"},
@@ -58,6 +61,8 @@ void ev_read_config(ev_config *c, const fl_options *o, int nodes) {
                                              : EV_VAL_REGISTER;
   c->counter_crdt = c->value == EV_VAL_G_COUNTER || c->value == EV_VAL_PN_COUNTER;
   c->is_counter = c->value != EV_VAL_REGISTER;
+  c->vclock = !c->is_counter && strcmp(fl_options_choice(o, "versions"), "vclock") == 0;
+  c->merge = c->counter_crdt ? EV_MERGE_CRDT : c->vclock ? EV_MERGE_VC : EV_MERGE_LWW;
   const char *rr = fl_options_choice(o, "read_repair");
   c->read_repair = strcmp(rr, "async") == 0 ? EV_RR_ASYNC
                    : strcmp(rr, "off") == 0 ? EV_RR_OFF

@@ -33,6 +33,8 @@
 #define EV_TREE_DEPTH 4
 #define EV_LEAVES (1 << EV_TREE_DEPTH)
 #define EV_TREE_NODES (2 * EV_LEAVES) /* heap-indexed 1 .. 2*LEAVES-1; 0 unused */
+/* Concurrent versions a register keeps with versions = vclock (more are cut, in sibling order). */
+#define EV_MAX_SIBLINGS 4
 
 #define EV_DK_META UINT64_C(0)
 #define EV_DK_REC (UINT64_C(1) << 40)
@@ -41,6 +43,8 @@
 
 typedef enum { EV_VAL_REGISTER, EV_VAL_G_COUNTER, EV_VAL_PN_COUNTER, EV_VAL_LWW_COUNTER } ev_value_mode;
 typedef enum { EV_RR_BLOCKING, EV_RR_ASYNC, EV_RR_OFF } ev_rr_mode;
+/* How two records of a key merge: last-writer-wins, CRDT counter slots, vector-clock siblings. */
+typedef enum { EV_MERGE_LWW, EV_MERGE_CRDT, EV_MERGE_VC } ev_merge_mode;
 typedef enum { EV_BUG_NONE, EV_BUG_REPAIR_OVERWRITES, EV_BUG_MERKLE_SKIPS } ev_bug;
 
 typedef struct ev_config {
@@ -49,6 +53,8 @@ typedef struct ev_config {
   ev_value_mode value;
   bool counter_crdt; /* value is a G- or PN-counter: records merge slot by slot */
   bool is_counter;   /* value is any counter: reads of nothing are 0 */
+  bool vclock;       /* versions = vclock: registers keep concurrent writes as siblings */
+  ev_merge_mode merge;
   ev_rr_mode read_repair;
   bool hinted_handoff;
   int64_t retry_ns, request_timeout_ns, handoff_ns, anti_entropy_ns;
@@ -75,6 +81,11 @@ bool ev_ring_is_replica(const ev_ring *r, int64_t key, int n, int node);
 static inline int ev_leaf(int64_t key) { return (int)(ev_key_pos(key) >> (64 - EV_TREE_DEPTH)); }
 
 /* ---- Records. */
+typedef struct ev_sib { /* a version of a register under vector clocks */
+  int64_t value;
+  uint32_t vc[EV_MAX_NODES];
+} ev_sib;
+
 typedef struct ev_rec {
   int64_t key;
   int64_t ts;        /* LWW stamp: the coordinator's clock when it took the write */
@@ -82,6 +93,9 @@ typedef struct ev_rec {
   uint32_t has_value;
   int64_t value;
   int64_t p[EV_MAX_NODES], m[EV_MAX_NODES]; /* PN-counter slots (counter = crdt) */
+  uint32_t n_sib;   /* versions = vclock: siblings in use, in sibling order (vclock.c) */
+  uint32_t pad;
+  ev_sib sib[EV_MAX_SIBLINGS];
 } ev_rec;
 
 void ev_rec_zero(ev_rec *r, int64_t key);
@@ -89,9 +103,13 @@ void ev_rec_zero(ev_rec *r, int64_t key);
 int ev_rec_cmp(const ev_rec *a, const ev_rec *b);
 bool ev_rec_same(const ev_rec *a, const ev_rec *b);
 /* Merges src into dst (max for LWW, pointwise max for the counter); true if dst changed. */
-bool ev_rec_merge(ev_rec *dst, const ev_rec *src, bool crdt);
+bool ev_rec_merge(ev_rec *dst, const ev_rec *src, ev_merge_mode mode);
 /* Whether a is at least b everywhere (a holds everything b holds). */
-bool ev_rec_covers(const ev_rec *a, const ev_rec *b, bool crdt);
+bool ev_rec_covers(const ev_rec *a, const ev_rec *b, ev_merge_mode mode);
+/* vclock.c: merging and comparing sibling sets; the value a read returns (the largest). */
+bool ev_vc_merge(ev_rec *dst, const ev_rec *src);
+bool ev_vc_covers(const ev_rec *a, const ev_rec *b);
+int64_t ev_vc_pick(const ev_rec *r);
 int64_t ev_rec_counter(const ev_rec *r);
 uint64_t ev_rec_hash(const ev_rec *r);
 
@@ -133,7 +151,7 @@ typedef struct ev_msg_tree {
 } ev_msg_tree;
 
 /* ---- A coordinator's request in flight. */
-typedef enum { EV_REQ_PUT, EV_REQ_GET, EV_REQ_NAIVE_READ } ev_req_kind;
+typedef enum { EV_REQ_PUT, EV_REQ_GET, EV_REQ_NAIVE_READ, EV_REQ_VC_READ } ev_req_kind;
 
 typedef struct ev_req {
   uint64_t id;
@@ -166,6 +184,7 @@ typedef struct ev_meta {
   int64_t max_key;  /* keys 0 .. max_key-1 may have records */
   uint64_t hint_lo, hint_hi;
   uint64_t req_next;
+  uint64_t vc_counter; /* versions = vclock: this node's last vector-clock entry */
 } ev_meta;
 
 typedef struct ev_node {

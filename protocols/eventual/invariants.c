@@ -44,8 +44,12 @@ void ev_invariant_free(void *p) {
   g_free(g);
 }
 
-static void fmt_rec(GString *out, const ev_rec *r, bool crdt) {
-  if (crdt) g_string_append_printf(out, "count %" G_GINT64_FORMAT, ev_rec_counter(r));
+static void fmt_rec(GString *out, const ev_rec *r, ev_merge_mode mode) {
+  if (mode == EV_MERGE_VC) {
+    g_string_append_printf(out, "%u sibling%s", r->n_sib, r->n_sib == 1 ? "" : "s");
+    for (uint32_t j = 0; j < r->n_sib && j < EV_MAX_SIBLINGS; j++)
+      g_string_append_printf(out, "%s%" G_GINT64_FORMAT, j ? "," : " ", r->sib[j].value);
+  } else if (mode == EV_MERGE_CRDT) g_string_append_printf(out, "count %" G_GINT64_FORMAT, ev_rec_counter(r));
   else if (!r->has_value) g_string_append(out, "nothing");
   else
     g_string_append_printf(out, "%" G_GINT64_FORMAT " (stamp %" G_GINT64_FORMAT " by n%d)", r->value,
@@ -63,12 +67,12 @@ static gboolean check_rec(gpointer key, gpointer value, gpointer data) {
   walk_ctx *c = data;
   const ev_rec *r = value;
   ev_rec *old = g_tree_lookup(c->g->seen[c->node], key);
-  if (old && !ev_rec_covers(r, old, c->g->cfg.counter_crdt)) {
+  if (old && !ev_rec_covers(r, old, c->g->cfg.merge)) {
     g_string_append_printf(c->why, "monotonic versions: n%d's k%" G_GINT64_FORMAT " went back from ",
                            c->node + 1, r->key);
-    fmt_rec(c->why, old, c->g->cfg.counter_crdt);
+    fmt_rec(c->why, old, c->g->cfg.merge);
     g_string_append(c->why, " to ");
-    fmt_rec(c->why, r, c->g->cfg.counter_crdt);
+    fmt_rec(c->why, r, c->g->cfg.merge);
     c->ok = false;
     return TRUE;
   }
@@ -120,14 +124,14 @@ bool ev_check_final(void *p, const fl_cluster_view *v, GString *why) {
         first = r, first_node = walk[i];
         continue;
       }
-      bool same = g->cfg.counter_crdt ? ev_rec_covers(r, first, true) && ev_rec_covers(first, r, true)
+      bool same = g->cfg.merge != EV_MERGE_LWW ? ev_rec_covers(r, first, g->cfg.merge) && ev_rec_covers(first, r, g->cfg.merge)
                                        : ev_rec_cmp(r, first) == 0;
       if (!same) {
         g_string_append_printf(why, "convergence: k%" G_GINT64_FORMAT "'s replicas disagree: n%d holds ",
                                k, first_node + 1);
-        fmt_rec(why, first, g->cfg.counter_crdt);
+        fmt_rec(why, first, g->cfg.merge);
         g_string_append_printf(why, ", n%d holds ", walk[i] + 1);
-        fmt_rec(why, r, g->cfg.counter_crdt);
+        fmt_rec(why, r, g->cfg.merge);
         return false;
       }
     }

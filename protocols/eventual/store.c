@@ -18,9 +18,10 @@ int ev_rec_cmp(const ev_rec *a, const ev_rec *b) {
 
 bool ev_rec_same(const ev_rec *a, const ev_rec *b) { return memcmp(a, b, sizeof *a) == 0; }
 
-bool ev_rec_merge(ev_rec *dst, const ev_rec *src, bool crdt) {
+bool ev_rec_merge(ev_rec *dst, const ev_rec *src, ev_merge_mode mode) {
   bool changed = false;
-  if (crdt) {
+  if (mode == EV_MERGE_VC) return ev_vc_merge(dst, src);
+  if (mode == EV_MERGE_CRDT) {
     for (int i = 0; i < EV_MAX_NODES; i++) {
       if (src->p[i] > dst->p[i]) dst->p[i] = src->p[i], changed = true;
       if (src->m[i] > dst->m[i]) dst->m[i] = src->m[i], changed = true;
@@ -35,8 +36,9 @@ bool ev_rec_merge(ev_rec *dst, const ev_rec *src, bool crdt) {
   return false;
 }
 
-bool ev_rec_covers(const ev_rec *a, const ev_rec *b, bool crdt) {
-  if (!crdt) return ev_rec_cmp(a, b) >= 0;
+bool ev_rec_covers(const ev_rec *a, const ev_rec *b, ev_merge_mode mode) {
+  if (mode == EV_MERGE_VC) return ev_vc_covers(a, b);
+  if (mode == EV_MERGE_LWW) return ev_rec_cmp(a, b) >= 0;
   for (int i = 0; i < EV_MAX_NODES; i++)
     if (a->p[i] < b->p[i] || a->m[i] < b->m[i]) return false;
   return true;
@@ -55,6 +57,11 @@ uint64_t ev_rec_hash(const ev_rec *r) {
   h = ev_hash64(h ^ (uint64_t)r->value);
   for (int i = 0; i < EV_MAX_NODES; i++)
     if (r->p[i] || r->m[i]) h = ev_hash64(h ^ ev_hash64((uint64_t)r->p[i] + (uint64_t)i) ^ (uint64_t)r->m[i]);
+  for (uint32_t j = 0; j < r->n_sib && j < EV_MAX_SIBLINGS; j++) {
+    h = ev_hash64(h ^ (uint64_t)r->sib[j].value);
+    for (int i = 0; i < EV_MAX_NODES; i++)
+      if (r->sib[j].vc[i]) h = ev_hash64(h ^ ((uint64_t)i << 32) ^ r->sib[j].vc[i]);
+  }
   return h;
 }
 
@@ -88,7 +95,7 @@ bool ev_store_apply(ev_node *s, fl_node_ctx *ctx, const ev_rec *rec, bool overwr
     memcpy(cur, rec, sizeof *cur);
     changed = true;
   } else {
-    changed = ev_rec_merge(cur, rec, s->cfg.counter_crdt);
+    changed = ev_rec_merge(cur, rec, s->cfg.merge);
   }
   if (changed) fl_node_persist(ctx, EV_DK_REC + (uint64_t)rec->key, cur, sizeof *cur);
   return changed;

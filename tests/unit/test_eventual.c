@@ -10,7 +10,7 @@
  * read repair); a replica never overwriting a newer version with an older one, and the
  * monotonic-versions invariant stopping the run when the reinjected bug does; a Merkle exchange
  * sending exactly the records of the differing leaf; the convergence check failing when
- * nothing repairs a partition's divergence.
+ * nothing repairs a partition's divergence; vector clocks keeping concurrent siblings.
  */
 #include "fl_test.h"
 #include "fl_harness.h"
@@ -301,6 +301,41 @@ START_TEST(convergence_check_fails_without_repair) {
 }
 END_TEST
 
+
+static ev_rec vrec(int64_t value, uint32_t a, uint32_t b) {
+  ev_rec r;
+  ev_rec_zero(&r, 1);
+  r.n_sib = 1;
+  r.has_value = 1;
+  r.sib[0].value = value;
+  r.sib[0].vc[0] = a;
+  r.sib[0].vc[1] = b;
+  return r;
+}
+
+/* Vector clocks: concurrent versions stay side by side, a descendant replaces its ancestors,
+ * and the result does not depend on the order of the merges. */
+START_TEST(vclock_keeps_concurrent_siblings) {
+  ev_rec base = vrec(1, 1, 0), left = vrec(2, 2, 0), right = vrec(3, 1, 1), after = vrec(4, 2, 1);
+  ev_rec x, y;
+  memcpy(&x, &base, sizeof x);
+  ck_assert(ev_rec_merge(&x, &left, EV_MERGE_VC));
+  ck_assert(ev_rec_merge(&x, &right, EV_MERGE_VC));
+  ck_assert_uint_eq(x.n_sib, 2); /* base is older than both; left and right are concurrent */
+  ck_assert_int_eq(ev_vc_pick(&x), 3);
+  memcpy(&y, &right, sizeof y);
+  ck_assert(ev_rec_merge(&y, &left, EV_MERGE_VC));
+  ck_assert(!ev_rec_merge(&y, &base, EV_MERGE_VC)); /* an ancestor changes nothing */
+  ck_assert_uint_eq(y.n_sib, 2);
+  ck_assert(ev_rec_covers(&x, &y, EV_MERGE_VC) && ev_rec_covers(&y, &x, EV_MERGE_VC));
+  ck_assert_int_eq(memcmp(x.sib, y.sib, sizeof x.sib), 0);
+  ck_assert(ev_rec_merge(&x, &after, EV_MERGE_VC)); /* a write that read both supersedes them */
+  ck_assert_uint_eq(x.n_sib, 1);
+  ck_assert_int_eq(x.sib[0].value, 4);
+  ck_assert(!ev_rec_covers(&left, &x, EV_MERGE_VC));
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("eventual");
   TCase *tc = tcase_create("store");
@@ -313,6 +348,7 @@ int main(void) {
   tcase_add_test(tc, repair_bug_breaks_monotonic_versions);
   tcase_add_test(tc, merkle_exchange_sends_the_differing_leaf);
   tcase_add_test(tc, convergence_check_fails_without_repair);
+  tcase_add_test(tc, vclock_keeps_concurrent_siblings);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }
