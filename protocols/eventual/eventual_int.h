@@ -59,11 +59,18 @@ typedef struct ev_config {
   bool hinted_handoff;
   int64_t retry_ns, request_timeout_ns, handoff_ns, anti_entropy_ns;
   ev_bug bug;
+  int joiners;       /* the last `joiners` nodes join the ring at join_at_ns */
+  int leaver;        /* 0-based node that leaves the ring at leave_at_ns, or -1 */
+  int64_t join_at_ns, leave_at_ns;
 } ev_config;
+
+/* Which nodes are on the ring at (local) time now_ns. */
+void ev_members_at(const ev_config *c, int nodes, int64_t now_ns, bool *member);
 
 /* ---- The ring (ring.c): pure functions of (nodes, tokens). */
 typedef struct ev_ring {
   int nodes, tokens;
+  int members; /* nodes on the ring (the others coordinate but replicate nothing) */
   uint32_t n_points;
   uint64_t *pos;  /* sorted token positions */
   int32_t *owner; /* node of each position */
@@ -73,6 +80,8 @@ uint64_t ev_hash64(uint64_t x);
 uint64_t ev_key_pos(int64_t key);
 void ev_ring_init(ev_ring *r, int nodes, int tokens);
 void ev_ring_clear(ev_ring *r);
+/* The ring of the nodes whose member[] is true (NULL: every node). */
+void ev_ring_init_members(ev_ring *r, int nodes, int tokens, const bool *member);
 /* The key's walk: every node once, clockwise from the key's position; returns nodes written. */
 int ev_ring_walk(const ev_ring *r, int64_t key, int *out);
 /* Whether node is in the key's first n of its walk. */
@@ -241,6 +250,7 @@ void ev_invariant_free(void *ghost);
 #define EV_T_REQ UINT64_C(1)
 #define EV_T_HANDOFF UINT64_C(2)
 #define EV_T_AE UINT64_C(3)
+#define EV_T_MEMBERS UINT64_C(4)
 #define EV_TAG(kind, id) (((kind) << 56) | ((id) & ((UINT64_C(1) << 56) - 1)))
 
 void ev_read_config(ev_config *c, const fl_options *o, int nodes);

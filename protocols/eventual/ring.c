@@ -21,19 +21,24 @@ static int cmp_point(const void *a, const void *b, void *pos) {
   return x < y ? -1 : x > y;
 }
 
-void ev_ring_init(ev_ring *r, int nodes, int tokens) {
+void ev_ring_init(ev_ring *r, int nodes, int tokens) { ev_ring_init_members(r, nodes, tokens, NULL); }
+
+void ev_ring_init_members(ev_ring *r, int nodes, int tokens, const bool *member) {
   memset(r, 0, sizeof *r);
   r->nodes = nodes;
   r->tokens = tokens;
-  r->n_points = (uint32_t)(nodes * tokens);
-  uint64_t *pos = g_new(uint64_t, r->n_points);
-  uint32_t *idx = g_new(uint32_t, r->n_points);
+  for (int n = 0; n < nodes; n++) r->members += !member || member[n];
+  r->n_points = (uint32_t)(r->members * tokens);
+  uint64_t *pos = g_new(uint64_t, (size_t)nodes * (size_t)tokens);
+  uint32_t *idx = g_new(uint32_t, (size_t)nodes * (size_t)tokens);
   for (int n = 0; n < nodes; n++)
     for (int t = 0; t < tokens; t++) {
       uint32_t i = (uint32_t)(n * tokens + t);
       pos[i] = ev_hash64(((uint64_t)(n + 1) << 32) | (uint64_t)t);
-      idx[i] = i;
     }
+  uint32_t m = 0;
+  for (int n = 0; n < nodes; n++)
+    for (int t = 0; t < tokens && (!member || member[n]); t++) idx[m++] = (uint32_t)(n * tokens + t);
   g_qsort_with_data(idx, (gint)r->n_points, sizeof *idx, cmp_point, pos);
   r->pos = g_new(uint64_t, r->n_points);
   r->owner = g_new(int32_t, r->n_points);
@@ -61,7 +66,7 @@ int ev_ring_walk(const ev_ring *r, int64_t key, int *out) {
   }
   int n = 0;
   bool seen[EV_MAX_NODES * 64] = {false};
-  for (uint32_t i = 0; i < r->n_points && n < r->nodes; i++) {
+  for (uint32_t i = 0; i < r->n_points && n < r->members; i++) {
     int o = r->owner[(lo + i) % r->n_points];
     if (seen[o]) continue;
     seen[o] = true;

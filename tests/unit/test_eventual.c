@@ -3,7 +3,7 @@
  * client, and reads what each node sent.
  *
  * Covered: the ring (a join moves about K/(N+1) keys, a leave about K/N, where modulo placement
- * moves nearly all); a write answered after W acknowledgements and not before; a silent replica
+ * moves nearly all; a ring of members drops only a leaver's keys); a write answered after W acknowledgements and not before; a silent replica
  * suspected after `retry` and the next write sent to a fallback with a hint for it; a fallback keeping
  * a hint durably, handing it back and deleting it on the acknowledgement; a read writing its
  * newest answer back to a stale replica and answering only once W replicas hold it (blocking
@@ -336,10 +336,47 @@ START_TEST(vclock_keeps_concurrent_siblings) {
 }
 END_TEST
 
+
+/* A ring of members (a node left, or not yet joined) is the full ring without that node's
+ * tokens: only the keys whose walk met it first move, and the last node off the ring gives
+ * exactly the ring of one node fewer. */
+START_TEST(ring_of_members_drops_only_the_leavers_keys) {
+  bool member[10];
+  for (int i = 0; i < 10; i++) member[i] = i != 2;
+  ev_ring all, without, nine, last_off;
+  ev_ring_init(&all, 10, 16);
+  ev_ring_init_members(&without, 10, 16, member);
+  ev_ring_init(&nine, 9, 16);
+  member[2] = true;
+  member[9] = false;
+  ev_ring_init_members(&last_off, 10, 16, member);
+  ck_assert_int_eq(without.members, 9);
+  int a[1024], b[1024];
+  int moved = 0;
+  for (int64_t k = 0; k < 1000; k++) {
+    ev_ring_walk(&all, k, a);
+    ck_assert_int_eq(ev_ring_walk(&without, k, b), 9);
+    if (a[0] != b[0]) {
+      ck_assert_int_eq(a[0], 2);
+      moved++;
+    }
+    ev_ring_walk(&nine, k, a);
+    ev_ring_walk(&last_off, k, b);
+    ck_assert_int_eq(memcmp(a, b, 9 * sizeof a[0]), 0);
+  }
+  ck_assert_int_eq(moved, 84); /* about K/10 = 100 */
+  ev_ring_clear(&all);
+  ev_ring_clear(&without);
+  ev_ring_clear(&nine);
+  ev_ring_clear(&last_off);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("eventual");
   TCase *tc = tcase_create("store");
   tcase_add_test(tc, join_moves_about_one_in_n_plus_one_keys);
+  tcase_add_test(tc, ring_of_members_drops_only_the_leavers_keys);
   tcase_add_test(tc, write_is_answered_after_w_acks);
   tcase_add_test(tc, silent_replica_gets_a_fallback_with_a_hint);
   tcase_add_test(tc, fallback_hands_its_hint_back);
