@@ -93,6 +93,7 @@ void fl__zab_on_sync(zab_state *s, fl_node_ctx *ctx, int from, const void *msg, 
   if (!from_leader(s, from, ZAB_SYNC) || m.epoch != s->accepted_epoch) return;
   const char *p = (const char *)msg + sizeof m;
   uint64_t last = zab_last_pos(s);
+  bool kept = false;
   if (m.mode == ZAB_SYNC_SNAP) {
     zab_snapshot_header h;
     if (!fl__zab_snapshot_restore(s, p, m.snap_len, &h) || h.index != m.trunc_pos) return;
@@ -116,6 +117,7 @@ void fl__zab_on_sync(zab_state *s, fl_node_ctx *ctx, int from, const void *msg, 
         /* The bug: the old epoch's proposals stay, and the leader's follow them. */
         fl_node_annotate(ctx, "kept %" G_GUINT64_FORMAT " proposals a TRUNC drops", last - m.trunc_pos);
         m.trunc_pos = last;
+        kept = true;
       } else {
         fl_node_annotate(ctx, "truncated %" G_GUINT64_FORMAT " proposals after %" G_GUINT64_FORMAT,
                          last - m.trunc_pos, m.trunc_pos);
@@ -125,7 +127,7 @@ void fl__zab_on_sync(zab_state *s, fl_node_ctx *ctx, int from, const void *msg, 
     }
   }
   const char *entries = p + m.snap_len;
-  if (s->cfg.bug == ZAB_BUG_KEEP_UNCOMMITTED && zab_last_pos(s) > m.trunc_pos) {
+  if (kept) {
     for (uint32_t k = 0; k < m.n; k++) {
       zab_txn t;
       memcpy(&t, entries + (size_t)k * sizeof t, sizeof t);
