@@ -9,7 +9,8 @@
  *                         <e,c-1>, and an epoch's first delivery is <e,1>: nothing a primary
  *                         broadcast before is skipped;
  *   primary integrity     a leader becomes established (and broadcasts) only with every
- *                         transaction anyone delivered in its history, at the same position;
+ *                         transaction of an earlier epoch that anyone delivered in its
+ *                         history, at the same position;
  *   one leader per epoch  at most one server is ever established as the leader of an epoch.
  *
  * Deliveries are read from each node's state (its history up to `applied`); establishments from
@@ -73,6 +74,9 @@ static bool check_established(ghost *g, int i, const zab_state *s, uint64_t epoc
   uint64_t last = zab_last_pos(s);
   for (uint64_t p = s->hist.base + 1; p <= g->delivered->len; p++) {
     const zab_txn *d = &g_array_index(g->delivered, zab_txn, p - 1);
+    /* Later epochs' come after in the order: a leader established late (paused while its
+     * followers moved on) need not have them, and cannot broadcast to those followers. */
+    if (ZAB_EPOCH(d->zxid) >= epoch) break;
     if (p <= last && same(zab_txn_at(s, p), d)) continue;
     g_string_append_printf(why, "primary integrity: n%d established epoch %" G_GUINT64_FORMAT " ",
                            i + 1, epoch);
