@@ -158,7 +158,7 @@ void fl__zab_on_propose(zab_state *s, fl_node_ctx *ctx, int from, const void *ms
     return;
   }
   fl__zab_commit_to(s, ctx, m.commit);
-  send_ack(s, ctx, ZAB_MSG_ACK);
+  if (m.n || m.ping) send_ack(s, ctx, ZAB_MSG_ACK);
 }
 
 void fl__zab_follower_tick(zab_state *s, fl_node_ctx *ctx) {

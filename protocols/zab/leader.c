@@ -16,10 +16,11 @@
  * history is committed (a quorum holds it), it persists the epoch as current, and broadcasts.
  *
  * Broadcast: a client's command gets the next zxid of the epoch, goes into the history
- * (persisted) and to every synced follower; it commits once a quorum acknowledged it, and every
- * message to a follower carries the commit point. Each tick the leader resends to a follower
- * what it has not acknowledged (a lost proposal), and gives up its leadership when it has not
- * heard a quorum for sync_limit, or was not established within init_limit.
+ * (persisted) and to every synced follower; it commits once a quorum acknowledged it, and the
+ * leader then sends the commit point (ZooKeeper's COMMIT, which followers do not answer); every
+ * message to a follower carries it. Each tick the leader resends to a follower what it has not
+ * acknowledged (a lost proposal) or pings an idle one, and gives up its leadership when it has
+ * not heard a quorum for sync_limit, or was not established within init_limit.
  */
 #include "zab_int.h"
 
@@ -42,7 +43,7 @@ static void send_newepoch(zab_state *s, fl_node_ctx *ctx, int to) {
 }
 
 /* Sends the proposals from position `from` (at most max_batch) and the commit point. */
-static void send_propose(zab_state *s, fl_node_ctx *ctx, int to, uint64_t from) {
+static void send_propose(zab_state *s, fl_node_ctx *ctx, int to, uint64_t from, bool ping) {
   uint64_t last = zab_last_pos(s);
   uint64_t n = from <= last ? last - from + 1 : 0;
   if (n > (uint64_t)s->cfg.max_batch) n = (uint64_t)s->cfg.max_batch;
@@ -53,6 +54,7 @@ static void send_propose(zab_state *s, fl_node_ctx *ctx, int to, uint64_t from) 
   m.epoch = s->epoch;
   m.first = from;
   m.commit = s->commit;
+  m.ping = ping;
   size_t len = sizeof m + (size_t)n * sizeof(zab_txn);
   char *buf = g_malloc0(len);
   memcpy(buf, &m, sizeof m);
@@ -61,6 +63,7 @@ static void send_propose(zab_state *s, fl_node_ctx *ctx, int to, uint64_t from) 
   fl_node_send(ctx, to, buf, len);
   g_free(buf);
   if (n && from + n - 1 > s->peers[to].sent) s->peers[to].sent = from + n - 1;
+  if (n || ping) s->peers[to].sent_at = fl_node_now(ctx);
 }
 
 static void establish(zab_state *s, fl_node_ctx *ctx) {
@@ -74,7 +77,7 @@ static void establish(zab_state *s, fl_node_ctx *ctx) {
   fl_node_metric_add(ctx, "zab_established", 1);
   fl__zab_commit_to(s, ctx, zab_last_pos(s));
   for (int i = 0; i < s->n; i++)
-    if (i != s->id && s->peers[i].phase == ZAB_PEER_SYNCED) send_propose(s, ctx, i, s->peers[i].acked + 1);
+    if (i != s->id && s->peers[i].phase == ZAB_PEER_SYNCED) send_propose(s, ctx, i, s->peers[i].acked + 1, false);
 }
 
 static void choose_epoch(zab_state *s, fl_node_ctx *ctx) {
@@ -205,7 +208,7 @@ static void advance_commit(zab_state *s, fl_node_ctx *ctx) {
   if (c <= s->commit) return;
   fl__zab_commit_to(s, ctx, c);
   for (int i = 0; i < s->n; i++)
-    if (i != s->id && s->peers[i].phase == ZAB_PEER_SYNCED) send_propose(s, ctx, i, zab_last_pos(s) + 1);
+    if (i != s->id && s->peers[i].phase == ZAB_PEER_SYNCED) send_propose(s, ctx, i, zab_last_pos(s) + 1, false);
 }
 
 void fl__zab_on_acknewleader(zab_state *s, fl_node_ctx *ctx, int from, const zab_msg_ack *m) {
@@ -218,7 +221,7 @@ void fl__zab_on_acknewleader(zab_state *s, fl_node_ctx *ctx, int from, const zab
     if (fl_quorum_reached(count_peers(s, ZAB_PEER_SYNCED), s->n)) establish(s, ctx);
     return;
   }
-  if (p->acked < zab_last_pos(s)) send_propose(s, ctx, from, p->acked + 1);
+  if (p->acked < zab_last_pos(s)) send_propose(s, ctx, from, p->acked + 1, false);
   advance_commit(s, ctx);
 }
 
@@ -236,7 +239,7 @@ uint64_t fl__zab_propose(zab_state *s, fl_node_ctx *ctx, zab_txn *txn) {
   uint64_t pos = zab_last_pos(s);
   for (int i = 0; i < s->n; i++)
     if (i != s->id && s->peers[i].phase == ZAB_PEER_SYNCED && s->peers[i].sent + 1 == pos)
-      send_propose(s, ctx, i, pos);
+      send_propose(s, ctx, i, pos, false);
   advance_commit(s, ctx); /* a cluster of one */
   return pos;
 }
@@ -256,6 +259,13 @@ void fl__zab_leader_tick(zab_state *s, fl_node_ctx *ctx) {
     fl__zab_start_looking(s, ctx, "lost the quorum of followers");
     return;
   }
-  for (int i = 0; i < s->n; i++)
-    if (i != s->id && s->peers[i].phase == ZAB_PEER_SYNCED) send_propose(s, ctx, i, s->peers[i].acked + 1);
+  /* Resend what a follower has not acknowledged, or ping an idle one: a follower that was sent
+   * proposals within the tick and acknowledged them all needs nothing. */
+  uint64_t last = zab_last_pos(s);
+  for (int i = 0; i < s->n; i++) {
+    const zab_peer *p = &s->peers[i];
+    if (i == s->id || p->phase != ZAB_PEER_SYNCED) continue;
+    if (p->acked >= last && now - p->sent_at < s->cfg.tick_ns) continue;
+    send_propose(s, ctx, i, p->acked + 1, true);
+  }
 }

@@ -87,6 +87,7 @@ typedef struct zab_peer {
   uint64_t acked;          /* the last history position it acknowledged */
   uint64_t sent;           /* the last history position sent to it */
   int64_t heard;           /* local time of its last message */
+  int64_t sent_at;         /* local time of the last message it must answer */
 } zab_peer;
 
 typedef struct zab_state {
@@ -190,6 +191,9 @@ typedef struct zab_msg_propose {
   uint64_t epoch;
   uint64_t first;
   uint64_t commit; /* every position up to it is committed (the COMMIT, piggybacked) */
+  uint32_t ping;   /* 1: the leader's tick, which the follower answers even when n is 0 (an
+                      empty message without it is a COMMIT alone, which it does not) */
+  uint32_t pad;
 } zab_msg_propose;
 
 /* A snapshot: the state machine after delivering position `index` (zxid). ZAB's prefix of the
