@@ -312,7 +312,7 @@ START_TEST(unknown_protocol_lists_known_ones) {
   ck_assert_ptr_nonnull(s);
   ck_assert(!fl_world_validate(s, &error));
   ck_assert_str_eq(error->message,
-                   "t.fl:2:12: expected a protocol name (known: eventual, paxos, probe, raft, rbcast, single, skeleton, twopc), found 'raftt'");
+                   "t.fl:2:12: expected a protocol name (known: eventual, paxos, probe, raft, rbcast, single, skeleton, twopc, zab), found 'raftt'");
   g_error_free(error);
   fl_scenario_free(s);
 }
