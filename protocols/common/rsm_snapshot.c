@@ -68,21 +68,3 @@ bool fl_rsm_snapshot_index(const void *blob, size_t len, uint64_t *index) {
   memcpy(index, blob, sizeof *index);
   return true;
 }
-
-uint64_t fl_rsm_snapshot_lowest_index(const fl_cluster_view *v, int n, uint64_t key,
-                                      uint64_t (*live_base)(const void *state)) {
-  uint64_t low = UINT64_MAX;
-  for (int i = 0; i < n; i++) {
-    const void *s = fl_view_state(v, i);
-    uint64_t base = 0;
-    if (s) {
-      base = live_base(s);
-    } else {
-      size_t len = 0;
-      const void *blob = fl_view_load(v, i, key, &len);
-      fl_rsm_snapshot_index(blob, len, &base);
-    }
-    if (base < low) low = base;
-  }
-  return low;
-}

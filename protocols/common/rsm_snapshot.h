@@ -72,11 +72,4 @@ bool fl_rsm_snapshot_peek(const void *blob, size_t len, size_t prefix_len, uint3
  * *index untouched) if the blob is shorter than an index and the counts. */
 bool fl_rsm_snapshot_index(const void *blob, size_t len, uint64_t *index);
 
-/* The lowest snapshot index over nodes 0..n-1 of a cluster view, up or down: a live node's from
- * live_base(its state), a crashed one's from its durable snapshot under key (0 if it has
- * none). A checker prunes its ghost records below it: a node that restarts from its snapshot
- * examines again only what follows. */
-uint64_t fl_rsm_snapshot_lowest_index(const fl_cluster_view *v, int n, uint64_t key,
-                                      uint64_t (*live_base)(const void *state));
-
 #endif

@@ -10,8 +10,15 @@
  *                          one it held before the accept, and every one it ever held);
  *   state machine safety   every replica applies, at a slot, the value chosen there, and the
  *                          same value as every other replica;
- *   promise never decreases a node's promise, observed after every event, never goes down,
- *                          across crashes included (it must be persisted before it is used).
+ *   promise never decreases a node's promise, observed after every event, never goes down;
+ *                          across a crash, never below its durable promise (it must be persisted
+ *                          before it is used). A crash undoes the writes not yet synced, and a
+ *                          promise only they held was never answered (replies wait for their
+ *                          writes' sync): the floor after a crash is the highest promise of a
+ *                          whole meta record on the disk, read here from the raw slots (any
+ *                          whole record, not the restore's pick), or, higher, a promise the
+ *                          node held without ever writing it (a promise it may have answered
+ *                          from memory alone: bug unpersisted-promise).
  *
  * Records of slots below every node's snapshot are dropped, so the ghost's memory stays flat.
  */
@@ -39,6 +46,7 @@ typedef struct seen {
   const paxos_state *state;
   uint64_t commit;
   uint64_t max_promise;
+  uint64_t unwritten; /* the highest promise held that no meta write carried */
   bool restarted;
 } seen;
 
@@ -213,7 +221,24 @@ static bool check_learned(ghost *g, int i, const paxos_state *s, seen *sn, GStri
   return true;
 }
 
-static bool check_node(ghost *g, int i, const paxos_state *s, GString *why) {
+/* The highest promise among the whole meta records in a crashed node's two slots (0 with none):
+ * what survived the crash. */
+static uint64_t durable_promise(const fl_cluster_view *v, int node) {
+  const uint64_t keys[2] = {PAXOS_KEY_META, PAXOS_KEY_META_ALT};
+  uint64_t best = 0;
+  for (int i = 0; i < 2; i++) {
+    size_t len = 0;
+    const void *rec = fl_view_load(v, node, keys[i], &len);
+    paxos_meta m;
+    uint64_t seq = 0;
+    if (fl_durable_slots_unframe(rec, len, sizeof m, &seq, &m) && m.promise > best)
+      best = m.promise;
+  }
+  return best;
+}
+
+static bool check_node(ghost *g, const fl_cluster_view *v, int i, const paxos_state *s,
+                       GString *why) {
   seen *sn = &g->seen[i];
   if (s != sn->state) { /* booted or restarted: what it learned before is gone */
     sn->restarted = sn->state != NULL || sn->max_promise > 0;
@@ -230,6 +255,9 @@ static bool check_node(ghost *g, int i, const paxos_state *s, GString *why) {
     if (sn->restarted) g_string_append(why, " (after a restart)");
     return false;
   }
+  /* A raised promise is written in the same event (the disk shows a node's writes at once). */
+  if (s->promise > sn->max_promise && s->promise > durable_promise(v, i))
+    sn->unwritten = s->promise;
   sn->max_promise = s->promise;
   if (s->commit > sn->commit) return check_learned(g, i, s, sn, why);
   sn->commit = s->commit;
@@ -238,8 +266,30 @@ static bool check_node(ghost *g, int i, const paxos_state *s, GString *why) {
 
 static uint64_t live_base(const void *state) { return ((const paxos_state *)state)->base; }
 
+/* A crashed node restarts from the newer whole snapshot of its two slots; a torn one may claim
+ * any index, so the lower index of the two present is the safe floor (0 with none). */
+static uint64_t durable_base(const fl_cluster_view *v, int node) {
+  const uint64_t keys[2] = {PAXOS_KEY_SNAPSHOT, PAXOS_KEY_SNAPSHOT_ALT};
+  uint64_t low = UINT64_MAX;
+  for (int i = 0; i < 2; i++) {
+    size_t len = 0;
+    const void *blob = fl_view_load(v, node, keys[i], &len);
+    uint64_t index = 0;
+    if (!blob) continue;
+    fl_rsm_snapshot_index(blob, len, &index);
+    low = MIN(low, index);
+  }
+  return low == UINT64_MAX ? 0 : low;
+}
+
 static void prune(ghost *g, const fl_cluster_view *v) {
-  uint64_t low = fl_rsm_snapshot_lowest_index(v, g->n, PAXOS_KEY_SNAPSHOT, live_base);
+  /* The lowest snapshot index over every node, up or down (a crashed node restarts from its
+   * durable snapshot, and its slots after it are examined again). */
+  uint64_t low = UINT64_MAX;
+  for (int i = 0; i < g->n; i++) {
+    const void *st = fl_view_state(v, i);
+    low = MIN(low, st ? live_base(st) : durable_base(v, i));
+  }
   if (low <= g->floor) return;
   guint drop = (guint)MIN(low - g->floor, (uint64_t)g->slots->len);
   free_slots(g->slots, drop);
@@ -254,10 +304,15 @@ bool fl__paxos_check_invariants(void *p, const fl_cluster_view *v, GString *why)
   for (int i = only >= 0 ? only : 0; i < (only >= 0 ? only + 1 : g->n); i++) {
     const paxos_state *s = fl_view_state(v, i);
     if (!s) {
-      if (g->seen[i].state) g->seen[i].state = NULL, g->seen[i].restarted = true;
+      if (g->seen[i].state) {
+        g->seen[i].state = NULL, g->seen[i].restarted = true;
+        uint64_t floor = durable_promise(v, i);
+        g->seen[i].max_promise = MAX(floor, g->seen[i].unwritten);
+        g->seen[i].unwritten = 0;
+      }
       continue;
     }
-    if (!check_node(g, i, s, why)) return false;
+    if (!check_node(g, v, i, s, why)) return false;
   }
   return true;
 }

@@ -69,7 +69,8 @@ void fl__paxos_maybe_catch_up(paxos_state *s, fl_node_ctx *ctx, int leader, uint
 
 static void send_snapshot(paxos_state *s, fl_node_ctx *ctx, int to) {
   size_t len = 0;
-  const void *blob = fl_node_load(ctx, PAXOS_KEY_SNAPSHOT, &len);
+  uint64_t key = 0;
+  const void *blob = fl_durable_slots_latest(&s->snap, &key) ? fl_node_load(ctx, key, &len) : NULL;
   if (!blob) return;
   paxos_msg_snapshot m;
   memset(&m, 0, sizeof m);
@@ -77,7 +78,6 @@ static void send_snapshot(paxos_state *s, fl_node_ctx *ctx, int to) {
   GByteArray *buf = g_byte_array_sized_new((guint)(sizeof m + len));
   g_byte_array_append(buf, (const guint8 *)&m, sizeof m);
   g_byte_array_append(buf, blob, (guint)len);
-  (void)s;
   fl_node_send(ctx, to, buf->data, buf->len);
   g_byte_array_free(buf, TRUE);
 }
@@ -154,7 +154,7 @@ void fl__paxos_on_snapshot(paxos_state *s, fl_node_ctx *ctx, int from, const voi
   memcpy(&h, blob, sizeof h);
   if (h.index <= s->commit || h.index >= UINT64_MAX / 4) return;
   if (!fl__paxos_snapshot_restore(s, blob, blob_len, &h)) return;
-  fl_node_persist(ctx, PAXOS_KEY_SNAPSHOT, blob, blob_len);
+  fl__paxos_persist_snapshot(s, ctx, blob, blob_len);
   drop_prefix(s, ctx, h.index);
   s->commit = s->applied = h.index;
   fl_node_annotate(ctx, "installed snapshot up to slot %" G_GUINT64_FORMAT, h.index);
@@ -165,7 +165,7 @@ void fl__paxos_on_snapshot(paxos_state *s, fl_node_ctx *ctx, int from, const voi
 void fl__paxos_maybe_compact(paxos_state *s, fl_node_ctx *ctx) {
   if (s->cfg.snapshot_every <= 0 || s->applied - s->base < (uint64_t)s->cfg.snapshot_every) return;
   GByteArray *blob = fl__paxos_snapshot_take(s);
-  fl_node_persist(ctx, PAXOS_KEY_SNAPSHOT, blob->data, blob->len);
+  fl__paxos_persist_snapshot(s, ctx, blob->data, blob->len);
   g_byte_array_free(blob, TRUE);
   drop_prefix(s, ctx, s->applied);
 }

@@ -90,7 +90,22 @@ void fl__paxos_persist_meta(paxos_state *s, fl_node_ctx *ctx) {
   memset(&m, 0, sizeof m);
   m.promise = s->promise;
   m.reserved = s->reserved;
-  fl_node_persist(ctx, PAXOS_KEY_META, &m, sizeof m);
+  fl_durable_slots_write(&s->meta, ctx, &m, sizeof m);
+}
+
+void fl__paxos_persist_snapshot(paxos_state *s, fl_node_ctx *ctx, const void *blob, size_t len) {
+  fl_durable_slots_put(&s->snap, ctx, blob, len);
+}
+
+/* A snapshot slot is whole when the blob parses at its exact length; its version is its index. */
+static bool snapshot_parse(const void *blob, size_t len, int slot, uint64_t *version,
+                           void *user) {
+  (void)slot, (void)user;
+  paxos_snapshot_header h;
+  fl_rsm_snapshot_view view;
+  if (!fl_rsm_snapshot_parse(blob, len, sizeof h, &h, &view)) return false;
+  *version = h.index;
+  return true;
 }
 
 /* ---- Timers. */
@@ -148,6 +163,8 @@ static paxos_state *state_new(fl_node_ctx *ctx) {
   config_init(&s->cfg, fl_node_options(ctx));
   s->leader = PAXOS_NOBODY;
   s->slots = g_array_new(FALSE, TRUE, sizeof(paxos_slot));
+  fl_durable_slots_init(&s->meta, PAXOS_KEY_META, PAXOS_KEY_META_ALT);
+  fl_durable_slots_init(&s->snap, PAXOS_KEY_SNAPSHOT, PAXOS_KEY_SNAPSHOT_ALT);
   fl_kv_machine_init(&s->kv);
   fl_client_sessions_init(&s->sessions);
   s->echo = g_new0(int64_t, s->n);
@@ -187,21 +204,39 @@ static void *paxos_init(fl_node_ctx *ctx) {
 static void *paxos_restart(fl_node_ctx *ctx) {
   paxos_state *s = state_new(ctx);
   if (!size_ok(ctx, s->n)) return s;
-  size_t len = 0;
-  const void *p = fl_node_load(ctx, PAXOS_KEY_META, &len);
-  if (p && len == sizeof(paxos_meta)) {
-    paxos_meta m;
-    memcpy(&m, p, sizeof m);
+  /* The newest whole meta record and snapshot. None whole means the first write was torn,
+   * before anything sent could depend on it (replies wait for their writes' sync): the initial
+   * state is then the truth. Both slots written and neither whole is damage no crash makes. */
+  paxos_meta m;
+  switch (fl_durable_slots_read(&s->meta, ctx, &m, sizeof m)) {
+  case FL_DURABLE_SLOTS_DAMAGED:
+    fl_node_fail(ctx, "paxos: both durable meta records (promise) are damaged");
+    return s;
+  case FL_DURABLE_SLOTS_OK:
     s->promise = m.promise;
     s->reserved = m.reserved;
+    break;
+  case FL_DURABLE_SLOTS_EMPTY:
+    break;
   }
   s->max_round = PAXOS_ROUND(s->promise);
   paxos_snapshot_header h;
   memset(&h, 0, sizeof h);
-  p = fl_node_load(ctx, PAXOS_KEY_SNAPSHOT, &len);
-  if (p && !fl__paxos_snapshot_restore(s, p, len, &h)) {
-    fl_node_fail(ctx, "paxos: the durable snapshot is malformed (%zu bytes)", len);
+  const void *p = NULL;
+  size_t len = 0, lens[2];
+  switch (fl_durable_slots_get(&s->snap, ctx, snapshot_parse, NULL, &p, &len, lens)) {
+  case FL_DURABLE_SLOTS_DAMAGED:
+    fl_node_fail(ctx, "paxos: both durable snapshots are malformed (%zu and %zu bytes)", lens[0],
+                 lens[1]);
     return s;
+  case FL_DURABLE_SLOTS_OK:
+    if (!fl__paxos_snapshot_restore(s, p, len, &h)) {
+      fl_node_fail(ctx, "paxos: the durable snapshot is malformed (%zu bytes)", len);
+      return s;
+    }
+    break;
+  case FL_DURABLE_SLOTS_EMPTY:
+    break;
   }
   s->base = s->commit = s->applied = h.index;
   /* The accepted slots: every record between the snapshot and the reservation (holes are

@@ -15,6 +15,7 @@
 #include "common/kv_machine.h"
 #include "common/quorum.h"
 #include "common/rsm_snapshot.h"
+#include "common/durable_slots.h"
 #include "common/waiters.h"
 
 /* Ballots are (round, node): round << PAXOS_NODE_BITS | node, so that comparing the numbers
@@ -89,6 +90,10 @@ typedef struct paxos_state {
   /* Acceptor, durable: the promise, and the accepted (ballot, value) of every slot. */
   uint64_t promise;
   uint64_t reserved; /* slots up to here may have a durable record (restart scans them) */
+  /* The meta record (promise, reserved) and the latest snapshot, each in two alternating slots
+   * (common/durable_slots.h), so that a write torn by a crash keeps the version before it. */
+  fl_durable_slots meta;
+  fl_durable_slots snap;
 
   /* The log from base + 1: slots->data[i] is slot base + 1 + i. Slots up to base are in the
    * snapshot. */
@@ -203,13 +208,18 @@ typedef struct paxos_snapshot_header {
   uint64_t index;
 } paxos_snapshot_header;
 
-/* ---- Durable keys: the meta record and the snapshot below the slots. */
-enum { PAXOS_KEY_META = 0, PAXOS_KEY_SNAPSHOT = 1 };
+/* ---- Durable keys: the meta record and the snapshot below the slots, each in two alternating
+ * slots (common/durable_slots.h). Overwritten in place, a meta record torn by a crash ([nodes]
+ * torn_writes) sent the acceptor back to promise 0, to accept ballots below one it had promised;
+ * a torn snapshot took the previous one with it while the slots it covered were erased. */
+enum { PAXOS_KEY_META = 0, PAXOS_KEY_SNAPSHOT = 1, PAXOS_KEY_META_ALT = 2, PAXOS_KEY_SNAPSHOT_ALT = 3 };
 #define PAXOS_KEY_SLOT(slot) (((uint64_t)1 << 32) + (slot))
 /* The meta record reserves this many slots ahead, so that it is rewritten once per that many
  * accepts rather than on every one. */
 #define PAXOS_RESERVE 1024
 
+/* The meta record's payload: a framed record (durable_slots) adds a seq before it and a CRC-32C
+ * after it, 28 bytes in all. */
 typedef struct paxos_meta {
   uint64_t promise;
   uint64_t reserved;
@@ -277,6 +287,8 @@ GByteArray *fl__paxos_snapshot_take(const paxos_state *s);
 /* Replaces the state machine with a snapshot blob; false, changing nothing, if malformed. */
 bool fl__paxos_snapshot_restore(paxos_state *s, const void *blob, size_t len,
                                 paxos_snapshot_header *h);
+/* Persists a snapshot blob in the slot that does not hold the latest one. */
+void fl__paxos_persist_snapshot(paxos_state *s, fl_node_ctx *ctx, const void *blob, size_t len);
 
 /* ---- invariants.c */
 void *fl__paxos_invariant_new(const fl_options *o, int n);

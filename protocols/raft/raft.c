@@ -15,7 +15,7 @@
  * machine, client sessions, waiting clients, quorum arithmetic and the durable log.
  *
  * Durable state is currentTerm and votedFor (one record, in two alternating slots so that a
- * torn write keeps the previous version: raft_meta), the log (one record per entry) and the
+ * torn write keeps the previous version: common/durable_slots.h), the log (one record per entry) and the
  * latest snapshot (in two alternating slots too). Every change to them is persisted in the handler that makes it, before
  * the handler sends anything, so no message ever depends on state a crash could lose.
  */
@@ -23,7 +23,6 @@
 #include "raft_int.h"
 #include "common/status_line.h"
 
-#include <stddef.h>
 #include <string.h>
 
 static const fl_option_spec options[] = {
@@ -77,86 +76,71 @@ const raft_entry *fl__raft_entry_at(const raft_log *l, uint64_t index) {
 
 uint64_t fl__raft_last_term(const raft_log *l) { return fl__raft_term_at(l, raft_last_index(l)); }
 
-static uint64_t meta_key(uint64_t seq) { return seq & 1 ? RAFT_KEY_META : RAFT_KEY_META_ALT; }
-
 void fl__raft_persist_meta(raft_state *s, fl_node_ctx *ctx) {
-  raft_meta m;
-  memset(&m, 0, sizeof m);
-  m.seq = ++s->meta_seq;
-  m.term = s->term;
-  m.voted_for = s->voted_for;
-  m.crc = fl_checksum_crc32c(&m, offsetof(raft_meta, crc));
-  fl_node_persist(ctx, meta_key(m.seq), &m, sizeof m);
+  unsigned char p[RAFT_META_PAYLOAD];
+  int32_t voted_for = s->voted_for;
+  memcpy(p, &s->term, 8);
+  memcpy(p + 8, &voted_for, 4);
+  fl_durable_slots_write(&s->meta, ctx, p, sizeof p);
 }
 
-/* The meta record in one slot, if it is whole: torn (short) or damaged records are refused. */
-static bool meta_load(fl_node_ctx *ctx, uint64_t key, raft_meta *out, bool *present) {
-  size_t len = 0;
-  const void *p = fl_node_load(ctx, key, &len);
-  *present = p != NULL;
-  if (!p || len != sizeof *out) return false;
-  memcpy(out, p, sizeof *out);
-  return out->crc == fl_checksum_crc32c(out, offsetof(raft_meta, crc)) &&
-         meta_key(out->seq) == key;
-}
-
-/* Takes the newest whole meta record. Each write goes to the slot the previous one did not,
- * and a crash tears at most the write in progress (the oldest unsynced: everything before it
- * is synced), so the other slot holds the version before it, whole. With no whole record, the
+/* Takes the newest whole meta record (common/durable_slots.h). With no whole record, the
  * node's first write was torn, before anything it sent could depend on it (replies wait for
  * their writes' sync): term 0 and no vote are then the truth. Both slots present and neither
  * whole is damage no crash makes: the run stops rather than forget a vote. */
 static bool meta_restore(raft_state *s, fl_node_ctx *ctx) {
-  raft_meta a, b;
-  bool a_present = false, b_present = false;
-  bool a_ok = meta_load(ctx, RAFT_KEY_META, &a, &a_present);
-  bool b_ok = meta_load(ctx, RAFT_KEY_META_ALT, &b, &b_present);
-  if (!a_ok && !b_ok) {
-    if (a_present && b_present) {
-      fl_node_fail(ctx, "raft: both durable meta records (term and vote) are damaged");
-      return false;
-    }
+  unsigned char p[RAFT_META_PAYLOAD];
+  switch (fl_durable_slots_read(&s->meta, ctx, p, sizeof p)) {
+  case FL_DURABLE_SLOTS_DAMAGED:
+    fl_node_fail(ctx, "raft: both durable meta records (term and vote) are damaged");
+    return false;
+  case FL_DURABLE_SLOTS_EMPTY:
     return true;
+  case FL_DURABLE_SLOTS_OK:
+    break;
   }
-  const raft_meta *m = !b_ok || (a_ok && a.seq > b.seq) ? &a : &b;
-  s->meta_seq = m->seq;
-  s->term = m->term;
-  s->voted_for = m->voted_for;
+  int32_t voted_for = 0;
+  memcpy(&s->term, p, 8);
+  memcpy(&voted_for, p + 8, 4);
+  s->voted_for = voted_for;
   return true;
 }
 
 void fl__raft_persist_snapshot(raft_state *s, fl_node_ctx *ctx, const void *blob, size_t len) {
-  uint64_t key = s->snapshot_key == RAFT_KEY_SNAPSHOT ? RAFT_KEY_SNAPSHOT_ALT : RAFT_KEY_SNAPSHOT;
-  fl_node_persist(ctx, key, blob, len);
-  s->snapshot_key = key;
+  fl_durable_slots_put(&s->snap, ctx, blob, len);
+}
+
+/* A snapshot slot is whole when the blob parses at its exact length; its version is its index. */
+static bool snapshot_parse(const void *blob, size_t len, int slot, uint64_t *version,
+                           void *user) {
+  (void)slot, (void)user;
+  raft_snapshot_header h;
+  fl_rsm_snapshot_view view;
+  if (!fl_rsm_snapshot_parse(blob, len, sizeof h, &h, &view)) return false;
+  *version = h.index;
+  return true;
 }
 
 /* Restores the whole snapshot of the higher index from the two slots (a torn one fails the
  * blob's exact length check). As with the meta records, no whole one means the first snapshot
  * was torn, and the compaction that followed it was undone with it: the log starts at 1. */
 static bool snapshot_restore(raft_state *s, fl_node_ctx *ctx, raft_snapshot_header *h) {
-  const uint64_t keys[2] = {RAFT_KEY_SNAPSHOT, RAFT_KEY_SNAPSHOT_ALT};
-  const void *blob[2];
-  size_t len[2] = {0, 0};
-  raft_snapshot_header head[2];
-  bool ok[2];
-  for (int i = 0; i < 2; i++) {
-    fl_rsm_snapshot_view view;
-    blob[i] = fl_node_load(ctx, keys[i], &len[i]);
-    ok[i] = blob[i] && fl_rsm_snapshot_parse(blob[i], len[i], sizeof head[i], &head[i], &view);
+  const void *blob = NULL;
+  size_t len = 0, lens[2];
+  switch (fl_durable_slots_get(&s->snap, ctx, snapshot_parse, NULL, &blob, &len, lens)) {
+  case FL_DURABLE_SLOTS_DAMAGED:
+    fl_node_fail(ctx, "raft: both durable snapshots are malformed (%zu and %zu bytes)", lens[0],
+                 lens[1]);
+    return false;
+  case FL_DURABLE_SLOTS_EMPTY:
+    return true;
+  case FL_DURABLE_SLOTS_OK:
+    break;
   }
-  int pick = ok[0] && (!ok[1] || head[0].index > head[1].index) ? 0 : 1;
-  if (!ok[pick]) {
-    if (!blob[0] || !blob[1]) return true;
-    fl_node_fail(ctx, "raft: both durable snapshots are malformed (%zu and %zu bytes)", len[0],
-                 len[1]);
+  if (!fl__raft_snapshot_restore(s, blob, len, h)) {
+    fl_node_fail(ctx, "raft: the durable snapshot is malformed (%zu bytes)", len);
     return false;
   }
-  if (!fl__raft_snapshot_restore(s, blob[pick], len[pick], h)) {
-    fl_node_fail(ctx, "raft: the durable snapshot is malformed (%zu bytes)", len[pick]);
-    return false;
-  }
-  s->snapshot_key = keys[pick];
   return true;
 }
 
@@ -188,6 +172,8 @@ static raft_state *state_new(fl_node_ctx *ctx) {
   s->voted_for = RAFT_NOBODY;
   s->leader = RAFT_NOBODY;
   fl_durable_log_init(&s->log, sizeof(raft_entry), RAFT_KEY_LOG_BASE);
+  fl_durable_slots_init(&s->meta, RAFT_KEY_META, RAFT_KEY_META_ALT);
+  fl_durable_slots_init(&s->snap, RAFT_KEY_SNAPSHOT, RAFT_KEY_SNAPSHOT_ALT);
   fl_kv_machine_init(&s->kv);
   fl_client_sessions_init(&s->sessions);
   s->votes = g_new0(bool, s->n);

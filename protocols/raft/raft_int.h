@@ -17,6 +17,7 @@
 #include "common/kv_machine.h"
 #include "common/quorum.h"
 #include "common/rsm_snapshot.h"
+#include "common/durable_slots.h"
 #include "common/waiters.h"
 
 #define RAFT_NOBODY (-1)
@@ -78,12 +79,14 @@ typedef struct raft_state {
   /* Persistent (written to durable storage before any message that depends on them). */
   uint64_t term;
   int voted_for;
-  uint64_t meta_seq; /* seq of the last meta record written (raft_meta) */
+  /* currentTerm and votedFor (RAFT_META_PAYLOAD bytes) and the latest snapshot, each in two
+   * alternating slots (common/durable_slots.h), so that a torn write keeps the version before
+   * it: meta.seq is the seq of the last meta record; snap's latest key holds the latest
+   * snapshot (none before the first), and a torn one leaves the one before it (and the log
+   * after it, whose compaction a crash then undoes). */
+  fl_durable_slots meta;
   raft_log log;
-  /* The key of the latest snapshot: RAFT_KEY_SNAPSHOT or RAFT_KEY_SNAPSHOT_ALT, 0 before the
-   * first. Snapshots alternate between the two as the meta records do, so that a torn one
-   * leaves the one before it (and the log after it, whose compaction a crash then undoes). */
-  uint64_t snapshot_key;
+  fl_durable_slots snap;
 
   /* Volatile. */
   raft_role role;
@@ -171,18 +174,13 @@ enum { RAFT_KEY_META = 0, RAFT_KEY_SNAPSHOT = 1, RAFT_KEY_META_ALT = 2, RAFT_KEY
 #define RAFT_KEY_LOG_BASE ((uint64_t)1 << 32)
 #define RAFT_KEY_LOG(index) (RAFT_KEY_LOG_BASE + (index))
 
-/* currentTerm and votedFor, in two slots written in turn (odd seq at RAFT_KEY_META, even at
- * RAFT_KEY_META_ALT), so that a write torn by a crash ([nodes] torn_writes) never takes the
- * previous version with it: a restart takes the valid slot of the higher seq, a slot being
- * valid when its length is exact and its CRC-32C holds. Overwriting one record in place would
- * lose both versions to one torn write, and a node back at term 0 with no vote could vote
- * twice in a term. Rejected: write-new-then-point, which costs two writes per change. */
-typedef struct raft_meta {
-  uint64_t seq; /* 1 for the first write, one more for each */
-  uint64_t term;
-  int32_t voted_for;
-  uint32_t crc; /* CRC-32C of the bytes before it */
-} raft_meta;
+/* currentTerm and votedFor, in two slots written in turn (common/durable_slots.h's framed
+ * records: odd seq at RAFT_KEY_META, even at RAFT_KEY_META_ALT), so that a write torn by a crash
+ * ([nodes] torn_writes) never takes the previous version with it: a restart takes the whole
+ * slot of the higher seq. Overwriting one record in place would lose both versions to one torn
+ * write, and a node back at term 0 with no vote could vote twice in a term. The stored bytes
+ * are {seq: 8, term: 8, voted_for: 4, crc: 4} (24 bytes); the payload here is the middle 12. */
+#define RAFT_META_PAYLOAD 12
 
 /* ---- raft.c: lifecycle, persistence, the log's terms (the log itself: common/durable_log.h). */
 static inline uint64_t raft_last_index(const raft_log *l) { return fl_durable_log_last(l); }

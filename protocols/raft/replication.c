@@ -16,7 +16,8 @@
 
 static void send_snapshot(raft_state *s, fl_node_ctx *ctx, int peer) {
   size_t len = 0;
-  const void *blob = s->snapshot_key ? fl_node_load(ctx, s->snapshot_key, &len) : NULL;
+  uint64_t key = 0;
+  const void *blob = fl_durable_slots_latest(&s->snap, &key) ? fl_node_load(ctx, key, &len) : NULL;
   if (!blob) return; /* base > 0 implies a snapshot; nothing sensible to send otherwise */
   raft_msg_snapshot m;
   memset(&m, 0, sizeof m);

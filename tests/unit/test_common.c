@@ -4,7 +4,9 @@
  *   - client_sessions: a retried (client, seq) applied once and answered from the cache, stale
  *     and refused operations, the snapshot round trip;
  *   - waiters: answers in index order, redirects, through a node's replies;
- *   - durable_log: append / truncate / compact / reset, then reload after a crash.
+ *   - durable_log: append / truncate / compact / reset, then reload after a crash;
+ *   - durable_slots: the framed record's bytes, and the pick of the newest whole slot (a torn
+ *     newest gives the previous one, both torn is an error).
  * The last two need a node context: a small test protocol, driven with fl_world_inject as
  * test_raft.c drives Raft, holds a durable log and a queue of waiters.
  */
@@ -12,6 +14,7 @@
 #include "common/checksum.h"
 #include "common/client_sessions.h"
 #include "common/durable_log.h"
+#include "common/durable_slots.h"
 #include "common/kv_machine.h"
 #include "common/quorum.h"
 #include "common/waiters.h"
@@ -542,6 +545,78 @@ START_TEST(checksum_crc32c_and_frame_layout) {
 }
 END_TEST
 
+/* ---- durable_slots */
+
+/* A framed 4-byte payload; its version is its seq. */
+static bool parse_u32(const void *rec, size_t len, int slot, uint64_t *version, void *user) {
+  (void)slot, (void)user;
+  uint32_t x = 0;
+  return fl_durable_slots_unframe(rec, len, sizeof x, version, &x);
+}
+
+START_TEST(durable_slots_frame_layout) {
+  /* Raft's meta record, byte for byte: seq, term, voted_for, then the CRC of the 20 before. */
+  unsigned char payload[12], rec[12 + FL_DURABLE_SLOTS_FRAME_BYTES], out[12];
+  uint64_t seq = 0, term = 7;
+  int32_t voted = 2;
+  memcpy(payload, &term, 8);
+  memcpy(payload + 8, &voted, 4);
+  fl_durable_slots_frame(rec, 5, payload, sizeof payload);
+  memcpy(&seq, rec, 8);
+  ck_assert_uint_eq(seq, 5);
+  ck_assert_int_eq(memcmp(rec + 8, payload, 12), 0);
+  uint32_t crc = 0;
+  memcpy(&crc, rec + 20, 4);
+  ck_assert_uint_eq(crc, fl_checksum_crc32c(rec, 20));
+  ck_assert(fl_durable_slots_unframe(rec, sizeof rec, 12, &seq, out));
+  ck_assert_uint_eq(seq, 5);
+  ck_assert_int_eq(memcmp(out, payload, 12), 0);
+  /* Torn (every shorter length), too long, a flipped bit, a NULL record: refused. */
+  for (size_t n = 0; n < sizeof rec; n++)
+    ck_assert(!fl_durable_slots_unframe(rec, n, 12, &seq, out));
+  ck_assert(!fl_durable_slots_unframe(rec, sizeof rec, 11, &seq, out));
+  ck_assert(!fl_durable_slots_unframe(NULL, 0, 12, &seq, out));
+  rec[9] ^= 4;
+  ck_assert(!fl_durable_slots_unframe(rec, sizeof rec, 12, &seq, out));
+}
+END_TEST
+
+START_TEST(durable_slots_pick_the_newest_whole) {
+  uint32_t x = 42;
+  unsigned char a[4 + FL_DURABLE_SLOTS_FRAME_BYTES], b[4 + FL_DURABLE_SLOTS_FRAME_BYTES];
+  const void *rec[2] = {a, b};
+  size_t len[2] = {sizeof a, sizeof b};
+  uint64_t v = 0;
+  fl_durable_slots_frame(a, 3, &x, sizeof x);
+  fl_durable_slots_frame(b, 4, &x, sizeof x);
+  /* Both whole: the higher version, wherever it is. */
+  ck_assert_int_eq(fl_durable_slots_pick(rec, len, parse_u32, NULL, &v), 1);
+  ck_assert_uint_eq(v, 4);
+  /* The newest torn (cut short at any length): the previous one. */
+  for (size_t n = 0; n < sizeof b; n++) {
+    len[1] = n;
+    v = 0;
+    ck_assert_int_eq(fl_durable_slots_pick(rec, len, parse_u32, NULL, &v), 0);
+    ck_assert_uint_eq(v, 3);
+  }
+  /* Both torn: damage no single crash makes. */
+  len[0] = sizeof a - 1;
+  len[1] = 5;
+  ck_assert_int_eq(fl_durable_slots_pick(rec, len, parse_u32, NULL, &v), -2);
+  /* One slot written, torn (the first write): nothing to restore, not an error. */
+  rec[1] = NULL;
+  ck_assert_int_eq(fl_durable_slots_pick(rec, len, parse_u32, NULL, &v), -1);
+  rec[0] = NULL;
+  ck_assert_int_eq(fl_durable_slots_pick(rec, len, parse_u32, NULL, &v), -1);
+  /* 64-bit versions: no wrap in sight; the order holds at the top of the range. */
+  rec[0] = a, rec[1] = b, len[0] = sizeof a, len[1] = sizeof b;
+  fl_durable_slots_frame(a, UINT64_MAX, &x, sizeof x);
+  fl_durable_slots_frame(b, UINT64_MAX - 1, &x, sizeof x);
+  ck_assert_int_eq(fl_durable_slots_pick(rec, len, parse_u32, NULL, &v), 0);
+  ck_assert_uint_eq(v, UINT64_MAX);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("common");
   TCase *tc = tcase_create("common");
@@ -552,6 +627,8 @@ int main(void) {
   tcase_add_test(tc, durable_log_survives_a_crash);
   tcase_add_test(tc, waiters_answer_in_index_order);
   tcase_add_test(tc, checksum_crc32c_and_frame_layout);
+  tcase_add_test(tc, durable_slots_frame_layout);
+  tcase_add_test(tc, durable_slots_pick_the_newest_whole);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }

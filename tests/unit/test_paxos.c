@@ -311,6 +311,37 @@ START_TEST(restart_keeps_promise_and_accepted) {
 }
 END_TEST
 
+/* A disk that takes 5ms per write and tears the write in progress at a crash: the acceptor's
+ * promise record is in two alternating slots (common/durable_slots.h), so a torn raise leaves
+ * the promise before it. In place, the torn record alone said promise 0. */
+START_TEST(torn_meta_keeps_the_previous_promise) {
+  open_world(TIMERS_OFF "[nodes]\ndisk = constant(5ms)\ntorn_writes = yes\n");
+  /* Init wrote seq 1; the Prepare raises the promise (seq 2), which syncs. */
+  PREPARE(0, 1, PAXOS_BALLOT(3, 0), 1);
+  fl_world_run_until(T.w, fl_world_now(T.w) + 10 * 1000000LL);
+  FL_HARNESS_ASSERT_RUNNING(&T);
+  ck_assert_uint_eq(st(1)->meta.seq, 2);
+  /* A higher Prepare (seq 3), and a crash before its write syncs: that write is torn. */
+  PREPARE(2, 1, PAXOS_BALLOT(5, 2), 1);
+  ck_assert_uint_eq(st(1)->promise, PAXOS_BALLOT(5, 2));
+  ck_assert(fl_world_crash(T.w, 1));
+  ck_assert(fl_world_restart(T.w, 1));
+  FL_HARNESS_ASSERT_RUNNING(&T);
+  ck_assert_uint_eq(st(1)->promise, PAXOS_BALLOT(3, 0));
+  ck_assert_uint_eq(st(1)->meta.seq, 2);
+  /* The next raise goes over the torn slot (seq 3), never over the good one. */
+  PREPARE(2, 1, PAXOS_BALLOT(7, 2), 1);
+  fl_world_run_until(T.w, fl_world_now(T.w) + 10 * 1000000LL);
+  ck_assert_uint_eq(st(1)->meta.seq, 3);
+  ck_assert(fl_world_crash(T.w, 1));
+  ck_assert(fl_world_restart(T.w, 1));
+  FL_HARNESS_ASSERT_RUNNING(&T);
+  ck_assert_uint_eq(st(1)->promise, PAXOS_BALLOT(7, 2));
+  ck_assert_uint_eq(st(1)->meta.seq, 3);
+  fl_harness_close(&T);
+}
+END_TEST
+
 /* ---- The invariants, each broken by injected messages. */
 
 /* Two leaders; the second is told (by lying promises) that nothing was accepted, so it
@@ -437,6 +468,7 @@ int main(void) {
   tcase_add_test(tc, bug_skip_reproposal_fills_no_ops);
   tcase_add_test(tc, phase2_chooses_and_answers);
   tcase_add_test(tc, restart_keeps_promise_and_accepted);
+  tcase_add_test(tc, torn_meta_keeps_the_previous_promise);
   tcase_add_test(tc, violation_one_value_per_slot);
   tcase_add_test(tc, violation_chosen_was_proposed);
   tcase_add_test(tc, violation_accept_below_promise);

@@ -985,7 +985,7 @@ START_TEST(torn_meta_keeps_the_previous_vote) {
   nth_sent(__LINE__, from, 0, 1, RAFT_MSG_VOTE_REPLY, 0, &r, sizeof r);
   ck_assert_uint_eq(r.granted, 1);
   /* raft_init's record, then two: the new term with no vote, then the vote. */
-  ck_assert_uint_eq(st(0)->meta_seq, 3);
+  ck_assert_uint_eq(st(0)->meta.seq, 3);
 
   /* n3's request of term 2: n1 adopts the term (a write), grants (another), and crashes
    * before either syncs, so its grant never left. The first of the two is torn. */
@@ -1002,7 +1002,7 @@ START_TEST(torn_meta_keeps_the_previous_vote) {
   const raft_state *s = st(0);
   ck_assert_uint_eq(s->term, 1);
   ck_assert_int_eq(s->voted_for, 1);
-  ck_assert_uint_eq(s->meta_seq, 3);
+  ck_assert_uint_eq(s->meta.seq, 3);
   raft_msg_vote_reply v = VOTE(2, 0, false, 1, 0, 0);
   ck_assert_uint_eq(v.term, 1);
   ck_assert_uint_eq(v.granted, 0);
@@ -1010,12 +1010,12 @@ START_TEST(torn_meta_keeps_the_previous_vote) {
   /* The next write goes over the torn slot, never over the good one: it survives a crash. */
   m = vote_request(3);
   inject_and_sync(__LINE__, 2, 0, &m, sizeof m);
-  ck_assert_uint_eq(st(0)->meta_seq, 5);
+  ck_assert_uint_eq(st(0)->meta.seq, 5);
   ck_assert(fl_world_crash(T.w, 0));
   ck_assert(fl_world_restart(T.w, 0));
   ck_assert_uint_eq(st(0)->term, 3);
   ck_assert_int_eq(st(0)->voted_for, 2);
-  ck_assert_uint_eq(st(0)->meta_seq, 5);
+  ck_assert_uint_eq(st(0)->meta.seq, 5);
   close_world();
 }
 END_TEST
