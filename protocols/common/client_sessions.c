@@ -80,3 +80,17 @@ bool fl_client_sessions_load(fl_client_sessions *t, const void *records, uint32_
   if (count) memcpy(t->items->data, records, (size_t)count * sizeof(fl_client_session));
   return true;
 }
+
+bool fl_client_sessions_admit(fl_client_sessions *t, fl_node_ctx *ctx, const fl_op *op) {
+  fl_op_result r = {.status = FL_REPLY_FAIL, .redirect_to = -1};
+  switch (fl_client_sessions_check(t, op->client, op->seq, &r)) {
+  case FL_SESSION_REFUSED:   /* no session could hold it: refused */
+  case FL_SESSION_DUPLICATE: /* applied already: its recorded answer */
+    fl_node_reply(ctx, op, &r);
+    return false;
+  case FL_SESSION_STALE: /* the client has moved on */
+    return false;
+  case FL_SESSION_NEW: break;
+  }
+  return true;
+}

@@ -61,6 +61,11 @@ void fl_client_sessions_clear(fl_client_sessions *t);
  * *cached (may be NULL) gets the recorded answer (redirect_to -1). */
 fl_session_verdict fl_client_sessions_check(fl_client_sessions *t, uint32_t client,
                                             uint64_t seq, fl_op_result *cached);
+
+/* The leader's gate for a client operation, in one place for every protocol: true when the
+ * operation is new and should be proposed; otherwise it has been dealt with (a duplicate gets
+ * its recorded answer, a refused client FAIL; a stale retry, which nobody waits for, nothing). */
+bool fl_client_sessions_admit(fl_client_sessions *t, fl_node_ctx *ctx, const fl_op *op);
 /* Applies a decided operation at most once: a new one through apply(machine, command), whose
  * answer is recorded and returned with *fresh set; a duplicate gets its cached answer; a
  * stale or refused one FL_REPLY_FAIL (applied by nobody). machine and command are borrowed

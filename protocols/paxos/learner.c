@@ -205,17 +205,7 @@ void fl__paxos_on_client_request(paxos_state *s, fl_node_ctx *ctx, const fl_op *
     fl_node_reply(ctx, op, &r);
     return;
   }
-  fl_op_result r = {.status = FL_REPLY_FAIL, .redirect_to = -1};
-  switch (fl_client_sessions_check(&s->sessions, op->client, op->seq, &r)) {
-  case FL_SESSION_REFUSED:
-  case FL_SESSION_DUPLICATE:
-    fl_node_reply(ctx, op, &r);
-    return;
-  case FL_SESSION_STALE:
-    return;
-  case FL_SESSION_NEW:
-    break;
-  }
+  if (!fl_client_sessions_admit(&s->sessions, ctx, op)) return;
   paxos_value v;
   memset(&v, 0, sizeof v);
   v.type = PAXOS_VALUE_OP;

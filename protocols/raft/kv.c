@@ -81,17 +81,7 @@ void fl__raft_on_client_request(raft_state *s, fl_node_ctx *ctx, const fl_op *op
     fl_node_reply(ctx, op, &r);
     return;
   }
-  fl_op_result r = {.status = FL_REPLY_FAIL, .redirect_to = -1};
-  switch (fl_client_sessions_check(&s->sessions, op->client, op->seq, &r)) {
-  case FL_SESSION_REFUSED: /* no session could hold it: refused */
-  case FL_SESSION_DUPLICATE: /* applied already: its recorded answer */
-    fl_node_reply(ctx, op, &r);
-    return;
-  case FL_SESSION_STALE: /* the client has moved on */
-    return;
-  case FL_SESSION_NEW:
-    break;
-  }
+  if (!fl_client_sessions_admit(&s->sessions, ctx, op)) return;
   if (op->kind == FL_OP_READ && s->cfg.read_index) {
     uint64_t index = s->commit > s->term_start ? s->commit : s->term_start;
     fl_waiters_push(&s->reads, op, index, s->round + 1); /* the broadcast below */

@@ -93,17 +93,7 @@ void fl__zab_on_client_request(zab_state *s, fl_node_ctx *ctx, const fl_op *op) 
     reply(ctx, op, FL_REPLY_REDIRECT, s->role == ZAB_LEADING ? -1 : s->leader);
     return;
   }
-  fl_op_result r = {.status = FL_REPLY_FAIL, .redirect_to = -1};
-  switch (fl_client_sessions_check(&s->sessions, op->client, op->seq, &r)) {
-  case FL_SESSION_REFUSED:
-  case FL_SESSION_DUPLICATE:
-    fl_node_reply(ctx, op, &r);
-    return;
-  case FL_SESSION_STALE:
-    return;
-  case FL_SESSION_NEW:
-    break;
-  }
+  if (!fl_client_sessions_admit(&s->sessions, ctx, op)) return;
   zab_txn t;
   memset(&t, 0, sizeof t);
   t.client = op->client;
