@@ -23,14 +23,5 @@ for p in raft paxos eventual; do
   "$fl" run "$tmp/$p.fl" --history "$tmp/$p.jsonl" > "$tmp/out.txt" || true
   lin=$("$fl" lincheck "$tmp/$p.jsonl" 2>&1 | grep -o 'not linearizable\|linearizable' | head -1)
   inv=$(awk '$1 == "invariants" { print $2 }' "$tmp/out.txt")
-  awk -v p="$p" -v lin="$lin" -v inv="$inv" '
-    $1 == "events" { ev = $2 }
-    $1 == "messages" { sent = $3 }
-    $1 == "operations" { ok = $5; gsub(/,/, "", ok) }
-    $1 == "majority" { p50 = $(NF - 4); p99 = $(NF - 2); gsub(/;/, "", p50) }
-    $1 == "time" { wall = $5; gsub(/s/, "", wall) }
-    $1 == "persisted_bytes" { pb = $3 }
-    $1 == "metrics" && $2 == "persisted_bytes" { pb = $4 }
-    END { printf "| %s | %s | %s | %.2f M | %.2f s | %.2f M | %.2f | %s | %s | %.1f |\n",
-                 p, inv, lin, ev / 1e6, wall, ev / wall / 1e6, sent / ok, p50, p99, pb / ok }' "$tmp/out.txt"
+  awk -v head="$p | $inv | $lin" -f "$root/results/summary_row.awk" "$tmp/out.txt"
 done

@@ -22,15 +22,5 @@ sed -e 's/^protocol = raft$/protocol = zab/' -e '/^linearizable/d' "$root/result
   > "$tmp/zab-local.fl"
 for p in zab zab-local; do
   "$fl" run "$tmp/$p.fl" > "$tmp/out.txt"
-  awk -v p="$p" '
-    $1 == "events" { ev = $2 }
-    $1 == "messages" { sent = $3 }
-    $1 == "operations" { ok = $5; gsub(/,/, "", ok) }
-    $1 == "majority" { p50 = $(NF - 4); p99 = $(NF - 2); gsub(/;/, "", p50) }
-    $1 == "time" { wall = $5; gsub(/s/, "", wall) }
-    $1 == "verdict" { v = $2 }
-    $1 == "persisted_bytes" { pb = $3 }
-    $1 == "metrics" && $2 == "persisted_bytes" { pb = $4 }
-    END { printf "| %s | %s | %.2f M | %.2f s | %.2f M | %.2f | %s | %s | %.1f |\n",
-                 p, v, ev / 1e6, wall, ev / wall / 1e6, sent / ok, p50, p99, pb / ok }' "$tmp/out.txt"
+  awk -v p="$p" -f "$root/results/summary_row.awk" "$tmp/out.txt"
 done
