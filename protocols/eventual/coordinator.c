@@ -147,6 +147,14 @@ static void fail(fl_node_ctx *ctx, const fl_op *op) {
   fl_node_reply(ctx, op, &r);
 }
 
+static void refuse(fl_node_ctx *ctx, const fl_op *op) {
+  fl_op_result r;
+  memset(&r, 0, sizeof r);
+  r.status = FL_REPLY_REFUSED;
+  r.redirect_to = -1;
+  fl_node_reply(ctx, op, &r);
+}
+
 void ev_coord_request(ev_node *s, fl_node_ctx *ctx, const fl_op *op) {
   /* A request the network duplicated, or a client's resend, is taken once: an add applied
    * twice would be an increment nobody asked for. */
@@ -197,7 +205,7 @@ void ev_coord_request(ev_node *s, fl_node_ctx *ctx, const fl_op *op) {
     s->puts++;
     start(s, ctx, q);
   } else {
-    fail(ctx, op); /* cas, and kinds of another workload: not offered by an AP store */
+    refuse(ctx, op); /* cas, and kinds of another workload: not offered by an AP store */
   }
 }
 

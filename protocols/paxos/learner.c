@@ -191,7 +191,7 @@ bool fl__paxos_snapshot_restore(paxos_state *s, const void *blob, size_t len,
 
 void fl__paxos_on_client_request(paxos_state *s, fl_node_ctx *ctx, const fl_op *op) {
   if (op->kind != FL_OP_READ && op->kind != FL_OP_WRITE && op->kind != FL_OP_CAS) {
-    fl_op_result r = {.status = FL_REPLY_FAIL, .redirect_to = -1};
+    fl_op_result r = {.status = FL_REPLY_REFUSED, .redirect_to = -1};
     fl_node_reply(ctx, op, &r);
     return;
   }

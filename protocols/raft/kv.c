@@ -67,7 +67,7 @@ void fl__raft_on_client_request(raft_state *s, fl_node_ctx *ctx, const fl_op *op
   /* A key-value store: the other workload kinds (counter, lock, txn) are refused, a definite
    * fail, rather than applied as something they are not. */
   if (op->kind != FL_OP_READ && op->kind != FL_OP_WRITE && op->kind != FL_OP_CAS) {
-    fl_op_result r = {.status = FL_REPLY_FAIL, .redirect_to = -1};
+    fl_op_result r = {.status = FL_REPLY_REFUSED, .redirect_to = -1};
     fl_node_reply(ctx, op, &r);
     return;
   }

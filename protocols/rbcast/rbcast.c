@@ -269,7 +269,7 @@ static void rb_on_client_request(void *state, fl_node_ctx *ctx, const fl_op *op)
   fl_op_result r = {.status = FL_REPLY_OK, .redirect_to = -1};
   /* A key-value store: the other workload kinds (counter, lock, txn) are refused. */
   if (op->kind != FL_OP_READ && op->kind != FL_OP_WRITE && op->kind != FL_OP_CAS) {
-    r.status = FL_REPLY_FAIL;
+    r.status = FL_REPLY_REFUSED;
     fl_node_reply(ctx, op, &r);
     return;
   }

@@ -56,14 +56,17 @@ static void log_decision(tp_node *s, fl_node_ctx *ctx, tp_ctxn *c) {
   c->logged = true;
 }
 
-static void reply(tp_node *s, fl_node_ctx *ctx, tp_ctxn *c) {
+/* An abort by timeout is the system's refusal (a participant or its votes were out of reach:
+ * unavailability); one a participant voted for is the transaction's own answer. */
+static void reply(tp_node *s, fl_node_ctx *ctx, tp_ctxn *c, int cause) {
   (void)s;
   if (!c->has_client) return;
   fl_op_result r;
   memset(&r, 0, sizeof r);
   r.redirect_to = -1;
+  fl_reply_status no = cause == TP_CAUSE_TIMEOUT ? FL_REPLY_REFUSED : FL_REPLY_FAIL;
   if (c->kv_kind >= 0) { /* a kv operation: a read answers what it read */
-    r.status = c->decision ? FL_REPLY_OK : FL_REPLY_FAIL;
+    r.status = c->decision ? FL_REPLY_OK : no;
     if (c->decision && c->kv_kind == FL_OP_READ) {
       r.has_value = c->txn.mops[0].has_value != 0;
       r.value = c->txn.mops[0].value;
@@ -73,7 +76,7 @@ static void reply(tp_node *s, fl_node_ctx *ctx, tp_ctxn *c) {
     r.status = FL_REPLY_OK;
     fl_node_reply_txn(ctx, &c->txn, &r);
   } else {
-    r.status = FL_REPLY_FAIL;
+    r.status = no;
     fl_node_reply(ctx, &c->txn.op, &r);
   }
 }
@@ -99,7 +102,7 @@ static void decide(tp_node *s, fl_node_ctx *ctx, tp_ctxn *c, int commit, int cau
                    cause == TP_CAUSE_CONFLICT ? "(conflict)"
                    : cause == TP_CAUSE_TIMEOUT ? "(timeout)"
                    : cause == TP_CAUSE_VOTE_NO ? "(vote no)" : "");
-  reply(s, ctx, c);
+  reply(s, ctx, c, cause);
   fl_node_set_timer(ctx, s->cfg.retransmit_ns, TP_TAG(TP_T_RETRANSMIT, c->txid));
 }
 
@@ -115,7 +118,7 @@ void tp_coord_request(tp_node *s, fl_node_ctx *ctx, const fl_op *op) {
   }
   if (op->kind != FL_OP_TXN && op->kind != FL_OP_READ && op->kind != FL_OP_WRITE &&
       op->kind != FL_OP_CAS) {
-    r.status = FL_REPLY_FAIL; /* txn and kv workloads only */
+    r.status = FL_REPLY_REFUSED; /* txn and kv workloads only */
     fl_node_reply(ctx, op, &r);
     return;
   }

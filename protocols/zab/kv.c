@@ -76,7 +76,7 @@ static void reply(fl_node_ctx *ctx, const fl_op *op, fl_reply_status st, int to)
 
 void fl__zab_on_client_request(zab_state *s, fl_node_ctx *ctx, const fl_op *op) {
   if (op->kind != FL_OP_READ && op->kind != FL_OP_WRITE && op->kind != FL_OP_CAS) {
-    reply(ctx, op, FL_REPLY_FAIL, -1);
+    reply(ctx, op, FL_REPLY_REFUSED, -1);
     return;
   }
   bool serving = s->phase == ZAB_BROADCAST && s->role != ZAB_LOOKING;

@@ -32,6 +32,7 @@
 #include "outfile.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,8 +81,7 @@ typedef struct csv_row {
   X("ops_ok", "%" G_GUINT64_FORMAT, r->st.all.ok)                                           \
   X("ops_fail", "%" G_GUINT64_FORMAT, r->st.all.fail)                                       \
   X("ops_unknown", "%" G_GUINT64_FORMAT, r->st.all.info)                                    \
-  X("availability", "%.6f",                                                                 \
-    r->st.all.invoked ? (double)r->st.all.ok / (double)r->st.all.invoked : 0.0)             \
+  X("availability", "%s", avail_cell(avail, &r->st.all))                                      \
   X("latency_mean_ns", "%.0f", r->st.all.latency_ns_mean)                                   \
   X("latency_p50_ns", "%" G_GINT64_FORMAT, r->st.all.latency_ns_p50)                        \
   X("latency_p99_ns", "%" G_GINT64_FORMAT, r->st.all.latency_ns_p99)                        \
@@ -130,8 +130,16 @@ static const char *ns_cell(char *buf, int64_t ns) {
   return buf;
 }
 
+/* Availability (world.h's definition), or an empty cell when no operation ended. */
+static const char *avail_cell(char *buf, const fl_side_stats *s) {
+  double a = fl_side_availability(s);
+  if (isnan(a)) buf[0] = '\0';
+  else g_snprintf(buf, 24, "%.6f", a);
+  return buf;
+}
+
 static void csv_format(GString *out, const csv_row *r) {
-  char cells[4][24];
+  char cells[4][24], avail[24];
 #define CSV_VALUE(name, fmt, expr) g_string_append_printf(out, fmt ",", expr);
   CSV_COLUMNS(CSV_VALUE)
 #undef CSV_VALUE

@@ -60,6 +60,8 @@ void fl__clients_clear(fl_clients *cl) {
   cl->zipf = NULL;
   g_free(cl->avail);
   cl->avail = NULL;
+  if (cl->ops) g_array_free(cl->ops, TRUE);
+  cl->ops = NULL;
 }
 
 static gsl_ran_discrete_t *zipf_of(fl_clients *cl) {
@@ -111,18 +113,16 @@ static bool on_side(const fl_clients *cl, const fl_expect *e, const fl_client *c
   return false;
 }
 
-/* Availability expectations count the operations invoked inside their window that got a
- * definite answer (ok, or a definite fail such as a cas whose compare did not match) against
- * all of them. Operations still open when the run ends are not counted: the run's end, not
- * the system, cut them short. */
+/* Availability expectations count, of the operations invoked inside their window that ended
+ * within the run, the answered ones (world.h has the definition). */
 static void count_avail(fl_clients *cl, const fl_client *c, bool answered) {
   const GArray *ex = cl->scn->expects;
   for (guint i = 0; ex && i < ex->len; i++) {
     const fl_expect *e = &g_array_index(ex, fl_expect, i);
     if (e->kind != FL_EXPECT_AVAILABILITY) continue;
     if (c->invoked_ns < e->from_ns || c->invoked_ns >= e->to_ns || !on_side(cl, e, c)) continue;
-    cl->avail[i].invoked++;
-    if (answered) cl->avail[i].ok++;
+    cl->avail[i].ended++;
+    if (answered) cl->avail[i].answered++;
   }
 }
 
@@ -173,6 +173,7 @@ void fl__client_wake(fl_clients *cl, uint32_t index) {
 /* `done` is the transaction with what its reads returned (an ok transaction), else NULL. */
 static void complete(fl_clients *cl, fl_client *c, fl_hist_type type, const fl_op_result *res,
                      const fl_txn *done, bool at_end) {
+  bool refused = type == FL_HIST_FAIL && res && res->status == FL_REPLY_REFUSED;
   int64_t now = fl_sched_now(cl->rt->sched);
   const fl_op *op = &c->req.op;
   bool has_value = type == FL_HIST_OK && res && res->has_value &&
@@ -200,13 +201,22 @@ static void complete(fl_clients *cl, fl_client *c, fl_hist_type type, const fl_o
   case FL_HIST_FAIL:
     ss->fail++;
     cl->side_all.fail++;
+    if (refused) ss->refused++, cl->side_all.refused++;
     break;
   default:
     ss->info++;
     cl->side_all.info++;
+    if (at_end) ss->open_at_end++, cl->side_all.open_at_end++;
     break;
   }
-  if (!at_end) count_avail(cl, c, type == FL_HIST_OK || type == FL_HIST_FAIL);
+  if (!at_end) count_avail(cl, c, type == FL_HIST_OK || (type == FL_HIST_FAIL && !refused));
+  if (cl->ops) {
+    fl_op_record r = {.invoke_ns = c->invoked_ns, .end_ns = now, .client = c->index,
+                      .kind = (uint8_t)op->kind, .outcome = (uint8_t)type,
+                      .majority = c->side == 1, .open_at_end = at_end, .refused = refused,
+                      .node = c->target};
+    g_array_append_val(cl->ops, r);
+  }
   if (cl->rt->measure) fl_measure_complete(cl->rt->measure, now, c->side == 1, type == FL_HIST_OK);
   c->busy = false;
 }
@@ -279,8 +289,9 @@ void fl__client_deliver(fl_clients *cl, fl_msg *m) {
     schedule_wake(cl, c);
     break;
   case FL_REPLY_FAIL:
+  case FL_REPLY_REFUSED:
     fl_sched_cancel(cl->rt->sched, c->timeout);
-    complete(cl, c, FL_HIST_FAIL, NULL, NULL, false);
+    complete(cl, c, FL_HIST_FAIL, &r.result, NULL, false);
     schedule_wake(cl, c);
     break;
   case FL_REPLY_REDIRECT: {

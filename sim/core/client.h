@@ -35,11 +35,15 @@ typedef struct fl_client fl_client;
 /* Operations by outcome, for one side of the network (the engine adds the latencies). */
 typedef struct fl_side_counts {
   uint64_t invoked, ok, fail, info;
+  uint64_t refused;     /* of fail: FL_REPLY_REFUSED, the system's refusal */
+  uint64_t open_at_end; /* of info: still open when the run ended (not counted as ended) */
 } fl_side_counts;
 
 typedef struct fl_avail {
-  uint64_t invoked, ok;
+  uint64_t ended, answered; /* operations invoked in the window that ended within the run; the
+                             * answered ones (ok, or a fail that is not a refusal) */
 } fl_avail;
+
 
 typedef struct fl_clients {
   fl_transport *rt;          /* borrowed: the run's transport */
@@ -52,6 +56,7 @@ typedef struct fl_clients {
   fl_latency lat_all, lat_major, lat_minor;
   fl_side_counts side_all, side_major, side_minor;
   fl_avail *avail;           /* one per expectation */
+  GArray *ops;               /* of fl_op_record in completion order, or NULL: not kept */
 } fl_clients;
 
 /* Fills cl (its transport, scenario, history and seed set by the caller first). */

@@ -169,17 +169,17 @@ fl_verdict *fl_verdict_evaluate(fl_world *w, const fl_scenario *scn) {
       }
       break;
     case FL_EXPECT_AVAILABILITY: {
-      uint64_t invoked, ok;
-      fl_world_availability(w, i, &invoked, &ok);
-      if (invoked == 0) {
-        r.detail = g_strdup("no operations were invoked on that side in that window");
+      uint64_t ended, ok; /* ok: answered */
+      fl_world_availability(w, i, &ended, &ok);
+      if (ended == 0) {
+        r.detail = g_strdup("no operations ended on that side in that window");
       } else {
-        double f = (double)ok / (double)invoked;
+        double f = fl_availability(ok, ended);
         /* Compare in integers so 90% of 10 operations is exactly 9. */
-        double need = e->fraction * (double)invoked;
+        double need = e->fraction * (double)ended;
         r.passed = e->at_most ? (double)ok <= need + 1e-9 : (double)ok >= need - 1e-9;
         r.detail = g_strdup_printf("%.1f%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                                   " operations answered)", f * 100.0, ok, invoked);
+                                   " operations answered)", f * 100.0, ok, ended);
       }
       break;
     }

@@ -50,6 +50,20 @@ typedef enum fl_hist_format { FL_HIST_JSONL, FL_HIST_EDN } fl_hist_format;
 
 typedef struct fl_history fl_history;
 
+/* One operation as the CAP report reads it as the clients saw it: what the CAP report and
+ * --plots read (kept only when asked: fl_world_opts.keep_ops). */
+typedef struct fl_op_record {
+  int64_t invoke_ns, end_ns; /* end_ns: the completion, or the run's end if it was cut short */
+  uint32_t client;
+  uint8_t kind;    /* fl_op_kind */
+  uint8_t outcome; /* fl_hist_type: OK, FAIL or INFO */
+  uint8_t majority; /* the client's side at invocation: 1 majority (or no partition), 0 minority */
+  uint8_t open_at_end; /* cut short by the run's end: not an ended operation */
+  int32_t node;    /* the node the operation was last sent to */
+  uint8_t refused; /* a fail that was FL_REPLY_REFUSED */
+  uint8_t pad[3];
+} fl_op_record;
+
 #define FL_HISTORY_ERROR (fl_history_error_quark())
 GQuark fl_history_error_quark(void);
 typedef enum { FL_HISTORY_ERROR_IO } fl_history_error;

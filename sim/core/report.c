@@ -5,6 +5,7 @@
 #include "units.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -23,11 +24,18 @@ static double ratio(const fl_world *w, const fl_report_timing *t) {
   return t->wall_s > 0 ? (double)fl_world_now(w) / 1e9 / t->wall_s : 0.0;
 }
 
+/* ", availability 99.2%" (fl_availability), nothing when no operation ended. */
+static void append_availability(GString *l, const fl_side_stats *s) {
+  double a = fl_side_availability(s);
+  if (!isnan(a)) g_string_append_printf(l, ", availability %.1f%%", a * 100.0);
+}
+
 static void print_side(FILE *out, const char *name, const fl_side_stats *s) {
   GString *l = g_string_new(NULL);
   g_string_append_printf(l, "  %-9s invoked %" G_GUINT64_FORMAT ", ok %" G_GUINT64_FORMAT
                          ", fail %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT,
                          name, s->invoked, s->ok, s->fail, s->info);
+  append_availability(l, s);
   if (s->latency_count) {
     g_string_append(l, "; latency p50 ");
     fl_format_duration(l, s->latency_ns_p50);
@@ -177,9 +185,13 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
     fprintf(out, "%s%s %" G_GUINT64_FORMAT, r ? ", " : "", fl_drop_reason_name(r),
             st.net.dropped[r]);
   fprintf(out, ")\n");
-  fprintf(out, "operations   invoked %" G_GUINT64_FORMAT ", ok %" G_GUINT64_FORMAT
-          ", fail %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT "\n",
-          st.all.invoked, st.all.ok, st.all.fail, st.all.info);
+  GString *ops = g_string_new(NULL);
+  g_string_printf(ops, "operations   invoked %" G_GUINT64_FORMAT ", ok %" G_GUINT64_FORMAT
+                  ", fail %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT,
+                  st.all.invoked, st.all.ok, st.all.fail, st.all.info);
+  append_availability(ops, &st.all);
+  fprintf(out, "%s\n", ops->str);
+  g_string_free(ops, TRUE);
   if (st.all.invoked) {
     print_side(out, "majority", &st.majority);
     if (st.minority.invoked) print_side(out, "minority", &st.minority);
@@ -296,8 +308,12 @@ static void side_json(JsonBuilder *b, const char *name, const fl_side_stats *s) 
   INT("latency_max_ns", s->latency_ns_max);
   json_builder_set_member_name(b, "latency_mean_ns");
   json_builder_add_double_value(b, s->latency_ns_mean);
+  INT("refused", s->refused);
+  INT("open_at_end", s->open_at_end);
   json_builder_set_member_name(b, "availability");
-  json_builder_add_double_value(b, s->invoked ? (double)s->ok / (double)s->invoked : 0.0);
+  double a = fl_side_availability(s);
+  if (isnan(a)) json_builder_add_null_value(b);
+  else json_builder_add_double_value(b, a);
   json_builder_end_object(b);
 }
 

@@ -19,6 +19,7 @@
 #include "units.h"
 
 #include <assert.h>
+#include <math.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -197,9 +198,10 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   w->history_path = g_strdup(opts->history_path);
   w->history = fl_history_open(w->history_path, fl_history_format_for(w->history_path), error);
   if (!w->history) goto fail;
+  bool record = opts->record_history;
   for (guint i = 0; scn->expects && i < scn->expects->len; i++)
-    if (g_array_index(scn->expects, fl_expect, i).kind == FL_EXPECT_LINEARIZABLE)
-      fl_history_record(w->history, w->history_path ? w->history_path : "the run's history");
+    if (g_array_index(scn->expects, fl_expect, i).kind == FL_EXPECT_LINEARIZABLE) record = true;
+  if (record) fl_history_record(w->history, w->history_path ? w->history_path : "the run's history");
 
   fl__nodes_init(&w->nodes, rt, w->options, w->seed);
   rt->describe_msg = fl__actor_describe_msg;
@@ -222,6 +224,7 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   w->clients.seed = w->seed;
   w->clients.duration_ns = w->duration_ns;
   fl__clients_init(&w->clients);
+  if (opts->keep_ops) w->clients.ops = g_array_new(FALSE, FALSE, sizeof(fl_op_record));
   if (p->invariant_new) w->nodes.ghost = p->invariant_new(w->options, rt->n_nodes);
 
   fl__fault_schedule(&w->faults);
@@ -539,6 +542,8 @@ static void side_out(fl_side_stats *out, const fl_side_counts *counts, const fl_
   out->ok = counts->ok;
   out->fail = counts->fail;
   out->info = counts->info;
+  out->open_at_end = counts->open_at_end;
+  out->refused = counts->refused;
   out->latency_count = lat->count;
   out->latency_ns_p50 = fl_latency_quantile(lat, 0.50);
   out->latency_ns_p99 = fl_latency_quantile(lat, 0.99);
@@ -561,9 +566,22 @@ void fl_world_stats(const fl_world *w, fl_run_stats *out) {
 
 const fl_measure *fl_world_measure(const fl_world *w) { return &w->measure; }
 
-void fl_world_availability(const fl_world *w, size_t i, uint64_t *invoked, uint64_t *ok) {
-  *invoked = w->clients.avail[i].invoked;
-  *ok = w->clients.avail[i].ok;
+double fl_availability(uint64_t answered, uint64_t ended) {
+  return ended ? (double)answered / (double)ended : NAN;
+}
+
+double fl_side_availability(const fl_side_stats *s) {
+  return fl_availability(s->ok + s->fail - s->refused, s->invoked - s->open_at_end);
+}
+
+void fl_world_availability(const fl_world *w, size_t i, uint64_t *ended, uint64_t *answered) {
+  *ended = w->clients.avail[i].ended;
+  *answered = w->clients.avail[i].answered;
+}
+
+const fl_op_record *fl_world_ops(const fl_world *w, size_t *n) {
+  *n = w->clients.ops ? w->clients.ops->len : 0;
+  return w->clients.ops ? (const fl_op_record *)(void *)w->clients.ops->data : NULL;
 }
 
 bool fl_world_finish(fl_world *w, GError **error) {

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
+#include "history.h"
 #include "lincheck.h"
 #include "measure.h"
 #include "metrics.h"
@@ -41,6 +42,11 @@ typedef struct fl_world_opts {
   uint64_t max_events;     /* > 0: at most this many events (FL_LIMIT_RUN_EVENTS) */
   uint64_t max_memory_mib; /* > 0: the process's resident memory, sampled every
                             * FL_LIMIT_MEMORY_SAMPLE_EVENTS events (FL_LIMIT_RUN_MEMORY_MIB) */
+  /* Observation only (no digest changes): keep every operation's record (fl_world_ops), and
+   * record the history in memory for fl_world_take_history even when no expectation asks
+   * for a linearizability verdict (the CAP report and --plots read both). */
+  bool keep_ops;
+  bool record_history;
 } fl_world_opts;
 
 /* Zero, with the default budgets of fl_limits.h. */
@@ -131,8 +137,20 @@ void fl_world_set_send_tap(fl_world *w, fl_send_tap fn, void *user);
 
 /* ---- Results. */
 
+/* Availability, the one definition the summary, the JSON report, `sweep --csv`, `cap` and
+ * [expect] share: of the operations that ended within the run (answered, refused, or timed
+ * out with an unknown outcome; not those still open when the run's end cut them short), the
+ * fraction answered: ok, or a definite fail that is the operation's own answer (a cas whose
+ * compare failed). A refusal (FL_REPLY_REFUSED: no quorum, a transaction aborted by a
+ * timeout) and a timeout are what unavailability looks like to a client. NAN when no
+ * operation ended: the report writes null, the CSV an empty cell, and [expect] fails with
+ * "no operations ...". */
+double fl_availability(uint64_t answered, uint64_t ended);
+
 typedef struct fl_side_stats {
   uint64_t invoked, ok, fail, info;
+  uint64_t refused;     /* of fail: refusals (FL_REPLY_REFUSED) */
+  uint64_t open_at_end; /* of info: still open when the run ended */
   uint64_t latency_count;       /* ok operations */
   int64_t latency_ns_p50, latency_ns_p99, latency_ns_max;
   double latency_ns_mean;
@@ -159,11 +177,18 @@ void fl_world_stats(const fl_world *w, fl_run_stats *out);
  * (measure.h). Borrowed until fl_world_free. */
 const fl_measure *fl_world_measure(const fl_world *w);
 
+/* The side's availability (fl_availability above; NAN when no operation ended). */
+double fl_side_availability(const fl_side_stats *s);
+
 /* Availability over a window for one expectation: operations invoked in [from, to) by clients
- * on `side` (as the network stood at invocation), and how many of them got a definite answer
- * (ok or fail; not a timeout). Operations the end of the run cut short are not counted. */
-void fl_world_availability(const fl_world *w, size_t expect_index, uint64_t *invoked,
-                           uint64_t *ok);
+ * on `side` (as the network stood at invocation) that ended within the run, and how many of
+ * them were answered. */
+void fl_world_availability(const fl_world *w, size_t expect_index, uint64_t *ended,
+                           uint64_t *answered);
+
+/* Every operation, in completion order, when fl_world_opts.keep_ops was set (else NULL, 0).
+ * Borrowed until fl_world_free. */
+const fl_op_record *fl_world_ops(const fl_world *w, size_t *n);
 
 /* Whether the final checks (check_final) passed; their message if not. */
 bool fl_world_final_ok(const fl_world *w, const char **why);

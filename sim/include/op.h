@@ -70,8 +70,14 @@ static inline const fl_txn *fl_op_txn(const fl_op *op) { return (const fl_txn *)
 
 typedef enum fl_reply_status {
   FL_REPLY_OK,       /* done; a read carries its value */
-  FL_REPLY_FAIL,     /* definitely not done (a cas whose compare failed, a refused request) */
+  FL_REPLY_FAIL,     /* definitely not done: the operation's own answer (a cas whose compare
+                      * failed, a transaction a participant voted against) */
   FL_REPLY_REDIRECT, /* not here: try `redirect_to` (or another node if it is -1) */
+  /* Definitely not done because the system could not serve it now (no quorum reachable, a
+   * transaction aborted by a timeout, a kind the protocol does not offer). The history records
+   * a fail either way; availability counts a refusal as no service (world.h). Since API
+   * version 4. */
+  FL_REPLY_REFUSED,
 } fl_reply_status;
 
 typedef struct fl_op_result {
