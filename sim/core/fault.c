@@ -481,6 +481,62 @@ static void node_change(fl_faults *f, const fl_action *a) {
   g_free(set);
 }
 
+static const char *action_word(fl_action_kind k) {
+  switch (k) {
+  case FL_ACT_PARTITION: return "partition";
+  case FL_ACT_HEAL: return "heal";
+  case FL_ACT_CUT: return "cut";
+  case FL_ACT_UNCUT: return "uncut";
+  case FL_ACT_CRASH: return "crash";
+  case FL_ACT_RESTART: return "restart";
+  case FL_ACT_PAUSE: return "pause";
+  case FL_ACT_RESUME: return "resume";
+  case FL_ACT_SET_LOSS: return "loss";
+  case FL_ACT_SET_LATENCY: return "latency";
+  case FL_ACT_SET_CORRUPT: return "corrupt";
+  case FL_ACT_SET_DUPLICATE: return "duplicate";
+  case FL_ACT_SET_REORDER: return "reorder";
+  case FL_ACT_CLOCK_JUMP: return "clock";
+  case FL_ACT_SET_PROCESSING: return "processing";
+  case FL_ACT_SET_DISK: return "disk";
+  }
+  return "fault";
+}
+
+/* A link property set away from the [network] value degrades the network until an action sets
+ * it back (per property, whatever links the actions named: the window is the system's). */
+static void track_degraded(fl_faults *f, const fl_action *a) {
+  const fl_link_params *d = &f->scn->net_defaults;
+  int bit;
+  bool away;
+  switch (a->kind) {
+  case FL_ACT_SET_LOSS: bit = FL_LINK_LOSS, away = a->fraction != d->loss; break;
+  case FL_ACT_SET_DUPLICATE: bit = FL_LINK_DUPLICATE, away = a->fraction != d->duplicate; break;
+  case FL_ACT_SET_REORDER: bit = FL_LINK_REORDER, away = (a->fraction != 0) != d->reorder; break;
+  case FL_ACT_SET_CORRUPT: bit = FL_LINK_CORRUPT, away = a->fraction != d->corrupt; break;
+  case FL_ACT_SET_LATENCY: {
+    GString *x = g_string_new(NULL), *y = g_string_new(NULL);
+    fl_dist_describe(&a->latency, x);
+    fl_dist_describe(&d->latency, y);
+    bit = FL_FAULT_LATENCY_BIT, away = !g_string_equal(x, y);
+    g_string_free(x, TRUE);
+    g_string_free(y, TRUE);
+    break;
+  }
+  default: return;
+  }
+  if (away) f->degraded |= UINT32_C(1) << bit;
+  else f->degraded &= ~(UINT32_C(1) << bit);
+}
+
+void fl__faults_note(fl_faults *f, int line, const char *what) {
+  if (!f->rt->measure) return;
+  bool disturbed = f->degraded != 0 || !fl_net_is_whole(f->rt->net);
+  for (int i = 0; i < f->rt->n_nodes && !disturbed; i++)
+    disturbed = !f->nodes->v[i].is_up || f->nodes->v[i].pauses > 0;
+  fl_measure_disturbed(f->rt->measure, fl_sched_now(f->rt->sched), disturbed, line, what);
+}
+
 void fl__fault_apply(fl_faults *f, size_t index) {
   const fl_action *a = &g_array_index(f->scn->timeline, fl_action, index);
   uint64_t not_applied_before = f->not_applied;
@@ -515,6 +571,8 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   case FL_ACT_SET_PROCESSING:
   case FL_ACT_SET_DISK: node_change(f, a); break;
   }
+  track_degraded(f, a);
+  fl__faults_note(f, a->pos.line, action_word(a->kind));
   /* A fault that took something away (a node, a link) starts a recovery the report measures:
    * a partition applies even when its `leader` found no node. */
   bool disruptive = a->kind == FL_ACT_CRASH || a->kind == FL_ACT_PAUSE ||

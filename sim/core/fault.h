@@ -25,7 +25,11 @@ typedef struct fl_faults {
   fl_rng *rng;            /* owned: the fault injector's stream ("fault", 0): random faults */
   uint64_t not_applied;   /* timeline actions that could not apply */
   int line;               /* the scenario line of the action being applied, 0 outside one */
+  /* Link properties (bit FL_LINK_* and FL_FAULT_LATENCY_BIT) the timeline last set away from
+   * [network]'s value: part of what makes a fault window (measure.h). */
+  uint32_t degraded;
 } fl_faults;
+#define FL_FAULT_LATENCY_BIT 31
 
 void fl__faults_init(fl_faults *f, fl_transport *rt, fl_nodes *nodes, const fl_scenario *scn,
                      uint64_t seed, int64_t duration_ns);
@@ -33,6 +37,9 @@ void fl__faults_clear(fl_faults *f);
 /* Schedules every timeline action within the duration as an FL_EV_FAULT event. */
 void fl__fault_schedule(fl_faults *f);
 void fl__fault_apply(fl_faults *f, size_t index);
+/* Tells the measurements whether the system is disturbed now (after an action, or a pause that
+ * ended by itself): opens or closes a fault window. */
+void fl__faults_note(fl_faults *f, int line, const char *what);
 
 /* Network faults, traced. group_of_node: one group per node; each client joins its home
  * node's (borrowed for the call). */

@@ -20,6 +20,7 @@ void fl_measure_init(fl_measure *m, int n_nodes) {
   m->last_term = g_new0(uint64_t, n);
   m->faults = g_array_new(FALSE, TRUE, sizeof(fl_fault_record));
   m->no_target = g_array_new(FALSE, TRUE, sizeof(fl_no_target));
+  m->windows = g_array_new(FALSE, TRUE, sizeof(fl_fault_window));
   for (int s = 0; s < FL_MEASURE_SIDES; s++) m->side[s].open_since = -1;
 }
 
@@ -35,6 +36,7 @@ void fl_measure_clear(fl_measure *m) {
     g_free(t->reason);
   }
   g_array_free(m->no_target, TRUE);
+  g_array_free(m->windows, TRUE);
   memset(m, 0, sizeof *m);
 }
 
@@ -127,6 +129,24 @@ static int64_t window_longest(const fl_outage_window *w, int64_t end) {
   if (w->open_since < 0) return w->longest;
   int64_t until = w->pending ? end : w->last_wait;
   return until - w->open_since > w->longest ? until - w->open_since : w->longest;
+}
+
+void fl_measure_disturbed(fl_measure *m, int64_t now, bool disturbed, int line, const char *what) {
+  if (!m->windows || m->finished) return;
+  fl_fault_window *last = m->windows->len ? &g_array_index(m->windows, fl_fault_window, m->windows->len - 1) : NULL;
+  bool open = last && last->to_ns < 0;
+  if (disturbed && !open) {
+    fl_fault_window w = {.from_ns = now, .to_ns = -1, .line = line};
+    g_strlcpy(w.what, what ? what : "fault", sizeof w.what);
+    g_array_append_val(m->windows, w);
+  } else if (!disturbed && open) {
+    last->to_ns = now;
+  }
+}
+
+const fl_fault_window *fl_measure_windows(const fl_measure *m, size_t *n) {
+  *n = m->windows ? m->windows->len : 0;
+  return m->windows ? (const fl_fault_window *)(void *)m->windows->data : NULL;
 }
 
 void fl_measure_finish(fl_measure *m, int64_t now) {

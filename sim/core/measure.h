@@ -45,6 +45,17 @@ typedef struct fl_no_target {
   char *reason; /* "no node is leader"; owned */
 } fl_no_target;
 
+/* A fault window: an interval during which the timeline had the system disturbed (a node down
+ * or paused, the network partitioned or a link cut, a link property away from [network]'s).
+ * Overlapping faults make one window; it opens at the first and closes at the action (or the
+ * pause's end) after which nothing is disturbed. */
+typedef struct fl_fault_window {
+  int64_t from_ns;
+  int64_t to_ns; /* -1: still open when the run ended */
+  int line;      /* the scenario line of the action that opened it */
+  char what[16]; /* that action's verb: "partition", "crash", "loss", ... */
+} fl_fault_window;
+
 typedef struct fl_outage_window {
   int64_t open_since; /* -1: no window open */
   int64_t longest;
@@ -65,6 +76,7 @@ typedef struct fl_measure {
   guint wait_ok;     /* faults from here up to wait_leader wait for an ok answer */
   GArray *no_target; /* of fl_no_target, in the order they happened */
   fl_outage_window side[FL_MEASURE_SIDES];
+  GArray *windows;   /* of fl_fault_window, in time order */
   bool finished;
 } fl_measure;
 
@@ -90,6 +102,12 @@ void fl_measure_fault(fl_measure *m, int64_t now, uint32_t action, int line);
 /* A timeline action found no target: "crash leader", "no node is leader" (copied). */
 void fl_measure_no_target(fl_measure *m, int64_t now, int line, const char *action,
                           const char *reason);
+/* After a timeline action (or a pause's end) at now: whether the system is now disturbed. A
+ * change opens or closes a fault window; `line` and `what` name the action opening one. */
+void fl_measure_disturbed(fl_measure *m, int64_t now, bool disturbed, int line, const char *what);
+/* The fault windows so far (borrowed until the next call on m). */
+const fl_fault_window *fl_measure_windows(const fl_measure *m, size_t *n);
+
 /* A client on `majority` (true) or the minority invoked an operation at now. */
 void fl_measure_invoke(fl_measure *m, int64_t now, bool majority);
 /* One of its operations completed: ok, or not (failed, timed out, cut short by the end). */

@@ -362,6 +362,20 @@ static void measure_json(JsonBuilder *b, const fl_measure *m) {
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
+  json_builder_set_member_name(b, "fault_windows");
+  json_builder_begin_array(b);
+  size_t nw = 0;
+  const fl_fault_window *fw = fl_measure_windows(m, &nw);
+  for (size_t i = 0; i < nw; i++) {
+    json_builder_begin_object(b);
+    int_or_null(b, "from_ns", fw[i].from_ns);
+    int_or_null(b, "to_ns", fw[i].to_ns);
+    int_or_null(b, "line", fw[i].line);
+    json_builder_set_member_name(b, "opened_by");
+    json_builder_add_string_value(b, fw[i].what);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
   json_builder_end_object(b);
 }
 

@@ -457,6 +457,7 @@ static void dispatch(void *ctx, const fl_event *ev) {
   case FL_EV_AUTO_RESUME: {
     fl_node *n = &w->nodes.v[ev->data & ((1u << FL_CLIENT_BITS) - 1)];
     fl__node_pause_end(n, (uint32_t)(ev->data >> FL_CLIENT_BITS));
+    fl__faults_note(&w->faults, 0, "pause");
     break;
   }
   case FL_EV_NODE_READY:

@@ -172,7 +172,15 @@ START_TEST(leader_crash_exact_figures) {
                                      "      \"majority\" : 517077711,\n"
                                      "      \"minority\" : 0\n"
                                      "    },\n"
-                                     "    \"no_target\" : []\n"
+                                     "    \"no_target\" : [],\n"
+                                     "    \"fault_windows\" : [\n"
+                                     "      {\n"
+                                     "        \"from_ns\" : 5000000000,\n"
+                                     "        \"to_ns\" : null,\n"
+                                     "        \"line\" : 22,\n"
+                                     "        \"opened_by\" : \"crash\"\n"
+                                     "      }\n"
+                                     "    ]\n"
                                      "  }"));
   g_unlink(json);
   g_free(text);
@@ -244,6 +252,44 @@ START_TEST(report_names_the_consistency_model) {
 }
 END_TEST
 
+/* Fault windows (measure.h): overlapping faults make one window, closed by the action after
+ * which nothing is disturbed; a timed pause closes its window when it ends by itself; a link
+ * property set back to [network]'s value closes its window; a window the run ends in stays
+ * open (to_ns null). Fed through a scenario, read from the JSON report. */
+START_TEST(fault_windows_from_the_timeline) {
+  char *dir = g_dir_make_tmp("fl-windows-XXXXXX", NULL);
+  char *fl = g_build_filename(dir, "w.fl", NULL);
+  char *json = g_build_filename(dir, "w.json", NULL);
+  const char *text = "[cluster]\nprotocol = raft\nnodes = 3\nseed = 1\nduration = 10s\n"
+                     "[network]\nloss = 1%\n"
+                     "[timeline]\n1s crash n1\n1500ms partition {n2} {n3}\n2s restart n1\n"
+                     "3s heal\n4s pause n2 for 500ms\n5s loss = 20%\n6s loss = 1%\n"
+                     "7s latency = constant(5ms)\n8s latency = constant(1ms)\n9s cut n1 -> n2\n";
+  ck_assert(g_file_set_contents(fl, text, -1, NULL));
+  char *args = g_strdup_printf("run '%s' --report '%s'", fl, json);
+  char *out = NULL, *err = NULL, *got = NULL;
+  run(args, &out, &err);
+  ck_assert(g_file_get_contents(json, &got, NULL, NULL));
+  const char *want =
+      "\"fault_windows\" : [\n"
+      "      {\n        \"from_ns\" : 1000000000,\n        \"to_ns\" : 3000000000,\n"
+      "        \"line\" : 9,\n        \"opened_by\" : \"crash\"\n      },\n"
+      "      {\n        \"from_ns\" : 4000000000,\n        \"to_ns\" : 4500000000,\n"
+      "        \"line\" : 13,\n        \"opened_by\" : \"pause\"\n      },\n"
+      "      {\n        \"from_ns\" : 5000000000,\n        \"to_ns\" : 6000000000,\n"
+      "        \"line\" : 14,\n        \"opened_by\" : \"loss\"\n      },\n"
+      "      {\n        \"from_ns\" : 7000000000,\n        \"to_ns\" : 8000000000,\n"
+      "        \"line\" : 16,\n        \"opened_by\" : \"latency\"\n      },\n"
+      "      {\n        \"from_ns\" : 9000000000,\n        \"to_ns\" : null,\n"
+      "        \"line\" : 18,\n        \"opened_by\" : \"cut\"\n      }\n    ]";
+  if (!strstr(got, want)) ck_abort_msg("windows not as expected in:\n%s", strstr(got, "\"fault_windows\""));
+  g_unlink(json);
+  g_unlink(fl);
+  g_rmdir(dir);
+  g_free(got), g_free(out), g_free(err), g_free(args), g_free(json), g_free(fl), g_free(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("measure");
   TCase *tc = tcase_create("core");
@@ -255,6 +301,7 @@ int main(void) {
   tcase_add_test(tc, leader_crash_exact_figures);
   tcase_add_test(tc, no_target_warns_and_fails_faults_applied);
   tcase_add_test(tc, report_names_the_consistency_model);
+  tcase_add_test(tc, fault_windows_from_the_timeline);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }
