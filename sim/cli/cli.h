@@ -20,6 +20,7 @@ int fl_cli_lincheck(int argc, char **argv);
 int fl_cli_dump(int argc, char **argv);
 int fl_cli_viz(int argc, char **argv);
 int fl_cli_plot(int argc, char **argv);
+int fl_cli_cap(int argc, char **argv);
 
 /* Applies --duration (may be NULL) and loads every --plugin, in order (`plugins` is
  * NULL-terminated, or NULL) for subcommand `cmd`; false after printing what was wrong. */

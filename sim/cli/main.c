@@ -22,6 +22,7 @@ static const command commands[] = {
     {"lincheck", fl_cli_lincheck, "check recorded histories for linearizability"},
     {"dump", fl_cli_dump, "print a trace file as text and verify its digest"},
     {"viz", fl_cli_viz, "see a run: its timeline in a window, or drawn into a PNG"},
+    {"cap", fl_cli_cap, "the CAP / PACELC report: one scenario across protocols and seeds"},
     {"plot", fl_cli_plot, "plot distributions from CSV files (sweep --csv) as PNG or SVG"},
 };
 

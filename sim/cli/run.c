@@ -9,6 +9,7 @@
 #include "history.h"
 #include "outfile.h"
 #include "trace.h"
+#include "cap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,9 +98,26 @@ static void print_world_error(const GError *error) {
   fprintf(stderr, "%s%s\n", is_output ? "faultline run: " : "", error->message);
 }
 
+/* --plots DIR: the single-run plots (cap.h). A failure to draw is an output error (exit 2). */
+static bool write_plots(const char *dir, const fl_scenario *scn, fl_world *w, int *rc) {
+  fl_cap_run r;
+  GError *error = NULL;
+  char *title = g_path_get_basename(scn->path);
+  bool ok = fl_cap_run_collect(w, scn, false, &r, &error) && fl_cap_plot_run(dir, title, &r, &error);
+  if (!ok) {
+    fprintf(stderr, "faultline run: --plots: %s\n", error->message);
+    g_error_free(error);
+    *rc = 2;
+  }
+  fl_cap_run_clear(&r);
+  g_free(title);
+  return ok;
+}
+
 int fl_cli_run(int argc, char **argv) {
   gint64 seed = -1;
   char *duration = NULL, *trace = NULL, *history = NULL, *report = NULL, **plugins = NULL;
+  char *plots = NULL;
   char **sets = NULL;
   gboolean quiet = FALSE, viz = FALSE;
   char *viz_dir = NULL; /* --viz without --trace: the trace goes to a temporary folder */
@@ -111,6 +129,9 @@ int fl_cli_run(int argc, char **argv) {
       {"history", 0, 0, G_OPTION_ARG_FILENAME, &history,
        "Write the client history to P (*.edn: Jepsen EDN, otherwise JSON lines)", "P"},
       {"report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write the JSON report to P", "P"},
+      {"plots", 0, 0, G_OPTION_ARG_FILENAME, &plots,
+       "Draw the run's plots into directory D (availability, latency, latency CDF; PNG and SVG)",
+       "D"},
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
        "Load protocols from a shared object (repeatable; a bare name is in the working "
        "directory)", "SO"},
@@ -171,6 +192,7 @@ int fl_cli_run(int argc, char **argv) {
   }
   opts.trace_path = trace;
   opts.history_path = history;
+  opts.keep_ops = plots != NULL;
   /* Every output is opened before the run: a bad path fails now, not after an hour. */
   if (report && !(rep = fl_outfile_open(report, "report", FL_WORLD_ERROR, FL_WORLD_ERROR_IO,
                                         &error))) {
@@ -222,6 +244,7 @@ int fl_cli_run(int argc, char **argv) {
     }
   }
   rc = v->runaway ? FL_CLI_EXIT_RUNAWAY : v->passed ? 0 : 1;
+  if (plots && !write_plots(plots, scn, w, &rc)) goto out;
 #ifdef FL_HAVE_VIZ
   if (viz) rc = show(trace, json ? json : (json = fl_report_json(w, scn, v, &timing)), rc);
 #endif
@@ -244,6 +267,7 @@ out:
   g_free(trace);
   g_free(history);
   g_free(report);
+  g_free(plots);
   g_strfreev(plugins);
   g_strfreev(sets);
   return rc;

@@ -59,6 +59,7 @@ bool fl_actor_register(const fl_protocol *p, GError **error) {
     }
   }
   g_ptr_array_add(registry, (gpointer)p);
+  fl__scenario_know_protocol(p->name);
   g_ptr_array_sort(registry, cmp_proto);
   note_origin(p);
   return true;

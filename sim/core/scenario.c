@@ -1211,6 +1211,19 @@ static const char known_sections[] =
     "[cluster], [network], [link ...], [clocks], [nodes], [node nX], [workload], [groups], "
     "[timeline], [expect]";
 
+static GPtrArray *known_protocols; /* of const char *, borrowed: fl__scenario_know_protocol */
+
+void fl__scenario_know_protocol(const char *name) {
+  if (!known_protocols) known_protocols = g_ptr_array_new();
+  g_ptr_array_add(known_protocols, (gpointer)name);
+}
+
+static bool is_known_protocol(const char *name) {
+  for (guint i = 0; known_protocols && i < known_protocols->len; i++)
+    if (strcmp(known_protocols->pdata[i], name) == 0) return true;
+  return false;
+}
+
 static bool finish(parser *p) {
   fl_scenario *s = p->s;
   fl__cur *c = &p->c;
@@ -1240,6 +1253,7 @@ static bool finish(parser *p) {
       g_array_set_size(o->options, 0);
       continue;
     }
+    if (is_known_protocol(o->name)) continue; /* another protocol's options: not this run's */
     c->line = o->pos.line;
     return fl__scn_fail(c, o->pos.col - 1, "expected a section %s or [%s], found [%s]",
                         known_sections, fl__scn_echo(c, s->protocol, -1),

@@ -303,6 +303,13 @@ typedef struct fl_scenario {
  * fl_scenario_load reads only a regular file of at most FL_LIMIT_SCENARIO_BYTES; anything else
  * is an FL_SCENARIO_ERROR_IO error saying what the path is ("PATH: is a directory, expected a
  * scenario file") before anything is read. */
+/* The registry tells the parser each protocol's name as it is registered (actor.c): a section
+ * named after a registered protocol other than the scenario's holds that protocol's options,
+ * for runs of the same file under another protocol (`--set cluster.protocol=P`, `faultline
+ * cap`), and is skipped. Any other unknown section is an error. `name` is borrowed for the
+ * program's life. */
+void fl__scenario_know_protocol(const char *name);
+
 fl_scenario *fl_scenario_load(const char *path, GError **error);
 fl_scenario *fl_scenario_parse(const char *path, const char *text, size_t len, GError **error);
 /* The same with overrides `sets` (NULL-terminated "SECTION.KEY=VALUE" strings, or NULL), as
