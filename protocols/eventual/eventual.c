@@ -42,14 +42,6 @@ static const fl_option_spec options[] = {
      .max = "1h", .help = "period of offering hints back to their replicas"},
     {.name = "anti_entropy", .type = FL_OPT_DURATION, .default_value = "200ms", .min = "1ms",
      .max = "1h", .help = "period of a Merkle-tree exchange with the next peer"},
-    {.name = "joiners", .type = FL_OPT_INT, .default_value = "0", .min = "0", .max = "15",
-     .help = "membership: the last this-many nodes are off the ring until join_at, then join"},
-    {.name = "join_at", .type = FL_OPT_DURATION, .default_value = "1s", .min = "0ns",
-     .max = "1000000h", .help = "when the joiners join (each node's clock)"},
-    {.name = "leaver", .type = FL_OPT_INT, .default_value = "0", .min = "0", .max = "16",
-     .help = "membership: this node (1 is n1; 0: none) leaves the ring at leave_at"},
-    {.name = "leave_at", .type = FL_OPT_DURATION, .default_value = "1s", .min = "0ns",
-     .max = "1000000h", .help = "when the leaver leaves (each node's clock)"},
     {.name = "bug", .type = FL_OPT_CHOICE, .default_value = "none",
      .choices = "none|repair-overwrites|merkle-skips-range",
      .help = "reinject a known bug (scenarios/eventual/bugs/)"},
@@ -80,12 +72,6 @@ void ev_read_config(ev_config *c, const fl_options *o, int nodes) {
   c->request_timeout_ns = fl_options_duration_ns(o, "request_timeout");
   c->handoff_ns = fl_options_duration_ns(o, "handoff");
   c->anti_entropy_ns = fl_options_duration_ns(o, "anti_entropy");
-  c->joiners = (int)fl_options_int(o, "joiners");
-  if (c->joiners >= nodes) c->joiners = nodes - 1;
-  c->leaver = (int)fl_options_int(o, "leaver") - 1;
-  if (c->leaver >= nodes) c->leaver = -1;
-  c->join_at_ns = fl_options_duration_ns(o, "join_at");
-  c->leave_at_ns = fl_options_duration_ns(o, "leave_at");
   const char *b = fl_options_choice(o, "bug");
   c->bug = strcmp(b, "repair-overwrites") == 0    ? EV_BUG_REPAIR_OVERWRITES
            : strcmp(b, "merkle-skips-range") == 0 ? EV_BUG_MERKLE_SKIPS
@@ -129,28 +115,26 @@ static bool config_ok(ev_node *s, fl_node_ctx *ctx) {
                  s->cfg.r, s->cfg.w);
     return false;
   }
-  bool member[EV_MAX_NODES];
-  ev_members_at(&s->cfg, s->nodes, fl_node_now(ctx), member);
-  ev_ring_init_members(&s->ring, s->nodes, s->cfg.tokens, member);
+  /* The membership as it is now: a restarted node missed the changes made while it was down. */
+  for (int i = 0; i < s->nodes; i++) s->member[i] = fl_node_is_member(ctx, i);
+  ev_ring_init_members(&s->ring, s->nodes, s->cfg.tokens, s->member);
   return true;
 }
 
-void ev_members_at(const ev_config *c, int nodes, int64_t now_ns, bool *member) {
-  for (int i = 0; i < nodes; i++)
-    member[i] = (i < nodes - c->joiners || now_ns >= c->join_at_ns) &&
-                !(i == c->leaver && now_ns >= c->leave_at_ns);
-}
-
-/* Membership changes on this node's clock (so nodes disagree for as long as their clocks do,
- * as gossiped membership would): rebuild the ring, count the keys whose preference list changed
- * (n1 counts, over the keys up to the largest it stored: keys_moved), and push each record this
- * node holds to the replicas the new ring adds for it (handoff_bytes). Anti-entropy finishes
- * the move for the keys whose other replicas held them. */
-static void members_changed(ev_node *s, fl_node_ctx *ctx) {
-  bool member[EV_MAX_NODES];
-  ev_members_at(&s->cfg, s->nodes, fl_node_now(ctx), member);
+/* A membership change (the timeline's join or leave, told to every node that is up at the
+ * same instant, or later to a paused or busy one): rebuild the ring from this node's own copy
+ * of the membership, changed one step at a time as the changes arrive (fl_node_is_member may
+ * be ahead of them), count the keys whose preference list changed (n1 counts, over the keys up
+ * to the largest it stored: keys_moved), and push each record this node holds to the replicas
+ * the new ring adds for it (handoff_bytes). Anti-entropy finishes the move for the keys whose
+ * other replicas held them. */
+static void ev_on_membership(void *state, fl_node_ctx *ctx, int node, bool member) {
+  ev_node *s = state;
+  if (node < 0 || node >= s->nodes || s->nodes > EV_MAX_NODES || s->member[node] == member)
+    return;
+  s->member[node] = member;
   ev_ring fresh;
-  ev_ring_init_members(&fresh, s->nodes, s->cfg.tokens, member);
+  ev_ring_init_members(&fresh, s->nodes, s->cfg.tokens, s->member);
   int a[EV_MAX_NODES * 64], b[EV_MAX_NODES * 64];
   int64_t moved = 0;
   for (int64_t k = 0; k < s->meta.max_key; k++) {
@@ -185,11 +169,6 @@ static void arm(ev_node *s, fl_node_ctx *ctx) {
   int64_t off = (int64_t)fl_rng_below(fl_node_rng(ctx), 1000) * (s->cfg.anti_entropy_ns / 1000);
   fl_node_set_timer(ctx, s->cfg.anti_entropy_ns + off, EV_TAG(EV_T_AE, 0));
   fl_node_set_timer(ctx, s->cfg.handoff_ns, EV_TAG(EV_T_HANDOFF, 0));
-  int64_t now = fl_node_now(ctx);
-  if (s->cfg.joiners > 0 && s->cfg.join_at_ns > now)
-    fl_node_set_timer(ctx, s->cfg.join_at_ns - now, EV_TAG(EV_T_MEMBERS, 0));
-  if (s->cfg.leaver >= 0 && s->cfg.leave_at_ns > now)
-    fl_node_set_timer(ctx, s->cfg.leave_at_ns - now, EV_TAG(EV_T_MEMBERS, 0));
 }
 
 static void *ev_init(fl_node_ctx *ctx) {
@@ -238,8 +217,6 @@ static void ev_on_timer(void *state, fl_node_ctx *ctx, uint64_t tag) {
   } else if (kind == EV_T_HANDOFF) {
     ev_hints_handoff(s, ctx);
     fl_node_set_timer(ctx, s->cfg.handoff_ns, EV_TAG(EV_T_HANDOFF, 0));
-  } else if (kind == EV_T_MEMBERS) {
-    members_changed(s, ctx);
   } else if (kind == EV_T_AE) {
     ev_ae_start(s, ctx);
     fl_node_set_timer(ctx, s->cfg.anti_entropy_ns, EV_TAG(EV_T_AE, 0));
@@ -308,6 +285,7 @@ static const fl_protocol eventual = {
     .check_invariants = ev_check_invariants,
     .check_final = ev_check_final,
     .invariant_free = ev_invariant_free,
+    .on_membership = ev_on_membership,
 };
 
 const fl_protocol *fl_protocol_eventual(void) { return &eventual; }

@@ -59,13 +59,7 @@ typedef struct ev_config {
   bool hinted_handoff;
   int64_t retry_ns, request_timeout_ns, handoff_ns, anti_entropy_ns;
   ev_bug bug;
-  int joiners;       /* the last `joiners` nodes join the ring at join_at_ns */
-  int leaver;        /* 0-based node that leaves the ring at leave_at_ns, or -1 */
-  int64_t join_at_ns, leave_at_ns;
 } ev_config;
-
-/* Which nodes are on the ring at (local) time now_ns. */
-void ev_members_at(const ev_config *c, int nodes, int64_t now_ns, bool *member);
 
 /* ---- The ring (ring.c): pure functions of (nodes, tokens). */
 typedef struct ev_ring {
@@ -200,6 +194,9 @@ typedef struct ev_node {
   int id, nodes;
   ev_config cfg;
   ev_ring ring;
+  /* The nodes on the ring as this node knows them: the kernel's membership at init and
+   * restart (fl_node_is_member), then each on_membership change in the order it arrives. */
+  bool member[EV_MAX_NODES];
   GTree *store;    /* int64 key -> ev_rec (owned) */
   GTree *reqs;     /* uint64 id -> ev_req (owned) */
   GTree *hints;    /* uint64 id -> ev_hint (owned) */
@@ -250,7 +247,6 @@ void ev_invariant_free(void *ghost);
 #define EV_T_REQ UINT64_C(1)
 #define EV_T_HANDOFF UINT64_C(2)
 #define EV_T_AE UINT64_C(3)
-#define EV_T_MEMBERS UINT64_C(4)
 #define EV_TAG(kind, id) (((kind) << 56) | ((id) & ((UINT64_C(1) << 56) - 1)))
 
 void ev_read_config(ev_config *c, const fl_options *o, int nodes);

@@ -17,7 +17,6 @@ typedef struct ghost {
   ev_ring ring;
   int n;
   GTree **seen; /* per node: int64 key -> ev_rec */
-  bool members_final; /* the ring is the one of the end of the run */
 } ghost;
 
 static int cmp_i64(gconstpointer a, gconstpointer b, gpointer unused) {
@@ -31,7 +30,6 @@ void *ev_invariant_new(const fl_options *options, int n_nodes) {
   g->n = n_nodes;
   ev_read_config(&g->cfg, options, n_nodes);
   if (n_nodes <= EV_MAX_NODES) ev_ring_init(&g->ring, n_nodes, g->cfg.tokens);
-  g->members_final = g->cfg.joiners == 0 && g->cfg.leaver < 0;
   g->seen = g_new0(GTree *, n_nodes);
   for (int i = 0; i < n_nodes; i++) g->seen[i] = g_tree_new_full(cmp_i64, NULL, g_free, g_free);
   return g;
@@ -105,13 +103,11 @@ bool ev_check_invariants(void *p, const fl_cluster_view *v, GString *why) {
 bool ev_check_final(void *p, const fl_cluster_view *v, GString *why) {
   ghost *g = p;
   if (!g->ring.n_points) return true;
-  if (!g->members_final) { /* the ring of the members at the end (simulated time) */
-    bool member[EV_MAX_NODES];
-    ev_members_at(&g->cfg, g->n, fl_view_now(v), member);
-    ev_ring_clear(&g->ring);
-    ev_ring_init_members(&g->ring, g->n, g->cfg.tokens, member);
-    g->members_final = true;
-  }
+  /* The ring of the members at the end of the run. */
+  bool member[EV_MAX_NODES];
+  for (int i = 0; i < g->n; i++) member[i] = fl_view_is_member(v, i);
+  ev_ring_clear(&g->ring);
+  ev_ring_init_members(&g->ring, g->n, g->cfg.tokens, member);
   int64_t max_key = 0;
   for (int i = 0; i < g->n; i++) {
     const ev_node *s = fl_view_state(v, i);

@@ -421,6 +421,14 @@ void fl__actor_on_client_request(fl_node *n, const fl_op *op) {
   LEAVE(n);
 }
 
+void fl__actor_on_membership(fl_node *n, int node, bool member) {
+  const fl_protocol *p = n->rt->proto;
+  if (!p->on_membership) return; /* a scenario that changes membership refused it */
+  ENTER(n, "on_membership");
+  p->on_membership(n->state, n, node, member);
+  LEAVE(n);
+}
+
 void fl__actor_free(fl_node *n) {
   if (!n->state) return;
   touch(n);
@@ -465,6 +473,9 @@ int fl_view_changed_node(const fl_cluster_view *v) {
 }
 bool fl_view_is_up(const fl_cluster_view *v, int node) {
   return node >= 0 && node < v->ns->rt->n_nodes && v->ns->v[node].is_up;
+}
+bool fl_view_is_member(const fl_cluster_view *v, int node) {
+  return node >= 0 && node < v->ns->rt->n_nodes && v->ns->member[node];
 }
 const void *fl_view_state(const fl_cluster_view *v, int node) {
   return node >= 0 && node < v->ns->rt->n_nodes ? v->ns->v[node].state : NULL;

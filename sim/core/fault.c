@@ -192,6 +192,8 @@ static bool can_apply(const fl_faults *f, fl_action_kind kind, int i) {
   switch (kind) {
   case FL_ACT_RESTART: return !n->is_up;
   case FL_ACT_RESUME: return n->is_up && n->pauses > 0;
+  case FL_ACT_JOIN: return !f->nodes->member[i];
+  case FL_ACT_LEAVE: return f->nodes->member[i];
   default: return n->is_up;
   }
 }
@@ -295,6 +297,8 @@ static const char *state_needed(fl_action_kind kind) {
   switch (kind) {
   case FL_ACT_RESTART: return "down";
   case FL_ACT_RESUME: return "paused";
+  case FL_ACT_JOIN: return "outside the membership";
+  case FL_ACT_LEAVE: return "a member";
   default: return "up";
   }
 }
@@ -305,6 +309,8 @@ static const char *why_not(const fl_faults *f, fl_action_kind kind, int node) {
   case FL_ACT_CRASH: return "is already down";
   case FL_ACT_RESTART: return "is already up";
   case FL_ACT_PAUSE: return "is down";
+  case FL_ACT_JOIN: return "is already a member";
+  case FL_ACT_LEAVE: return "is not a member";
   default: return f->nodes->v[node].is_up ? "is not paused" : "is down";
   }
 }
@@ -316,11 +322,13 @@ static bool node_do(fl_faults *f, const fl_action *a, int node) {
   case FL_ACT_RESTART: return fl__node_restart(n);
   case FL_ACT_PAUSE: return fl__node_pause_for(n, a->for_ns);
   case FL_ACT_RESUME: return fl__node_resume(n);
+  case FL_ACT_JOIN: return fl__nodes_change_member(f->nodes, node, true);
+  case FL_ACT_LEAVE: return fl__nodes_change_member(f->nodes, node, false);
   default: return false;
   }
 }
 
-/* crash, restart, pause, resume on every node the target names, in id order. The notes of a
+/* crash, restart, pause, resume, join, leave on every node the target names, in id order. The notes of a
  * one-node target and of `leader` are the ones they always were ("crash leader: no node is
  * leader", "restart n2: n2 is already up"); a target naming several nodes is noted only when
  * it applied to none ("restart all: no node is down"). */
@@ -570,6 +578,8 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   case FL_ACT_CLOCK_JUMP:
   case FL_ACT_SET_PROCESSING:
   case FL_ACT_SET_DISK: node_change(f, a); break;
+  case FL_ACT_JOIN: node_action(f, a, "join"); break;
+  case FL_ACT_LEAVE: node_action(f, a, "leave"); break;
   }
   track_degraded(f, a);
   fl__faults_note(f, a->pos.line, action_word(a->kind));
@@ -581,6 +591,26 @@ void fl__fault_apply(fl_faults *f, size_t index) {
       (a->kind == FL_ACT_PARTITION || f->not_applied == not_applied_before))
     fl_measure_fault(f->rt->measure, fl_sched_now(f->rt->sched), (uint32_t)index, a->pos.line);
   f->line = 0;
+}
+
+/* ---- Validation: membership needs the protocol's hook. */
+
+bool fl__fault_check_membership(const fl_scenario *scn, const fl_protocol *p, GError **error) {
+  if (p->on_membership) return true;
+  const char *what = NULL;
+  fl_srcpos at = {0, 0};
+  if (scn->members) what = "members", at = scn->members_pos;
+  for (guint i = 0; !what && scn->timeline && i < scn->timeline->len; i++) {
+    const fl_action *a = &g_array_index(scn->timeline, fl_action, i);
+    if (a->kind == FL_ACT_JOIN || a->kind == FL_ACT_LEAVE)
+      what = a->kind == FL_ACT_JOIN ? "join" : "leave", at = a->pos;
+  }
+  if (!what) return true;
+  g_set_error(error, FL_SCENARIO_ERROR, FL_SCENARIO_ERROR_INVALID,
+              "%s:%d:%d: expected a protocol that supports membership changes for '%s', found "
+              "protocol %s, which has no on_membership hook", scn->path, at.line, at.col, what,
+              p->name);
+  return false;
 }
 
 /* ---- Validation: node actions the timeline alone shows cannot apply.

@@ -53,4 +53,10 @@ void fl__fault_cut(fl_faults *f, int src, int dst, bool cut);
  * in the trace when they happen instead. */
 bool fl__fault_check_timeline(const fl_scenario *scn, GError **error);
 
+/* Rejects a scenario that sets [cluster] members or has a `join` or `leave` action when the
+ * protocol has no on_membership hook, with FILE:LINE:COL of the first such place (members
+ * first): "expected a protocol that supports membership changes for 'join', found protocol
+ * raft, which has no on_membership hook". */
+bool fl__fault_check_membership(const fl_scenario *scn, const fl_protocol *p, GError **error);
+
 #endif

@@ -77,6 +77,8 @@ void fl__nodes_init(fl_nodes *ns, fl_transport *rt, const fl_options *options, u
   ns->why = g_string_new(NULL);
   ns->metrics = fl_metrics_new(rt->n_nodes);
   ns->v = g_new0(fl_node, rt->n_nodes);
+  ns->member = g_new(bool, rt->n_nodes);
+  for (int i = 0; i < rt->n_nodes; i++) ns->member[i] = true;
   for (int i = 0; i < rt->n_nodes; i++) node_init(ns, &ns->v[i], i, seed);
   ns->touched = -2;
   ns->view = fl__view_new(ns);
@@ -103,6 +105,7 @@ void fl__nodes_clear(fl_nodes *ns) {
   if (ns->v)
     for (int i = 0; i < ns->rt->n_nodes; i++) node_clear(&ns->v[i]);
   g_free(ns->v);
+  g_free(ns->member);
   fl__view_free(ns->view);
   if (ns->timers) g_array_free(ns->timers, TRUE);
   if (ns->scratch) g_string_free(ns->scratch, TRUE);
@@ -182,6 +185,53 @@ void fl__node_handle_timer(fl_node *n, uint64_t tag) {
   fl__actor_on_timer(n, tag);
 }
 
+/* No record of its own: the change was traced once, when the timeline made it, and what the
+ * node does about it shows in its state line and its sends. */
+void fl__node_handle_member(fl_node *n, int node, bool member) {
+  fl__actor_on_membership(n, node, member);
+}
+
+void fl__node_handle_deferred(fl_node *n, const fl_deferred *d) {
+  if (d->msg) fl__node_handle_msg(n, d->msg);
+  else if (d->is_timer) fl__node_handle_timer(n, d->tag);
+  else fl__node_handle_member(n, d->member_node, d->member);
+}
+
+/* A membership change reaches node n as a message would: held while it is paused or busy. */
+static void member_deliver(fl_node *n, int node, bool member) {
+  if (n->pauses || fl__node_must_queue(n)) {
+    fl_deferred d = {.member_node = node, .member = member};
+    g_array_append_val(n->deferred, d);
+    return;
+  }
+  fl__node_handle_member(n, node, member);
+}
+
+/* The change is made first and then told, so every node told (and every node restarting
+ * meanwhile) reads the new membership; a node crashed by a hook's protocol error stops the
+ * telling, as a halted run runs nothing more. */
+bool fl__nodes_change_member(fl_nodes *ns, int node, bool member) {
+  if (ns->member[node] == member) return false;
+  ns->member[node] = member;
+  fl_transport *rt = ns->rt;
+  fl_trace_annotate(rt->trace, fl_sched_now(rt->sched), node,
+                    member ? "joins the membership" : "leaves the membership");
+  for (int i = 0; i < rt->n_nodes && rt->stop == FL_STOP_NONE; i++)
+    if (ns->v[i].is_up) member_deliver(&ns->v[i], node, member);
+  return true;
+}
+
+void fl__nodes_member_held(fl_nodes *ns, uint64_t data) {
+  const uint64_t mask = (UINT64_C(1) << FL__MEMBER_NODE_BITS) - 1;
+  fl_node *n = &ns->v[data & mask];
+  int node = (int)((data >> FL__MEMBER_NODE_BITS) & mask);
+  bool member = (data >> (2 * FL__MEMBER_NODE_BITS)) & 1;
+  uint32_t inc = (uint32_t)(data >> (2 * FL__MEMBER_NODE_BITS + 1));
+  /* Crashed since it waited (even if restarted: the new life read the membership at boot). */
+  if (!n->is_up || inc != (n->incarnation & 0x7fffffu)) return;
+  member_deliver(n, node, member);
+}
+
 void fl__nodes_timer(fl_nodes *ns, uint32_t handle, uint64_t tag) {
   fl_timer_rec rec = g_array_index(ns->timers, fl_timer_rec, handle - 1);
   node_timer(&ns->v[rec.node], &rec, tag);
@@ -252,6 +302,9 @@ void fl__node_rearm_deferred(fl_node *n) {
     fl_deferred *d = &g_array_index(items, fl_deferred, i);
     if (d->msg) {
       fl_sched_at(rt->sched, now, FL_EV_DELIVER_HELD, (uint64_t)(uintptr_t)d->msg);
+    } else if (!d->is_timer) {
+      fl_sched_at(rt->sched, now, FL_EV_MEMBER_HELD,
+                  fl__member_event(n->id, d->member_node, d->member, n->incarnation));
     } else {
       fl_rearmed r = {.id = d->timer,
                       .again = fl_sched_timer_at(rt->sched, now, FL_EV_TIMER, d->tag)};
@@ -289,6 +342,9 @@ static bool in_hook(fl_node_ctx *ctx, const char *fn) {
 
 int fl_node_id(const fl_node_ctx *ctx) { return ctx->id; }
 int fl_node_count(const fl_node_ctx *ctx) { return ctx->rt->n_nodes; }
+bool fl_node_is_member(const fl_node_ctx *ctx, int node) {
+  return node >= 0 && node < ctx->rt->n_nodes && ctx->all->member[node];
+}
 int64_t fl_node_now(const fl_node_ctx *ctx) {
   return fl__node_local_time(ctx, fl_sched_now(ctx->rt->sched));
 }

@@ -11,6 +11,7 @@
 
 #include "actor.h"
 #include "dist.h"
+#include "fl_limits.h"
 #include "durable.h"
 #include "scenario.h"
 #include "metrics.h"
@@ -24,13 +25,26 @@ typedef struct fl_timer_rec {
   fl_timer_id id;
 } fl_timer_rec;
 
-/* Something that reached a paused node and waits for its resume. */
+/* Something that reached a paused node and waits for its resume: a message, a timer, or a
+ * membership change (neither msg nor is_timer). */
 typedef struct fl_deferred {
   bool is_timer;
   uint64_t tag;      /* timer */
   fl_timer_id timer; /* timer: the id the protocol holds, which cancels it */
   fl_msg *msg;       /* message */
+  int32_t member_node; /* membership change: the node that joined or left */
+  bool member;         /* membership change: it joined (true) or left */
 } fl_deferred;
+
+/* FL_EV_MEMBER_HELD's data: a membership change that waited at node `dst`, handed over at its
+ * resume (or by its processing queue), for the incarnation it reached. */
+#define FL__MEMBER_NODE_BITS 20
+G_STATIC_ASSERT(FL_LIMIT_NODES < (1 << FL__MEMBER_NODE_BITS));
+static inline uint64_t fl__member_event(int dst, int node, bool member, uint32_t incarnation) {
+  return (uint64_t)dst | ((uint64_t)node << FL__MEMBER_NODE_BITS) |
+         ((uint64_t)member << (2 * FL__MEMBER_NODE_BITS)) |
+         ((uint64_t)(incarnation & 0x7fffffu) << (2 * FL__MEMBER_NODE_BITS + 1));
+}
 
 /* A timer that came due while its node was paused, re-armed in the scheduler at the resume
  * instant: cancelling `id` (the protocol's) cancels `again` (the scheduler's). */
@@ -130,6 +144,10 @@ struct fl_nodes {
   char *final_message; /* owned */
   fl_metrics *metrics; /* owned: what the protocol measured (fl_node_metric_*) */
   uint64_t seed;       /* the master seed, for the streams of the nodes' physical models */
+  /* Membership (fl_node_is_member): rt->n_nodes flags, owned; every node until the engine
+   * sets the scenario's members before any node boots; the timeline's join and leave change
+   * it (fl__nodes_change_member). */
+  bool *member;
 };
 
 /* The nodes layer: fl__nodes_init builds rt->n_nodes nodes (not booted) with their streams
@@ -148,6 +166,16 @@ void fl__nodes_timer(fl_nodes *ns, uint32_t handle, uint64_t tag);
 static inline int fl__nodes_timer_owner(const fl_nodes *ns, uint32_t handle) {
   return g_array_index(ns->timers, fl_timer_rec, handle - 1).node;
 }
+
+/* Membership: the timeline makes `node` a member (member true) or not. Returns false, changing
+ * nothing, when it already is (or is not). Otherwise updates the flags, notes the change in
+ * the trace (an annotation on the node's lane: "joins the membership" / "leaves the
+ * membership") and tells every node that is up, in id order, as a message reaches it: at once
+ * when it runs and is idle, at its resume when paused, in its turn when it is processing. */
+bool fl__nodes_change_member(fl_nodes *ns, int node, bool member);
+/* FL_EV_MEMBER_HELD: a membership change that waited is handed over (data as
+ * fl__member_event built it); ignored for a node that crashed since. */
+void fl__nodes_member_held(fl_nodes *ns, uint64_t data);
 
 /* node.c: lifecycle. */
 void fl__node_boot(fl_node *n);
@@ -197,9 +225,13 @@ void fl__node_send_raw(fl_node *n, int dst, const void *data, size_t len);
 void fl__node_send_held(fl_node *n);
 /* What waited in the node's queue becomes events at this instant, in arrival order. */
 void fl__node_rearm_deferred(fl_node *n);
-/* Handing an item over to the protocol: a message (released) or a timer. */
+/* Handing an item over to the protocol: a message (released), a timer or a membership
+ * change. */
 void fl__node_handle_msg(fl_node *n, fl_msg *m);
 void fl__node_handle_timer(fl_node *n, uint64_t tag);
+void fl__node_handle_member(fl_node *n, int node, bool member);
+/* Hands a deferred item over (fl__node_ready's queue head). */
+void fl__node_handle_deferred(fl_node *n, const fl_deferred *d);
 /* Local clock of node n at simulated time t. */
 int64_t fl__node_local_time(const fl_node *n, int64_t t);
 
@@ -209,6 +241,7 @@ void *fl__actor_restart(fl_node *n);
 void fl__actor_on_message(fl_node *n, int from, const void *msg, size_t len);
 void fl__actor_on_timer(fl_node *n, uint64_t tag);
 void fl__actor_on_client_request(fl_node *n, const fl_op *op);
+void fl__actor_on_membership(fl_node *n, int node, bool member);
 void fl__actor_free(fl_node *n);
 /* The protocol's describe_msg, as the transport's describe hook (user: the fl_nodes). */
 void fl__actor_describe_msg(void *nodes, const void *msg, size_t len, GString *out);

@@ -136,8 +136,7 @@ void fl__node_ready(fl_node *n, uint32_t epoch) {
   if (n->deferred->len == 0) return;
   fl_deferred d = g_array_index(n->deferred, fl_deferred, 0);
   g_array_remove_index(n->deferred, 0);
-  if (d.msg) fl__node_handle_msg(n, d.msg);
-  else fl__node_handle_timer(n, d.tag);
+  fl__node_handle_deferred(n, &d);
   if (!n->is_up || n->pauses || n->deferred->len == 0 || n->rt->stop != FL_STOP_NONE) return;
   if (n->phys.processing) {
     start_service(n);

@@ -83,7 +83,7 @@ typedef struct set_item {
   bool used; /* applied where the file sets the key (or overridden by a later one) */
 } set_item;
 
-static const char *cluster_keys[] = {"protocol", "nodes", "seed", "duration", NULL};
+static const char *cluster_keys[] = {"protocol", "nodes", "seed", "duration", "members", NULL};
 static const char *network_keys[] = {"latency", "loss", "duplicate", "reorder", "corrupt", NULL};
 static const char *nodes_keys[] = {"processing", "disk", "fsync", "torn_writes", "timer_jitter",
                                    NULL};
@@ -290,6 +290,38 @@ static bool cluster_line(parser *p, const char *key, int at) {
     s->n_nodes = (int)n;
     c->n_nodes = (int)n;
     p->has_nodes = true;
+    return true;
+  }
+  if (strcmp(key, "members") == 0) {
+    /* "n1 n2 n3" or "n1, n2, n3": the nodes that are members when the run starts. The value
+     * is never empty here (an empty one is refused as every key's is). */
+    fl__scn_skip_ws(c);
+    s->members_pos = here(p, c->pos);
+    bool *m = g_new0(bool, c->n_nodes > 0 ? c->n_nodes : 1);
+    bool ok = true;
+    while (ok && !fl__scn_at_end(c)) {
+      fl__scn_skip_ws(c);
+      int nat = c->pos, n;
+      if (c->n_nodes > 0 && c->s[c->pos] == ',')
+        ok = fl__scn_fail(c, nat, "expected a node name n1..n%d, found ','", c->n_nodes);
+      ok = ok && fl__scn_node(c, &n);
+      if (ok && m[n])
+        ok = fl__scn_fail(c, nat, "expected each node once in members, found n%d again", n + 1);
+      if (ok) m[n] = true;
+      fl__scn_skip_ws(c);
+      if (ok && c->s[c->pos] == ',') {
+        c->pos++;
+        fl__scn_skip_ws(c);
+        if (fl__scn_at_end(c))
+          ok = fl__scn_fail(c, c->pos, "expected a node name after ',', found end of line");
+      }
+    }
+    if (!ok) {
+      g_free(m);
+      return false;
+    }
+    g_free(s->members);
+    s->members = m;
     return true;
   }
   if (strcmp(key, "seed") == 0) {
@@ -1363,6 +1395,7 @@ static void options_free(GArray *a) {
 
 void fl_scenario_free(fl_scenario *s) {
   if (!s) return;
+  g_free(s->members);
   for (guint i = 0; i < s->links->len; i++) {
     fl_link_override *l = &g_array_index(s->links, fl_link_override, i);
     if (l->has_latency) fl_dist_clear(&l->params.latency);

@@ -75,6 +75,8 @@
  *   30s  clock n1 jump +5s           # an NTP step of n1's local clock
  *   31s  processing n2 = 20ms        # or `processing = DIST` for every node
  *   32s  disk n3 = uniform(50ms, 100ms)
+ *   33s  join n6                     # membership ([cluster] members = n1 n2 n3 n4 n5)
+ *   34s  leave n2
  *
  *   [expect]
  *   invariants   = hold
@@ -155,7 +157,9 @@ typedef enum fl_action_kind {
   FL_ACT_SET_REORDER,   /* all links (no target) or target -> to; `fraction` 1 (yes) or 0 (no) */
   FL_ACT_CLOCK_JUMP,     /* target; for_ns: the signed step of its local clock */
   FL_ACT_SET_PROCESSING, /* every node (no target) or target; `latency`: the time */
-  FL_ACT_SET_DISK        /* every node (no target) or target; `latency`: the time */
+  FL_ACT_SET_DISK,       /* every node (no target) or target; `latency`: the time */
+  FL_ACT_JOIN,           /* target: each becomes a member (fl_node_is_member) */
+  FL_ACT_LEAVE           /* target: each stops being a member */
 } fl_action_kind;
 
 /* A node an action names by role: the node that most recently became leader, among those
@@ -281,6 +285,10 @@ typedef struct fl_scenario {
   int n_nodes;
   uint64_t seed;
   int64_t duration_ns;
+  /* [cluster] members: n_nodes flags, the nodes that are members when the run starts (the
+   * timeline's join and leave change it); NULL: every node. Owned. members_pos: the value. */
+  bool *members;
+  fl_srcpos members_pos;
 
   fl_link_params net_defaults; /* [network]; defaults: constant(1ms), no loss, no dup, FIFO */
   GArray *links;   /* of fl_link_override, file order */

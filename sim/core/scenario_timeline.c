@@ -278,6 +278,15 @@ static bool resume(fl__cur *c, fl_action *a, const char *verb, int vat) {
   return node_target(c, a, T_NODE_ACTION, verb);
 }
 
+/* "join n6" / "leave n2": membership ([cluster] members), for protocols with an
+ * on_membership hook. A node target as crash's: a crashed node may join or leave too (it reads
+ * the membership when it restarts). */
+static bool membership(fl__cur *c, fl_action *a, const char *verb, int vat) {
+  (void)vat;
+  a->kind = verb[0] == 'j' ? FL_ACT_JOIN : FL_ACT_LEAVE;
+  return node_target(c, a, T_NODE_ACTION, verb);
+}
+
 static bool pause_action(fl__cur *c, fl_action *a, const char *verb, int vat) {
   (void)vat;
   a->kind = FL_ACT_PAUSE;
@@ -400,6 +409,8 @@ static const struct {
     {"clock", clock_jump},
     {"processing", node_param},
     {"disk", node_param},
+    {"join", membership},
+    {"leave", membership},
 };
 
 bool fl__timeline_action(fl__cur *c, fl_action *a) {

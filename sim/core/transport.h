@@ -37,7 +37,8 @@ enum {
   FL_EV_AUTO_RESUME,    /* data: node | pause epoch << 24: the end of one timed pause */
   FL_EV_DELIVER_HELD,   /* data: fl_msg * that waited at a paused node: no network re-check */
   FL_EV_NODE_READY,     /* data: node | processing epoch << 24: a node's service ends */
-  FL_EV_NODE_SEND       /* data: node: its sends held for a disk sync leave */
+  FL_EV_NODE_SEND,      /* data: node: its sends held for a disk sync leave */
+  FL_EV_MEMBER_HELD     /* data: fl__member_event (node_int.h): a membership change that waited */
 };
 
 #define FL_CLIENT_BITS 24

@@ -91,7 +91,8 @@ bool fl_world_validate(const fl_scenario *scn, GError **error) {
   if (!p) return false;
   fl_options *o = fl__options_new(p, scn, error);
   fl__options_free(o);
-  return o != NULL && fl__fault_check_timeline(scn, error);
+  return o != NULL && fl__fault_check_membership(scn, p, error) &&
+         fl__fault_check_timeline(scn, error);
 }
 
 static char *meta_json(const fl_world *w) {
@@ -161,7 +162,7 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   if (!p) return NULL;
   fl_options *options = fl__options_new(p, scn, error);
   if (!options) return NULL;
-  if (!fl__fault_check_timeline(scn, error)) {
+  if (!fl__fault_check_membership(scn, p, error) || !fl__fault_check_timeline(scn, error)) {
     fl__options_free(options);
     return NULL;
   }
@@ -227,6 +228,8 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   if (opts->keep_ops) w->clients.ops = g_array_new(FALSE, FALSE, sizeof(fl_op_record));
   if (p->invariant_new) w->nodes.ghost = p->invariant_new(w->options, rt->n_nodes);
 
+  /* The membership every node reads when it boots. */
+  for (int i = 0; scn->members && i < rt->n_nodes; i++) w->nodes.member[i] = scn->members[i];
   fl__fault_schedule(&w->faults);
   for (int i = 0; i < rt->n_nodes && rt->stop == FL_STOP_NONE; i++) fl__node_boot(&w->nodes.v[i]);
   fl__actor_check(&w->nodes);
@@ -316,6 +319,10 @@ static void remember(fl_world *w, const fl_event *ev) {
   }
   case FL_EV_TIMER: r->a = fl__nodes_timer_owner(&w->nodes, ev->handle); break;
   case FL_EV_FAULT: r->a = (int32_t)ev->data; break;
+  case FL_EV_MEMBER_HELD:
+    r->a = (int32_t)(ev->data & ((1u << FL__MEMBER_NODE_BITS) - 1));
+    r->b = (int32_t)((ev->data >> FL__MEMBER_NODE_BITS) & ((1u << FL__MEMBER_NODE_BITS) - 1));
+    break;
   default: r->a = (int32_t)low; break;
   }
 }
@@ -356,6 +363,9 @@ static void describe_recent(const fl_world *w, GString *out) {
     case FL_EV_AUTO_RESUME: g_string_append_printf(out, " pause of n%d ends", r->a + 1); break;
     case FL_EV_NODE_READY: g_string_append_printf(out, " n%d done processing", r->a + 1); break;
     case FL_EV_NODE_SEND: g_string_append_printf(out, " n%d synced, sends", r->a + 1); break;
+    case FL_EV_MEMBER_HELD:
+      g_string_append_printf(out, " n%d told of n%d's membership", r->a + 1, r->b + 1);
+      break;
     default: g_string_append(out, " ?"); break;
     }
   }
@@ -465,6 +475,7 @@ static void dispatch(void *ctx, const fl_event *ev) {
                    (uint32_t)(ev->data >> FL_CLIENT_BITS));
     break;
   case FL_EV_NODE_SEND: fl__node_send_held(&w->nodes.v[ev->data]); break;
+  case FL_EV_MEMBER_HELD: fl__nodes_member_held(&w->nodes, ev->data); break;
   default: assert(!"unknown event kind");
   }
   fl__actor_check(&w->nodes);

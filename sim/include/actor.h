@@ -29,8 +29,12 @@
  * option entries, so registration refuses it).
  * 3: fl_protocol gained the optional `status` hook after `describe_msg` (the table's layout
  * changed: a table built against 2 is refused; rebuilding it is enough, as a NULL `status`
- * keeps its behaviour apart from the lanes' colours: its nodes report role "other"). */
-#define FL_ACTOR_API_VERSION 3
+ * keeps its behaviour apart from the lanes' colours: its nodes report role "other").
+ * 4: fl_protocol gained the optional `on_membership` hook at its end (the table grew: a table
+ * built against 3 is refused; rebuilding it is enough, as a NULL `on_membership` keeps its
+ * behaviour, though a scenario that changes membership then refuses the protocol), with
+ * fl_node_is_member and fl_view_is_member. */
+#define FL_ACTOR_API_VERSION 4
 
 /* Time units. Simulated time and every delay is an int64_t count of nanoseconds:
  * fl_node_set_timer(ctx, 150 * FL_MS, tag). */
@@ -128,6 +132,17 @@ typedef struct fl_protocol {
   /* At the end of the run: properties that must hold eventually (after a heal, say). */
   bool (*check_final)(void *ghost, const fl_cluster_view *view, GString *why);
   void (*invariant_free)(void *ghost);
+
+  /* Membership (scenarios/README.md: [cluster] members, timeline `join` / `leave`): the
+   * timeline made `node` a member (member true) or took it out. Called on every node that is
+   * up, the changed node included, in node order, through the path messages take: a running
+   * node gets it at once, a paused node at its resume and a node with a processing time in
+   * its turn, each after what reached it before. A crashed node is not told: it reads the
+   * membership with fl_node_is_member when it restarts. Membership is the kernel's: a
+   * protocol keeps its own copy, and what it does about a change (move data, step down) is
+   * its business. NULL: the protocol does not support membership changes, and a scenario
+   * that sets `members` or joins or leaves is refused. Since API version 4. */
+  void (*on_membership)(void *state, fl_node_ctx *ctx, int node, bool member);
 } fl_protocol;
 
 /* ---- The node API: valid only inside a hook, for the node the hook runs on. */
@@ -187,6 +202,13 @@ void fl_node_annotate(fl_node_ctx *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3
 void fl_node_metric_add(fl_node_ctx *ctx, const char *name, int64_t delta);
 void fl_node_metric_max(fl_node_ctx *ctx, const char *name, int64_t value);
 
+/* Whether `node` is a member now: the scenario's [cluster] members (every node by default)
+ * with every timeline join and leave applied so far. It may be ahead of the on_membership
+ * calls this node has had (a paused node is told at its resume), so a protocol that follows
+ * the changes one by one keeps its own copy, read from here at init and restart. False for
+ * an index out of range. Since API version 4. */
+bool fl_node_is_member(const fl_node_ctx *ctx, int node);
+
 /* The protocol found itself in a state it cannot continue from: stops the run with an error
  * naming the protocol, node, time and event. */
 void fl_node_fail(fl_node_ctx *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -203,6 +225,9 @@ bool fl_view_is_up(const fl_cluster_view *v, int node); /* not crashed (paused c
 int fl_view_changed_node(const fl_cluster_view *v);
 /* The node's volatile state, or NULL while it is crashed. */
 const void *fl_view_state(const fl_cluster_view *v, int node);
+/* Whether `node` is a member now (as fl_node_is_member): the final ring's members, for
+ * check_final. Since API version 4. */
+bool fl_view_is_member(const fl_cluster_view *v, int node);
 /* A node's durable storage, readable even while it is crashed. */
 const void *fl_view_load(const fl_cluster_view *v, int node, uint64_t key, size_t *len);
 

@@ -274,7 +274,7 @@ START_TEST(set_overrides_and_their_errors) {
        "--set foo.bar=1: expected a section cluster, network, nodes, workload or raft (the "
        "protocol's), found 'foo'\n"},
       {"validate scenarios/raft/leader-crash.fl --set cluster.foo=1",
-       "--set cluster.foo=1: expected a key of [cluster] (protocol, nodes, seed, duration), found "
+       "--set cluster.foo=1: expected a key of [cluster] (protocol, nodes, seed, duration, members), found "
        "'foo'\n"},
       {"validate scenarios/raft/leader-crash.fl --set network.loss=200%",
        "--set network.loss=200%: expected a percentage from 0% to 100% or a fraction from 0 to 1, "

@@ -88,7 +88,7 @@ START_TEST(registry_rejects_duplicates_and_bad_versions) {
   bad.api_version = 99;
   ck_assert(!fl_actor_register(&bad, &error));
   ck_assert_str_eq(error->message,
-                   "protocol 'other' was built for actor API version 99, expected 3");
+                   "protocol 'other' was built for actor API version 99, expected 4");
   g_clear_error(&error);
   bad.api_version = FL_ACTOR_API_VERSION;
   bad.init = NULL;

@@ -477,7 +477,7 @@ START_TEST(long_tokens_are_echoed_cut) {
        "t.fl:4:1: expected a section [cluster], [network], [link ...], [clocks], [nodes], "
        "[node nX], [workload], [groups], [timeline], [expect] or [rbcast], found [%s...]"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n%s = 1\n",
-       "t.fl:4:1: expected a key of [cluster] (protocol, nodes, seed, duration), found '%s...'"},
+       "t.fl:4:1: expected a key of [cluster] (protocol, nodes, seed, duration, members), found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 1%s\n",
        "t.fl:4:12: expected a duration with a unit (ns, us, ms, s, min, h), found '1%.39s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s crash %s\n",
@@ -485,7 +485,7 @@ START_TEST(long_tokens_are_echoed_cut) {
        "majority, behind or a [groups] name), found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s %s\n",
        "t.fl:5:4: expected a timeline action (partition, heal, cut, uncut, crash, restart, pause, "
-       "resume, loss, latency, corrupt, duplicate, reorder, clock, processing, disk), found '%s...'"},
+       "resume, loss, latency, corrupt, duplicate, reorder, clock, processing, disk, join, leave), found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[network]\nlatency = %s\n",
        "t.fl:5:11: expected a distribution such as uniform(1ms, 5ms) or a duration, found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[timeline]\n1s heal %s\n",
