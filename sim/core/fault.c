@@ -507,6 +507,8 @@ static const char *action_word(fl_action_kind k) {
   case FL_ACT_CLOCK_JUMP: return "clock";
   case FL_ACT_SET_PROCESSING: return "processing";
   case FL_ACT_SET_DISK: return "disk";
+  case FL_ACT_JOIN: return "join";
+  case FL_ACT_LEAVE: return "leave";
   }
   return "fault";
 }

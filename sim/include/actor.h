@@ -33,7 +33,8 @@
  * 4: fl_protocol gained the optional `on_membership` hook at its end (the table grew: a table
  * built against 3 is refused; rebuilding it is enough, as a NULL `on_membership` keeps its
  * behaviour, though a scenario that changes membership then refuses the protocol), with
- * fl_node_is_member and fl_view_is_member. */
+ * fl_node_is_member and fl_view_is_member; op.h's FL_REPLY_REFUSED (a refusal, which
+ * availability counts as no service; a table built against 3 never sends it). */
 #define FL_ACTOR_API_VERSION 4
 
 /* Time units. Simulated time and every delay is an int64_t count of nanoseconds:
