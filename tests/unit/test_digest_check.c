@@ -46,7 +46,8 @@ static char **golden_words(const char *path, unsigned seed) {
  * lines, no end line), as "TIME: REST" the way digest-check quotes a record. */
 static GPtrArray *dumped_records(unsigned seed) {
   char *trace = tmp_path("dump.trace");
-  char *cmd = g_strdup_printf("run --quiet --seed %u --trace '%s' " SCN " >/dev/null && '%s' dump '%s'",
+  char *cmd = g_strdup_printf("run --quiet --seed %u --trace '%s' " SCN
+                              " >/dev/null && '%s' dump '%s'",
                               seed, trace, fl_test_faultline(), trace);
   char *out = NULL, *err = NULL;
   ck_assert_int_eq(run(cmd, &out, &err), 0);
@@ -138,6 +139,14 @@ START_TEST(written_file_agrees_with_run_and_dump_and_checks_clean) {
   want = g_strdup_printf("digest-check %s: 2 runs, all match\n", golden);
   ck_assert_str_eq(out, want);
   ck_assert_str_eq(err, "");
+  g_free(want);
+  g_free(out);
+  g_free(err);
+  g_free(args);
+  args = g_strdup_printf("digest-check --every 2 '%s'", golden);
+  ck_assert_int_eq(run(args, &out, &err), 0);
+  want = g_strdup_printf("digest-check %s: 1 run of 2 (every 2), all match\n", golden);
+  ck_assert_str_eq(out, want);
   g_free(want);
   g_free(out);
   g_free(err);
@@ -248,6 +257,37 @@ START_TEST(shorter_run_is_located_after_its_last_checkpoint) {
 }
 END_TEST
 
+/* Only the event count differs (the records, so the digest, are the same): said so, exit 1. */
+START_TEST(events_only_difference_is_named) {
+  char *golden = tmp_path("v.golden");
+  write_golden(golden, "1");
+  char **w = golden_words(golden, 1);
+  char *events = g_strdup(w[word(w, "events")]), *digest = g_strdup(w[word(w, "digest")]);
+  const char *records = w[word(w, "records")];
+  g_free(w[word(w, "events")]);
+  w[word(w, "events")] = g_strdup("1");
+  replace_line(golden, 1, w);
+  char *args = g_strdup_printf("digest-check '%s'", golden);
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  char *want = g_strdup_printf(
+      "MISMATCH " SCN " seed 1 (%s:7): expected digest %s, found %s; events 1, found %s; "
+      "records %s, found %s\n"
+      "  the records are the same: only the count of events that write none changed\n",
+      golden, digest, digest, events, records, records);
+  ck_assert_msg(g_str_has_prefix(out, want), "%s", out);
+  g_free(want);
+  g_free(out);
+  g_free(err);
+  g_free(args);
+  g_free(events);
+  g_free(digest);
+  g_strfreev(w);
+  g_unlink(golden);
+  g_free(golden);
+}
+END_TEST
+
 /* --baseline runs an "old" binary (here a script running faultline with seed 8 in place of 1)
  * and names the first record where the traces part, as a comparison of the dumps finds it. */
 START_TEST(baseline_names_the_first_differing_record) {
@@ -350,6 +390,12 @@ START_TEST(usage_and_input_errors_exit_two) {
   usage_error("digest-check --write /nonexistent/a.golden --seeds 1 '" SCN " '",
               "faultline digest-check: --write: expected a scenario path without whitespace "
               "and not starting with '#', found '" SCN " '\n");
+  usage_error("digest-check --every 0 x.golden",
+              "faultline digest-check: --every: expected a positive integer, and only when "
+              "checking, found 0\n");
+  usage_error("digest-check --every 2 --update x.golden",
+              "faultline digest-check: --every: expected a positive integer, and only when "
+              "checking, found 2 with --update\n");
   /* The file is opened after the runs; a bad path leaves nothing. */
   char *out = NULL, *err = NULL;
   ck_assert_int_eq(run("digest-check --write /nonexistent/a.golden --seeds 1 " SCN, &out, &err),
@@ -362,13 +408,15 @@ START_TEST(usage_and_input_errors_exit_two) {
   char *golden = tmp_path("gone.golden");
   ck_assert(g_file_set_contents(golden,
                                 "faultline-golden 1\nscenarios/gone.fl seed 1 digest "
-                                "0x0000000000000000 events 0 records 0 checkpoints\n", -1, NULL));
+                                "0x0000000000000000 events 0 records 0 checkpoints\n"
+                                "scenarios/gone.fl seed 7 digest 0x0000000000000000 events 0 "
+                                "records 0 checkpoints\n", -1, NULL));
   char *args = g_strdup_printf("digest-check '%s'", golden);
   ck_assert_int_eq(run(args, &out, &err), 2);
   char *want = g_strdup_printf("%s:2: ", golden);
   ck_assert_msg(g_str_has_prefix(err, want), "%s", err);
   g_free(want);
-  want = g_strdup_printf("digest-check %s: 1 run, 0 differ, 1 could not run\n", golden);
+  want = g_strdup_printf("digest-check %s: 2 runs, 0 differ, 2 could not run\n", golden);
   ck_assert_str_eq(out, want);
   g_free(want);
   g_free(out);
@@ -386,6 +434,7 @@ int main(void) {
   tcase_add_test(tc, written_file_agrees_with_run_and_dump_and_checks_clean);
   tcase_add_test(tc, edited_line_gives_the_exact_mismatch_message_and_update_restores_it);
   tcase_add_test(tc, shorter_run_is_located_after_its_last_checkpoint);
+  tcase_add_test(tc, events_only_difference_is_named);
   tcase_add_test(tc, baseline_names_the_first_differing_record);
   tcase_add_test(tc, every_malformed_golden_file_gives_its_message);
   tcase_add_test(tc, usage_and_input_errors_exit_two);
