@@ -21,6 +21,12 @@ int fl_cli_dump(int argc, char **argv);
 int fl_cli_viz(int argc, char **argv);
 int fl_cli_plot(int argc, char **argv);
 int fl_cli_cap(int argc, char **argv);
+int fl_cli_digest_check(int argc, char **argv);
+
+/* One trace record as `faultline dump` prints it, into l (replacing its contents); `nodes`
+ * names the endpoints (n1.., then c1..). */
+struct fl_trace_rec;
+void fl_cli_dump_line(GString *l, int64_t nodes, const struct fl_trace_rec *r);
 
 /* Applies --duration (may be NULL) and loads every --plugin, in order (`plugins` is
  * NULL-terminated, or NULL) for subcommand `cmd`; false after printing what was wrong. */

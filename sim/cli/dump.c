@@ -20,7 +20,7 @@ static void name(GString *out, int64_t nodes, int32_t e) {
   else g_string_append_printf(out, "c%" G_GINT64_FORMAT, e - nodes + 1);
 }
 
-static void line(GString *l, int64_t nodes, const fl_trace_rec *r) {
+void fl_cli_dump_line(GString *l, int64_t nodes, const fl_trace_rec *r) {
   g_string_truncate(l, 0);
   GString *t = g_string_new(NULL);
   fl_format_duration(t, r->time_ns);
@@ -171,7 +171,7 @@ int fl_cli_dump(int argc, char **argv) {
       expected = rec.digest;
       got = fl_trace_reader_digest(r);
     }
-    line(l, nodes, &rec);
+    fl_cli_dump_line(l, nodes, &rec);
     printf("%s\n", l->str);
   }
   g_string_free(l, TRUE);

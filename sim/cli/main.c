@@ -24,6 +24,7 @@ static const command commands[] = {
     {"viz", fl_cli_viz, "see a run: its timeline in a window, or drawn into a PNG"},
     {"cap", fl_cli_cap, "the CAP / PACELC report: one scenario across protocols and seeds"},
     {"plot", fl_cli_plot, "plot distributions from CSV files (sweep --csv) as PNG or SVG"},
+    {"digest-check", fl_cli_digest_check, "compare runs' digests with a golden file"},
 };
 
 static void usage(FILE *out) {
@@ -31,7 +32,7 @@ static void usage(FILE *out) {
                "A deterministic discrete-event simulator for distributed protocols.\n\n"
                "Commands:\n");
   for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'faultline COMMAND --help' describes a command's options.\n"
                "Exit status: 0 every expectation held, 1 one failed, 2 usage or input error,\n"
                "4 a run budget was exceeded: runaway (run, sweep: time stood still, or\n"

@@ -21,6 +21,7 @@ struct fl_trace {
   int64_t last_ns;
   uint8_t *buf; /* the record being encoded: len bytes of cap */
   size_t len, cap;
+  fl_trace_checkpoints *cp; /* or NULL */
 };
 
 const char *fl_trace_kind_name(fl_trace_kind k) {
@@ -80,9 +81,19 @@ static void begin(fl_trace *t, fl_trace_kind kind, int64_t time_ns) {
   t->last_ns = time_ns;
 }
 
+/* A record was hashed and counted: at a power of two, keep the digest so far (one branch per
+ * record when nobody asked for checkpoints). */
+static inline void counted(fl_trace *t) {
+  if (!t->cp) return;
+  t->cp->records = t->records;
+  if ((t->records & (t->records - 1)) == 0)
+    t->cp->digest[__builtin_ctzll(t->records)] = t->digest;
+}
+
 static void end(fl_trace *t) {
   t->digest = fl__trace_fnv(t->digest, t->buf, t->len);
   t->records++;
+  counted(t);
   t->bytes += t->len;
   if (t->f) fwrite(t->buf, 1, t->len, t->f); /* errors surface at close */
 }
@@ -138,6 +149,7 @@ void fl_trace_send(fl_trace *t, int64_t time_ns, uint64_t msg_id, int src, int d
   t->digest = fl__trace_fnv(t->digest, t->buf, t->len);
   put_str(t, desc);
   t->records++;
+  counted(t);
   t->bytes += t->len;
   if (t->f) fwrite(t->buf, 1, t->len, t->f);
 }
@@ -277,6 +289,11 @@ void fl_trace_violation(fl_trace *t, int64_t time_ns, const char *text) {
   begin(t, FL_TR_VIOLATION, time_ns);
   put_str(t, text);
   end(t);
+}
+
+void fl_trace_set_checkpoints(fl_trace *t, fl_trace_checkpoints *cp) {
+  t->cp = cp;
+  if (cp) cp->records = t->records;
 }
 
 uint64_t fl_trace_digest(const fl_trace *t) { return t->digest; }

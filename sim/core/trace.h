@@ -114,6 +114,20 @@ void fl_trace_state(fl_trace *t, int64_t time_ns, int node, const char *text);
 void fl_trace_status(fl_trace *t, int64_t time_ns, int node, const fl_node_status *status);
 void fl_trace_violation(fl_trace *t, int64_t time_ns, const char *text);
 
+/* Checkpoints of the running digest, for `faultline digest-check`: with them set, after
+ * record number 2^k (hashed records counted from 1; STATUS records do not count) the digest
+ * so far goes to digest[k], and `records` follows the count. A divergence between two runs
+ * is then located to the window between two checkpoints without either run's trace.
+ * Recording only copies the digest: it never changes it. */
+#define FL_TRACE_CHECKPOINTS 64 /* enough for 2^63 records, more than any run */
+typedef struct fl_trace_checkpoints {
+  uint64_t records;                      /* hashed records so far */
+  uint64_t digest[FL_TRACE_CHECKPOINTS]; /* digest[k]: after record 2^k, for 2^k <= records */
+} fl_trace_checkpoints;
+/* From now on (call it before the first record); `cp` is borrowed until fl_trace_close,
+ * NULL stops recording. Entries for counts not reached are left as they were. */
+void fl_trace_set_checkpoints(fl_trace *t, fl_trace_checkpoints *cp);
+
 /* The digest of every record so far. */
 uint64_t fl_trace_digest(const fl_trace *t);
 uint64_t fl_trace_records(const fl_trace *t);

@@ -192,6 +192,7 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   rt->trace = fl_trace_open(opts->trace_path, meta, error);
   g_free(meta);
   if (!rt->trace) goto fail;
+  fl_trace_set_checkpoints(rt->trace, opts->checkpoints);
 
   /* Without --history no file is written at all: the linearizability check reads the
    * history recorded in memory, and a run leaves nothing in $TMPDIR (which may be full or

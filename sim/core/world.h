@@ -37,6 +37,9 @@ typedef struct fl_world_opts {
   int64_t duration_ns;    /* > 0: override the scenario's duration */
   const char *trace_path; /* NULL: no trace file (the digest is still computed) */
   const char *history_path; /* NULL: no history file (the check uses the one in memory) */
+  /* NULL, or where the trace keeps its record count and the running digest after record 2^k
+   * (trace.h, fl_trace_set_checkpoints), for digest-check; borrowed for the world's life. */
+  struct fl_trace_checkpoints *checkpoints;
   /* Budgets: a run that passes one stops with FL_STOP_RUNAWAY. They only ever stop a run,
    * never change what it does before. */
   uint64_t max_events;     /* > 0: at most this many events (FL_LIMIT_RUN_EVENTS) */

@@ -51,6 +51,8 @@
 #define FL_LIMIT_CAP_SEEDS 10000         /* cap --seeds: seeds per protocol */
 #define FL_LIMIT_SEED_TIMEOUT_S 600      /* sweep --seed-timeout default: wall seconds a seed */
 #define FL_LIMIT_KILL_GRACE_MS 2000      /* after SIGTERM, a timed-out worker gets SIGKILL */
+#define FL_LIMIT_GOLDEN_MIB 64           /* digest-check: a golden file's size, in MiB */
+#define FL_LIMIT_GOLDEN_SEEDS 100000     /* digest-check --write --seeds: seeds in the list */
 
 
 /* ---- Readers of JSON and EDN (histories, trace headers, reports). */
