@@ -426,7 +426,9 @@ static void tp_status(const void *state, const fl_node_ctx *ctx, fl_node_status 
   (void)ctx;
   bool coord = s->cfg.home_coordinator || s->id == s->cfg.coordinator;
   bool part = s->id >= s->cfg.first;
-  out->role = coord && !part ? FL_ROLE_COORDINATOR : FL_ROLE_PARTICIPANT;
+  /* The designated coordinator is the coordinator even where it is a participant too: the
+   * timeline's `leader` stands for it (world.h). With home coordinators, every node is both. */
+  out->role = coord && (!part || !s->cfg.home_coordinator) ? FL_ROLE_COORDINATOR : FL_ROLE_PARTICIPANT;
   g_strlcpy(out->word, coord && part ? "coordinator+participant" : coord ? "coordinator" : "participant",
             sizeof out->word);
 }

@@ -359,7 +359,17 @@ int fl__nodes_leader(const fl_nodes *ns) {
       continue;
     if (best < 0 || n->leader_since > ns->v[best].leader_since) best = i;
   }
-  return best;
+  if (best >= 0) return best;
+  /* No leader: a protocol with one coordinator (2PC's designated one) has that node in the
+   * leader's place, the one whose loss stops the others. */
+  int coordinator = -1;
+  for (int i = 0; i < ns->rt->n_nodes; i++) {
+    const fl_node *n = &ns->v[i];
+    if (!n->is_up || !n->has_status || n->status.role != FL_ROLE_COORDINATOR) continue;
+    if (coordinator >= 0) return -1; /* several: none is the one */
+    coordinator = i;
+  }
+  return coordinator;
 }
 
 static void touch(fl_node *n) {

@@ -120,7 +120,9 @@ const void *fl_world_node_state(const fl_world *w, int node);
  * `node` is out of range. */
 bool fl_world_node_status(const fl_world *w, int node, fl_node_status *out);
 /* The timeline's `leader` target: among the live nodes whose status says leader, the one that
- * most recently became leader (a deposed leader that has not heard so still says it), or -1.
+ * most recently became leader (a deposed leader that has not heard so still says it); with no
+ * leader, the one live node whose status says coordinator (2PC's designated coordinator), if
+ * exactly one does; or -1.
  */
 int fl_world_leader(const fl_world *w);
 
