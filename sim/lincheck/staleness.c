@@ -154,7 +154,11 @@ static void read_done(fl_staleness *s, const open_op *o, bool has_value, int64_t
   if (before == 0) return; /* nothing acknowledged before it: neither stale nor in t-visibility */
   uint64_t missed = 0;
   int64_t lag = 0;
-  if (src_ack < o->invoke_seq) {
+  if (src_ack == 0) {
+    /* The initial value: every write before the read is newer (no scan, however many). */
+    missed = before;
+    lag = o->invoke_ns - g_array_index(k->acked, acked_write, before - 1).ack_ns;
+  } else if (src_ack < o->invoke_seq) {
     /* Candidates lie after the source's acknowledgement; scan newest first so the first missed
      * write found is the newest. */
     guint from = acked_upto(k->acked, src_ack);
