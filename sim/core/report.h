@@ -21,6 +21,11 @@ typedef struct fl_report_timing {
   long peak_rss_kib;
 } fl_report_timing;
 
+/* The summary's staleness line ("12 of 3402 reads stale, at most 2 versions and 41.3ms behind;
+ * fresh by time since the last write: <1ms 80.0%, ..."), or NULL when the workload is not kv.
+ * Newly allocated (g_free). */
+char *fl_report_staleness(const fl_world *w);
+
 /* Writes the human summary. */
 void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_verdict *v,
                      const fl_report_timing *t);
