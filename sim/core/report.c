@@ -283,7 +283,7 @@ char *fl_report_failures(const fl_world *w, const fl_verdict *v, const char *ind
 }
 
 static char *reproduce(const fl_scenario *scn, uint64_t seed, int64_t duration_ns,
-                       uint64_t max_events) {
+                       uint64_t max_events, const uint64_t *digest) {
   GString *s = g_string_new(NULL);
   char *quoted = g_shell_quote(scn->path);
   g_string_append_printf(s, "faultline run %s --seed %" G_GUINT64_FORMAT, quoted, seed);
@@ -306,16 +306,22 @@ static char *reproduce(const fl_scenario *scn, uint64_t seed, int64_t duration_n
     g_string_append_printf(s, " --plugin %s", quoted);
     g_free(quoted);
   }
+  if (digest) g_string_append_printf(s, " --expect-digest 0x%016" G_GINT64_MODIFIER "x", *digest);
+  /* A shell comment: pasting the line still runs it, and a reader learns which build made the
+   * run (another build may legitimately diverge, which --expect-digest then reports). */
+  g_string_append_printf(s, "  # faultline %s, commit %s", FL_VERSION, fl_report_commit());
   return g_string_free(s, FALSE);
 }
 
 char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn) {
-  return reproduce(scn, fl_world_seed(w), fl_world_duration(w), fl_world_max_events(w));
+  uint64_t digest = fl_world_digest(w);
+  return reproduce(scn, fl_world_seed(w), fl_world_duration(w), fl_world_max_events(w), &digest);
 }
 
 char *fl_report_reproduce_opts(const fl_scenario *scn, const fl_world_opts *opts) {
   return reproduce(scn, opts->has_seed ? opts->seed : scn->seed,
-                   opts->duration_ns > 0 ? opts->duration_ns : scn->duration_ns, opts->max_events);
+                   opts->duration_ns > 0 ? opts->duration_ns : scn->duration_ns, opts->max_events,
+                   NULL);
 }
 
 static void side_json(JsonBuilder *b, const char *name, const fl_side_stats *s) {
