@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libglib2.0-dev libjson-glib-dev libgsl-dev
       libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core check xvfb xauth xdotool
-      libplplot-dev plplot-driver-cairo)
+      libplplot-dev plplot-driver-cairo parallel)
 # Another compiler only when a build asks for it (FL_CC=clang: .ci/run's clang builds), so a
 # user's first build does not pull in a second toolchain.
 case "$(basename "${FL_CC:-none}")" in

@@ -114,7 +114,7 @@ void ev_ae_message(ev_node *s, fl_node_ctx *ctx, int from, const void *msg, size
     memcpy(&m, msg, sizeof m);
     if (ev_store_apply(s, ctx, &m.rec, false)) {
       fl_node_metric_add(ctx, "ae_keys_repaired", 1);
-      ev_repaired(ctx);
+      ev_repaired_by_store(ctx);
     }
   }
 }

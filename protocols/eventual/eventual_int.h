@@ -230,6 +230,7 @@ void ev_coord_timer(ev_node *s, fl_node_ctx *ctx, uint64_t id);
 
 /* replica.c */
 void ev_repaired(fl_node_ctx *ctx);
+void ev_repaired_by_store(fl_node_ctx *ctx);
 void ev_replica_message(ev_node *s, fl_node_ctx *ctx, int from, const void *msg, size_t len);
 
 /* antientropy.c */

@@ -61,6 +61,8 @@ typedef struct fl_cap_run {
   char *stop;      /* why the run stopped: "end", or the stop message; owned */
   int64_t recovery_ok_max_ns; /* measure.h's longest time to the first ok after a fault; -1 */
   int64_t blocked_max_ns;     /* the protocol's blocked_max_ns metric (2PC), or -1 */
+  /* Staleness of reads (lincheck/staleness.h; kv workloads): -1 when not analysed. */
+  int64_t reads, stale_reads, stale_lag_max_ns;
 } fl_cap_run;
 
 void fl_cap_run_clear(fl_cap_run *r);
@@ -83,6 +85,8 @@ typedef struct fl_cap_figures {
   double p50_steady_ms, p99_steady_ms, max_steady_ms;
   double p50_faults_ms, p99_faults_ms, max_faults_ms;
   double recovery_ms, blocked_max_ms, violation_ops;
+  double stale_reads;     /* the share of ok reads that missed a write completed before them */
+  double stale_lag_max_ms;
   double linearizable; /* 1 yes, 0 no, NaN unknown or not checked */
 } fl_cap_figures;
 

@@ -89,6 +89,8 @@ void fl_cap_figures_of(const fl_cap_run *r, fl_cap_figures *out) {
   out->recovery_ms = r->recovery_ok_max_ns >= 0 ? (double)r->recovery_ok_max_ns / 1e6 : NAN;
   out->blocked_max_ms = r->blocked_max_ns >= 0 ? (double)r->blocked_max_ns / 1e6 : NAN;
   out->violation_ops = r->violation_ops >= 0 ? (double)r->violation_ops : NAN;
+  out->stale_reads = r->reads > 0 && r->stale_reads >= 0 ? (double)r->stale_reads / (double)r->reads : NAN;
+  out->stale_lag_max_ms = r->stale_reads > 0 ? (double)r->stale_lag_max_ns / 1e6 : r->stale_reads == 0 ? 0.0 : NAN;
   out->linearizable = r->lin == FL_CAP_LIN_OK ? 1.0 : r->lin == FL_CAP_LIN_VIOLATION ? 0.0 : NAN;
   for (size_t i = 0; i < G_N_ELEMENTS(ts); i++) g_array_free(ts[i]->lat_ms, TRUE);
 }

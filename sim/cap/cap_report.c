@@ -25,6 +25,8 @@ const fl_cap_fig_desc fl_cap_figs[] = {
     {"latency_max_faults_ms", "max in faults ms", offsetof(fl_cap_figures, max_faults_ms), FL_CAP_MS},
     {"linearizable", "linearizable", offsetof(fl_cap_figures, linearizable), FL_CAP_PCT},
     {"violation_ops", "violation ops", offsetof(fl_cap_figures, violation_ops), FL_CAP_COUNT},
+    {"stale_reads", "stale reads", offsetof(fl_cap_figures, stale_reads), FL_CAP_PCT},
+    {"stale_lag_max_ms", "stale lag max ms", offsetof(fl_cap_figures, stale_lag_max_ms), FL_CAP_MS},
     {"recovery_ms", "recovery ms", offsetof(fl_cap_figures, recovery_ms), FL_CAP_MS},
     {"blocked_max_ms", "blocked max ms", offsetof(fl_cap_figures, blocked_max_ms), FL_CAP_MS},
 };
@@ -235,7 +237,8 @@ static bool write_md(const char *dir, const char *title, char **protocols,
   static const char *const cols[] = {"availability", "availability_faults", "availability_majority",
                                      "availability_minority", "latency_p50_steady_ms",
                                      "latency_p99_steady_ms", "latency_p99_faults_ms",
-                                     "linearizable", "violation_ops", "recovery_ms",
+                                     "linearizable", "violation_ops", "stale_reads",
+                                     "stale_lag_max_ms", "recovery_ms",
                                      "blocked_max_ms"};
   GString *s = g_string_new(NULL);
   g_string_append_printf(s, "# CAP report: %s\n\n", title);
@@ -273,7 +276,11 @@ static bool write_md(const char *dir, const char *title, char **protocols,
                      "nothing to measure (no operation on that side, no check, no such metric). "
                      "Availability = answered / ended operations; *in faults*: invoked inside a fault "
                      "window; sides: the clients' side at invocation, inside fault windows; latency: "
-                     "ok operations; *linearizable*: the share of seeds whose history is.\n");
+                     "ok operations; *linearizable*: the share of seeds whose history is; *stale reads*: "
+                     "the share of ok reads that missed a write completed before they began (a lower "
+                     "bound: the workload's values repeat), *stale lag*: how long the newest write such a "
+                     "read missed had been acknowledged; *recovery*: the longest time from a fault to the "
+                     "first ok after a new leader (`-`: no new leader was needed or none came).\n");
   char *path = g_build_filename(dir, "cap.md", NULL);
   bool ok = write_text(path, "report", s, error);
   g_free(path);

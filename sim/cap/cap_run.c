@@ -24,6 +24,7 @@ static void run_init(fl_cap_run *r) {
   r->ops = g_array_new(FALSE, TRUE, sizeof(fl_cap_op));
   r->windows = g_array_new(FALSE, TRUE, sizeof(fl_cap_window));
   r->violation_ops = r->recovery_ok_max_ns = r->blocked_max_ns = -1;
+  r->reads = r->stale_reads = r->stale_lag_max_ns = -1;
   r->lin = FL_CAP_LIN_NONE;
 }
 
@@ -95,6 +96,12 @@ bool fl_cap_run_collect(fl_world *w, const fl_scenario *scn, bool check_history,
   out->recovery_ok_max_ns = st.measure.recovery_ok_max_ns;
   int64_t v;
   if (fl_metrics_lookup(fl_world_metrics(w), "blocked_max_ns", &v)) out->blocked_max_ns = v;
+  fl_staleness_result sr;
+  if (fl_world_staleness(w, &sr)) {
+    out->reads = (int64_t)sr.reads;
+    out->stale_reads = (int64_t)sr.stale;
+    out->stale_lag_max_ns = sr.lag_max_ns;
+  }
   return !check_history || check(w, scn, out, error);
 }
 
@@ -121,6 +128,9 @@ bool fl_cap_run_save(const fl_cap_run *r, const char *path, GError **error) {
   STR("stop", r->stop ? r->stop : "end");
   INT("recovery_ok_max_ns", r->recovery_ok_max_ns);
   INT("blocked_max_ns", r->blocked_max_ns);
+  INT("reads", r->reads);
+  INT("stale_reads", r->stale_reads);
+  INT("stale_lag_max_ns", r->stale_lag_max_ns);
   json_builder_set_member_name(b, "windows");
   json_builder_begin_array(b);
   for (guint i = 0; i < r->windows->len; i++) {
@@ -200,6 +210,9 @@ bool fl_cap_run_load(const char *path, fl_cap_run *out, GError **error) {
   out->stop = g_strdup(json_object_get_string_member(o, "stop"));
   out->recovery_ok_max_ns = json_object_get_int_member(o, "recovery_ok_max_ns");
   out->blocked_max_ns = json_object_get_int_member(o, "blocked_max_ns");
+  out->reads = json_object_get_int_member(o, "reads");
+  out->stale_reads = json_object_get_int_member(o, "stale_reads");
+  out->stale_lag_max_ns = json_object_get_int_member(o, "stale_lag_max_ns");
   for (guint i = 0; i < json_array_get_length(ws); i++) {
     JsonObject *w = json_array_get_object_element(ws, i);
     if (!w) {

@@ -2,7 +2,8 @@
  * (argv[0] is the subcommand's name) and returns the process exit status:
  * 0 success / every expectation held, 1 an expectation or verdict failed, 2 usage or input
  * error (lincheck adds 3: unknown verdict), 4 a run budget was exceeded: runaway (run and
- * sweep: time stood still, or --max-events / --max-memory ran out). Only these functions
+ * sweep: time stood still, or --max-events / --max-memory ran out), 5 (run) the digest differs
+ * from --expect-digest. Only these functions
  * turn errors into exit codes. */
 #ifndef FL_CLI_H
 #define FL_CLI_H
@@ -21,6 +22,7 @@ int fl_cli_dump(int argc, char **argv);
 int fl_cli_viz(int argc, char **argv);
 int fl_cli_plot(int argc, char **argv);
 int fl_cli_cap(int argc, char **argv);
+int fl_cli_merge(int argc, char **argv);
 int fl_cli_digest_check(int argc, char **argv);
 
 /* One trace record as `faultline dump` prints it, into l (replacing its contents); `nodes`
@@ -63,6 +65,8 @@ typedef struct fl_cli_budgets {
   gint64 max_events, max_memory_mib; /* -1: not given */
 } fl_cli_budgets;
 #define FL_CLI_EXIT_RUNAWAY 4
+/* run --expect-digest: the run's digest is another (a replay that diverged). */
+#define FL_CLI_EXIT_DIVERGED 5
 
 /* Adds --max-events and --max-memory to the context's main options, parsed into *b (which
  * must outlive the parse). */

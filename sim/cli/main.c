@@ -17,6 +17,7 @@ typedef struct command {
 static const command commands[] = {
     {"run", fl_cli_run, "run a scenario and check its expectations"},
     {"sweep", fl_cli_sweep, "run a scenario over a range of seeds in parallel"},
+    {"merge", fl_cli_merge, "combine the --json of a sweep's shards (sweep --shard I/N)"},
     {"validate", fl_cli_validate, "check a scenario file without running it"},
     {"list", fl_cli_list, "list the protocols and their options"},
     {"lincheck", fl_cli_lincheck, "check recorded histories for linearizability"},
@@ -36,7 +37,8 @@ static void usage(FILE *out) {
   fprintf(out, "\n'faultline COMMAND --help' describes a command's options.\n"
                "Exit status: 0 every expectation held, 1 one failed, 2 usage or input error,\n"
                "4 a run budget was exceeded: runaway (run, sweep: time stood still, or\n"
-               "--max-events / --max-memory ran out).\n");
+               "--max-events / --max-memory ran out), 5 a replay's digest differs from\n"
+               "run --expect-digest.\n");
 }
 
 int main(int argc, char **argv) {

@@ -8,6 +8,7 @@
 #include "actor.h"
 #include "history.h"
 #include "outfile.h"
+#include "sweep_report.h"
 #include "trace.h"
 #include "cap.h"
 
@@ -118,7 +119,7 @@ int fl_cli_run(int argc, char **argv) {
   gint64 seed = -1;
   char *duration = NULL, *trace = NULL, *history = NULL, *report = NULL, **plugins = NULL;
   char *plots = NULL;
-  char **sets = NULL;
+  char **sets = NULL, *junit = NULL, *expect_digest = NULL;
   gboolean quiet = FALSE, viz = FALSE;
   char *viz_dir = NULL; /* --viz without --trace: the trace goes to a temporary folder */
   int viz_dir_handle = -1, viz_trace_handle = -1;
@@ -132,6 +133,12 @@ int fl_cli_run(int argc, char **argv) {
       {"plots", 0, 0, G_OPTION_ARG_FILENAME, &plots,
        "Draw the run's plots into directory D (availability, latency, latency CDF; PNG and SVG)",
        "D"},
+      {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit,
+       "Write the verdict as JUnit XML to P: a testsuite named after the scenario, one testcase",
+       "P"},
+      {"expect-digest", 0, 0, G_OPTION_ARG_STRING, &expect_digest,
+       "Fail (exit 5) unless the run's digest is D: a replay that diverged from the run it "
+       "reproduces", "0xD"},
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
        "Load protocols from a shared object (repeatable; a bare name is in the working "
        "directory)", "SO"},
@@ -148,7 +155,7 @@ int fl_cli_run(int argc, char **argv) {
           "followed; a device or FIFO such as /dev/null is written through). Two outputs, or an "
           "output and the scenario, may not be the same file. Exit status: 0 every expectation "
           "held, 1 one failed or the protocol crashed, 2 usage or input error, 4 a run budget "
-          "stopped a runaway run; interrupted by a signal, faultline removes its temporary "
+          "stopped a runaway run, 5 the digest differs from --expect-digest; interrupted by a signal, faultline removes its temporary "
           "files and dies of that signal.");
   GError *error = NULL;
   int rc = 2;
@@ -156,7 +163,9 @@ int fl_cli_run(int argc, char **argv) {
   fl_world *w = NULL;
   fl_verdict *v = NULL;
   fl_outfile *rep = NULL;
+  fl_cli_results *results = NULL;
   char *json = NULL;
+  uint64_t want_digest = 0;
   if (!g_option_context_parse(oc, &argc, &argv, &error)) {
     fprintf(stderr, "faultline run: %s\n", error->message);
     goto out;
@@ -174,6 +183,11 @@ int fl_cli_run(int argc, char **argv) {
     fprintf(stderr, "faultline run: --seed: expected a non-negative integer, found %" G_GINT64_FORMAT "\n", seed);
     goto out;
   }
+  if (expect_digest && !fl_cli_parse_digest(expect_digest, &want_digest)) {
+    fprintf(stderr, "faultline run: --expect-digest: expected 0x and 1 to 16 hex digits, found "
+                    "'%s'\n", expect_digest);
+    goto out;
+  }
   if (!fl_cli_world_opts("run", duration, plugins, &opts) ||
       !fl_cli_budgets_apply("run", &budgets, &opts))
     goto out;
@@ -183,9 +197,9 @@ int fl_cli_run(int argc, char **argv) {
     fprintf(stderr, "%s\n", error->message);
     goto out;
   }
-  const char *names[] = {"trace", "history", "report"};
-  const char *paths[] = {trace, history, report};
-  if (!distinct_outputs(argv[1], names, paths, 3)) goto out;
+  const char *names[] = {"trace", "history", "report", "junit"};
+  const char *paths[] = {trace, history, report, junit};
+  if (!distinct_outputs(argv[1], names, paths, 4)) goto out;
   if (viz && !trace && (viz_dir = g_dir_make_tmp("faultline-viz-XXXXXX", NULL))) {
     viz_dir_handle = fl_outfile_track(viz_dir);
     trace = g_build_filename(viz_dir, "run.trace", NULL);
@@ -198,6 +212,18 @@ int fl_cli_run(int argc, char **argv) {
                                         &error))) {
     fprintf(stderr, "faultline run: %s\n", error->message);
     goto out;
+  }
+  if (junit) {
+    fl_outfile *x = fl_outfile_open(junit, "junit", FL_WORLD_ERROR, FL_WORLD_ERROR_IO, &error);
+    if (!x) {
+      fprintf(stderr, "faultline run: %s\n", error->message);
+      goto out;
+    }
+    uint64_t s = opts.has_seed ? opts.seed : scn->seed;
+    JsonObject *h = fl_cli_sweep_header(scn, "", &opts, s, s, 1, 1);
+    json_object_remove_member(h, "scenario_sha256");
+    results = fl_cli_results_new(h, NULL, x);
+    json_object_unref(h);
   }
   char *repro = fl_report_reproduce_opts(scn, &opts);
   fl_cli_crash_set_reproduce(repro);
@@ -245,11 +271,37 @@ int fl_cli_run(int argc, char **argv) {
   }
   rc = v->runaway ? FL_CLI_EXIT_RUNAWAY : v->passed ? 0 : 1;
   if (plots && !write_plots(plots, scn, w, &rc)) goto out;
+  if (results) {
+    JsonObject *rec = fl_cli_record_new(w, scn, v, rc);
+    fl_cli_results_add(results, rec);
+    json_object_unref(rec);
+    fl_cli_results *x = results;
+    results = NULL;
+    bool ok = fl_cli_results_finish(x, timing.wall_s, &error);
+    fl_cli_results_free(x);
+    if (!ok) {
+      fprintf(stderr, "faultline run: %s\n", error->message);
+      rc = 2;
+      goto out;
+    }
+  }
+  /* Last, and loudly: whatever the verdict, a replay that is not the run it was meant to
+   * reproduce says nothing about that run. */
+  if (expect_digest && fl_world_digest(w) != want_digest) {
+    char got[24], want[24];
+    fflush(stdout);
+    fprintf(stderr, "faultline run: digest %s differs from --expect-digest %s: this run diverged "
+                    "from the one it was to reproduce (another faultline build, scenario file or "
+                    "plugin?)\n",
+            fl_cli_digest_text(got, fl_world_digest(w)), fl_cli_digest_text(want, want_digest));
+    rc = FL_CLI_EXIT_DIVERGED;
+  }
 #ifdef FL_HAVE_VIZ
   if (viz) rc = show(trace, json ? json : (json = fl_report_json(w, scn, v, &timing)), rc);
 #endif
 out:
   fl_outfile_close(rep, false, NULL);
+  fl_cli_results_free(results);
   if (viz_dir) {
     g_unlink(trace);
     g_rmdir(viz_dir);
@@ -268,6 +320,8 @@ out:
   g_free(history);
   g_free(report);
   g_free(plots);
+  g_free(junit);
+  g_free(expect_digest);
   g_strfreev(plugins);
   g_strfreev(sets);
   return rc;

@@ -20,6 +20,19 @@
  * are CSV_COLUMNS below, in that order; a worker formats its row and sends it up the pipe
  * before its verdict. A seed with no row from its worker (it crashed, was killed, or could not
  * run) gets its seed, verdict, exit status and stop reason and empty measurements.
+ *
+ * --json and --junit (sweep_report.h): a worker also sends its seed's record, one line of JSON
+ * after the CSV row; the parent makes one for a seed whose worker sent none, and hands them to
+ * the results writer in seed order. --keep-failures DIR: every worker traces its seed into
+ * DIR/seed-N/ (it cannot know beforehand whether the seed will fail) and, at the end, keeps the
+ * trace and history with a report.json if the seed failed, or removes them and the folder if
+ * it passed; a seed whose worker crashed or was killed gets DIR/seed-N/failure.txt from the
+ * parent instead (the worker's trace was never completed).
+ *
+ * --seeds takes A..B or one seed N; without it the sweep runs DEFAULT_SEEDS. --shard I/N runs
+ * the seeds s of the range with (s - A) mod N = I - 1: round robin rather than contiguous
+ * blocks, so that the shards of a range stay within one seed of each other in size and a
+ * slow stretch of seeds is spread over every shard; `faultline merge` puts them back together.
  */
 #include "cli.h"
 #include "expect.h"
@@ -30,9 +43,11 @@
 #include "actor.h"
 #include "fl_limits.h"
 #include "outfile.h"
+#include "sweep_report.h"
 
 #include <errno.h>
 #include <math.h>
+#include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,8 +56,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A worker's answer: the first byte is 'P' (passed) or 'F' (failed), then the lines to print. */
-#define ANSWER_MAX 8192
+/* A worker's answer: the first byte is 'P' (passed), 'F' (failed) or 'R' (ran away), then the
+ * CSV row and the record (when asked for), then the lines to print. Bounded so that a protocol
+ * printing without end cannot fill the parent's memory; a record cut short is replaced by the
+ * parent's. */
+#define ANSWER_MAX 65536
+
+/* The range without --seeds: enough seeds for a first look, short enough for a CI job. */
+#define DEFAULT_SEEDS "1..100"
 
 typedef struct worker {
   pid_t pid;
@@ -57,6 +78,7 @@ typedef struct result {
   bool done, passed, crashed, runaway;
   char *text;
   char *row; /* the CSV row (no newline), when --csv; owned */
+  JsonObject *rec; /* the seed's record, when --json, --junit or --keep-failures; owned */
 } result;
 
 /* ---- The CSV columns: name, then how a worker formats it from `r` (a csv_row). Adding a
@@ -168,31 +190,100 @@ static const char *stop_word(fl_stop_reason r) {
 typedef struct sweep {
   const fl_scenario *scn;
   const fl_world_opts *opts;
-  uint64_t first;
+  uint64_t first, stride; /* slot k runs seed first + k * stride */
   gint64 timeout_us;
   const char *timeout_text; /* as given, for the message */
   bool csv;                 /* workers send a CSV row */
+  bool records;             /* workers send their seed's record */
+  const char *keep;         /* --keep-failures DIR, or NULL */
 } sweep;
 
-static bool parse_range(const char *s, uint64_t *lo, uint64_t *hi) {
-  char *end = NULL;
+static uint64_t seed_of(const sweep *sw, uint64_t slot) { return sw->first + slot * sw->stride; }
+
+/* A seed: digits only, below 2^63 (a seed is a signed 64-bit value in JSON and on the command
+ * line of run). */
+static bool parse_seed(const char *s, const char **end, uint64_t *seed) {
+  char *e = NULL;
   errno = 0;
   if (*s < '0' || *s > '9') return false;
-  unsigned long long a = strtoull(s, &end, 10);
-  if (errno || end[0] != '.' || end[1] != '.' || end[2] < '0' || end[2] > '9') return false;
-  unsigned long long b = strtoull(end + 2, &end, 10);
-  if (errno || *end || b < a || b > (1ull << 63) - 1) return false;
-  *lo = a;
-  *hi = b;
+  unsigned long long a = strtoull(s, &e, 10);
+  if (errno || a > (1ull << 63) - 1) return false;
+  *seed = a;
+  *end = e;
   return true;
 }
 
+/* "A..B" or "N" (the range N..N). */
+static bool parse_range(const char *s, uint64_t *lo, uint64_t *hi) {
+  const char *end = NULL;
+  if (!parse_seed(s, &end, lo)) return false;
+  if (!*end) {
+    *hi = *lo;
+    return true;
+  }
+  if (end[0] != '.' || end[1] != '.' || !parse_seed(end + 2, &end, hi)) return false;
+  return !*end && *hi >= *lo;
+}
+
+/* "I/N" with 1 <= I <= N <= FL_LIMIT_SWEEP_SHARDS. */
+static bool parse_shard(const char *s, unsigned *i, unsigned *n) {
+  char *end = NULL;
+  if (*s < '1' || *s > '9') return false;
+  unsigned long a = strtoul(s, &end, 10);
+  if (*end != '/' || end[1] < '1' || end[1] > '9') return false;
+  unsigned long b = strtoul(end + 1, &end, 10);
+  if (*end || a > b || b > FL_LIMIT_SWEEP_SHARDS) return false;
+  *i = (unsigned)a;
+  *n = (unsigned)b;
+  return true;
+}
+
+static char *seed_dir(const char *keep, uint64_t seed) {
+  char *name = g_strdup_printf("seed-%" G_GUINT64_FORMAT, seed);
+  char *dir = g_build_filename(keep, name, NULL);
+  g_free(name);
+  return dir;
+}
+
+/* --keep-failures, in the worker, after its run: a failing seed's report beside its trace and
+ * history; a passing seed's files and folder removed. Returns false with an error if the
+ * report could not be written. */
+static bool keep_or_remove(const char *dir, fl_world *w, const fl_scenario *scn,
+                           const fl_verdict *v, const fl_report_timing *t, GError **error) {
+  char *trace = g_build_filename(dir, "run.trace", NULL);
+  char *history = g_build_filename(dir, "history.jsonl", NULL);
+  char *report = g_build_filename(dir, "report.json", NULL);
+  bool ok = true;
+  if (v->passed) {
+    g_unlink(trace);
+    g_unlink(history);
+    g_rmdir(dir);
+  } else {
+    fl_outfile *o = fl_outfile_open(report, "report", FL_WORLD_ERROR, FL_WORLD_ERROR_IO, error);
+    char *json = o ? fl_report_json(w, scn, v, t) : NULL;
+    ok = o && fl_report_write(o, json, error);
+    g_free(json);
+  }
+  g_free(trace);
+  g_free(history);
+  g_free(report);
+  return ok;
+}
+
 /* Runs in the child: never returns. */
-static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t seed, int fd,
-                 bool csv) {
-  fl_world_opts opts = *base;
+static void work(const sweep *sw, uint64_t seed, int fd) {
+  const fl_scenario *scn = sw->scn;
+  bool csv = sw->csv;
+  fl_world_opts opts = *sw->opts;
   opts.has_seed = true;
   opts.seed = seed;
+  char *dir = NULL, *trace = NULL, *history = NULL;
+  if (sw->keep) {
+    dir = seed_dir(sw->keep, seed);
+    g_mkdir_with_parents(dir, 0777); /* a failure shows when the trace is opened */
+    opts.trace_path = trace = g_build_filename(dir, "run.trace", NULL);
+    opts.history_path = history = g_build_filename(dir, "history.jsonl", NULL);
+  }
   /* A crash is this seed's failing verdict: its report goes up the pipe. */
   fl_cli_crash_set_output(fd, "F  ");
   char *repro = fl_report_reproduce_opts(scn, &opts);
@@ -201,12 +292,20 @@ static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t see
   GError *error = NULL;
   GString *out = g_string_new(NULL);
   int rc = 2;
+  gint64 t0 = g_get_monotonic_time();
   fl_world *w = fl_world_new(scn, &opts, &error);
   if (w) {
     fl_world_run(w);
     if (fl_world_finish(w, &error)) {
       fl_verdict *v = fl_verdict_evaluate(w, scn);
+      fl_report_timing timing = {.wall_s = (double)(g_get_monotonic_time() - t0) / 1e6};
       rc = v->passed ? 0 : v->runaway ? FL_CLI_EXIT_RUNAWAY : 1;
+      if (dir && !keep_or_remove(dir, w, scn, v, &timing, &error)) {
+        rc = 2;
+        g_string_truncate(out, 0);
+        fl_verdict_free(v);
+        goto done;
+      }
       g_string_append_c(out, v->passed ? 'P' : v->runaway ? 'R' : 'F');
       if (csv) { /* the row first: it starts with the seed's digits, a verdict's text never */
         csv_row row = {.seed = seed, .digest = fl_world_digest(w),
@@ -215,6 +314,13 @@ static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t see
         fl_world_stats(w, &row.st);
         csv_format(out, &row);
         g_string_append_c(out, '\n');
+      }
+      if (sw->records) { /* then the record: it starts with '{', a verdict's text never */
+        JsonObject *rec = fl_cli_record_new(w, scn, v, rc);
+        char *line = fl_cli_record_line(rec);
+        g_string_append_printf(out, "%s\n", line);
+        g_free(line);
+        json_object_unref(rec);
       }
       if (!v->passed) {
         char *f = fl_report_failures(w, v, "  ");
@@ -225,8 +331,12 @@ static void work(const fl_scenario *scn, const fl_world_opts *base, uint64_t see
       }
       fl_verdict_free(v);
     }
+  done:
     fl_world_free(w);
   }
+  g_free(dir);
+  g_free(trace);
+  g_free(history);
   if (rc == 2) g_string_append_printf(out, "E  %s\n", error ? error->message : "no verdict");
   if (out->len > ANSWER_MAX) g_string_truncate(out, ANSWER_MAX);
   for (size_t off = 0; off < out->len;) {
@@ -251,7 +361,7 @@ static bool spawn(worker *wk, const sweep *sw, uint64_t slot) {
   }
   if (pid == 0) {
     close(p[0]);
-    work(sw->scn, sw->opts, sw->first + slot, p[1], sw->csv);
+    work(sw, seed_of(sw, slot), p[1]);
   }
   close(p[1]);
   fl_cli_signals_add_child(pid);
@@ -284,6 +394,24 @@ static int poll_timeout_ms(const worker *wk, int jobs, gint64 now) {
   return (int)MIN(ms, (gint64)G_MAXINT);
 }
 
+/* --keep-failures for a seed whose worker sent no verdict (it crashed, was killed, or could
+ * not run): its trace was never completed, so the folder gets what sweep prints instead. A
+ * failure to write it is reported and does not stop the sweep. */
+static void keep_note(const char *keep, uint64_t seed, const result *r, const char *text) {
+  char *dir = seed_dir(keep, seed);
+  char *path = g_build_filename(dir, "failure.txt", NULL);
+  char *body = g_strdup_printf("%s seed %" G_GUINT64_FORMAT "\n%s",
+                               r->crashed ? "ERROR" : r->runaway ? "RUNAWAY" : "FAIL", seed, text);
+  GError *error = NULL;
+  if (g_mkdir_with_parents(dir, 0777) != 0 || !g_file_set_contents(path, body, -1, &error))
+    fprintf(stderr, "faultline sweep: cannot write '%s': %s\n", path,
+            error ? error->message : g_strerror(errno));
+  g_clear_error(&error);
+  g_free(body);
+  g_free(path);
+  g_free(dir);
+}
+
 /* Reads what a worker wrote; true at end of file. */
 static bool drain(worker *wk) {
   char buf[4096];
@@ -308,12 +436,23 @@ static void finish(const sweep *sw, worker *wk, result *res, uint64_t ring) {
   r->done = true;
   const char *s = wk->out->str;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  uint64_t seed = sw->first + wk->slot;
-  if (sw->csv && !wk->kills && (*s == 'P' || *s == 'F' || *s == 'R') && g_ascii_isdigit(s[1])) {
+  uint64_t seed = seed_of(sw, wk->slot);
+  bool verdict = !wk->kills && (*s == 'P' || *s == 'F' || *s == 'R');
+  if (sw->csv && verdict && g_ascii_isdigit(s[1])) {
     const char *nl = strchr(s + 1, '\n');
     if (nl) {
       r->row = g_strndup(s + 1, (gsize)(nl - s - 1));
       /* The verdict's text follows the row. */
+      g_string_erase(wk->out, 1, nl - s);
+      s = wk->out->str;
+    }
+  }
+  if (sw->records && verdict && s[1] == '{') {
+    const char *nl = strchr(s + 1, '\n');
+    if (nl) {
+      char *line = g_strndup(s + 1, (gsize)(nl - s - 1));
+      r->rec = fl_cli_record_parse(line);
+      g_free(line);
       g_string_erase(wk->out, 1, nl - s);
       s = wk->out->str;
     }
@@ -345,15 +484,26 @@ static void finish(const sweep *sw, worker *wk, result *res, uint64_t ring) {
     g_string_printf(t, "  worker exited with status %d and no verdict\n", code);
   }
   if (t->len && t->str[t->len - 1] != '\n') g_string_append_c(t, '\n');
-  if (failed && !r->crashed && !strstr(t->str, "  reproduce: ")) {
-    fl_world_opts o = *sw->opts;
-    o.has_seed = true;
-    o.seed = sw->first + wk->slot;
-    char *cmd = fl_report_reproduce_opts(sw->scn, &o);
-    g_string_append_printf(t, "  reproduce: %s\n", cmd);
-    g_free(cmd);
-  }
+  fl_world_opts o = *sw->opts;
+  o.has_seed = true;
+  o.seed = seed;
+  char *cmd = fl_report_reproduce_opts(sw->scn, &o);
+  /* The message of a record the parent makes: the text before its reproduce line. */
+  const char *cut = strstr(t->str, "  reproduce: ");
+  char *message = g_strndup(t->str, cut ? (gsize)(cut - t->str) : t->len);
+  if (failed && !r->crashed && !cut) g_string_append_printf(t, "  reproduce: %s\n", cmd);
   r->passed = !failed;
+  bool from_worker = r->rec != NULL;
+  if (sw->records && !r->rec)
+    r->rec = r->crashed   ? fl_cli_record_bare(seed, "error", 2, "", message, cmd)
+             : wk->kills  ? fl_cli_record_bare(seed, "runaway", FL_CLI_EXIT_RUNAWAY,
+                                               "seed-timeout", message, cmd)
+             : r->runaway ? fl_cli_record_bare(seed, "runaway", FL_CLI_EXIT_RUNAWAY, "runaway",
+                                               message, cmd)
+                          : fl_cli_record_bare(seed, "fail", 1, "crash", message, cmd);
+  if (sw->keep && !r->passed && !from_worker) keep_note(sw->keep, seed, r, t->str);
+  g_free(message);
+  g_free(cmd);
   if (sw->csv && !r->row)
     r->row = r->crashed    ? csv_bare(seed, "error", 2, "")
              : wk->kills   ? csv_bare(seed, "runaway", FL_CLI_EXIT_RUNAWAY, "seed-timeout")
@@ -366,12 +516,18 @@ static void finish(const sweep *sw, worker *wk, result *res, uint64_t ring) {
 
 int fl_cli_sweep(int argc, char **argv) {
   char *seeds = NULL, *duration = NULL, **plugins = NULL, *seed_timeout = NULL, *csv = NULL;
-  char **sets = NULL;
+  char **sets = NULL, *json = NULL, *junit = NULL, *keep = NULL, *shard = NULL;
   fl_outfile *csv_out = NULL;
+  fl_cli_results *results = NULL;
+  JsonObject *header = NULL;
+  char *sha256 = NULL;
   gint jobs = 0;
   GOptionEntry entries[] = {
-      {"seeds", 0, 0, G_OPTION_ARG_STRING, &seeds, "Seeds to run, inclusive, e.g. 1..500",
-       "A..B"},
+      {"seeds", 0, 0, G_OPTION_ARG_STRING, &seeds,
+       "Seeds to run, inclusive, e.g. 1..500, or one seed (default " DEFAULT_SEEDS ")", "A..B"},
+      {"shard", 0, 0, G_OPTION_ARG_STRING, &shard,
+       "Run only shard I of N of the seeds: those s with (s - A) mod N = I - 1 (faultline "
+       "merge combines the shards' --json)", "I/N"},
       {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker processes (default: the CPUs)", "N"},
       {"duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Simulated time of each run", "T"},
       {"plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins,
@@ -382,6 +538,13 @@ int fl_cli_sweep(int argc, char **argv) {
        "(default 10min)", "T"},
       {"csv", 0, 0, G_OPTION_ARG_FILENAME, &csv,
        "Write one row per seed (digest, verdict, measurements) to P, whole or not at all", "P"},
+      {"json", 0, 0, G_OPTION_ARG_FILENAME, &json,
+       "Write the results as JSON to P: the sweep, one object per seed, a summary", "P"},
+      {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit,
+       "Write the results as JUnit XML to P: a testcase per seed", "P"},
+      {"keep-failures", 0, 0, G_OPTION_ARG_FILENAME, &keep,
+       "Keep each failing seed's trace, history and report in DIR/seed-N/, as its worker wrote "
+       "them", "DIR"},
       FL_CLI_SET_ENTRY(sets),
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *oc = g_option_context_new("FILE - run a scenario over a range of seeds");
@@ -399,6 +562,7 @@ int fl_cli_sweep(int argc, char **argv) {
   result *res = NULL;
   worker *wk = NULL;
   uint64_t first = 0, last = 0;
+  unsigned shard_i = 1, shard_n = 1;
   if (!g_option_context_parse(oc, &argc, &argv, &error)) {
     fprintf(stderr, "faultline sweep: %s\n", error->message);
     goto out;
@@ -408,10 +572,16 @@ int fl_cli_sweep(int argc, char **argv) {
             argc - 1);
     goto out;
   }
-  if (!seeds || !parse_range(seeds, &first, &last)) {
+  if (!seeds) seeds = g_strdup(DEFAULT_SEEDS);
+  if (!parse_range(seeds, &first, &last)) {
     fprintf(stderr, "faultline sweep: --seeds: expected a range A..B of seeds (0 <= A <= B < "
-                    "2^63), found '%s'\n",
-            seeds ? seeds : "(nothing)");
+                    "2^63) or one seed, found '%s'\n",
+            seeds);
+    goto out;
+  }
+  if (shard && !parse_shard(shard, &shard_i, &shard_n)) {
+    fprintf(stderr, "faultline sweep: --shard: expected I/N with 1 <= I <= N <= %d, found '%s'\n",
+            FL_LIMIT_SWEEP_SHARDS, shard);
     goto out;
   }
   if (last - first >= 100000000) {
@@ -448,9 +618,24 @@ int fl_cli_sweep(int argc, char **argv) {
     fprintf(stderr, "%s\n", error->message);
     goto out;
   }
-  if (csv && fl_outfile_same_file(csv, argv[1])) {
-    fprintf(stderr, "faultline sweep: --csv '%s' and the scenario '%s' are the same file\n", csv,
-            argv[1]);
+  const char *out_names[] = {"csv", "json", "junit"};
+  const char *out_paths[] = {csv, json, junit};
+  for (int i = 0; i < 3; i++) {
+    if (out_paths[i] && fl_outfile_same_file(out_paths[i], argv[1])) {
+      fprintf(stderr, "faultline sweep: --%s '%s' and the scenario '%s' are the same file\n",
+              out_names[i], out_paths[i], argv[1]);
+      goto out;
+    }
+    for (int j = 0; j < i; j++)
+      if (out_paths[j] && out_paths[i] && fl_outfile_same_file(out_paths[i], out_paths[j])) {
+        fprintf(stderr, "faultline sweep: --%s '%s' and --%s '%s' are the same file\n",
+                out_names[j], out_paths[j], out_names[i], out_paths[i]);
+        goto out;
+      }
+  }
+  if (keep && g_mkdir_with_parents(keep, 0777) != 0) {
+    fprintf(stderr, "faultline sweep: --keep-failures: cannot create '%s': %s\n", keep,
+            g_strerror(errno));
     goto out;
   }
   /* Opened before any seed runs: a bad path fails now, not after a thousand seeds. */
@@ -464,10 +649,37 @@ int fl_cli_sweep(int argc, char **argv) {
     fprintf(fl_outfile_stream(csv_out), "%s\n", h->str);
     g_string_free(h, TRUE);
   }
+  if (json || junit) {
+    /* The scenario's text identifies the sweep for merge (a path may differ between hosts
+     * only if the file does not). */
+    char *text = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(argv[1], &text, &len, &error)) {
+      fprintf(stderr, "faultline sweep: %s\n", error->message);
+      goto out;
+    }
+    sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
+    g_free(text);
+    header = fl_cli_sweep_header(scn, sha256, &opts, first, last, shard_i, shard_n);
+    fl_outfile *j = NULL, *x = NULL;
+    if ((json && !(j = fl_outfile_open(json, "json", FL_WORLD_ERROR, FL_WORLD_ERROR_IO,
+                                        &error))) ||
+        (junit && !(x = fl_outfile_open(junit, "junit", FL_WORLD_ERROR, FL_WORLD_ERROR_IO,
+                                         &error)))) {
+      fprintf(stderr, "faultline sweep: %s\n", error->message);
+      fl_outfile_close(j, false, NULL);
+      goto out;
+    }
+    results = fl_cli_results_new(header, j, x);
+  }
 
-  sweep sw = {.scn = scn, .opts = &opts, .first = first, .timeout_us = timeout_ns / 1000,
-              .timeout_text = seed_timeout, .csv = csv_out != NULL};
-  uint64_t count = last - first + 1, next = 0, printed = 0, failed = 0, crashed = 0, runaway = 0;
+  /* Shard I of N: the seeds first + (I - 1), then every Nth. */
+  uint64_t span = last - first + 1, offset = shard_i - 1;
+  sweep sw = {.scn = scn, .opts = &opts, .first = first + offset, .stride = shard_n,
+              .timeout_us = timeout_ns / 1000, .timeout_text = seed_timeout,
+              .csv = csv_out != NULL, .records = results || keep, .keep = keep};
+  uint64_t count = span > offset ? (span - offset + shard_n - 1) / shard_n : 0;
+  uint64_t next = 0, printed = 0, failed = 0, crashed = 0, runaway = 0;
   uint64_t ring = MAX((uint64_t)jobs * 64, 1024);
   res = g_new0(result, ring);
   wk = g_new0(worker, jobs);
@@ -517,10 +729,13 @@ int fl_cli_sweep(int argc, char **argv) {
       runaway += r->runaway;
       if (!r->passed)
         printf("%s seed %" G_GUINT64_FORMAT "\n%s",
-               r->crashed ? "ERROR" : r->runaway ? "RUNAWAY" : "FAIL", first + printed, r->text);
+               r->crashed ? "ERROR" : r->runaway ? "RUNAWAY" : "FAIL", seed_of(&sw, printed),
+               r->text);
       if (csv_out && r->row) fprintf(fl_outfile_stream(csv_out), "%s\n", r->row);
+      if (results && r->rec) fl_cli_results_add(results, r->rec);
       g_free(r->text);
       g_free(r->row);
+      if (r->rec) json_object_unref(r->rec);
       memset(r, 0, sizeof *r);
       fflush(stdout);
     }
@@ -532,8 +747,9 @@ int fl_cli_sweep(int argc, char **argv) {
                     " seeds\n", printed, count);
     goto out;
   }
-  printf("sweep %s: %" G_GUINT64_FORMAT " seeds (%s), %" G_GUINT64_FORMAT " failed",
-         scn->path, count, seeds, failed);
+  printf("sweep %s: %" G_GUINT64_FORMAT " seeds (%s", scn->path, count, seeds);
+  if (shard_n > 1) printf(", shard %u/%u", shard_i, shard_n);
+  printf("), %" G_GUINT64_FORMAT " failed", failed);
   if (runaway) printf(" (%" G_GUINT64_FORMAT " runaway)", runaway);
   if (crashed) printf(", %" G_GUINT64_FORMAT " errors", crashed);
   printf("; %.1f seeds/s with %d jobs\n", wall > 0 ? (double)count / wall : 0.0, jobs);
@@ -546,12 +762,18 @@ int fl_cli_sweep(int argc, char **argv) {
       rc = 2;
     }
   }
+  if (results && !fl_cli_results_finish(results, wall, &error)) {
+    fprintf(stderr, "faultline sweep: %s\n", error->message);
+    rc = 2;
+  }
 out:
+  fl_cli_results_free(results); /* nor JSON or JUnit */
   fl_outfile_close(csv_out, false, NULL); /* a sweep that did not finish leaves no CSV */
   if (res) {
     for (uint64_t i = 0; i < MAX((uint64_t)jobs * 64, 1024); i++) {
       g_free(res[i].text);
       g_free(res[i].row);
+      if (res[i].rec) json_object_unref(res[i].rec);
     }
     g_free(res);
   }
@@ -563,6 +785,12 @@ out:
   g_free(duration);
   g_free(seed_timeout);
   g_free(csv);
+  g_free(json);
+  g_free(junit);
+  g_free(keep);
+  g_free(shard);
+  g_free(sha256);
+  if (header) json_object_unref(header);
   g_strfreev(plugins);
   g_strfreev(sets);
   return rc;

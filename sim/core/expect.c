@@ -89,10 +89,38 @@ static bool recovery_detail(const fl_measure *m, const fl_expect *e, GString *d)
   return passed;
 }
 
+/* stale_reads, stale_versions, stale_lag: from the history's staleness (kv only: another
+ * workload fails the expectation, saying why). Detail: the figure, then the whole picture. */
+static bool staleness_detail(fl_world *w, const fl_expect *e, GString *d) {
+  fl_staleness_result r;
+  if (!fl_world_staleness(w, &r)) {
+    g_string_append(d, "no staleness: the workload is not kv");
+    return false;
+  }
+  int64_t got = e->measure == FL_EXPECT_STALE_READS      ? (int64_t)r.stale
+                : e->measure == FL_EXPECT_STALE_VERSIONS ? (int64_t)r.versions_max
+                                                         : r.lag_max_ns;
+  if (e->measure == FL_EXPECT_STALE_LAG) fl_format_duration(d, got);
+  else g_string_append_printf(d, "%" G_GINT64_FORMAT, got);
+  g_string_append_printf(d, " (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " reads stale",
+                         r.stale, r.reads);
+  if (r.stale) {
+    g_string_append_printf(d, ", at most %" G_GUINT64_FORMAT " version%s and ", r.versions_max,
+                           r.versions_max == 1 ? "" : "s");
+    fl_format_duration(d, r.lag_max_ns);
+    g_string_append(d, " behind");
+  }
+  g_string_append_c(d, ')');
+  return compare(e->metric_cmp, got, e->metric_value);
+}
+
 static bool measure_detail(fl_world *w, const fl_expect *e, GString *d) {
   const fl_measure *m = fl_world_measure(w);
   int64_t got;
   switch (e->measure) {
+  case FL_EXPECT_STALE_READS:
+  case FL_EXPECT_STALE_VERSIONS:
+  case FL_EXPECT_STALE_LAG: return staleness_detail(w, e, d);
   case FL_EXPECT_ELECTIONS: got = (int64_t)m->elections; break;
   case FL_EXPECT_LEADERS: got = (int64_t)m->leaders; break;
   case FL_EXPECT_LEADER_CHANGES: got = (int64_t)m->leader_changes; break;

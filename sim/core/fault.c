@@ -36,6 +36,7 @@ void fl__fault_partition(fl_faults *f, const int *group_of_node) {
 void fl__fault_heal(fl_faults *f) {
   fl_net_heal(f->rt->net);
   fl_trace_heal(f->rt->trace, fl_sched_now(f->rt->sched));
+  if (f->rt->measure) fl_measure_heal(f->rt->measure, fl_sched_now(f->rt->sched));
 }
 
 void fl__fault_cut(fl_faults *f, int src, int dst, bool cut) {

@@ -13,6 +13,8 @@ struct fl_history {
   FILE *f;
   fl_lincheck_recorder *rec; /* the history in memory too, or NULL */
   GError *rec_error;         /* the first event the recorder refused */
+  fl_staleness *stale;       /* the staleness analysis of a kv history, or NULL */
+  bool stale_broken;         /* the analyser refused an event: no figures */
   fl_hist_format format;
   uint64_t events;
   uint64_t counts[4];
@@ -129,11 +131,33 @@ static void record(fl_history *h, const fl_op *op, fl_hist_type type, bool read_
                            is_read ? value : op->value, op->expected, &h->rec_error);
 }
 
+/* Feeds the staleness analysis: a cas is a write of its new value (one that failed its
+ * compare completes as fail, so it never counts). */
+static void analyse(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
+                    bool has_value, int64_t value) {
+  static const fl_staleness_outcome outcomes[] = {FL_STALENESS_OK, FL_STALENESS_OK,
+                                                  FL_STALENESS_FAIL, FL_STALENESS_UNKNOWN};
+  bool ok = type == FL_HIST_INVOKE
+                ? fl_staleness_invoke(h->stale, time_ns, (int64_t)op->process,
+                                      op->kind == FL_OP_READ ? FL_STALENESS_READ
+                                                             : FL_STALENESS_WRITE,
+                                      op->key, op->value, NULL)
+                : fl_staleness_complete(h->stale, time_ns, (int64_t)op->process,
+                                        outcomes[type], has_value, value, NULL);
+  if (!ok) {
+    /* The clients never do this; if they did, no figures beat wrong ones. */
+    fl_staleness_free(h->stale);
+    h->stale = NULL;
+    h->stale_broken = true;
+  }
+}
+
 static void write_event(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
                         bool read_value, bool has_value, int64_t value) {
   uint64_t index = h->events++;
   h->counts[type]++;
   if (h->rec) record(h, op, type, read_value, has_value, value);
+  if (h->stale) analyse(h, time_ns, op, type, read_value && has_value, value);
   if (!h->f) return;
   const char *f = fl_op_kind_name(op->kind);
   char v[64];
@@ -271,8 +295,20 @@ fl_lincheck_history *fl_history_take_recorded(fl_history *h, GError **error) {
   return r ? fl_lincheck_recorder_finish(r) : NULL;
 }
 
+void fl_history_analyse_staleness(fl_history *h) {
+  if (!h->stale && !h->stale_broken && h->events == 0) h->stale = fl_staleness_new();
+}
+
+bool fl_history_staleness(const fl_history *h, fl_staleness_result *out) {
+  memset(out, 0, sizeof *out);
+  if (!h->stale) return false;
+  fl_staleness_get(h->stale, out);
+  return true;
+}
+
 bool fl_history_close(fl_history *h, bool keep, GError **error) {
   if (!h) return true;
+  fl_staleness_free(h->stale);
   fl_lincheck_recorder_free(h->rec);
   g_clear_error(&h->rec_error);
   bool ok = fl_outfile_close(h->out, keep, error);

@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <glib.h>
 #include "lincheck.h"
+#include "lincheck/staleness.h"
 #include "op.h"
 #include "workload.h"
 
@@ -100,6 +101,13 @@ void fl_history_record(fl_history *h, const char *name);
 /* The recorded history (newly allocated, fl_lincheck_history_free), or NULL: with an error
  * if the events did not make a history, without one if nothing was recorded. Once only. */
 fl_lincheck_history *fl_history_take_recorded(fl_history *h, GError **error);
+
+/* Also analyses the staleness of reads (lincheck/staleness.h) as the events come, for a kv
+ * history written through fl_history_invoke / fl_history_complete / fl_history_add (kind kv).
+ * Call before the first event; later calls do nothing. */
+void fl_history_analyse_staleness(fl_history *h);
+/* The staleness figures so far; false (and *out zeroed) when not analysed. */
+bool fl_history_staleness(const fl_history *h, fl_staleness_result *out);
 
 /* Flushes, closes and frees; keep false discards the file. Returns false with an error if the
  * file could not be written (and then removes it). NULL accepted. */

@@ -22,7 +22,10 @@ void fl_measure_init(fl_measure *m, int n_nodes) {
   m->no_target = g_array_new(FALSE, TRUE, sizeof(fl_no_target));
   m->windows = g_array_new(FALSE, TRUE, sizeof(fl_fault_window));
   for (int s = 0; s < FL_MEASURE_SIDES; s++) m->side[s].open_since = -1;
+  m->heal_ns = -1;
 }
+
+void fl_measure_heal(fl_measure *m, int64_t now) { m->heal_ns = now; }
 
 void fl_measure_clear(fl_measure *m) {
   if (!m->faults) return;

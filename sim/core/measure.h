@@ -77,6 +77,7 @@ typedef struct fl_measure {
   GArray *no_target; /* of fl_no_target, in the order they happened */
   fl_outage_window side[FL_MEASURE_SIDES];
   GArray *windows;   /* of fl_fault_window, in time order */
+  int64_t heal_ns; /* the last heal's time (timeline `heal`, fl_world_heal), -1 before any */
   bool finished;
 } fl_measure;
 
@@ -99,6 +100,8 @@ void fl_measure_status(fl_measure *m, int64_t now, int node, bool was_leader,
                        const fl_node_status *st);
 /* A disruptive timeline action (timeline index `action`, file line `line`) applied at now. */
 void fl_measure_fault(fl_measure *m, int64_t now, uint32_t action, int line);
+/* The network healed at now (every partition and cut gone). */
+void fl_measure_heal(fl_measure *m, int64_t now);
 /* A timeline action found no target: "crash leader", "no node is leader" (copied). */
 void fl_measure_no_target(fl_measure *m, int64_t now, int line, const char *action,
                           const char *reason);

@@ -87,8 +87,10 @@ static void metric_value(GString *l, const char *name, int64_t v) {
   else g_string_append_printf(l, "%" G_GINT64_FORMAT, v);
 }
 
-/* One line per metric, in name order: its total, then the nodes that reported it. */
-static void print_metrics(FILE *out, const fl_metrics *m, int nodes) {
+/* One line per metric, in name order: its total, then the nodes that reported it. An instant
+ * (a maximum named *_at_ns) at or after the run's last heal also says how long after the heal
+ * it came: "converged_at_ns max 3.21s, 210ms after the heal at 3s" is a time to converge. */
+static void print_metrics(FILE *out, const fl_metrics *m, int nodes, int64_t heal_ns) {
   GString *l = g_string_new(NULL);
   for (size_t i = 0; i < fl_metrics_count(m); i++) {
     const char *name = fl_metrics_name(m, i);
@@ -96,6 +98,13 @@ static void print_metrics(FILE *out, const fl_metrics *m, int nodes) {
     g_string_append_printf(l, "%s %s %s ", i == 0 ? "metrics     " : "            ", name,
                            fl_metrics_kind(m, i) == FL_METRIC_MAX ? "max" : "=");
     metric_value(l, name, fl_metrics_total(m, i));
+    if (heal_ns >= 0 && fl_metrics_kind(m, i) == FL_METRIC_MAX &&
+        g_str_has_suffix(name, "_at_ns") && fl_metrics_total(m, i) >= heal_ns) {
+      g_string_append(l, ", ");
+      fl_format_duration(l, fl_metrics_total(m, i) - heal_ns);
+      g_string_append(l, " after the heal at ");
+      fl_format_duration(l, heal_ns);
+    }
     const char *sep = " (";
     for (int n = 0; n < nodes; n++) {
       int64_t v = fl_metrics_node_value(m, i, n);
@@ -165,6 +174,29 @@ static void print_measure(FILE *out, fl_world *w, const fl_run_stats *st) {
   g_string_free(l, TRUE);
 }
 
+char *fl_report_staleness(const fl_world *w) {
+  fl_staleness_result r;
+  if (!fl_world_staleness(w, &r)) return NULL;
+  GString *l = g_string_new(NULL);
+  g_string_printf(l, "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " reads stale", r.stale,
+                  r.reads);
+  if (r.stale) {
+    g_string_append_printf(l, ", at most %" G_GUINT64_FORMAT " version%s and ", r.versions_max,
+                           r.versions_max == 1 ? "" : "s");
+    fl_format_duration(l, r.lag_max_ns);
+    g_string_append(l, " behind");
+  }
+  /* t-visibility, the buckets that had reads: P(fresh) by time since the latest write. */
+  const char *sep = "; fresh by time since the last write: ";
+  for (int i = 0; i < FL_STALENESS_BUCKETS; i++) {
+    if (!r.buckets[i].reads) continue;
+    g_string_append_printf(l, "%s%s %.1f%%", sep, fl_staleness_bucket_name(i),
+                           100.0 * (double)r.buckets[i].fresh / (double)r.buckets[i].reads);
+    sep = ", ";
+  }
+  return g_string_free(l, FALSE);
+}
+
 void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_verdict *v,
                      const fl_report_timing *t) {
   fl_run_stats st;
@@ -224,6 +256,9 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
             fl_lin_verdict_name(v->lin->verdict), v->lin->n_ops, v->lin->seconds);
   else if (v->lin_error)
     fprintf(out, "history      not checked: %s\n", v->lin_error);
+  char *stale = fl_report_staleness(w);
+  if (stale) fprintf(out, "staleness    %s\n", stale);
+  g_free(stale);
   if (v->lin && v->lin->evidence && v->lin->evidence->timeline)
     fprintf(out, "%s\n", v->lin->evidence->timeline);
   for (guint i = 0; i < v->results->len; i++) {
@@ -231,7 +266,7 @@ void fl_report_print(FILE *out, fl_world *w, const fl_scenario *scn, const fl_ve
     fprintf(out, "%s %s  %s: %s\n", i == 0 ? "expect      " : "            ",
             r->passed ? "PASS" : "FAIL", r->expect->text, r->detail);
   }
-  print_metrics(out, fl_world_metrics(w), fl_world_node_count(w));
+  print_metrics(out, fl_world_metrics(w), fl_world_node_count(w), fl_world_measure(w)->heal_ns);
   fprintf(out, "digest       0x%016" G_GINT64_MODIFIER "x\n", fl_world_digest(w));
   GString *sim = g_string_new(NULL);
   fl_format_duration(sim, fl_world_now(w));
@@ -260,7 +295,7 @@ char *fl_report_failures(const fl_world *w, const fl_verdict *v, const char *ind
 }
 
 static char *reproduce(const fl_scenario *scn, uint64_t seed, int64_t duration_ns,
-                       uint64_t max_events) {
+                       uint64_t max_events, const uint64_t *digest) {
   GString *s = g_string_new(NULL);
   char *quoted = g_shell_quote(scn->path);
   g_string_append_printf(s, "faultline run %s --seed %" G_GUINT64_FORMAT, quoted, seed);
@@ -283,16 +318,22 @@ static char *reproduce(const fl_scenario *scn, uint64_t seed, int64_t duration_n
     g_string_append_printf(s, " --plugin %s", quoted);
     g_free(quoted);
   }
+  if (digest) g_string_append_printf(s, " --expect-digest 0x%016" G_GINT64_MODIFIER "x", *digest);
+  /* A shell comment: pasting the line still runs it, and a reader learns which build made the
+   * run (another build may legitimately diverge, which --expect-digest then reports). */
+  g_string_append_printf(s, "  # faultline %s, commit %s", FL_VERSION, fl_report_commit());
   return g_string_free(s, FALSE);
 }
 
 char *fl_report_reproduce(const fl_world *w, const fl_scenario *scn) {
-  return reproduce(scn, fl_world_seed(w), fl_world_duration(w), fl_world_max_events(w));
+  uint64_t digest = fl_world_digest(w);
+  return reproduce(scn, fl_world_seed(w), fl_world_duration(w), fl_world_max_events(w), &digest);
 }
 
 char *fl_report_reproduce_opts(const fl_scenario *scn, const fl_world_opts *opts) {
   return reproduce(scn, opts->has_seed ? opts->seed : scn->seed,
-                   opts->duration_ns > 0 ? opts->duration_ns : scn->duration_ns, opts->max_events);
+                   opts->duration_ns > 0 ? opts->duration_ns : scn->duration_ns, opts->max_events,
+                   NULL);
 }
 
 static void side_json(JsonBuilder *b, const char *name, const fl_side_stats *s) {
@@ -348,6 +389,7 @@ static void measure_json(JsonBuilder *b, const fl_measure *m) {
   for (int s = 0; s < FL_MEASURE_SIDES; s++)
     int_or_null(b, fl_measure_side_name(s), fl_measure_outage(m, s));
   json_builder_end_object(b);
+  int_or_null(b, "heal_ns", m->heal_ns); /* the last heal, null before any */
   json_builder_set_member_name(b, "no_target");
   json_builder_begin_array(b);
   for (guint i = 0; i < m->no_target->len; i++) {
@@ -531,9 +573,11 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
    * serializability (with atomic visibility) for txn; "linearizability" above stays for the
    * readers that know only it. */
   json_builder_set_member_name(b, "consistency");
+  fl_staleness_result stale;
+  bool has_stale = fl_world_staleness(w, &stale);
+  if (v->lin || v->lin_error || has_stale) json_builder_begin_object(b);
   if (v->lin || v->lin_error) {
     const char *check = scn->workload.kind->model;
-    json_builder_begin_object(b);
     json_builder_set_member_name(b, "model");
     json_builder_add_string_value(b, strcmp(check, "txn") == 0 ? "serializability"
                                                                : "linearizability");
@@ -549,10 +593,20 @@ char *fl_report_json(fl_world *w, const fl_scenario *scn, const fl_verdict *v,
       json_builder_set_member_name(b, "error");
       json_builder_add_string_value(b, v->lin_error);
     }
-    json_builder_end_object(b);
-  } else {
-    json_builder_add_null_value(b);
   }
+  /* Staleness of reads (kv only), measured from the history whether or not it was checked. */
+  if (v->lin || v->lin_error || has_stale) {
+    json_builder_set_member_name(b, "staleness");
+    if (has_stale) {
+      json_builder_begin_object(b);
+      fl_staleness_to_json(&stale, b);
+      json_builder_end_object(b);
+    } else {
+      json_builder_add_null_value(b); /* not a register: staleness means nothing, not 0 */
+    }
+  }
+  if (v->lin || v->lin_error || has_stale) json_builder_end_object(b);
+  else json_builder_add_null_value(b);
 
   measure_json(b, fl_world_measure(w));
 

@@ -750,7 +750,8 @@ static int measure_word(const char *s) {
     fl_expect_measure m;
   } words[] = {{"elections", FL_EXPECT_ELECTIONS},   {"leaders", FL_EXPECT_LEADERS},
                {"leader_changes", FL_EXPECT_LEADER_CHANGES}, {"recovery", FL_EXPECT_RECOVERY_LEADER},
-               {"outage", FL_EXPECT_OUTAGE}};
+               {"outage", FL_EXPECT_OUTAGE}, {"stale_reads", FL_EXPECT_STALE_READS},
+               {"stale_versions", FL_EXPECT_STALE_VERSIONS}, {"stale_lag", FL_EXPECT_STALE_LAG}};
   size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
   for (size_t i = 0; i < G_N_ELEMENTS(words); i++)
     if (strlen(words[i].word) == n && strncmp(s, words[i].word, n) == 0) return (int)words[i].m;
@@ -758,14 +759,16 @@ static int measure_word(const char *s) {
 }
 
 /* "elections <= 3", "leaders >= 1", "leader_changes == 1": counts; "recovery(leader) <= 500ms",
- * "recovery(ok) <= 1s", "outage(minority) <= 2s": durations. */
+ * "recovery(ok) <= 1s", "outage(minority) <= 2s": durations; "stale_reads == 0",
+ * "stale_versions <= 2": counts, "stale_lag <= 100ms": a duration. */
 static bool measure_expect(fl__cur *c, fl_expect *e, int which) {
   e->kind = FL_EXPECT_MEASURE;
   e->measure = (fl_expect_measure)which;
   int nat = c->pos;
   c->pos += (int)strspn(c->s + c->pos, "abcdefghijklmnopqrstuvwxyz_");
-  bool duration = which == FL_EXPECT_RECOVERY_LEADER || which == FL_EXPECT_OUTAGE;
-  if (duration) {
+  bool paren = which == FL_EXPECT_RECOVERY_LEADER || which == FL_EXPECT_OUTAGE;
+  bool duration = paren || which == FL_EXPECT_STALE_LAG;
+  if (paren) {
     if (!fl__scn_expect(c, "(")) return false;
     fl__scn_skip_ws(c);
     int aat = c->pos;
@@ -898,7 +901,8 @@ static bool expect_line(parser *p) {
         ok = fl__scn_fail(c, kat, "expected an expectation (invariants = ..., linearizable = ..., "
                                   "availability(SIDE, FROM..TO) >= P%%, metric NAME >= V, "
                                   "elections, leaders, leader_changes, recovery(leader|ok) or "
-                                  "outage(SIDE) >= V, faults = applied), found '%s'",
+                                  "outage(SIDE), stale_reads, stale_versions or stale_lag >= V, "
+                                  "faults = applied), found '%s'",
                           fl__scn_echo(c, key, -1));
       }
       ok = ok && fl__scn_expect_end(c);

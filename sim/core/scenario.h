@@ -242,7 +242,11 @@ typedef enum fl_expect_measure {
   FL_EXPECT_LEADER_CHANGES,  /* leader_changes */
   FL_EXPECT_RECOVERY_LEADER, /* recovery(leader): every fault's time to a new leader */
   FL_EXPECT_RECOVERY_OK,     /* recovery(ok): every fault's time to the first ok after it */
-  FL_EXPECT_OUTAGE           /* outage(SIDE): the side's longest window with no ok answer */
+  FL_EXPECT_OUTAGE,          /* outage(SIDE): the side's longest window with no ok answer */
+  FL_EXPECT_STALE_READS,     /* stale_reads: reads that missed a write completed before them */
+  FL_EXPECT_STALE_VERSIONS,  /* stale_versions: the most versions a read was behind */
+  FL_EXPECT_STALE_LAG        /* stale_lag: a duration, the longest a completed write stayed
+                              * invisible to a later read (lincheck/staleness.h) */
 } fl_expect_measure;
 
 typedef enum fl_side {

@@ -58,6 +58,8 @@ struct fl_world {
   fl_lincheck_history *recorded; /* the history recorded in memory, for the check; or NULL */
   GError *recorded_error;
   char *history_path; /* --history, or NULL: no file */
+  bool has_staleness;  /* a kv run: `staleness` saved when the history closes */
+  fl_staleness_result staleness;
 
   /* Run budgets. stall_at[c % FL__STALL_SLOTS]: the simulated time at stall checkpoint c
    * (every FL_LIMIT_STALL_EVENTS / FL__STALL_SLOTS events). recent: the last events, for the
@@ -204,6 +206,8 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   for (guint i = 0; scn->expects && i < scn->expects->len; i++)
     if (g_array_index(scn->expects, fl_expect, i).kind == FL_EXPECT_LINEARIZABLE) record = true;
   if (record) fl_history_record(w->history, w->history_path ? w->history_path : "the run's history");
+  /* Staleness is a register's notion: kv histories only (absent for the other kinds). */
+  if (strcmp(scn->workload.kind->name, "kv") == 0) fl_history_analyse_staleness(w->history);
 
   fl__nodes_init(&w->nodes, rt, w->options, w->seed);
   rt->describe_msg = fl__actor_describe_msg;
@@ -608,6 +612,7 @@ bool fl_world_finish(fl_world *w, GError **error) {
   fl_trace *t = w->rt.trace;
   w->digest = fl_trace_digest(t);
   w->history_events = fl_history_events(h);
+  w->has_staleness = fl_history_staleness(h, &w->staleness);
   w->recorded = fl_history_take_recorded(h, &w->recorded_error);
   bool ok = fl_history_close(h, true, error);
   /* The trace writer stays alive for the digest: close only its file. */
@@ -618,6 +623,12 @@ bool fl_world_finish(fl_world *w, GError **error) {
 }
 
 const char *fl_world_history_path(const fl_world *w) { return w->history_path; }
+
+bool fl_world_staleness(const fl_world *w, fl_staleness_result *out) {
+  if (w->history) return fl_history_staleness(w->history, out);
+  *out = w->staleness;
+  return w->has_staleness;
+}
 
 fl_lincheck_history *fl_world_take_history(fl_world *w, GError **error) {
   fl_lincheck_history *h = w->recorded;

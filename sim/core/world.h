@@ -18,6 +18,7 @@
 #include <glib.h>
 #include "history.h"
 #include "lincheck.h"
+#include "lincheck/staleness.h"
 #include "measure.h"
 #include "metrics.h"
 #include "net.h"
@@ -207,5 +208,9 @@ const char *fl_world_history_path(const fl_world *w);
  * linearizability verdict (newly allocated; the caller frees it), or NULL (with an error if
  * the recording failed). Once only. */
 fl_lincheck_history *fl_world_take_history(fl_world *w, GError **error);
+/* The staleness of the run's reads (lincheck/staleness.h), measured from its history as it was
+ * recorded: false (and *out zeroed) when the workload is not kv. Before fl_world_finish, the
+ * figures so far. */
+bool fl_world_staleness(const fl_world *w, fl_staleness_result *out);
 
 #endif

@@ -49,6 +49,7 @@
 #define FL_LIMIT_TEMPORARIES 64          /* paths a signal handler removes (sim/core/outfile.c) */
 #define FL_LIMIT_SWEEP_JOBS 1024         /* sweep --jobs */
 #define FL_LIMIT_CAP_SEEDS 10000         /* cap --seeds: seeds per protocol */
+#define FL_LIMIT_SWEEP_SHARDS 100000     /* sweep --shard I/N: N, and the files faultline merge reads */
 #define FL_LIMIT_SEED_TIMEOUT_S 600      /* sweep --seed-timeout default: wall seconds a seed */
 #define FL_LIMIT_KILL_GRACE_MS 2000      /* after SIGTERM, a timed-out worker gets SIGKILL */
 #define FL_LIMIT_GOLDEN_MIB 64           /* digest-check: a golden file's size, in MiB */

@@ -1,6 +1,7 @@
 /* Tests of the faultline command line: exit codes, messages, outputs and determinism across
  * processes. */
 #include "fl_test.h"
+#include "report.h"
 #include "trace.h"
 
 #include <elf.h>
@@ -15,6 +16,18 @@
 #include <sys/wait.h>
 
 static int run(const char *args, char **out, char **err) { return fl_test_cli(args, out, err); }
+
+/* The end of every reproduce line: the build that made the run. */
+static char *tag(void) {
+  return g_strdup_printf("  # faultline %s, commit %s", FL_VERSION, fl_report_commit());
+}
+
+/* The digest on run --quiet's first line ("... digest 0x0123456789abcdef"), as text. */
+static char *digest_of(const char *out) {
+  const char *d = strstr(out, " digest 0x");
+  ck_assert_ptr_nonnull(d);
+  return g_strndup(d + strlen(" digest "), 18);
+}
 
 /* A path in $TMPDIR of this process's own (two suites running at once never share a file). */
 static char *tmp_path(const char *name) {
@@ -38,7 +51,7 @@ START_TEST(unknown_command_exits_two) {
   char *out = NULL, *err = NULL;
   ck_assert_int_eq(run("frobnicate", &out, &err), 2);
   ck_assert_str_eq(err, "faultline: unknown command 'frobnicate' (expected one of: run, "
-                        "sweep, validate, list, lincheck, dump, viz, cap, plot, digest-check)\n");
+                        "sweep, merge, validate, list, lincheck, dump, viz, cap, plot, digest-check)\n");
   g_free(out);
   g_free(err);
 }
@@ -67,7 +80,11 @@ START_TEST(failing_expectation_exits_one) {
   ck_assert_int_eq(run(args, &out, &err), 1);
   ck_assert(g_str_has_prefix(out, "FAIL "));
   ck_assert_ptr_nonnull(strstr(out, "  FAIL invariants = violated: held on every event and at the end\n"));
-  char *repro = g_strdup_printf("  reproduce: faultline run '%s' --seed 1\n", path);
+  char *t = tag(), *d = digest_of(out);
+  char *repro = g_strdup_printf("  reproduce: faultline run '%s' --seed 1 --expect-digest %s%s\n",
+                                path, d, t);
+  g_free(t);
+  g_free(d);
   ck_assert_ptr_nonnull(strstr(out, repro));
   g_free(repro);
   g_unlink(path);
@@ -305,11 +322,16 @@ START_TEST(set_overrides_and_their_errors) {
   g_free(err);
   ck_assert_int_eq(run("run -q scenarios/raft/leader-crash.fl --set network.loss=5% --set "
                        "workload.clients=2", &out, &err), 1);
-  ck_assert_str_eq(out, "FAIL scenarios/raft/leader-crash.fl seed 1 digest 0x357b18317cfae0a4\n"
-                        "  FAIL availability(all, 6s..20s) >= 99%: 87.8% (267 of 304 operations "
-                        "answered)\n"
-                        "  reproduce: faultline run 'scenarios/raft/leader-crash.fl' --seed 1 "
-                        "--set 'network.loss=5%' --set 'workload.clients=2'\n");
+  char *t = tag();
+  char *want = g_strdup_printf(
+      "FAIL scenarios/raft/leader-crash.fl seed 1 digest 0x357b18317cfae0a4\n"
+      "  FAIL availability(all, 6s..20s) >= 99%%: 87.8%% (267 of 304 operations answered)\n"
+      "  reproduce: faultline run 'scenarios/raft/leader-crash.fl' --seed 1 "
+      "--set 'network.loss=5%%' --set 'workload.clients=2' --expect-digest 0x357b18317cfae0a4%s\n",
+      t);
+  ck_assert_str_eq(out, want);
+  g_free(want);
+  g_free(t);
   g_free(out);
   g_free(err);
 }
@@ -416,9 +438,13 @@ START_TEST(runaway_run_exits_four) {
                     strstr(out, " (event 500000): runaway: simulated time stands still: "),
                 "%s", out);
   g_free(want);
-  want = g_strdup_printf("\n  reproduce: faultline run '%s' --seed 1\n", path);
+  char *t = tag(), *d = digest_of(out);
+  want = g_strdup_printf("\n  reproduce: faultline run '%s' --seed 1 --expect-digest %s%s\n",
+                         path, d, t);
   ck_assert(g_str_has_suffix(out, want));
   g_free(want);
+  g_free(t);
+  g_free(d);
   g_free(out);
   g_free(err);
   /* The summary says why. */
@@ -631,8 +657,13 @@ START_TEST(devices_are_written_through_and_symlinks_followed) {
                        &out, &err), 0);
   ck_assert(g_str_has_prefix(out, "PASS scenarios/rbcast/steady.fl seed 1 digest 0x"));
   ck_assert_ptr_nonnull(strstr(out, "\n{\n  \"faultline\" : \""));
-  ck_assert(g_str_has_suffix(out, "\"reproduce\" : \"faultline run "
-                                  "'scenarios/rbcast/steady.fl' --seed 1 --duration 2s\"\n}\n"));
+  char *t = tag(), *d = digest_of(out);
+  char *member = g_strdup_printf("\"reproduce\" : \"faultline run 'scenarios/rbcast/steady.fl' "
+                                 "--seed 1 --duration 2s --expect-digest %s%s\"\n}\n", d, t);
+  ck_assert(g_str_has_suffix(out, member));
+  g_free(member);
+  g_free(t);
+  g_free(d);
   g_free(out);
   g_free(err);
   /* A symlink stays a link; the file it names is written, then replaced. */
@@ -698,8 +729,13 @@ START_TEST(event_budget_exits_four_in_run_and_sweep) {
   ck_assert_ptr_nonnull(strstr(out, "\n  protocol raft, at 459.2ms (event 1000): runaway: the "
                                     "event budget ran out (--max-events 1000; raise it, or 0 "
                                     "for none) at 459.2ms of 20s; the last events: "));
-  ck_assert(g_str_has_suffix(out, "\n  reproduce: faultline run 'scenarios/raft/leader-crash.fl' "
-                                  "--seed 1 --max-events 1000\n"));
+  char *t = tag(), *d = digest_of(out);
+  char *line = g_strdup_printf("\n  reproduce: faultline run 'scenarios/raft/leader-crash.fl' "
+                               "--seed 1 --max-events 1000 --expect-digest %s%s\n", d, t);
+  ck_assert(g_str_has_suffix(out, line));
+  g_free(line);
+  g_free(t);
+  g_free(d);
   g_free(out);
   g_free(err);
   ck_assert_int_eq(run("sweep scenarios/raft/leader-crash.fl --seeds 1..2 --jobs 2 "
@@ -835,7 +871,11 @@ START_TEST(reproduce_lines_name_the_plugin) {
   char *args = g_strdup_printf("run --quiet '%s' --duration 2s --plugin '%s' --report '%s'", scn,
                                plugin, report);
   ck_assert_int_eq(run(args, &out, &err), 1);
-  char *cmd = g_strdup_printf("faultline run '%s' --seed 1 --duration 2s --plugin '%s'", scn, plugin);
+  char *t = tag(), *d = digest_of(out);
+  char *cmd = g_strdup_printf("faultline run '%s' --seed 1 --duration 2s --plugin '%s' "
+                              "--expect-digest %s%s", scn, plugin, d, t);
+  g_free(t);
+  g_free(d);
   char *line = g_strdup_printf("\n  reproduce: %s\n", cmd);
   ck_assert(g_str_has_suffix(out, line));
   char *json = NULL;
@@ -844,8 +884,9 @@ START_TEST(reproduce_lines_name_the_plugin) {
   ck_assert_ptr_nonnull(strstr(json, member));
   g_free(out);
   g_free(err);
-  /* And the line runs: the same verdict again. */
-  char *again = g_strdup_printf("%s --quiet", cmd + strlen("faultline "));
+  /* And the line runs, pasted as it is (the build comment included): the same verdict and
+   * digest again. */
+  char *again = g_strdup_printf("run --quiet %s", cmd + strlen("faultline run "));
   ck_assert_int_eq(run(again, &out, &err), 1);
   ck_assert(g_str_has_suffix(out, line));
   g_free(again);
@@ -871,6 +912,7 @@ START_TEST(protocol_crash_is_reported) {
   static const struct {
     const char *with, *sig;
   } cases[] = {{"segv", "SIGSEGV"}, {"abort", "SIGABRT"}};
+  char *t = tag();
   for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
     char *scn = g_build_filename(dir, "crash.fl", NULL);
     char *text = g_strdup_printf("[cluster]\nprotocol = lab-register\nnodes = 2\nduration = 5s\n"
@@ -882,7 +924,8 @@ START_TEST(protocol_crash_is_reported) {
     ck_assert_str_eq(out, "seed         1\n");
     char *want = g_strdup_printf(
         "faultline: protocol lab-register crashed (%s) in on_timer at node n1, event 18, 30ms\n"
-        "  reproduce: faultline run '%s' --seed 1 --plugin '%s'\n", cases[i].sig, scn, plugin);
+        "  reproduce: faultline run '%s' --seed 1 --plugin '%s'%s\n", cases[i].sig, scn, plugin,
+        t);
     /* abort() may print nothing before; g_assert would. The report is the last thing. */
     ck_assert(g_str_has_suffix(err, want));
     char *names = fl_test_listing(dir);
@@ -895,6 +938,7 @@ START_TEST(protocol_crash_is_reported) {
     g_free(text);
     g_free(scn);
   }
+  g_free(t);
   remove_dir(dir);
   g_free(plugin);
 }
@@ -949,6 +993,113 @@ START_TEST(dump_checks_the_header_before_using_it) {
 }
 END_TEST
 
+
+/* --expect-digest: the reproduce line's digest replays quietly; another digest fails loudly
+ * (status 5, both digests named) whatever the verdict; a malformed one is a usage error. */
+START_TEST(expect_digest_fails_loudly_on_divergence) {
+  static const char *bug = "scenarios/raft/bugs/vote-twice-per-term.fl";
+  char *out = NULL, *err = NULL;
+  char *args = g_strdup_printf("run --quiet %s --seed 19 --expect-digest 0x329548163b69e6d1", bug);
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  ck_assert_str_eq(err, "");
+  ck_assert(g_str_has_prefix(out, "FAIL scenarios/raft/bugs/vote-twice-per-term.fl seed 19 "
+                                  "digest 0x329548163b69e6d1\n"));
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  args = g_strdup_printf("run --quiet %s --seed 19 --expect-digest 0x29548163b69e6d1", bug);
+  ck_assert_int_eq(run(args, &out, &err), 5);
+  ck_assert_str_eq(err, "faultline run: digest 0x329548163b69e6d1 differs from --expect-digest "
+                        "0x029548163b69e6d1: this run diverged from the one it was to reproduce "
+                        "(another faultline build, scenario file or plugin?)\n");
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  /* A passing run that diverged fails too. */
+  ck_assert_int_eq(run("run --quiet scenarios/rbcast/steady.fl --duration 100ms --expect-digest "
+                       "0x1", &out, &err), 5);
+  ck_assert(g_str_has_prefix(out, "PASS "));
+  ck_assert(g_str_has_suffix(err, " differs from --expect-digest 0x0000000000000001: this run "
+                                  "diverged from the one it was to reproduce (another faultline "
+                                  "build, scenario file or plugin?)\n"));
+  g_free(out);
+  g_free(err);
+  static const char *bad[] = {"zz", "0x", "0x12345678901234567", "12", "0xg1"};
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    args = g_strdup_printf("run --quiet %s --expect-digest %s", bug, bad[i]);
+    ck_assert_int_eq(run(args, &out, &err), 2);
+    char *want = g_strdup_printf("faultline run: --expect-digest: expected 0x and 1 to 16 hex "
+                                 "digits, found '%s'\n", bad[i]);
+    ck_assert_str_eq(err, want);
+    g_free(want);
+    g_free(args);
+    g_free(out);
+    g_free(err);
+  }
+}
+END_TEST
+
+/* run --junit: a testsuite named after the scenario, one testcase, the failure with the broken
+ * expectation and the reproduce line; a passing run's testcase is empty. */
+START_TEST(run_junit_has_one_testcase) {
+  char *dir = make_dir();
+  char *xml = g_build_filename(dir, "r.xml", NULL);
+  char *out = NULL, *err = NULL;
+  char *args = g_strdup_printf("run --quiet scenarios/raft/bugs/vote-twice-per-term.fl --seed 19 "
+                               "--junit '%s'", xml);
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  char *text = NULL;
+  ck_assert(g_file_get_contents(xml, &text, NULL, NULL));
+  GRegex *re = g_regex_new("time=\"[0-9.]+\"", 0, 0, NULL);
+  char *got = g_regex_replace(re, text, -1, 0, "time=\"T\"", 0, NULL);
+  char *t = tag();
+  char *want = g_strdup_printf(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<testsuites name=\"faultline\" tests=\"1\" failures=\"1\" errors=\"0\" time=\"T\">\n"
+      "  <testsuite name=\"scenarios/raft/bugs/vote-twice-per-term.fl\" tests=\"1\" failures=\"1\""
+      " errors=\"0\" skipped=\"0\" time=\"T\">\n"
+      "    <properties>\n"
+      "      <property name=\"faultline\" value=\"%s\"/>\n"
+      "      <property name=\"commit\" value=\"%s\"/>\n"
+      "      <property name=\"protocol\" value=\"raft\"/>\n"
+      "      <property name=\"seeds\" value=\"19..19\"/>\n"
+      "      <property name=\"shard\" value=\"1/1\"/>\n"
+      "    </properties>\n"
+      "    <testcase classname=\"scenarios/raft/bugs/vote-twice-per-term.fl\" name=\"seed 19\">\n"
+      "      <failure type=\"expectation\" message=\"FAIL invariants   = hold: protocol raft, at "
+      "174.1ms (event 56): invariant violated: election safety: n5 and n4 were both leaders of "
+      "term 1\">FAIL invariants   = hold: protocol raft, at 174.1ms (event 56): invariant "
+      "violated: election safety: n5 and n4 were both leaders of term 1\n"
+      "reproduce: faultline run &apos;scenarios/raft/bugs/vote-twice-per-term.fl&apos; --seed 19 "
+      "--expect-digest 0x329548163b69e6d1%s\n"
+      "</failure>\n"
+      "    </testcase>\n"
+      "  </testsuite>\n"
+      "</testsuites>\n", FL_VERSION, fl_report_commit(), t);
+  ck_assert_str_eq(got, want);
+  g_free(want);
+  g_free(got);
+  g_free(text);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  args = g_strdup_printf("run --quiet scenarios/rbcast/steady.fl --duration 2s --junit '%s'", xml);
+  ck_assert_int_eq(run(args, &out, &err), 0);
+  ck_assert(g_file_get_contents(xml, &text, NULL, NULL));
+  ck_assert_ptr_nonnull(strstr(text, " tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" "));
+  ck_assert_ptr_nonnull(strstr(text, "\n    <testcase classname=\"scenarios/rbcast/steady.fl\" "
+                                     "name=\"seed 1\"/>\n  </testsuite>\n"));
+  g_free(text);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  g_regex_unref(re);
+  g_free(t);
+  g_free(xml);
+  remove_dir(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("cli");
@@ -978,6 +1129,8 @@ int main(void) {
   tcase_add_test(tc, list_and_validate_load_plugins_in_order);
   tcase_add_test(tc, reproduce_lines_name_the_plugin);
   tcase_add_test(tc, protocol_crash_is_reported);
+  tcase_add_test(tc, expect_digest_fails_loudly_on_divergence);
+  tcase_add_test(tc, run_junit_has_one_testcase);
   tcase_add_test(tc, dump_checks_the_header_before_using_it);
   suite_add_tcase(s, tc);
   return fl_test_run(s);

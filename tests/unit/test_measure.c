@@ -172,6 +172,7 @@ START_TEST(leader_crash_exact_figures) {
                                      "      \"majority\" : 517077711,\n"
                                      "      \"minority\" : 0\n"
                                      "    },\n"
+                                     "    \"heal_ns\" : null,\n"
                                      "    \"no_target\" : [],\n"
                                      "    \"fault_windows\" : [\n"
                                      "      {\n"
@@ -219,7 +220,8 @@ START_TEST(no_target_warns_and_fails_faults_applied) {
 }
 END_TEST
 
-/* The txn workload's report names its check serializability; kv's linearizability. */
+/* The txn workload's report names its check serializability (staleness null: not a register);
+ * kv's linearizability, with the staleness of its reads. */
 START_TEST(report_names_the_consistency_model) {
   char *json = g_strdup_printf("%s/%d-consistency.json", g_get_tmp_dir(), (int)getpid());
   char *args = g_strdup_printf("run scenarios/workloads/txn.fl --report '%s'", json);
@@ -229,7 +231,8 @@ START_TEST(report_names_the_consistency_model) {
   ck_assert_ptr_nonnull(strstr(text, "\"consistency\" : {\n"
                                      "    \"model\" : \"serializability\",\n"
                                      "    \"check\" : \"txn\",\n"
-                                     "    \"verdict\" : \"serializable\"\n"
+                                     "    \"verdict\" : \"serializable\",\n"
+                                     "    \"staleness\" : null\n"
                                      "  }"));
   g_free(text);
   g_free(out);
@@ -241,8 +244,8 @@ START_TEST(report_names_the_consistency_model) {
   ck_assert_ptr_nonnull(strstr(text, "\"consistency\" : {\n"
                                      "    \"model\" : \"linearizability\",\n"
                                      "    \"check\" : \"kv\",\n"
-                                     "    \"verdict\" : \"linearizable\"\n"
-                                     "  }"));
+                                     "    \"verdict\" : \"linearizable\",\n"
+                                     "    \"staleness\" : {\n"));
   g_unlink(json);
   g_free(text);
   g_free(out);

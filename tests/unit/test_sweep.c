@@ -2,6 +2,7 @@
  * command that reproduces it, in seed order whatever the number of workers; the summary; the
  * exit status; and the errors for bad arguments. */
 #include "fl_test.h"
+#include "report.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -20,6 +21,11 @@ static char *without_timing(const char *out) {
 
 static const char *bug = "scenarios/raft/bugs/vote-twice-per-term.fl";
 
+/* The end of every reproduce line: the build that made the run. */
+static char *tag(void) {
+  return g_strdup_printf("  # faultline %s, commit %s", FL_VERSION, fl_report_commit());
+}
+
 START_TEST(failing_seeds_in_order_for_any_jobs) {
   char *a = NULL, *b = NULL, *err = NULL;
   char *args = g_strdup_printf("sweep %s --seeds 1..40 --jobs 1", bug);
@@ -30,12 +36,17 @@ START_TEST(failing_seeds_in_order_for_any_jobs) {
   ck_assert_int_eq(run(args, &b, &err), 1);
   g_free(args);
   g_free(err);
-  ck_assert(g_str_has_prefix(
-      a, "FAIL seed 19\n"
-         "  FAIL invariants   = hold: protocol raft, at 174.1ms (event 56): invariant violated: "
-         "election safety: n5 and n4 were both leaders of term 1\n"
-         "  reproduce: faultline run 'scenarios/raft/bugs/vote-twice-per-term.fl' --seed 19\n"
-         "FAIL seed "));
+  char *t = tag();
+  char *want = g_strdup_printf(
+      "FAIL seed 19\n"
+      "  FAIL invariants   = hold: protocol raft, at 174.1ms (event 56): invariant violated: "
+      "election safety: n5 and n4 were both leaders of term 1\n"
+      "  reproduce: faultline run 'scenarios/raft/bugs/vote-twice-per-term.fl' --seed 19 "
+      "--expect-digest 0x329548163b69e6d1%s\n"
+      "FAIL seed ", t);
+  ck_assert_msg(g_str_has_prefix(a, want), "%s", a);
+  g_free(want);
+  g_free(t);
   ck_assert_ptr_nonnull(strstr(a, "\nsweep scenarios/raft/bugs/vote-twice-per-term.fl: 40 seeds "
                                   "(1..40), 3 failed; "));
   ck_assert_ptr_nonnull(strstr(a, " seeds/s with 1 jobs\n"));
@@ -64,15 +75,26 @@ START_TEST(bad_arguments_exit_two) {
   static const struct {
     const char *args, *err;
   } cases[] = {
-      {"sweep scenarios/raft/leader-crash.fl",
-       "faultline sweep: --seeds: expected a range A..B of seeds (0 <= A <= B < 2^63), found "
-       "'(nothing)'\n"},
       {"sweep scenarios/raft/leader-crash.fl --seeds 5..2",
-       "faultline sweep: --seeds: expected a range A..B of seeds (0 <= A <= B < 2^63), found "
-       "'5..2'\n"},
+       "faultline sweep: --seeds: expected a range A..B of seeds (0 <= A <= B < 2^63) or one "
+       "seed, found '5..2'\n"},
       {"sweep scenarios/raft/leader-crash.fl --seeds 1-3",
-       "faultline sweep: --seeds: expected a range A..B of seeds (0 <= A <= B < 2^63), found "
-       "'1-3'\n"},
+       "faultline sweep: --seeds: expected a range A..B of seeds (0 <= A <= B < 2^63) or one "
+       "seed, found '1-3'\n"},
+      {"sweep scenarios/raft/leader-crash.fl --seeds 9223372036854775808",
+       "faultline sweep: --seeds: expected a range A..B of seeds (0 <= A <= B < 2^63) or one "
+       "seed, found '9223372036854775808'\n"},
+      {"sweep scenarios/raft/leader-crash.fl --seeds 1..2 --shard 3/2",
+       "faultline sweep: --shard: expected I/N with 1 <= I <= N <= 100000, found '3/2'\n"},
+      {"sweep scenarios/raft/leader-crash.fl --seeds 1..2 --shard 0/2",
+       "faultline sweep: --shard: expected I/N with 1 <= I <= N <= 100000, found '0/2'\n"},
+      {"sweep scenarios/raft/leader-crash.fl --seeds 1..2 --shard 1/100001",
+       "faultline sweep: --shard: expected I/N with 1 <= I <= N <= 100000, found '1/100001'\n"},
+      {"sweep scenarios/raft/leader-crash.fl --seeds 1..2 --keep-failures /dev/null/kept",
+       "faultline sweep: --keep-failures: cannot create '/dev/null/kept': Not a directory\n"},
+      {"sweep scenarios/raft/leader-crash.fl --seeds 1..2 --junit scenarios/raft/leader-crash.fl",
+       "faultline sweep: --junit 'scenarios/raft/leader-crash.fl' and the scenario "
+       "'scenarios/raft/leader-crash.fl' are the same file\n"},
       {"sweep scenarios/raft/leader-crash.fl --seeds 1..2 --jobs 2000",
        "faultline sweep: --jobs: expected 1 to 1024, found 2000\n"},
       {"sweep --seeds 1..2", "faultline sweep: expected one scenario file, found 0 arguments\n"},
@@ -110,14 +132,15 @@ START_TEST(crashed_seed_is_a_failing_seed) {
                                plugin);
   ck_assert_int_eq(run(args, &out, &err), 1);
   char *body = without_timing(out);
+  char *t = tag();
   char *want = g_strdup_printf(
       "FAIL seed 1\n"
       "  protocol lab-register crashed (SIGSEGV) in on_timer at node n1, event 18, 30ms\n"
-      "  reproduce: faultline run 'tests/plugin/lab-crash.fl' --seed 1 --plugin '%s'\n"
+      "  reproduce: faultline run 'tests/plugin/lab-crash.fl' --seed 1 --plugin '%s'%s\n"
       "FAIL seed 2\n"
       "  protocol lab-register crashed (SIGSEGV) in on_timer at node n1, event 18, 30ms\n"
-      "  reproduce: faultline run 'tests/plugin/lab-crash.fl' --seed 2 --plugin '%s'\n",
-      plugin, plugin);
+      "  reproduce: faultline run 'tests/plugin/lab-crash.fl' --seed 2 --plugin '%s'%s\n",
+      plugin, t, plugin, t);
   ck_assert_str_eq(body, want);
   ck_assert(g_str_has_prefix(out + strlen(body),
                              "sweep tests/plugin/lab-crash.fl: 2 seeds (1..2), 2 failed; "));
@@ -137,7 +160,8 @@ START_TEST(crashed_seed_is_a_failing_seed) {
   body = without_timing(out);
   want = g_strdup_printf("RUNAWAY seed 7\n"
                          "  the run ran away (exit status 4)\n"
-                         "  reproduce: faultline run '%s' --seed 7 --plugin '%s'\n", scn, plugin);
+                         "  reproduce: faultline run '%s' --seed 7 --plugin '%s'%s\n", scn, plugin,
+                         t);
   ck_assert_str_eq(body, want);
   g_unlink(scn);
   g_rmdir(dir);
@@ -149,6 +173,7 @@ START_TEST(crashed_seed_is_a_failing_seed) {
   g_free(out);
   g_free(err);
   g_free(plugin);
+  g_free(t);
 }
 END_TEST
 
@@ -159,13 +184,18 @@ START_TEST(seed_timeout_fails_the_seed) {
   ck_assert_int_eq(run("sweep scenarios/rbcast/steady.fl --duration 10000h --seeds 1..2 --jobs 2 "
                        "--seed-timeout 50ms", &out, &err), 4);
   char *body = without_timing(out);
-  ck_assert_str_eq(body,
-                   "RUNAWAY seed 1\n"
-                   "  wall-clock limit exceeded (--seed-timeout 50ms)\n"
-                   "  reproduce: faultline run 'scenarios/rbcast/steady.fl' --seed 1 --duration 10000h\n"
-                   "RUNAWAY seed 2\n"
-                   "  wall-clock limit exceeded (--seed-timeout 50ms)\n"
-                   "  reproduce: faultline run 'scenarios/rbcast/steady.fl' --seed 2 --duration 10000h\n");
+  char *t = tag();
+  char *want = g_strdup_printf(
+      "RUNAWAY seed 1\n"
+      "  wall-clock limit exceeded (--seed-timeout 50ms)\n"
+      "  reproduce: faultline run 'scenarios/rbcast/steady.fl' --seed 1 --duration 10000h%s\n"
+      "RUNAWAY seed 2\n"
+      "  wall-clock limit exceeded (--seed-timeout 50ms)\n"
+      "  reproduce: faultline run 'scenarios/rbcast/steady.fl' --seed 2 --duration 10000h%s\n",
+      t, t);
+  ck_assert_str_eq(body, want);
+  g_free(want);
+  g_free(t);
   ck_assert_str_eq(err, "");
   g_free(body);
   g_free(out);
@@ -227,11 +257,16 @@ START_TEST(csv_has_one_row_per_seed) {
   ck_assert_int_eq(run("sweep scenarios/raft/leader-crash.fl --seeds 2..2 --jobs 1 --set "
                        "network.loss=5%", &out, &err), 1);
   char *body = without_timing(out);
-  ck_assert_str_eq(body, "FAIL seed 2\n"
-                         "  FAIL availability(all, 6s..20s) >= 99%: 86.6% (622 of 718 operations "
-                         "answered)\n"
-                         "  reproduce: faultline run 'scenarios/raft/leader-crash.fl' --seed 2 "
-                         "--set 'network.loss=5%'\n");
+  char *t = tag();
+  char *fail = g_strdup_printf("FAIL seed 2\n"
+                               "  FAIL availability(all, 6s..20s) >= 99%%: 86.6%% (622 of 718 "
+                               "operations answered)\n"
+                               "  reproduce: faultline run 'scenarios/raft/leader-crash.fl' "
+                               "--seed 2 --set 'network.loss=5%%' --expect-digest "
+                               "0x3ab21b2732cae7ba%s\n", t);
+  ck_assert_str_eq(body, fail);
+  g_free(fail);
+  g_free(t);
   g_free(body);
   g_free(out);
   g_free(err);
@@ -297,6 +332,347 @@ START_TEST(csv_row_of_a_crashed_seed) {
 }
 END_TEST
 
+
+/* Wall-clock times (the JSON summary's wall_s, JUnit's time attributes) as "T": everything
+ * else in the outputs is exact. */
+static char *untimed(const char *text) {
+  GRegex *re = g_regex_new("(\"wall_s\" : |time=\")[0-9.]+", 0, 0, NULL);
+  char *s = g_regex_replace(re, text, -1, 0, "\\1T", 0, NULL);
+  g_regex_unref(re);
+  return s;
+}
+
+static char *sha256_of(const char *rel) {
+  char *path = fl_test_source_path(rel), *text = NULL;
+  gsize len = 0;
+  ck_assert(g_file_get_contents(path, &text, &len, NULL));
+  char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
+  g_free(text);
+  g_free(path);
+  return sum;
+}
+
+/* --json and --junit on the pinned failing seed of vote-twice-per-term (19, which
+ * tests/CMakeLists.txt pins) and a passing one: every field. */
+START_TEST(json_and_junit_of_a_failing_seed) {
+  char *dir = g_dir_make_tmp("fl-sweep-XXXXXX", NULL);
+  char *json = g_build_filename(dir, "r.json", NULL), *xml = g_build_filename(dir, "r.xml", NULL);
+  char *args = g_strdup_printf("sweep %s --seeds 18..19 --jobs 2 --json '%s' --junit '%s'", bug,
+                               json, xml);
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  ck_assert_str_eq(err, "");
+  char *t = tag(), *sum = sha256_of(bug);
+  char *want = g_strdup_printf(
+      "{\n"
+      "  \"faultline\" : \"%s\",\n"
+      "  \"commit\" : \"%s\",\n"
+      "  \"scenario\" : \"scenarios/raft/bugs/vote-twice-per-term.fl\",\n"
+      "  \"scenario_sha256\" : \"%s\",\n"
+      "  \"protocol\" : \"raft\",\n"
+      "  \"duration_ns\" : 10000000000,\n"
+      "  \"max_events\" : 0,\n"
+      "  \"overrides\" : [],\n"
+      "  \"seeds\" : \"18..19\",\n"
+      "  \"shard\" : \"1/1\",\n"
+      "  \"runs\" : [\n"
+      "    {\"seed\":18,\"verdict\":\"pass\",\"exit_status\":0,\"digest\":\"0x4be267474564a676\","
+      "\"events\":3929,\"simulated_ns\":10000000000,\"stop\":\"end\",\"failures\":[],"
+      "\"message\":null,\"reproduce\":\"faultline run 'scenarios/raft/bugs/vote-twice-per-term.fl'"
+      " --seed 18 --expect-digest 0x4be267474564a676%s\"},\n"
+      "    {\"seed\":19,\"verdict\":\"fail\",\"exit_status\":1,\"digest\":\"0x329548163b69e6d1\","
+      "\"events\":56,\"simulated_ns\":174108433,\"stop\":\"violation\",\"failures\":"
+      "[{\"expectation\":\"invariants   = hold\",\"detail\":\"protocol raft, at 174.1ms (event 56):"
+      " invariant violated: election safety: n5 and n4 were both leaders of term 1\"}],"
+      "\"message\":null,\"reproduce\":\"faultline run 'scenarios/raft/bugs/vote-twice-per-term.fl'"
+      " --seed 19 --expect-digest 0x329548163b69e6d1%s\"}\n"
+      "  ],\n"
+      "  \"summary\" : {\n"
+      "    \"seeds\" : 2,\n"
+      "    \"passed\" : 1,\n"
+      "    \"failed\" : 1,\n"
+      "    \"runaway\" : 0,\n"
+      "    \"errors\" : 0,\n"
+      "    \"exit_status\" : 1,\n"
+      "    \"wall_s\" : T\n"
+      "  }\n"
+      "}\n", FL_VERSION, fl_report_commit(), sum, t, t);
+  char *text = read_all(json), *got = untimed(text);
+  ck_assert_str_eq(got, want);
+  g_free(got);
+  g_free(text);
+  g_free(want);
+  want = g_strdup_printf(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<testsuites name=\"faultline\" tests=\"2\" failures=\"1\" errors=\"0\" time=\"T\">\n"
+      "  <testsuite name=\"scenarios/raft/bugs/vote-twice-per-term.fl\" tests=\"2\" failures=\"1\""
+      " errors=\"0\" skipped=\"0\" time=\"T\">\n"
+      "    <properties>\n"
+      "      <property name=\"faultline\" value=\"%s\"/>\n"
+      "      <property name=\"commit\" value=\"%s\"/>\n"
+      "      <property name=\"scenario_sha256\" value=\"%s\"/>\n"
+      "      <property name=\"protocol\" value=\"raft\"/>\n"
+      "      <property name=\"seeds\" value=\"18..19\"/>\n"
+      "      <property name=\"shard\" value=\"1/1\"/>\n"
+      "    </properties>\n"
+      "    <testcase classname=\"scenarios/raft/bugs/vote-twice-per-term.fl\" name=\"seed 18\"/>\n"
+      "    <testcase classname=\"scenarios/raft/bugs/vote-twice-per-term.fl\" name=\"seed 19\">\n"
+      "      <failure type=\"expectation\" message=\"FAIL invariants   = hold: protocol raft, at "
+      "174.1ms (event 56): invariant violated: election safety: n5 and n4 were both leaders of "
+      "term 1\">FAIL invariants   = hold: protocol raft, at 174.1ms (event 56): invariant "
+      "violated: election safety: n5 and n4 were both leaders of term 1\n"
+      "reproduce: faultline run &apos;scenarios/raft/bugs/vote-twice-per-term.fl&apos; --seed 19 "
+      "--expect-digest 0x329548163b69e6d1%s\n"
+      "</failure>\n"
+      "    </testcase>\n"
+      "  </testsuite>\n"
+      "</testsuites>\n", FL_VERSION, fl_report_commit(), sum, t);
+  text = read_all(xml);
+  got = untimed(text);
+  ck_assert_str_eq(got, want);
+  g_free(got);
+  g_free(text);
+  g_free(want);
+  g_free(out);
+  g_free(err);
+  g_free(args);
+  /* One seed (--seeds 7), and the range without --seeds. */
+  ck_assert_int_eq(run("sweep scenarios/rbcast/steady.fl --duration 10ms --seeds 7 --jobs 1",
+                       &out, &err), 0);
+  ck_assert(g_str_has_prefix(out, "sweep scenarios/rbcast/steady.fl: 1 seeds (7), 0 failed; "));
+  g_free(out);
+  g_free(err);
+  /* (10 ms is too short for some seeds to deliver everything: what matters is the range.) */
+  int rc = run("sweep scenarios/rbcast/steady.fl --duration 10ms --jobs 2", &out, &err);
+  ck_assert(rc == 0 || rc == 1);
+  ck_assert_str_eq(err, "");
+  ck_assert_ptr_nonnull(strstr(out, "\nsweep scenarios/rbcast/steady.fl: 100 seeds (1..100), "));
+  g_free(out);
+  g_free(err);
+  /* A sweep that stops on an error leaves neither file. */
+  g_unlink(json);
+  g_unlink(xml);
+  args = g_strdup_printf("sweep %s --seeds 18..19 --json '%s' --junit '%s' --csv '%s'", bug, json,
+                         xml, json);
+  ck_assert_int_eq(run(args, &out, &err), 2);
+  char *msg = g_strdup_printf("faultline sweep: --csv '%s' and --json '%s' are the same file\n",
+                              json, json);
+  ck_assert_str_eq(err, msg);
+  char *listing = fl_test_listing(dir);
+  ck_assert_str_eq(listing, "");
+  g_free(listing);
+  g_free(msg);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  g_free(sum);
+  g_free(t);
+  g_rmdir(dir);
+  g_free(json);
+  g_free(xml);
+  g_free(dir);
+}
+END_TEST
+
+/* --keep-failures: the failing seed's trace, history and report, written by its worker; its
+ * trace verifies with the digest the sweep reported, and `run --expect-digest` with the
+ * reproduce line's digest replays it. Passing seeds leave nothing. */
+START_TEST(keep_failures_keeps_the_workers_files) {
+  char *dir = g_dir_make_tmp("fl-sweep-XXXXXX", NULL);
+  char *keep = g_build_filename(dir, "kept", NULL), *json = g_build_filename(dir, "r.json", NULL);
+  char *args = g_strdup_printf("sweep %s --seeds 17..19 --jobs 2 --keep-failures '%s' --json '%s'",
+                               bug, keep, json);
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  ck_assert_str_eq(err, "");
+  char *listing = fl_test_listing(keep);
+  ck_assert_str_eq(listing, "seed-19\n");
+  g_free(listing);
+  char *seed_dir = g_build_filename(keep, "seed-19", NULL);
+  listing = fl_test_listing(seed_dir);
+  ck_assert_str_eq(listing, "history.jsonl\nreport.json\nrun.trace\n");
+  g_free(listing);
+  char *text = read_all(json);
+  ck_assert_ptr_nonnull(strstr(text, "{\"seed\":19,\"verdict\":\"fail\",\"exit_status\":1,"
+                                     "\"digest\":\"0x329548163b69e6d1\","));
+  g_free(text);
+  g_free(out);
+  g_free(err);
+  g_free(args);
+  args = g_strdup_printf("dump '%s/run.trace'", seed_dir);
+  ck_assert_int_eq(run(args, &out, &err), 0);
+  ck_assert(g_str_has_suffix(out, "\ndigest 0x329548163b69e6d1 verified\n"));
+  g_free(out);
+  g_free(err);
+  g_free(args);
+  char *report = g_build_filename(seed_dir, "report.json", NULL);
+  text = read_all(report);
+  ck_assert_ptr_nonnull(strstr(text, "\n  \"digest\" : \"0x329548163b69e6d1\",\n"));
+  ck_assert_ptr_nonnull(strstr(text, "\n  \"seed\" : 19,\n"));
+  g_free(text);
+  g_free(report);
+  char *history = g_build_filename(seed_dir, "history.jsonl", NULL);
+  text = read_all(history);
+  g_free(text);
+  g_free(history);
+  fl_test_rm_rf(dir);
+  g_free(seed_dir);
+  g_free(keep);
+  g_free(json);
+  g_free(dir);
+}
+END_TEST
+
+/* A crashed seed's folder: what sweep printed (its worker never finished the trace). */
+START_TEST(keep_failures_of_a_crashed_seed) {
+  char *plugin = plugin_path();
+  char *dir = g_dir_make_tmp("fl-sweep-XXXXXX", NULL);
+  char *args = g_strdup_printf("sweep tests/plugin/lab-crash.fl --plugin '%s' --seeds 1 --jobs 1 "
+                               "--keep-failures '%s'", plugin, dir);
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  char *listing = fl_test_listing(dir);
+  ck_assert_str_eq(listing, "seed-1\n");
+  char *note = g_build_filename(dir, "seed-1", "failure.txt", NULL);
+  char *text = read_all(note), *t = tag();
+  char *want = g_strdup_printf(
+      "FAIL seed 1\n"
+      "  protocol lab-register crashed (SIGSEGV) in on_timer at node n1, event 18, 30ms\n"
+      "  reproduce: faultline run 'tests/plugin/lab-crash.fl' --seed 1 --plugin '%s'%s\n",
+      plugin, t);
+  ck_assert_str_eq(text, want);
+  fl_test_rm_rf(dir);
+  g_free(want);
+  g_free(t);
+  g_free(text);
+  g_free(note);
+  g_free(listing);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  g_free(dir);
+  g_free(plugin);
+}
+END_TEST
+
+/* --shard I/N: seeds s with (s - A) mod N = I - 1; merged, the shards' JSON and JUnit are the
+ * unsharded sweep's (but for the wall-clock times), whatever the order of the files. */
+START_TEST(shards_merge_into_the_unsharded_sweep) {
+  char *dir = g_dir_make_tmp("fl-sweep-XXXXXX", NULL);
+  char *p[8];
+  const char *names[] = {"all.json", "all.xml", "s1.json", "s2.json", "m.json", "m.xml",
+                         "s3.json", "dup.json"};
+  for (int i = 0; i < 8; i++) p[i] = g_build_filename(dir, names[i], NULL);
+  char *out = NULL, *err = NULL;
+  char *args = g_strdup_printf("sweep %s --seeds 15..22 --jobs 2 --json '%s' --junit '%s'", bug,
+                               p[0], p[1]);
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  for (int i = 1; i <= 2; i++) {
+    args = g_strdup_printf("sweep %s --seeds 15..22 --jobs 2 --shard %d/2 --json '%s'", bug, i,
+                           p[1 + i]);
+    ck_assert_int_eq(run(args, &out, &err), i == 1 ? 1 : 0); /* seed 19 is in shard 1 */
+    char *line = g_strdup_printf("sweep %s: 4 seeds (15..22, shard %d/2), %d failed; ", bug, i,
+                                 i == 1);
+    ck_assert_msg(strstr(out, line), "%s", out);
+    g_free(line);
+    g_free(args);
+    g_free(out);
+    g_free(err);
+  }
+  char *s1 = read_all(p[2]);
+  ck_assert_ptr_nonnull(strstr(s1, "\n    {\"seed\":15,"));
+  ck_assert_ptr_nonnull(strstr(s1, "\n    {\"seed\":17,"));
+  ck_assert_ptr_null(strstr(s1, "{\"seed\":16,"));
+  args = g_strdup_printf("merge '%s' '%s' --json '%s' --junit '%s'", p[3], p[2], p[4], p[5]);
+  ck_assert_int_eq(run(args, &out, &err), 1);
+  ck_assert_str_eq(err, "");
+  char *t = tag();
+  char *want = g_strdup_printf(
+      "FAIL seed 19\n"
+      "  FAIL invariants   = hold: protocol raft, at 174.1ms (event 56): invariant violated: "
+      "election safety: n5 and n4 were both leaders of term 1\n"
+      "  reproduce: faultline run 'scenarios/raft/bugs/vote-twice-per-term.fl' --seed 19 "
+      "--expect-digest 0x329548163b69e6d1%s\n"
+      "merge scenarios/raft/bugs/vote-twice-per-term.fl: 8 seeds (15..22) from 2 shards, "
+      "1 failed; slowest shard ", t);
+  ck_assert_msg(g_str_has_prefix(out, want), "%s", out);
+  g_free(want);
+  g_free(t);
+  for (int i = 0; i < 2; i++) {
+    char *a = read_all(p[i]), *b = read_all(p[4 + i]);
+    char *ua = untimed(a), *ub = untimed(b);
+    ck_assert_str_eq(ub, ua);
+    g_free(a);
+    g_free(b);
+    g_free(ua);
+    g_free(ub);
+  }
+  g_free(args);
+  g_free(out);
+  g_free(err);
+
+  /* Refusals: each names the files. */
+  args = g_strdup_printf("sweep %s --seeds 15..21 --jobs 2 --shard 2/2 --json '%s'", bug, p[6]);
+  ck_assert_int_eq(run(args, &out, &err), 0);
+  g_free(args);
+  g_free(out);
+  g_free(err);
+  char *dup = NULL;
+  {
+    /* The first run line twice: a seed held twice. */
+    const char *l = strstr(s1, "\n    {\"seed\":15,");
+    const char *e = strchr(l + 1, '\n');
+    GString *g = g_string_new_len(s1, e - s1);
+    g_string_append_len(g, l, e - l);
+    g_string_append(g, e);
+    dup = g_string_free(g, FALSE);
+    ck_assert(g_file_set_contents(p[7], dup, -1, NULL));
+  }
+  struct {
+    char *args, *err;
+  } cases[] = {
+      {g_strdup_printf("merge '%s' '%s'", p[2], p[2]),
+       g_strdup_printf("faultline merge: %s and %s are both shard 1/2\n", p[2], p[2])},
+      {g_strdup_printf("merge '%s'", p[2]),
+       g_strdup("faultline merge: 1 of 2 shards given: missing 2/2\n")},
+      {g_strdup_printf("merge '%s' '%s'", p[2], p[6]),
+       g_strdup_printf("faultline merge: %s and %s are not shards of one sweep: \"seeds\" is "
+                       "\"15..22\" in %s and \"15..21\" in %s\n", p[2], p[6], p[2], p[6])},
+      {g_strdup_printf("merge '%s' '%s'", p[2], p[0]),
+       g_strdup_printf("faultline merge: %s and %s are not shards of one split: %s is shard "
+                       "1/2, %s shard 1/1\n", p[2], p[0], p[2], p[0])},
+      {g_strdup_printf("merge '%s' '%s'", p[7], p[3]),
+       g_strdup_printf("faultline merge: %s holds seed 15 twice\n", p[7])},
+      {g_strdup_printf("merge '%s' '%s/none.json'", p[2], dir),
+       g_strdup_printf("faultline merge: %s/none.json: cannot read: No such file or directory\n",
+                       dir)},
+      {g_strdup_printf("merge '%s' '%s' --json '%s'", p[2], p[3], p[2]),
+       g_strdup_printf("faultline merge: --json '%s' and the shard '%s' are the same file\n",
+                       p[2], p[2])},
+      {g_strdup("merge"),
+       g_strdup("faultline merge: expected 1 to 100000 files (sweep --json of each shard), "
+                "found 0\n")},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    ck_assert_int_eq(run(cases[i].args, &out, &err), 2);
+    ck_assert_str_eq(err, cases[i].err);
+    ck_assert_str_eq(out, "");
+    g_free(out);
+    g_free(err);
+    g_free(cases[i].args);
+    g_free(cases[i].err);
+  }
+  g_free(dup);
+  g_free(s1);
+  fl_test_rm_rf(dir);
+  for (int i = 0; i < 8; i++) g_free(p[i]);
+  g_free(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("sweep");
   TCase *tc = tcase_create("sweep");
@@ -308,6 +684,10 @@ int main(void) {
   tcase_add_test(tc, seed_timeout_fails_the_seed);
   tcase_add_test(tc, csv_has_one_row_per_seed);
   tcase_add_test(tc, csv_row_of_a_crashed_seed);
+  tcase_add_test(tc, json_and_junit_of_a_failing_seed);
+  tcase_add_test(tc, keep_failures_keeps_the_workers_files);
+  tcase_add_test(tc, keep_failures_of_a_crashed_seed);
+  tcase_add_test(tc, shards_merge_into_the_unsharded_sweep);
   suite_add_tcase(s, tc);
   return fl_test_run(s);
 }
