@@ -46,6 +46,14 @@ typedef struct fl_cap_window {
   char what[16];
 } fl_cap_window;
 
+/* A disruptive timeline action and the recovery the run measured after it (measure.h). */
+typedef struct fl_cap_fault {
+  int64_t at_ns;
+  int64_t leader_ns; /* to the first leader elected at or after it, -1 never */
+  int64_t ok_ns;     /* to the first ok after that leader, -1 never */
+  int line;
+} fl_cap_fault;
+
 typedef enum { FL_CAP_LIN_OK, FL_CAP_LIN_VIOLATION, FL_CAP_LIN_UNKNOWN, FL_CAP_LIN_NONE } fl_cap_lin;
 
 /* One run of one protocol with one seed. Owns its arrays (fl_cap_run_clear). */
@@ -55,6 +63,7 @@ typedef struct fl_cap_run {
   int64_t duration_ns;
   GArray *ops;     /* of fl_cap_op, in completion order */
   GArray *windows; /* of fl_cap_window, in time order */
+  GArray *faults;  /* of fl_cap_fault, in the order applied */
   fl_cap_lin lin;  /* FL_CAP_LIN_NONE: the workload has no linearizability check (txn...) */
   int64_t violation_ops; /* operations in the checker's smallest failing window, or -1 */
   bool invariants_held;

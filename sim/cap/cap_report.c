@@ -113,6 +113,79 @@ static void add_number(JsonBuilder *b, double v) {
   else json_builder_add_double_value(b, v);
 }
 
+static void spread_json(JsonBuilder *b, const char *name, const double *v, size_t n) {
+  fl_cap_spread sp;
+  fl_cap_spread_of(v, n, &sp);
+  json_builder_set_member_name(b, name);
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "median");
+  add_number(b, sp.median);
+  json_builder_set_member_name(b, "min");
+  add_number(b, sp.min);
+  json_builder_set_member_name(b, "max");
+  add_number(b, sp.max);
+  json_builder_end_object(b);
+}
+
+/* "windows": availability inside each fault window, by window index (the runs of one scenario
+ * share the timeline; a window a run does not have counts as no value). */
+static void per_window(JsonBuilder *b, GPtrArray *rs) {
+  guint nw = 0;
+  for (guint i = 0; i < rs->len; i++) nw = MAX(nw, ((const fl_cap_run *)rs->pdata[i])->windows->len);
+  double *v = g_new(double, rs->len ? rs->len : 1);
+  json_builder_set_member_name(b, "windows");
+  json_builder_begin_array(b);
+  for (guint k = 0; k < nw; k++) {
+    json_builder_begin_object(b);
+    const fl_cap_window *first = NULL;
+    for (guint i = 0; i < rs->len; i++) {
+      const fl_cap_run *r = rs->pdata[i];
+      const fl_cap_window *w = k < r->windows->len ? &g_array_index(r->windows, fl_cap_window, k) : NULL;
+      if (w && !first) first = w;
+      v[i] = w ? fl_cap_availability_between(r, w->from_ns, w->to_ns) : NAN;
+    }
+    json_builder_set_member_name(b, "opened_by");
+    json_builder_add_string_value(b, first->what);
+    json_builder_set_member_name(b, "from_ns");
+    json_builder_add_int_value(b, first->from_ns);
+    json_builder_set_member_name(b, "to_ns");
+    json_builder_add_int_value(b, first->to_ns);
+    spread_json(b, "availability", v, rs->len);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  g_free(v);
+}
+
+/* "faults": for each disruptive action, the time to a new leader and to the first ok after it
+ * (null: never, or no leader to elect), over seeds. */
+static void per_fault(JsonBuilder *b, GPtrArray *rs) {
+  guint nf = 0;
+  for (guint i = 0; i < rs->len; i++) nf = MAX(nf, ((const fl_cap_run *)rs->pdata[i])->faults->len);
+  double *lead = g_new(double, rs->len ? rs->len : 1), *ok = g_new(double, rs->len ? rs->len : 1);
+  json_builder_set_member_name(b, "faults");
+  json_builder_begin_array(b);
+  for (guint k = 0; k < nf; k++) {
+    int line = 0;
+    for (guint i = 0; i < rs->len; i++) {
+      const fl_cap_run *r = rs->pdata[i];
+      const fl_cap_fault *f = k < r->faults->len ? &g_array_index(r->faults, fl_cap_fault, k) : NULL;
+      if (f) line = f->line;
+      lead[i] = f && f->leader_ns >= 0 ? (double)f->leader_ns / 1e6 : NAN;
+      ok[i] = f && f->ok_ns >= 0 ? (double)f->ok_ns / 1e6 : NAN;
+    }
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "line");
+    json_builder_add_int_value(b, line);
+    spread_json(b, "new_leader_ms", lead, rs->len);
+    spread_json(b, "first_ok_ms", ok, rs->len);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  g_free(lead);
+  g_free(ok);
+}
+
 static bool write_json(const char *dir, const char *title, char **protocols,
                        const fl_cap_run *const *runs, size_t n, GError **error) {
   JsonBuilder *b = json_builder_new();
@@ -144,6 +217,8 @@ static bool write_json(const char *dir, const char *title, char **protocols,
       json_builder_end_object(b);
     }
     json_builder_end_object(b);
+    per_window(b, rs);
+    per_fault(b, rs);
     json_builder_set_member_name(b, "runs");
     json_builder_begin_array(b);
     for (guint i = 0; i < rs->len; i++) {

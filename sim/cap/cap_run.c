@@ -16,6 +16,7 @@ void fl_cap_run_clear(fl_cap_run *r) {
   g_free(r->stop);
   if (r->ops) g_array_free(r->ops, TRUE);
   if (r->windows) g_array_free(r->windows, TRUE);
+  if (r->faults) g_array_free(r->faults, TRUE);
   memset(r, 0, sizeof *r);
 }
 
@@ -23,6 +24,7 @@ static void run_init(fl_cap_run *r) {
   memset(r, 0, sizeof *r);
   r->ops = g_array_new(FALSE, TRUE, sizeof(fl_cap_op));
   r->windows = g_array_new(FALSE, TRUE, sizeof(fl_cap_window));
+  r->faults = g_array_new(FALSE, TRUE, sizeof(fl_cap_fault));
   r->violation_ops = r->recovery_ok_max_ns = r->blocked_max_ns = -1;
   r->reads = r->stale_reads = r->stale_lag_max_ns = -1;
   r->lin = FL_CAP_LIN_NONE;
@@ -86,6 +88,12 @@ bool fl_cap_run_collect(fl_world *w, const fl_scenario *scn, bool check_history,
     g_strlcpy(x.what, fw[i].what, sizeof x.what);
     g_array_append_val(out->windows, x);
   }
+  const fl_measure *m = fl_world_measure(w);
+  for (guint i = 0; i < m->faults->len; i++) {
+    const fl_fault_record *f = &g_array_index(m->faults, fl_fault_record, i);
+    fl_cap_fault x = {.at_ns = f->at_ns, .leader_ns = f->leader_ns, .ok_ns = f->ok_ns, .line = f->line};
+    g_array_append_val(out->faults, x);
+  }
   const char *why = NULL;
   fl_stop_reason stop = fl_world_stop_reason(w);
   out->invariants_held = stop != FL_STOP_VIOLATION && stop != FL_STOP_PROTOCOL_ERROR &&
@@ -139,6 +147,18 @@ bool fl_cap_run_save(const fl_cap_run *r, const char *path, GError **error) {
     INT("from_ns", w->from_ns);
     INT("to_ns", w->to_ns);
     STR("what", w->what);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "faults");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < r->faults->len; i++) {
+    const fl_cap_fault *f = &g_array_index(r->faults, fl_cap_fault, i);
+    json_builder_begin_object(b);
+    INT("at_ns", f->at_ns);
+    INT("leader_ns", f->leader_ns);
+    INT("ok_ns", f->ok_ns);
+    INT("line", f->line);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -223,6 +243,19 @@ bool fl_cap_run_load(const char *path, fl_cap_run *out, GError **error) {
                        .to_ns = json_object_get_int_member(w, "to_ns")};
     g_strlcpy(x.what, json_object_get_string_member(w, "what"), sizeof x.what);
     g_array_append_val(out->windows, x);
+  }
+  JsonArray *fs = json_object_has_member(o, "faults") ? json_object_get_array_member(o, "faults") : NULL;
+  for (guint i = 0; fs && i < json_array_get_length(fs); i++) {
+    JsonObject *f = json_array_get_object_element(fs, i);
+    if (!f) {
+      bad(error, path, "faults of objects");
+      goto out;
+    }
+    fl_cap_fault x = {.at_ns = json_object_get_int_member(f, "at_ns"),
+                      .leader_ns = json_object_get_int_member(f, "leader_ns"),
+                      .ok_ns = json_object_get_int_member(f, "ok_ns"),
+                      .line = (int)json_object_get_int_member(f, "line")};
+    g_array_append_val(out->faults, x);
   }
   for (guint i = 0; i < json_array_get_length(ops); i++) {
     JsonArray *a = json_array_get_array_element(ops, i);
