@@ -9,7 +9,12 @@
  * reached (so it does not merely misread a value written before the window). Each trial search
  * has a step budget; a trial that runs out counts as "not refuted", which can only make the
  * window larger, never wrong. Refutation is assumed monotone in the cut (true of prefixes);
- * for the start it is a heuristic, so the final window is always verified. */
+ * for the start it is a heuristic, so the final window is always verified.
+ *
+ * The text names operations as the run does where the history carries the run's fields (client,
+ * simulated times, the node that answered) and ends with one sentence saying what went wrong.
+ * Operations of unknown outcome that explain no result are left out of "could not place": they
+ * need not be linearized at all, so listing them only hides the ones that matter. */
 #include "lincheck_int.h"
 
 #include <stdlib.h>

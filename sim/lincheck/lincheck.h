@@ -221,7 +221,10 @@ typedef struct fl_lincheck_evidence {
                          * non-linearizable from every model state the search reached */
   uint32_t window_from; /* the window, as real-time positions [from, to] */
   uint32_t window_to;
-  char *timeline;       /* the window as text, one row per process, then prefix and unplaced */
+  char *timeline;       /* the window as text, one row per process, then prefix and unplaced,
+                         * then "why: " and one plain sentence. Processes are named as the run
+                         * names its clients when the history says (c5, c5/p29 after timeouts),
+                         * with simulated times and the node that answered; else pN */
 } fl_lincheck_evidence;
 
 typedef struct fl_lincheck_result {

@@ -5,6 +5,7 @@
  * events from xdotool. */
 #include "fl_test.h"
 #include "trace.h"
+#include "viz/font.h"
 #include "viz/labels.h"
 #include "viz/layout.h"
 #include "viz/lin_overlay.h"
@@ -432,6 +433,25 @@ START_TEST(the_png_has_a_legend_and_says_what_failed) {
     for (int y = top + 4; y < top + L.lane_h - 4; y++)
       if (PIX(px, 320, x, y)[1] < FL_VIZ_C_OP_OK.g - 40) dark++;
   ck_assert_uint_eq(dark, 0);
+  g_free(px);
+  /* Zoomed in to the one arrow #1 (n1 -> n2, "append t3 [1]"): its type is written at its
+   * midpoint in its colour, far more blue pixels in that box than the line alone draws. */
+  px = render_png(path, NULL, out, W, H, 90 * MS, 160 * MS);
+  fl_viz_layout_init(&L, W, H, 4, false, (fl_viz_view){90 * MS, 160 * MS});
+  GError *fe = NULL;
+  fl_viz_fonts *fonts = fl_viz_fonts_open(&fe);
+  ck_assert_msg(fonts != NULL, "%s", fe ? fe->message : "?");
+  int tw = fl_viz_text_width(fonts, FL_VIZ_FONT_SANS, "append"), th = fl_viz_text_height(fonts);
+  fl_viz_fonts_free(fonts);
+  int mx = (fl_viz_layout_x(&L, 100 * MS) + fl_viz_layout_x(&L, 150 * MS)) / 2 - tw / 2;
+  int my = (fl_viz_layout_lane_mid(&L, 0) + fl_viz_layout_lane_mid(&L, 1)) / 2 - th / 2;
+  size_t blue = 0;
+  for (int x = mx; x < mx + tw; x++)
+    for (int y = my; y < my + th; y++) {
+      const uint8_t *p = PIX(px, W, x, y);
+      if (p[2] > p[0] + 40 && p[2] > p[1] + 20) blue++;
+    }
+  ck_assert_uint_gt(blue, (size_t)tw + 15);
   g_free(px);
   /* The title says what failed, right after the run's name. */
   fl_viz_timeline *tl = fl_viz_timeline_load(path, NULL);
