@@ -107,6 +107,7 @@ static void namer_init(namer *nm, const fl_lincheck_history *h) {
     const fl_lincheck_op *op = fl_lincheck_history_op(h, k);
     if (op->has_client) g_array_append_val(nm->procs, ((proc_pair){op->client, op->process}));
   }
+  if (nm->procs->len == 0) return; /* a history from elsewhere: no clients to name */
   qsort(nm->procs->data, nm->procs->len, sizeof(proc_pair), pair_cmp);
   guint m = 0;
   for (guint k = 0; k < nm->procs->len; k++)
@@ -464,26 +465,52 @@ static char *timeline(const fl_lincheck_history *h, const fl_lincheck_evidence *
 }
 
 /* Does an operation of unknown outcome bear on the verdict? It need not be linearized at all,
- * so it only matters if it can explain a result: a read or a dequeue-less effect nobody
- * observed can be taken as never having happened without changing any other operation's
- * result. A read of unknown outcome returns nothing to explain; a write or cas matters only if
- * an answered read returned, or an answered cas expected, the value it writes. Other functions
- * (appends, adds, queues) are kept: whether they are observed is the model's business. */
-static bool constrains(const fl_lincheck_history *h, const uint32_t *ids, uint32_t n,
-                       const fl_lincheck_op *op) {
+ * so it only matters if it can explain a result: taking an unobserved one as never having
+ * happened changes no other operation's result. A read of unknown outcome returns nothing to
+ * explain; a write or cas matters only if an answered read returned, or an answered cas
+ * expected, the value it writes. Other functions (appends, adds, queues) are kept: whether
+ * they are observed is the model's business. The observed values are collected once per part
+ * into a lookup table (never iterated), so the filter costs O(n), not O(n) per operation. */
+typedef struct observed {
+  const char *key;
+  const fl_lincheck_value *v;
+} observed;
+
+static guint observed_hash(gconstpointer p) {
+  const observed *o = p;
+  return (guint)(fl__lincheck_value_hash(o->v) ^ (o->key ? g_str_hash(o->key) : 0u));
+}
+
+static gboolean observed_equal(gconstpointer a, gconstpointer b) {
+  const observed *x = a, *y = b;
+  return (x->key == y->key || (x->key && y->key && strcmp(x->key, y->key) == 0)) &&
+         fl__lincheck_value_equal(x->v, y->v);
+}
+
+/* Values that answered operations saw: what reads returned, what successful cas expected. */
+static GHashTable *observed_values(const fl_lincheck_history *h, const uint32_t *ids, uint32_t n) {
+  GHashTable *seen = g_hash_table_new_full(observed_hash, observed_equal, g_free, NULL);
+  for (uint32_t k = 0; k < n; k++) {
+    const fl_lincheck_op *o = fl_lincheck_history_op(h, ids[k]);
+    if (o->outcome != FL_LINCHECK_OK) continue;
+    const fl_lincheck_value *v = NULL;
+    if (o->fn == FL_LINCHECK_FN_READ) v = &o->out;
+    else if (o->fn == FL_LINCHECK_FN_CAS && o->in.kind == FL_LINCHECK_VAL_LIST && o->in.n == 2) v = &o->in.items[0];
+    if (!v) continue;
+    observed *e = g_new(observed, 1);
+    *e = (observed){o->key, v};
+    g_hash_table_add(seen, e);
+  }
+  return seen;
+}
+
+static bool constrains(GHashTable *seen, const fl_lincheck_op *op) {
   if (op->outcome != FL_LINCHECK_UNKNOWN) return true;
   if (op->fn == FL_LINCHECK_FN_READ) return false;
   const fl_lincheck_value *x = written(op);
   if (!x) return true;
-  for (uint32_t k = 0; k < n; k++) {
-    const fl_lincheck_op *o = fl_lincheck_history_op(h, ids[k]);
-    if (o->outcome != FL_LINCHECK_OK || !same_key(o, op)) continue;
-    if (o->fn == FL_LINCHECK_FN_READ && fl__lincheck_value_equal(&o->out, x)) return true;
-    if (o->fn == FL_LINCHECK_FN_CAS && o->in.kind == FL_LINCHECK_VAL_LIST && o->in.n == 2 &&
-        fl__lincheck_value_equal(&o->in.items[0], x))
-      return true;
-  }
-  return false;
+  observed probe = {op->key, x};
+  return g_hash_table_contains(seen, &probe);
 }
 
 /* ---- Building ---------------------------------------------------------------------------- */
@@ -552,11 +579,13 @@ fl_lincheck_evidence *fl__lincheck_evidence_build(const fl_lincheck_history *h,
   }
   e->unplaced = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   if (blocker != UINT32_MAX) g_array_append_val(e->unplaced, blocker);
+  GHashTable *seen = observed_values(h, ids, n);
   for (uint32_t k = 0; k < n; k++) {
     const fl_lincheck_op *op = fl_lincheck_history_op(h, ids[k]);
-    if (!placed[op->id] && op->id != blocker && op->call_pos < block_pos && constrains(h, ids, n, op))
+    if (!placed[op->id] && op->id != blocker && op->call_pos < block_pos && constrains(seen, op))
       g_array_append_val(e->unplaced, op->id);
   }
+  g_hash_table_destroy(seen);
   g_free(placed);
 
   /* The window. */
