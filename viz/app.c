@@ -225,6 +225,8 @@ static void key(app *a, const SDL_KeyboardEvent *k) {
   a->dirty = true;
 }
 
+static void draw(app *a);
+
 static void handle(app *a, const SDL_Event *e) {
   switch (e->type) {
   case SDL_QUIT: a->quit = true; break;
@@ -234,7 +236,10 @@ static void handle(app *a, const SDL_Event *e) {
     break;
   case SDL_KEYDOWN:
     if (e->key.keysym.sym == SDLK_F12) {
-      screenshot(a); /* of the frame on screen, before anything changes */
+      /* Of the frame as the keys before it left it: events that arrive together (a script's
+       * "key h F12" on a busy machine) are handled in one batch before the loop redraws. */
+      if (a->dirty) draw(a);
+      screenshot(a);
       break;
     }
     key(a, &e->key);

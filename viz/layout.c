@@ -1,6 +1,7 @@
 /* layout: time to pixels and back (see layout.h). 128-bit intermediates keep the mapping exact
  * for any span a trace can have (2^63 ns times 16384 pixels overflows 64 bits). */
 #include "layout.h"
+#include "labels.h"
 
 #include <math.h>
 
@@ -15,7 +16,10 @@ void fl_viz_layout_init(fl_viz_layout *L, int width, int height, int n_lanes, bo
   L->axis_y = L->title_h;
   L->axis_h = FL_VIZ_AXIS_H;
   L->panel_h = panel ? FL_VIZ_PANEL_LINES * FL_VIZ_LINE_H + 8 : 0;
-  L->panel_y = height - L->panel_h;
+  int legend_h = fl_viz_legend_rows(width) * FL_VIZ_LINE_H + 8;
+  L->legend_h = !panel && 3 * legend_h <= height - L->axis_y - L->axis_h ? legend_h : 0;
+  L->legend_y = height - L->legend_h;
+  L->panel_y = height - L->panel_h - L->legend_h;
   L->plot_x = FL_VIZ_LABEL_W;
   L->plot_w = width - L->plot_x - 8;
   if (L->plot_w < 1) L->plot_w = 1;

@@ -26,6 +26,7 @@ typedef struct fl_viz_layout {
   int plot_x, plot_y, plot_w, plot_h; /* the lanes' area; lane labels left of plot_x */
   int n_lanes, lane_h;
   int panel_y, panel_h;               /* details panel (panel_h 0: none) */
+  int legend_y, legend_h;             /* colour legend below the lanes (legend_h 0: none) */
   int64_t t0_ns, t1_ns;
 } fl_viz_layout;
 
@@ -41,6 +42,9 @@ typedef struct fl_viz_layout {
 #define FL_VIZ_MAX_W 16384
 #define FL_VIZ_MAX_H 16384
 
+/* With a panel (the window) there is no legend strip: the window's help overlay shows the
+ * legend. Without one (PNG output) the bottom holds the colour legend (labels.h), unless it
+ * would take more than a third of the height left for lanes. */
 void fl_viz_layout_init(fl_viz_layout *L, int width, int height, int n_lanes, bool panel,
                         fl_viz_view view);
 

@@ -34,7 +34,7 @@ int fl_viz_stripe_h(const fl_viz_layout *L) { return L->lane_h >= 12 ? L->lane_h
  * skips to the first span of the next column (binary search), so flapping roles cost at most
  * one rectangle per column. */
 static void draw_roles(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layout *L, int lane,
-                       const int64_t *col) {
+                       const int64_t *col, fl_viz_placer *placer) {
   const fl_viz_lane *ln = &s->tl->lanes[lane];
   int top = fl_viz_layout_lane_top(L, lane);
   GArray *roles = ln->roles;
@@ -66,16 +66,20 @@ static void draw_roles(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layo
     fl__viz_fill_plot(r, L, x0, x1, top, top + L->lane_h, c);
     char *label = fl_viz_role_label(s->tl, sp);
     int tx = MAX(x0, L->plot_x) + 3;
-    if (L->lane_h >= th + 2 && x1 - tx > fl_viz_text_width(s->fonts, FL_VIZ_FONT_SANS, label))
+    int tw = fl_viz_text_width(s->fonts, FL_VIZ_FONT_SANS, label);
+    if (L->lane_h >= th + 2 && x1 - tx > tw) {
       fl_viz_draw_text(s->fonts, r, FL_VIZ_FONT_SANS, label, tx, top + L->lane_h - th - 1,
                   fl_viz_mix(c, FL_VIZ_RGB(0, 0, 0), 55));
+      fl_viz_placer_block(placer, tx, top + L->lane_h - th - 1, tw, th); /* labels avoid it */
+    }
     g_free(label);
     i++;
   }
 }
 
 static void draw_spans(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layout *L,
-                       const GArray *spans, fl_viz_rgb c, const char *what, int inset) {
+                       const GArray *spans, fl_viz_rgb c, const char *what, int inset,
+                       fl_viz_placer *placer) {
   int th = fl_viz_text_height(s->fonts);
   for (guint i = 0; i < spans->len; i++) {
     const fl_viz_span *sp = &g_array_index(spans, fl_viz_span, i);
@@ -84,9 +88,12 @@ static void draw_spans(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layo
     int x0 = fl_viz_layout_x(L, sp->from_ns), x1 = MAX(fl_viz_layout_x(L, sp->to_ns), x0 + 1);
     fl__viz_fill_plot(r, L, x0, x1, top + inset, top + L->lane_h - inset, c);
     int tx = MAX(x0, L->plot_x) + 3;
-    if (L->lane_h - 2 * inset >= th && x1 - tx > fl_viz_text_width(s->fonts, FL_VIZ_FONT_SANS, what))
+    int tw = fl_viz_text_width(s->fonts, FL_VIZ_FONT_SANS, what);
+    if (L->lane_h - 2 * inset >= th && x1 - tx > tw) {
       fl_viz_draw_text(s->fonts, r, FL_VIZ_FONT_SANS, what, tx, top + (L->lane_h - th) / 2,
                   c.r + c.g + c.b > 3 * 128 ? FL_VIZ_C_TEXT : FL_VIZ_C_TITLE_FG);
+      fl_viz_placer_block(placer, tx, top + (L->lane_h - th) / 2, tw, th);
+    }
   }
 }
 
@@ -105,7 +112,8 @@ static void draw_partitions(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz
   }
 }
 
-static void draw_cuts(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layout *L) {
+static void draw_cuts(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layout *L,
+                      fl_viz_placer *placer) {
   const fl_viz_timeline *tl = s->tl;
   int sh = fl_viz_stripe_h(L), th = fl_viz_text_height(s->fonts);
   for (guint i = 0; i < tl->cuts->len; i++) {
@@ -117,25 +125,28 @@ static void draw_cuts(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layou
     fl__viz_fill_plot(r, L, x0, x1, y, y + sh, FL_VIZ_C_CUT);
     char *label = g_strdup_printf("cut ->%s", tl->lanes[c->aux].name);
     int tx = MAX(x0, L->plot_x) + 3;
-    if (L->lane_h >= 2 * th && x1 - tx > fl_viz_text_width(s->fonts, FL_VIZ_FONT_SANS, label))
+    int tw = fl_viz_text_width(s->fonts, FL_VIZ_FONT_SANS, label);
+    if (L->lane_h >= 2 * th && x1 - tx > tw) {
       fl_viz_draw_text(s->fonts, r, FL_VIZ_FONT_SANS, label, tx, y - th, FL_VIZ_C_CUT);
+      fl_viz_placer_block(placer, tx, y - th, tw, th);
+    }
     g_free(label);
   }
 }
 
 static void draw_lanes(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layout *L,
-                       const int64_t *col) {
+                       const int64_t *col, fl_viz_placer *placer) {
   const fl_viz_timeline *tl = s->tl;
   for (int l = 0; l < tl->n_lanes; l++) {
     int top = fl_viz_layout_lane_top(L, l);
     fl__viz_fill(r, L->plot_x, top, L->plot_w, L->lane_h,
                  tl->lanes[l].is_client ? FL_VIZ_C_CLIENT_LANE : FL_VIZ_C_NO_STATE);
-    if (!tl->lanes[l].is_client) draw_roles(r, s, L, l, col);
+    if (!tl->lanes[l].is_client) draw_roles(r, s, L, l, col, placer);
   }
-  draw_spans(r, s, L, tl->down, FL_VIZ_C_DOWN, "crashed", 0);
-  draw_spans(r, s, L, tl->paused, FL_VIZ_C_PAUSED, "paused", L->lane_h >= 12 ? L->lane_h / 4 : 0);
+  draw_spans(r, s, L, tl->down, FL_VIZ_C_DOWN, "crashed", 0, placer);
+  draw_spans(r, s, L, tl->paused, FL_VIZ_C_PAUSED, "paused", L->lane_h >= 12 ? L->lane_h / 4 : 0, placer);
   draw_partitions(r, s, L);
-  draw_cuts(r, s, L);
+  draw_cuts(r, s, L, placer);
   if (L->lane_h >= 4)
     for (int l = 0; l < tl->n_lanes; l++) {
       int y = fl_viz_layout_lane_top(L, l) + L->lane_h - 1;
@@ -154,10 +165,14 @@ void fl_viz_render(SDL_Renderer *r, const fl_viz_scene *s, const fl_viz_layout *
   int64_t *col = fl__viz_columns(L);
   SDL_Rect clip = {L->plot_x, L->plot_y, L->plot_w, L->plot_h};
   SDL_RenderSetClipRect(r, &clip);
-  draw_lanes(r, s, L, col);
+  fl_viz_placer placer; /* every label of the frame, so none is drawn over another */
+  fl_viz_placer_init(&placer);
+  draw_lanes(r, s, L, col, &placer);
   fl__viz_draw_ops(r, s, L, col, info);
   fl__viz_draw_messages(r, s, L, col, info);
-  fl__viz_draw_marks(r, s, L, col);
+  fl__viz_draw_marks(r, s, L, col, &placer);
+  fl__viz_draw_labels(r, s, L, info, &placer);
+  fl_viz_placer_clear(&placer);
   SDL_RenderSetClipRect(r, NULL);
   fl__viz_draw_chrome(r, s, L, info);
   g_free(col);

@@ -11,9 +11,11 @@
  *
  * Drawing is opaque except text, in a fixed order: backgrounds and role colours, crashed and
  * paused spans, partition stripes, cuts, lane separators, client operations, timers, arrows,
- * annotations, network changes and violations, the linearizability overlay, the cursor and the
- * hovered item, then the title, axis, lane names, details panel and help. Pixels of a kind are
- * therefore exactly the palette's colours (palette.h).
+ * annotations, network changes and violations (with a square on each node a violation names),
+ * the linearizability overlay, the cursor and the hovered item, then the plot's labels
+ * (render_labels.c: placed greedily so none overdraws another, labels.h), then the title,
+ * axis, lane names, details panel, the PNG's colour legend and help (with the legend). Pixels
+ * of a kind are therefore exactly the palette's colours (palette.h).
  *
  * Ownership: the scene's pointers are borrowed for the call.
  */
@@ -66,6 +68,10 @@ void fl_viz_arrows_visit(const fl_viz_timeline *tl, const fl_viz_layout *L, fl_v
 fl_viz_rgb fl_viz_arrow_colour(const fl_viz_timeline *tl, const fl_viz_arrow *a);
 /* Height of the partition stripe at the top of a lane. */
 int fl_viz_stripe_h(const fl_viz_layout *L);
+
+/* The title line's text: scenario, protocol, seed, what failed (labels.h:
+ * fl_viz_failure_text), the view's span and how messages are drawn. Newly allocated. */
+char *fl_viz_title_text(const fl_viz_scene *s, const fl_viz_layout *L, bool aggregated);
 
 /* The key bindings as lines of text (static), for the help overlay and --help. */
 const char *const *fl_viz_help_lines(size_t *n);

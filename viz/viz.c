@@ -94,11 +94,10 @@ bool fl_viz_png(const fl_viz_opts *o, const char *out, GError **error) {
   }
   fl_viz_layout L;
   fl_viz_layout_init(&L, w, h, tl->n_lanes, false, view);
-  char *summary = fl_viz_lin_summary(tl, lin);
+  /* The title says what failed, a failed linearizability check included (render.h). */
   fl_viz_scene s = {.tl = tl, .lin = lin, .fonts = fonts, .cursor_ns = -1, .hover_arrow = -1,
-                    .hover_op = -1, .status = summary && lin->failed ? "not linearizable" : NULL};
+                    .hover_op = -1, .status = NULL};
   fl_viz_render(r, &s, &L, NULL);
-  g_free(summary);
   SDL_RenderPresent(r);
   ok = fl_viz_png_write(out, surf, error);
 out:

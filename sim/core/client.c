@@ -172,7 +172,7 @@ void fl__client_wake(fl_clients *cl, uint32_t index) {
 
 /* `done` is the transaction with what its reads returned (an ok transaction), else NULL. */
 static void complete(fl_clients *cl, fl_client *c, fl_hist_type type, const fl_op_result *res,
-                     const fl_txn *done, bool at_end) {
+                     const fl_txn *done, bool at_end, int node) {
   bool refused = type == FL_HIST_FAIL && res && res->status == FL_REPLY_REFUSED;
   int64_t now = fl_sched_now(cl->rt->sched);
   const fl_op *op = &c->req.op;
@@ -181,8 +181,8 @@ static void complete(fl_clients *cl, fl_client *c, fl_hist_type type, const fl_o
   /* The trace carries an ok reply's value even where it means nothing (a write's): the
    * digest has always hashed it. */
   int64_t value = type == FL_HIST_OK && res ? res->value : 0;
-  fl_history_add(cl->history, cl->scn->workload.kind, now, done ? done : &c->req, type,
-                 type == FL_HIST_OK ? res : NULL);
+  fl_history_add_from(cl->history, cl->scn->workload.kind, now, done ? done : &c->req, type,
+                      type == FL_HIST_OK ? res : NULL, node);
   fl_trace_complete(cl->rt->trace, now, c->endpoint, op->process, op->seq, type, has_value, value);
   const fl_workload_kind *k = cl->scn->workload.kind;
   if (k->completed)
@@ -224,7 +224,7 @@ static void complete(fl_clients *cl, fl_client *c, fl_hist_type type, const fl_o
 void fl__client_timeout(fl_clients *cl, uint32_t index, uint64_t seq) {
   fl_client *c = &cl->v[index];
   if (!c->busy || c->seq != seq) return;
-  complete(cl, c, FL_HIST_INFO, NULL, NULL, false);
+  complete(cl, c, FL_HIST_INFO, NULL, NULL, false, -1);
   /* Jepsen: the process that timed out may still be executing; continue as a new one, and
    * try the next node in case this one is gone. */
   c->process += (uint64_t)cl->rt->n_clients;
@@ -285,13 +285,13 @@ void fl__client_deliver(fl_clients *cl, fl_msg *m) {
   switch (r.result.status) {
   case FL_REPLY_OK:
     fl_sched_cancel(cl->rt->sched, c->timeout);
-    complete(cl, c, FL_HIST_OK, &r.result, done, false);
+    complete(cl, c, FL_HIST_OK, &r.result, done, false, m->src);
     schedule_wake(cl, c);
     break;
   case FL_REPLY_FAIL:
   case FL_REPLY_REFUSED:
     fl_sched_cancel(cl->rt->sched, c->timeout);
-    complete(cl, c, FL_HIST_FAIL, &r.result, NULL, false);
+    complete(cl, c, FL_HIST_FAIL, &r.result, NULL, false, m->src);
     schedule_wake(cl, c);
     break;
   case FL_REPLY_REDIRECT: {
@@ -311,5 +311,5 @@ void fl__client_deliver(fl_clients *cl, fl_msg *m) {
 /* Operations still open when the run ends: their outcome is unknown. */
 void fl__clients_finish(fl_clients *cl) {
   for (int i = 0; i < cl->rt->n_clients; i++)
-    if (cl->v[i].busy) complete(cl, &cl->v[i], FL_HIST_INFO, NULL, NULL, true);
+    if (cl->v[i].busy) complete(cl, &cl->v[i], FL_HIST_INFO, NULL, NULL, true, -1);
 }

@@ -86,7 +86,8 @@ static void put_i(line *l, int64_t v) {
 }
 
 static void write_jsonl(fl_history *h, uint64_t index, int64_t time_ns, const fl_op *op,
-                        fl_hist_type type, bool read_value, bool has_value, int64_t value) {
+                        fl_hist_type type, bool read_value, bool has_value, int64_t value,
+                        int node) {
   line l = {.len = 0};
   put(&l, "{\"index\":");
   put_u(&l, index);
@@ -114,14 +115,18 @@ static void write_jsonl(fl_history *h, uint64_t index, int64_t time_ns, const fl
     put_i(&l, op->value);
     put(&l, "]");
   }
+  if (node >= 0) {
+    put(&l, ",\"node\":");
+    put_u(&l, (uint64_t)node);
+  }
   put(&l, ",\"time\":");
   put_i(&l, time_ns);
   put(&l, "}\n");
   fwrite(l.buf, 1, l.len, h->f);
 }
 
-static void record(fl_history *h, const fl_op *op, fl_hist_type type, bool read_value,
-                   bool has_value, int64_t value) {
+static void record(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
+                   bool read_value, bool has_value, int64_t value, int node) {
   static const fl_lincheck_rec_type types[] = {FL_LINCHECK_REC_INVOKE, FL_LINCHECK_REC_OK,
                                                FL_LINCHECK_REC_FAIL, FL_LINCHECK_REC_INFO};
   if (h->rec_error) return;
@@ -129,6 +134,7 @@ static void record(fl_history *h, const fl_op *op, fl_hist_type type, bool read_
   fl_lincheck_recorder_add(h->rec, types[type], (int64_t)op->process, fl_op_kind_name(op->kind),
                            op->key, is_read && read_value && has_value,
                            is_read ? value : op->value, op->expected, &h->rec_error);
+  if (!h->rec_error) fl_lincheck_recorder_note(h->rec, op->client, time_ns, node);
 }
 
 /* Feeds the staleness analysis: a cas is a write of its new value (one that failed its
@@ -153,16 +159,16 @@ static void analyse(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_typ
 }
 
 static void write_event(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
-                        bool read_value, bool has_value, int64_t value) {
+                        bool read_value, bool has_value, int64_t value, int node) {
   uint64_t index = h->events++;
   h->counts[type]++;
-  if (h->rec) record(h, op, type, read_value, has_value, value);
+  if (h->rec) record(h, time_ns, op, type, read_value, has_value, value, node);
   if (h->stale) analyse(h, time_ns, op, type, read_value && has_value, value);
   if (!h->f) return;
   const char *f = fl_op_kind_name(op->kind);
   char v[64];
   if (h->format == FL_HIST_JSONL) {
-    write_jsonl(h, index, time_ns, op, type, read_value, has_value, value);
+    write_jsonl(h, index, time_ns, op, type, read_value, has_value, value, node);
   } else {
     value_text(v, sizeof v, op, read_value, has_value, value, "nil", " ");
     fprintf(h->f,
@@ -188,8 +194,8 @@ static void scalar_value(fl_lincheck_value *v, const char *json) {
   }
 }
 
-static void record_kind(fl_history *h, const fl_txn *req, fl_hist_type type, bool done,
-                        const char *json) {
+static void record_kind(fl_history *h, int64_t time_ns, const fl_txn *req, fl_hist_type type,
+                        bool done, const char *json, int node) {
   static const fl_lincheck_rec_type types[] = {FL_LINCHECK_REC_INVOKE, FL_LINCHECK_REC_OK,
                                                FL_LINCHECK_REC_FAIL, FL_LINCHECK_REC_INFO};
   if (h->rec_error) return;
@@ -201,6 +207,7 @@ static void record_kind(fl_history *h, const fl_txn *req, fl_hist_type type, boo
     g_snprintf(k, sizeof k, "%" G_GINT64_FORMAT, op->key);
     fl_lincheck_recorder_add_value(h->rec, types[type], (int64_t)op->process,
                                    fl_op_kind_name(op->kind), k, &v, &h->rec_error);
+    if (!h->rec_error) fl_lincheck_recorder_note(h->rec, op->client, time_ns, node);
     return;
   }
   /* [["r",k,v],...]: the same values the JSON-lines parser builds. */
@@ -228,23 +235,27 @@ static void record_kind(fl_history *h, const fl_txn *req, fl_hist_type type, boo
   v.items = mops;
   fl_lincheck_recorder_add_value(h->rec, types[type], (int64_t)op->process, "txn", NULL, &v,
                                  &h->rec_error);
+  if (!h->rec_error) fl_lincheck_recorder_note(h->rec, op->client, time_ns, node);
 }
 
 static void write_kind_event(fl_history *h, const fl_workload_kind *k, int64_t time_ns,
-                             const fl_txn *req, fl_hist_type type, const fl_op_result *res) {
+                             const fl_txn *req, fl_hist_type type, const fl_op_result *res,
+                             int node) {
   uint64_t index = h->events++;
   h->counts[type]++;
   const fl_op *op = &req->op;
   bool done = type == FL_HIST_OK;
   GString *s = g_string_new(NULL);
   k->write_value(s, false, req, done, done ? res : NULL);
-  if (h->rec) record_kind(h, req, type, done, s->str);
+  if (h->rec) record_kind(h, time_ns, req, type, done, s->str, node);
   if (h->f && h->format == FL_HIST_JSONL) {
     fprintf(h->f, "{\"index\":%" G_GUINT64_FORMAT ",\"type\":\"%s\",\"process\":%" G_GUINT64_FORMAT
                   ",\"client\":%u,\"f\":\"%s\"", index, type_name(type), op->process, op->client,
             fl_op_kind_name(op->kind));
     if (op->kind != FL_OP_TXN) fprintf(h->f, ",\"key\":%" G_GINT64_FORMAT, op->key);
-    fprintf(h->f, ",\"value\":%s,\"time\":%" G_GINT64_FORMAT "}\n", s->str, time_ns);
+    fprintf(h->f, ",\"value\":%s", s->str);
+    if (node >= 0) fprintf(h->f, ",\"node\":%d", node);
+    fprintf(h->f, ",\"time\":%" G_GINT64_FORMAT "}\n", time_ns);
   } else if (h->f) {
     g_string_truncate(s, 0);
     k->write_value(s, true, req, done, done ? res : NULL);
@@ -257,23 +268,30 @@ static void write_kind_event(fl_history *h, const fl_workload_kind *k, int64_t t
 }
 
 void fl_history_invoke(fl_history *h, int64_t time_ns, const fl_op *op) {
-  write_event(h, time_ns, op, FL_HIST_INVOKE, false, false, 0);
+  write_event(h, time_ns, op, FL_HIST_INVOKE, false, false, 0, -1);
 }
 
 void fl_history_complete(fl_history *h, int64_t time_ns, const fl_op *op, fl_hist_type type,
                          bool has_value, int64_t value) {
-  write_event(h, time_ns, op, type, type == FL_HIST_OK, has_value, value);
+  write_event(h, time_ns, op, type, type == FL_HIST_OK, has_value, value, -1);
 }
 
 void fl_history_add(fl_history *h, const fl_workload_kind *kind, int64_t time_ns,
                     const fl_txn *req, fl_hist_type type, const fl_op_result *result) {
+  fl_history_add_from(h, kind, time_ns, req, type, result, -1);
+}
+
+void fl_history_add_from(fl_history *h, const fl_workload_kind *kind, int64_t time_ns,
+                         const fl_txn *req, fl_hist_type type, const fl_op_result *result,
+                         int node) {
+  if (type == FL_HIST_INVOKE || type == FL_HIST_INFO) node = -1;
   if (strcmp(kind->name, "kv") != 0) {
-    write_kind_event(h, kind, time_ns, req, type, result);
+    write_kind_event(h, kind, time_ns, req, type, result, node);
     return;
   }
   bool ok = type == FL_HIST_OK && result;
   write_event(h, time_ns, &req->op, type, type == FL_HIST_OK,
-              ok && req->op.kind == FL_OP_READ && result->has_value, ok ? result->value : 0);
+              ok && req->op.kind == FL_OP_READ && result->has_value, ok ? result->value : 0, node);
 }
 
 uint64_t fl_history_events(const fl_history *h) { return h->events; }

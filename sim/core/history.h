@@ -11,6 +11,7 @@
  *   - "f": "read" | "write" | "cas"; "key": an integer; "time": simulated nanoseconds.
  *   - "value": read invoke null, read ok the value read or null (key never written);
  *     write the value written; cas [expected, new].
+ *   - "node" (ok and fail only): the index of the node that answered (0-based: n1 is 0).
  *   - A process has at most one operation open. After an "info" its client continues as a new
  *     process (process + n_clients), as Jepsen's clients do.
  *
@@ -89,6 +90,13 @@ void fl_history_complete(fl_history *h, int64_t time_ns, const fl_op *op, fl_his
  * the same as fl_history_invoke / fl_history_complete. */
 void fl_history_add(fl_history *h, const fl_workload_kind *kind, int64_t time_ns,
                     const fl_txn *req, fl_hist_type type, const fl_op_result *result);
+
+/* The same, for a completion answered by node `node` (0-based index; -1: none), which the
+ * JSON line states as "node" and the recorded history keeps (invocations and unknown outcomes
+ * have no node). Nothing of it reaches the trace or the digest. */
+void fl_history_add_from(fl_history *h, const fl_workload_kind *kind, int64_t time_ns,
+                         const fl_txn *req, fl_hist_type type, const fl_op_result *result,
+                         int node);
 
 /* Events and operations by outcome so far. */
 uint64_t fl_history_events(const fl_history *h);

@@ -15,6 +15,8 @@ struct fl__lincheck_builder {
   GHashTable *open;     /* process (int64 *) -> op number + 1; lookup only */
   GArray *procs;        /* int64 storage for the keys of `open` */
   uint32_t n_events;
+  guint last;           /* op number + 1 of the event last added, 0: none */
+  bool last_ret;        /* that event was a completion */
 };
 
 /* ---- Values ------------------------------------------------------------------------------ */
@@ -221,7 +223,10 @@ bool fl__lincheck_builder_event(fl__lincheck_builder *b, uint32_t line, int64_t 
     op.in = *value;
     op.out.kind = FL_LINCHECK_VAL_NONE;
     op.outcome = FL_LINCHECK_UNKNOWN;
+    op.ret_ns = -1;
     g_array_append_val(b->ops, op);
+    b->last = b->ops->len;
+    b->last_ret = false;
     gboolean no = FALSE;
     g_array_append_val(b->dropped, no);
     g_hash_table_insert(b->open, g_memdup2(&process, sizeof process), GUINT_TO_POINTER(b->ops->len));
@@ -244,6 +249,8 @@ bool fl__lincheck_builder_event(fl__lincheck_builder *b, uint32_t line, int64_t 
     return false;
   }
   g_hash_table_remove(b->open, &process);
+  b->last = k + 1;
+  b->last_ret = true;
   op->ret_line = line;
   op->ret_index = index;
   switch (ev) {
@@ -267,6 +274,28 @@ bool fl__lincheck_builder_event(fl__lincheck_builder *b, uint32_t line, int64_t 
     g_assert_not_reached();
   }
   return true;
+}
+
+void fl__lincheck_builder_note(fl__lincheck_builder *b, int64_t client, int64_t time_ns,
+                               int64_t node) {
+  if (!b->last) return;
+  fl_lincheck_op *op = &g_array_index(b->ops, fl_lincheck_op, b->last - 1);
+  if (!b->last_ret) {
+    if (client >= 0 && client <= UINT32_MAX) {
+      op->has_client = true;
+      op->client = (uint32_t)client;
+    }
+    if (time_ns >= 0) {
+      op->has_time = true;
+      op->call_ns = time_ns;
+    }
+    return;
+  }
+  /* Only an answer has a time worth showing: an unknown outcome's "info" is the client
+   * giving up, not the operation ending. */
+  if (op->outcome == FL_LINCHECK_UNKNOWN) return;
+  if (time_ns >= 0 && op->has_time) op->ret_ns = time_ns;
+  if (node >= 0 && node < UINT32_MAX) op->node = (uint32_t)node + 1;
 }
 
 fl_lincheck_history *fl__lincheck_builder_finish(fl__lincheck_builder *b, const char *model) {

@@ -100,6 +100,16 @@ typedef struct fl_lincheck_op {
   fl_lincheck_value in;  /* the invocation's argument */
   fl_lincheck_value out; /* the result (OK), else NONE */
   fl_lincheck_outcome outcome;
+  /* What a faultline run knows beyond Jepsen's fields (its JSON lines' "client", "time" and
+   * "node"); a history from elsewhere leaves them unset (has_client, has_time false, node 0),
+   * and its operations keep their own process names. */
+  bool has_client;     /* client is the run's client index (0-based: c1 is 0) */
+  bool has_time;       /* call_ns (and ret_ns when the operation completed) are simulated times */
+  uint32_t client;
+  int64_t call_ns;     /* simulated time of the invocation */
+  int64_t ret_ns;      /* simulated time of the completion (ok or fail), else -1 */
+  uint32_t node;       /* the node that answered, 1-based as the run names it (n3 is 3); 0 if
+                        * unknown or unanswered */
 } fl_lincheck_op;
 
 /* ---- Histories ------------------------------------------------------------------------- */
@@ -152,6 +162,11 @@ bool fl_lincheck_recorder_add(fl_lincheck_recorder *r, fl_lincheck_rec_type type
 bool fl_lincheck_recorder_add_value(fl_lincheck_recorder *r, fl_lincheck_rec_type type,
                                     int64_t process, const char *f, const char *key,
                                     const fl_lincheck_value *value, GError **error);
+/* What the run knows about the event just added (the last successful _add or _add_value):
+ * the client's index, the simulated time, and for a completion the node that answered
+ * (0-based index, -1: none). Lets the evidence name clients, times and nodes as the run does. */
+void fl_lincheck_recorder_note(fl_lincheck_recorder *r, uint32_t client, int64_t time_ns,
+                               int32_t node);
 /* The history, for the kv model. Consumes the recorder. */
 fl_lincheck_history *fl_lincheck_recorder_finish(fl_lincheck_recorder *r);
 
@@ -206,7 +221,10 @@ typedef struct fl_lincheck_evidence {
                          * non-linearizable from every model state the search reached */
   uint32_t window_from; /* the window, as real-time positions [from, to] */
   uint32_t window_to;
-  char *timeline;       /* the window as text, one row per process, then prefix and unplaced */
+  char *timeline;       /* the window as text, one row per process, then prefix and unplaced,
+                         * then "why: " and one plain sentence. Processes are named as the run
+                         * names its clients when the history says (c5, c5/p29 after timeouts),
+                         * with simulated times and the node that answered; else pN */
 } fl_lincheck_evidence;
 
 typedef struct fl_lincheck_result {

@@ -39,6 +39,10 @@ const fl_lincheck_value *fl__lincheck_builder_items(fl__lincheck_builder *b,
 bool fl__lincheck_builder_event(fl__lincheck_builder *b, uint32_t line, int64_t index,
                                 int64_t process, fl__lincheck_ev ev, const char *f,
                                 const char *key, const fl_lincheck_value *value, GError **error);
+/* Annotates the operation of the event last added (invocation: client and call time;
+ * completion: the time, and `node` 0-based or -1). client < 0 or time_ns < 0: not known. */
+void fl__lincheck_builder_note(fl__lincheck_builder *b, int64_t client, int64_t time_ns,
+                               int64_t node);
 /* Finishes: open operations become UNKNOWN. Consumes the builder. */
 fl_lincheck_history *fl__lincheck_builder_finish(fl__lincheck_builder *b, const char *model);
 void fl__lincheck_builder_free(fl__lincheck_builder *b);

@@ -75,6 +75,14 @@ static bool to_value(fl__lincheck_builder *b, JsonNode *n, fl_lincheck_value *v,
   return false;
 }
 
+/* A non-negative integer member, or -1. */
+static int64_t int_member(JsonObject *o, const char *name) {
+  JsonNode *n = json_object_get_member(o, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64) return -1;
+  int64_t v = json_node_get_int(n);
+  return v >= 0 ? v : -1;
+}
+
 static bool parse_object(fl__lincheck_builder *b, const char *name, uint32_t line, JsonObject *o,
                          GError **error) {
   JsonNode *type = json_object_get_member(o, "type"), *process = json_object_get_member(o, "process");
@@ -118,6 +126,8 @@ static bool parse_object(fl__lincheck_builder *b, const char *name, uint32_t lin
   bool ok = fl__lincheck_builder_event(b, line, idx, json_node_get_int(process), ev,
                                        json_node_get_string(f), key_str, &v, error);
   g_free(key_str);
+  /* faultline's own fields, when present: they name clients, times and nodes in evidence. */
+  if (ok) fl__lincheck_builder_note(b, int_member(o, "client"), int_member(o, "time"), int_member(o, "node"));
   return ok;
 }
 

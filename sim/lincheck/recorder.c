@@ -76,6 +76,11 @@ bool fl_lincheck_recorder_add_value(fl_lincheck_recorder *r, fl_lincheck_rec_typ
                                     error);
 }
 
+void fl_lincheck_recorder_note(fl_lincheck_recorder *r, uint32_t client, int64_t time_ns,
+                               int32_t node) {
+  fl__lincheck_builder_note(r->b, client, time_ns, node);
+}
+
 fl_lincheck_history *fl_lincheck_recorder_finish(fl_lincheck_recorder *r) {
   fl_lincheck_history *h = fl__lincheck_builder_finish(r->b, "kv");
   g_free(r);

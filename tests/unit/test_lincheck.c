@@ -483,7 +483,9 @@ START_TEST(test_evidence_timeline_and_ids) {
                    "p2    |read = 2-| |read = 1*-|\n"
                    "longest linearizable prefix: 3 operations: p0 write 1 [#0, line 1], "
                    "p1 write 2 [#2, line 3], p2 read = 2 [#3, line 4]\n"
-                   "could not place: p2 read = 1 [#6, line 7]\n");
+                   "could not place: p2 read = 1 [#6, line 7]\n"
+                   "why: p2's read returned 1 (line 8), but p1's write of 2 had completed (line 6), "
+                   "before the read began, and no write of 1 could come between them\n");
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
   fl_lincheck_result_to_json(r, h, b);
@@ -500,6 +502,55 @@ START_TEST(test_evidence_timeline_and_ids) {
   fl_lincheck_result_free(r);
   fl_lincheck_history_free(h);
   g_free(edn);
+}
+END_TEST
+
+/* A faultline run's history names its clients, times and nodes: the evidence speaks of c2, not
+ * p6 (c2 after one timeout, with five clients), gives simulated times and the node that
+ * answered, and says in one sentence what went wrong. Operations of unknown outcome that
+ * explain no result (a read that never returned, a write whose value nobody read) are not in
+ * "could not place". */
+#define RUN_LINE(i, t, p, c, f, v, tail) \
+  "{\"index\":" #i ",\"type\":\"" t "\",\"process\":" #p ",\"client\":" #c ",\"f\":\"" f \
+  "\",\"key\":1,\"value\":" v tail "}\n"
+START_TEST(test_evidence_in_the_runs_language) {
+  const char *text =
+      RUN_LINE(0, "invoke", 0, 0, "write", "3", ",\"time\":9000000000")
+      RUN_LINE(1, "ok", 0, 0, "write", "3", ",\"node\":0,\"time\":9100000000")
+      RUN_LINE(2, "invoke", 1, 1, "write", "7", ",\"time\":9150000000")
+      RUN_LINE(3, "invoke", 0, 0, "write", "2", ",\"time\":9200000000")
+      RUN_LINE(4, "invoke", 3, 3, "read", "null", ",\"time\":9250000000")
+      RUN_LINE(5, "info", 1, 1, "write", "7", ",\"time\":9350000000")
+      RUN_LINE(6, "ok", 0, 0, "write", "2", ",\"node\":0,\"time\":9410000000")
+      RUN_LINE(7, "invoke", 6, 1, "read", "null", ",\"time\":9500000000")
+      RUN_LINE(8, "ok", 6, 1, "read", "3", ",\"node\":2,\"time\":9580000000");
+  fl_lincheck_history *h = load_text(text, JSONL);
+  const fl_lincheck_op *read = fl_lincheck_history_op(h, 4);
+  ck_assert(read->has_client && read->has_time);
+  ck_assert_uint_eq(read->client, 1);
+  ck_assert_int_eq(read->call_ns, 9500000000);
+  ck_assert_int_eq(read->ret_ns, 9580000000);
+  ck_assert_uint_eq(read->node, 3);
+  const fl_lincheck_op *lost = fl_lincheck_history_op(h, 1); /* the write of 7, timed out */
+  ck_assert_int_eq(lost->ret_ns, -1);
+  ck_assert_uint_eq(lost->node, 0);
+  fl_lincheck_result *r = check_history(h, "kv");
+  ck_assert_int_eq(r->verdict, FL_LIN_VIOLATION);
+  ck_assert_str_eq(r->evidence->timeline,
+      "window: key 1, 3 operations, real-time positions 3..8, 9.2s..9.58s (* = could not be placed)\n"
+      "c1    |write 2 @n1-|\n"
+      "c2/p6                |read = 3 @n3*-|\n"
+      "c4      |read (unknown)------------->\n"
+      "(c2/p6 is client c2 after 1 timeout: a client that times out goes on as a new process)\n"
+      "longest linearizable prefix: 3 operations: c1 write k1 3 [9s..9.1s, n1, #0, line 1], "
+      "c2 write k1 7 (unknown) [9.15s, #2, line 3], c1 write k1 2 [9.2s..9.41s, n1, #3, line 4]\n"
+      "could not place: c2/p6 read k1 = 3 [9.5s..9.58s, n3, #7, line 8]\n"
+      "why: c2/p6's read of k1 returned 3 at 9.58s (answered by n3), but c1's write of 2 had "
+      "completed at 9.41s, before the read began, and no write of 3 could come between them\n");
+  /* The unknown read of c4 is in the window but bears on nothing: not in "could not place". */
+  ck_assert_uint_eq(r->evidence->unplaced->len, 1);
+  fl_lincheck_result_free(r);
+  fl_lincheck_history_free(h);
 }
 END_TEST
 
@@ -1002,6 +1053,7 @@ static Suite *lincheck_suite(void) {
   tcase_add_test(tc, test_a_quickly_refuted_part_decides_the_history);
   tcase_add_test(tc, test_step_budget_gives_unknown);
   tcase_add_test(tc, test_evidence_timeline_and_ids);
+  tcase_add_test(tc, test_evidence_in_the_runs_language);
   tcase_add_test(tc, test_results_are_deterministic);
   tcase_add_test(tc, test_property_correct_objects_are_linearizable);
   tcase_add_test(tc, test_cli_exit_codes_and_errors);

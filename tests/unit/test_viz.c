@@ -5,6 +5,8 @@
  * events from xdotool. */
 #include "fl_test.h"
 #include "trace.h"
+#include "viz/font.h"
+#include "viz/labels.h"
 #include "viz/layout.h"
 #include "viz/lin_overlay.h"
 #include "viz/palette.h"
@@ -313,6 +315,165 @@ static char *slurp(const char *path, gsize *len) {
   ck_assert(g_file_get_contents(path, &c, len, NULL));
   return c;
 }
+
+/* Operation labels, message types, what a violation names, and the title's statement of what
+ * failed: exact strings, computed without a window. */
+START_TEST(labels_say_what_operations_messages_and_violations_are) {
+  fl_viz_op op = {.kind = 1, .value = 2, .outcome = FL_VIZ_OP_OK};
+  char *t = fl_viz_op_label(&op);
+  ck_assert_str_eq(t, "w 2");
+  g_free(t);
+  op = (fl_viz_op){.kind = 0, .result = 3, .has_result = true, .outcome = FL_VIZ_OP_OK};
+  ck_assert_str_eq((t = fl_viz_op_label(&op)), "r -> 3");
+  g_free(t);
+  op.has_result = false;
+  ck_assert_str_eq((t = fl_viz_op_label(&op)), "r -> nil");
+  g_free(t);
+  op.outcome = FL_VIZ_OP_INFO;
+  ck_assert_str_eq((t = fl_viz_op_label(&op)), "r ?");
+  g_free(t);
+  op = (fl_viz_op){.kind = 2, .expected = 1, .value = 2, .outcome = FL_VIZ_OP_FAIL};
+  ck_assert_str_eq((t = fl_viz_op_label(&op)), "cas 1->2 fail");
+  g_free(t);
+  ck_assert_str_eq((t = fl_viz_msg_type("AppendEntries t3 prev=4 [5..6]")), "AppendEntries");
+  g_free(t);
+  ck_assert_str_eq((t = fl_viz_msg_type("vote: granted")), "vote");
+  g_free(t);
+  ck_assert_str_eq((t = fl_viz_msg_type("")), "msg");
+  g_free(t);
+
+  const char *stop = "protocol raft, at 174.1ms (event 56): invariant violated: election safety: "
+                     "n5 and n4 were both leaders of term 1 (n5 first)";
+  ck_assert_str_eq((t = fl_viz_violation_label(stop)), "election safety: n5, n4");
+  g_free(t);
+  bool marked[5] = {false};
+  ck_assert_int_eq(fl_viz_violation_nodes(stop, 5, marked), 2);
+  ck_assert(marked[3] && marked[4] && !marked[0] && !marked[1] && !marked[2]);
+  /* Only nodes of the run, and only whole words: "n12" of five nodes and "gn2" are not nodes. */
+  bool none[5] = {false};
+  ck_assert_int_eq(fl_viz_violation_nodes("x: n12 gn2 n2x", 5, none), 0);
+  ck_assert_str_eq((t = fl_viz_violation_label("convergence: k24's replicas disagree: n5 holds 4 "
+                                               "(stamp 17 by n2), n3 holds 2")),
+                   "convergence: n5, n2, n3");
+  g_free(t);
+  ck_assert_str_eq((t = fl_viz_violation_label("protocol raft, at 1s (event 9): a sentence with no "
+                                               "invariant named in it at all: n1")),
+                   "a sentence with no invariant named in it at all: n1");
+  g_free(t);
+}
+END_TEST
+
+/* Greedy placement: a label overlapping one placed (or blocked) before it is skipped; touching
+ * edges do not overlap. */
+START_TEST(greedy_placement_skips_a_label_that_would_overlap) {
+  fl_viz_placer p;
+  fl_viz_placer_init(&p);
+  ck_assert(fl_viz_placer_try(&p, 10, 10, 50, 14));
+  ck_assert(!fl_viz_placer_try(&p, 59, 23, 10, 10)); /* one pixel of overlap */
+  ck_assert(fl_viz_placer_try(&p, 60, 10, 10, 14));  /* touches on the right */
+  ck_assert(fl_viz_placer_try(&p, 10, 24, 50, 14));  /* touches below */
+  fl_viz_placer_block(&p, 100, 0, 20, 20);
+  ck_assert(!fl_viz_placer_try(&p, 110, 5, 30, 5));
+  ck_assert(fl_viz_placer_try(&p, 120, 5, 30, 5));
+  ck_assert_uint_eq(p.boxes->len, 5);
+  fl_viz_placer_clear(&p);
+  ck_assert_ptr_null(p.boxes);
+}
+END_TEST
+
+/* The PNG explains itself: a colour legend at the bottom (each swatch exactly its colour), the
+ * title says what failed, the violation marks the nodes it names, and an operation wide enough
+ * carries its label ("w 42") while a narrow one does not. */
+START_TEST(the_png_has_a_legend_and_says_what_failed) {
+  char *dir = tmpdir(), *path = write_small_trace(dir);
+  char *out = g_build_filename(dir, "legend.png", NULL);
+  const int W = 800, H = 400;
+  uint8_t *px = render_png(path, NULL, out, W, H, -1, -1);
+  fl_viz_layout L, Lw;
+  fl_viz_layout_init(&L, W, H, 4, false, (fl_viz_view){0, 1000 * MS});
+  fl_viz_layout_init(&Lw, W, H, 4, true, (fl_viz_view){0, 1000 * MS});
+  int cols = fl_viz_legend_cols(W);
+  ck_assert_int_eq(cols, 6);
+  ck_assert_int_eq(fl_viz_legend_rows(W), 3);
+  ck_assert_int_eq(L.legend_h, 3 * FL_VIZ_LINE_H + 8);
+  ck_assert_int_eq(L.legend_y, H - L.legend_h);
+  ck_assert_int_eq(Lw.legend_h, 0); /* the window shows the legend in its help overlay */
+  ck_assert_int_le(L.plot_y + L.plot_h, L.legend_y);
+  size_t n;
+  const fl_viz_legend_entry *e = fl_viz_legend(&n);
+  ck_assert_uint_eq(n, 18);
+  for (size_t k = 0; k < n; k++) {
+    int x = FL_VIZ_LEGEND_X + (int)(k % (size_t)cols) * FL_VIZ_LEGEND_CELL_W;
+    int y = L.legend_y + 2 + (int)(k / (size_t)cols) * FL_VIZ_LINE_H + 3;
+    if (e[k].swatch == FL_VIZ_SWATCH_FILL) ASSERT_RGB(px, W, x + 7, y + 5, e[k].colour);
+    if (e[k].swatch == FL_VIZ_SWATCH_LINE) ASSERT_RGB(px, W, x + 7, y + FL_VIZ_LEGEND_SWATCH_H / 2, e[k].colour);
+  }
+  ck_assert_str_eq(e[11].text, "op ok");
+  /* The violation at 960 ms names n1 and n2: a square on their lanes, none on n3's. */
+  int xv = fl_viz_layout_x(&L, 960 * MS);
+  ASSERT_RGB(px, W, xv + 3, fl_viz_layout_lane_mid(&L, 0), FL_VIZ_C_VIOLATION);
+  ASSERT_RGB(px, W, xv + 3, fl_viz_layout_lane_mid(&L, 1), FL_VIZ_C_VIOLATION);
+  ASSERT_RGB(px, W, xv + 3, fl_viz_layout_lane_mid(&L, 2), fl_viz_role_colour(FL_ROLE_CANDIDATE, 4));
+  /* c1's write (200..300 ms) is 72 pixels wide: its label is drawn (darker pixels appear). */
+  int x0 = fl_viz_layout_x(&L, 200 * MS), x1 = fl_viz_layout_x(&L, 300 * MS);
+  int top = fl_viz_layout_lane_top(&L, 3);
+  size_t dark = 0;
+  for (int x = x0 + 1; x < x1 - 1; x++)
+    for (int y = top + 4; y < top + L.lane_h - 4; y++)
+      if (PIX(px, W, x, y)[1] < FL_VIZ_C_OP_OK.g - 40) dark++;
+  ck_assert_uint_gt(dark, 20);
+  g_free(px);
+  /* At 320 pixels the same operation is 24 pixels wide: no room for "w 42", no label. */
+  px = render_png(path, NULL, out, 320, 400, -1, -1);
+  fl_viz_layout_init(&L, 320, 400, 4, false, (fl_viz_view){0, 1000 * MS});
+  x0 = fl_viz_layout_x(&L, 200 * MS), x1 = fl_viz_layout_x(&L, 300 * MS);
+  top = fl_viz_layout_lane_top(&L, 3);
+  dark = 0;
+  for (int x = x0 + 1; x < x1 - 1; x++)
+    for (int y = top + 4; y < top + L.lane_h - 4; y++)
+      if (PIX(px, 320, x, y)[1] < FL_VIZ_C_OP_OK.g - 40) dark++;
+  ck_assert_uint_eq(dark, 0);
+  g_free(px);
+  /* Zoomed in to the one arrow #1 (n1 -> n2, "append t3 [1]"): its type is written at its
+   * midpoint in its colour, far more blue pixels in that box than the line alone draws. */
+  px = render_png(path, NULL, out, W, H, 90 * MS, 160 * MS);
+  fl_viz_layout_init(&L, W, H, 4, false, (fl_viz_view){90 * MS, 160 * MS});
+  GError *fe = NULL;
+  fl_viz_fonts *fonts = fl_viz_fonts_open(&fe);
+  ck_assert_msg(fonts != NULL, "%s", fe ? fe->message : "?");
+  int tw = fl_viz_text_width(fonts, FL_VIZ_FONT_SANS, "append"), th = fl_viz_text_height(fonts);
+  fl_viz_fonts_free(fonts);
+  int mx = (fl_viz_layout_x(&L, 100 * MS) + fl_viz_layout_x(&L, 150 * MS)) / 2 - tw / 2;
+  int my = (fl_viz_layout_lane_mid(&L, 0) + fl_viz_layout_lane_mid(&L, 1)) / 2 - th / 2;
+  size_t blue = 0;
+  for (int x = mx; x < mx + tw; x++)
+    for (int y = my; y < my + th; y++) {
+      const uint8_t *p = PIX(px, W, x, y);
+      if (p[2] > p[0] + 40 && p[2] > p[1] + 20) blue++;
+    }
+  ck_assert_uint_gt(blue, (size_t)tw + 15);
+  g_free(px);
+  /* The title says what failed, right after the run's name. */
+  fl_viz_timeline *tl = fl_viz_timeline_load(path, NULL);
+  ck_assert_ptr_nonnull(tl);
+  fl_viz_scene sc = {.tl = tl, .cursor_ns = -1, .hover_arrow = -1, .hover_op = -1};
+  fl_viz_layout_init(&L, W, H, tl->n_lanes, false, (fl_viz_view){0, 1000 * MS});
+  char *title = fl_viz_title_text(&sc, &L, false);
+  ck_assert_str_eq(title, "small.fl  test  seed 3  |  FAILED: election safety: n1, n2 at 960.0ms  |  "
+                          "0ms .. 1.00s (1.00s)  |  messages");
+  g_free(title);
+  g_array_set_size(tl->violations, 0);
+  title = fl_viz_title_text(&sc, &L, true);
+  ck_assert_str_eq(title, "small.fl  test  seed 3  |  0ms .. 1.00s (1.00s)  |  message density "
+                          "(zoom in for arrows)");
+  g_free(title);
+  fl_viz_timeline_free(tl);
+  rm_rf(dir);
+  g_free(dir);
+  g_free(path);
+  g_free(out);
+}
+END_TEST
 
 START_TEST(the_same_trace_gives_the_same_png_bytes) {
   char *dir = tmpdir(), *path = write_small_trace(dir);
@@ -938,6 +1099,9 @@ int main(void) {
   tcase_add_test(tc, times_print_in_the_unit_that_fits);
   tcase_add_test(tc, png_has_the_expected_pixels);
   tcase_add_test(tc, the_same_trace_gives_the_same_png_bytes);
+  tcase_add_test(tc, labels_say_what_operations_messages_and_violations_are);
+  tcase_add_test(tc, greedy_placement_skips_a_label_that_would_overlap);
+  tcase_add_test(tc, the_png_has_a_legend_and_says_what_failed);
   tcase_add_test(tc, many_messages_are_aggregated_until_zoomed_in);
   tcase_add_test(tc, the_linearizability_counterexample_is_outlined);
   tcase_add_test(tc, bad_input_gets_an_exact_message_and_no_png);
