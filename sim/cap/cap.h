@@ -100,8 +100,9 @@ typedef struct fl_cap_figures {
 } fl_cap_figures;
 
 void fl_cap_figures_of(const fl_cap_run *r, fl_cap_figures *out);
-/* Availability of the operations invoked in [from, to) (any side), NaN if none ended there. */
-double fl_cap_availability_between(const fl_cap_run *r, int64_t from_ns, int64_t to_ns);
+/* Availability of the operations invoked in [from, to), NaN if none ended there: of every
+ * client (side < 0), or of the clients on the majority (side 1) or minority (side 0) side. */
+double fl_cap_availability_between(const fl_cap_run *r, int64_t from_ns, int64_t to_ns, int side);
 
 /* ---- The report over runs (borrowed; any order: runs are grouped by protocol in the order
  * `protocols` gives, and by seed). Writes DIR/cap.json, cap.csv, cap.md and the plots

@@ -17,11 +17,12 @@ static bool in_faults(const fl_cap_run *r, const fl_cap_op *o) {
   return false;
 }
 
-double fl_cap_availability_between(const fl_cap_run *r, int64_t from_ns, int64_t to_ns) {
+double fl_cap_availability_between(const fl_cap_run *r, int64_t from_ns, int64_t to_ns, int side) {
   uint64_t ended = 0, yes = 0;
   for (guint i = 0; i < r->ops->len; i++) {
     const fl_cap_op *o = &g_array_index(r->ops, fl_cap_op, i);
     if (o->open_at_end || o->invoke_ns < from_ns || o->invoke_ns >= to_ns) continue;
+    if (side >= 0 && o->majority != side) continue;
     ended++;
     yes += answered(o);
   }

@@ -132,7 +132,8 @@ static void spread_json(JsonBuilder *b, const char *name, const double *v, size_
 static void per_window(JsonBuilder *b, GPtrArray *rs) {
   guint nw = 0;
   for (guint i = 0; i < rs->len; i++) nw = MAX(nw, ((const fl_cap_run *)rs->pdata[i])->windows->len);
-  double *v = g_new(double, rs->len ? rs->len : 1);
+  double *v = g_new(double, rs->len ? rs->len : 1), *maj = g_new(double, rs->len ? rs->len : 1),
+         *min = g_new(double, rs->len ? rs->len : 1);
   json_builder_set_member_name(b, "windows");
   json_builder_begin_array(b);
   for (guint k = 0; k < nw; k++) {
@@ -142,7 +143,9 @@ static void per_window(JsonBuilder *b, GPtrArray *rs) {
       const fl_cap_run *r = rs->pdata[i];
       const fl_cap_window *w = k < r->windows->len ? &g_array_index(r->windows, fl_cap_window, k) : NULL;
       if (w && !first) first = w;
-      v[i] = w ? fl_cap_availability_between(r, w->from_ns, w->to_ns) : NAN;
+      v[i] = w ? fl_cap_availability_between(r, w->from_ns, w->to_ns, -1) : NAN;
+      maj[i] = w ? fl_cap_availability_between(r, w->from_ns, w->to_ns, 1) : NAN;
+      min[i] = w ? fl_cap_availability_between(r, w->from_ns, w->to_ns, 0) : NAN;
     }
     json_builder_set_member_name(b, "opened_by");
     json_builder_add_string_value(b, first->what);
@@ -151,10 +154,14 @@ static void per_window(JsonBuilder *b, GPtrArray *rs) {
     json_builder_set_member_name(b, "to_ns");
     json_builder_add_int_value(b, first->to_ns);
     spread_json(b, "availability", v, rs->len);
+    spread_json(b, "availability_majority", maj, rs->len);
+    spread_json(b, "availability_minority", min, rs->len);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
   g_free(v);
+  g_free(maj);
+  g_free(min);
 }
 
 /* "faults": for each disruptive action, the time to a new leader and to the first ok after it

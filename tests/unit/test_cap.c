@@ -55,6 +55,24 @@ static double fig(const report *r, const char *protocol, const char *name, const
   return NAN;
 }
 
+/* The first fault window's figure `name` (median, min or max) for a protocol. */
+static double window_fig(const report *r, const char *protocol, const char *name, const char *which) {
+  for (guint i = 0; i < json_array_get_length(r->protocols); i++) {
+    JsonObject *p = json_array_get_object_element(r->protocols, i);
+    if (strcmp(json_object_get_string_member(p, "protocol"), protocol) != 0) continue;
+    JsonArray *ws = json_object_get_array_member(p, "windows");
+    ck_assert_uint_ge(json_array_get_length(ws), 1);
+    JsonObject *w = json_array_get_object_element(ws, 0);
+    ck_assert_str_eq(json_object_get_string_member(w, "opened_by"), "partition");
+    ck_assert_int_eq(json_object_get_int_member(w, "from_ns"), 5000000000);
+    ck_assert_int_eq(json_object_get_int_member(w, "to_ns"), 12000000000);
+    JsonNode *v = json_object_get_member(json_object_get_object_member(w, name), which);
+    return JSON_NODE_HOLDS_NULL(v) ? NAN : json_node_get_double(v);
+  }
+  ck_abort_msg("no protocol %s in the report", protocol);
+  return NAN;
+}
+
 START_TEST(minority_partition_consensus_is_cp_eventual_and_rbcast_are_ap) {
   report r;
   cap(&r, "scenarios/cap/minority-partition.fl", NULL);
@@ -64,6 +82,8 @@ START_TEST(minority_partition_consensus_is_cp_eventual_and_rbcast_are_ap) {
     ck_assert_double_eq(fig(&r, cp[i], "availability_minority", "max"), 0.0);
     ck_assert_double_ge(fig(&r, cp[i], "availability_majority", "min"), 0.999);
     ck_assert_double_eq(fig(&r, cp[i], "stale_reads", "max"), 0.0);
+    ck_assert_double_eq(window_fig(&r, cp[i], "availability_minority", "max"), 0.0);
+    ck_assert_double_ge(window_fig(&r, cp[i], "availability_majority", "min"), 0.999);
   }
   const char *ap[] = {"eventual", "rbcast"};
   for (int i = 0; i < 2; i++) {
