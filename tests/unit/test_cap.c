@@ -141,6 +141,28 @@ START_TEST(slow_network_consistency_costs_latency) {
 }
 END_TEST
 
+/* run --plots: the single run's three plots, PNG and SVG; a directory that cannot be made is an
+ * output error (exit 2) after the verdict. */
+START_TEST(run_plots_draws_the_single_run_plots) {
+  char *dir = g_dir_make_tmp("fl-plots-XXXXXX", NULL);
+  char *args = g_strdup_printf("run --quiet scenarios/cap/minority-partition.fl --plots '%s/p'", dir);
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(fl_test_cli(args, &out, &err), 0);
+  char *sub = g_build_filename(dir, "p", NULL);
+  char *listing = fl_test_listing(sub);
+  ck_assert_str_eq(listing, "availability.png\navailability.svg\nlatency-cdf.png\nlatency-cdf.svg\n"
+                            "latency.png\nlatency.svg\n");
+  g_free(listing), g_free(out), g_free(err), g_free(args);
+  args = g_strdup_printf("run --quiet scenarios/cap/minority-partition.fl --plots '%s/p/latency.png/x'",
+                         dir);
+  ck_assert_int_eq(fl_test_cli(args, &out, &err), 2);
+  ck_assert_ptr_nonnull(strstr(err, "faultline run: --plots: cannot create directory"));
+  g_free(out), g_free(err), g_free(args), g_free(sub);
+  fl_test_rm_rf(dir);
+  g_free(dir);
+}
+END_TEST
+
 START_TEST(input_errors_name_what_was_expected) {
   char *out = NULL, *err = NULL;
   ck_assert_int_eq(fl_test_cli("cap scenarios/cap/minority-partition.fl --protocols raft,nope", &out, &err), 2);
@@ -164,6 +186,7 @@ int main(void) {
   tcase_add_test(t, minority_partition_consensus_is_cp_eventual_and_rbcast_are_ap);
   tcase_add_test(t, leader_isolated_blocks_2pc_and_is_no_fault_for_leaderless);
   tcase_add_test(t, slow_network_consistency_costs_latency);
+  tcase_add_test(t, run_plots_draws_the_single_run_plots);
   tcase_add_test(t, input_errors_name_what_was_expected);
   suite_add_tcase(s, t);
   return fl_test_run(s);
