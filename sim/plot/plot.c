@@ -29,6 +29,8 @@ struct fl_plot {
   GPtrArray *series; /* series*, in drawing order */
   GArray *shades;    /* shade */
   bool log_x;
+  bool legend_outside; /* the legend right of the axes, not over the data */
+  double point_size;   /* symbol scale of point series; 0: the default */
   double x_lo, x_hi, y_lo, y_hi; /* NaN: from the data */
 };
 
@@ -126,6 +128,9 @@ void fl_plot_shade(fl_plot *p, const char *label, double x0, double x1) {
   g_array_append_val(p->shades, s);
 }
 
+void fl_plot_legend_outside(fl_plot *p, bool on) { p->legend_outside = on; }
+void fl_plot_point_size(fl_plot *p, double scale) { p->point_size = scale; }
+
 void fl_plot_log_x(fl_plot *p, bool on) { p->log_x = on; }
 void fl_plot_x_range(fl_plot *p, double lo, double hi) { p->x_lo = lo, p->x_hi = hi; }
 void fl_plot_y_range(fl_plot *p, double lo, double hi) { p->y_lo = lo, p->y_hi = hi; }
@@ -171,7 +176,7 @@ static void draw_series(const fl_plot *p, const series *s, int colour) {
   }
   plcol0(colour);
   if (s->kind == POINTS) {
-    plssym(0, 0.6);
+    plssym(0, p->point_size > 0 ? p->point_size : 0.6);
     plpoin((PLINT)m, x, y, 17); /* a filled dot */
   } else {
     plwidth(2.0);
@@ -213,8 +218,9 @@ static void legend(const fl_plot *p) {
   }
   if (n > 0) {
     PLFLT w, h;
-    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_INSIDE | PL_POSITION_RIGHT | PL_POSITION_BOTTOM, 0.02, 0.02, 0.08,
+    PLINT where = p->legend_outside ? PL_POSITION_OUTSIDE | PL_POSITION_RIGHT
+                                    : PL_POSITION_INSIDE | PL_POSITION_RIGHT | PL_POSITION_BOTTOM;
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, where, 0.02, 0.02, 0.08,
              COL_BG, COL_FG, 1, 0, 0, n, opt, 1.0, 0.9, 2.0, 0.0, tcol, text, bcol, bpat, bsc,
              bw, lcol, lsty, lw, scol, ssc, snum, sym);
   }
@@ -225,7 +231,7 @@ static void legend(const fl_plot *p) {
 
 static void draw(const fl_plot *p, double x0, double x1, double y0, double y1) {
   pladv(0);
-  plvpor(0.1, 0.96, 0.12, 0.9);
+  plvpor(0.1, p->legend_outside ? 0.78 : 0.96, 0.12, 0.9);
   plwind(x0, x1, y0, y1);
   plcol0(COL_SHADE);
   for (guint i = 0; i < p->shades->len; i++) {

@@ -37,6 +37,10 @@ void fl_plot_shade(fl_plot *p, const char *label, double x0, double x1);
 /* Axis options: a logarithmic x axis (values <= 0 are left out), and fixed ranges (NaN for
  * either end: from the data). */
 void fl_plot_log_x(fl_plot *p, bool on);
+/* The legend right of the axes (which narrow to make room) rather than inside them, over the
+ * data; and the size of point symbols (PLplot's scale, 0.6 by default). */
+void fl_plot_legend_outside(fl_plot *p, bool on);
+void fl_plot_point_size(fl_plot *p, double scale);
 void fl_plot_x_range(fl_plot *p, double lo, double hi);
 void fl_plot_y_range(fl_plot *p, double lo, double hi);
 
