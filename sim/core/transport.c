@@ -17,6 +17,18 @@ void fl__transport_clear(fl_transport *t) {
   memset(t, 0, sizeof *t);
 }
 
+/* A reply's status as the trace names it; a protocol's reply carries any value in range of its
+ * enum, so anything else is named, not looked up. */
+static const char *status_word(fl_reply_status st) {
+  switch (st) {
+  case FL_REPLY_OK: return "ok";
+  case FL_REPLY_FAIL: return "fail";
+  case FL_REPLY_REDIRECT: return "redirect";
+  case FL_REPLY_REFUSED: return "refused";
+  }
+  return "unknown";
+}
+
 static void describe_payload(fl_transport *t, int src, int dst, const void *data, size_t len,
                              GString *out) {
   g_string_truncate(out, 0);
@@ -30,12 +42,10 @@ static void describe_payload(fl_transport *t, int src, int dst, const void *data
                              op->value);
   } else if (dst >= t->n_nodes && len == sizeof(fl_client_txn_reply)) {
     const fl_client_txn_reply *r = data;
-    static const char *status[] = {"ok", "fail", "redirect"};
-    g_string_append_printf(out, "reply %s txn", status[r->result.status]);
+    g_string_append_printf(out, "reply %s txn", status_word(r->result.status));
   } else if (dst >= t->n_nodes) {
     const fl_client_reply *r = data;
-    static const char *status[] = {"ok", "fail", "redirect"};
-    g_string_append_printf(out, "reply %s", status[r->result.status]);
+    g_string_append_printf(out, "reply %s", status_word(r->result.status));
     if (r->result.status == FL_REPLY_OK && r->op.kind == FL_OP_READ)
       r->result.has_value
           ? g_string_append_printf(out, " %" G_GINT64_FORMAT, r->result.value)
