@@ -5,7 +5,8 @@
  *
  * Determinism: generator KIND draws only from its own stream ("nemesis", KIND) of the run's
  * master seed, so adding or removing a generator never shifts another generator's draws, the
- * fault stream's, or anything else. Same seed, same expansion.
+ * fault stream's, or anything else (the pauses generator's candidates do follow the crashes
+ * generator's windows, below: which nodes it pauses, never when). Same seed, same expansion.
  *
  * The expansion of one generator, from the window's `from`: draw the quiet time from `every`,
  * start a fault there (its targets drawn now, so every action names concrete nodes, except
