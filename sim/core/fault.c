@@ -4,6 +4,7 @@
  * ("fault", 0), so adding one never shifts another component's draws.
  */
 #include "fault.h"
+#include "nemesis.h"
 #include "units.h"
 
 #include <stdarg.h>
@@ -17,11 +18,21 @@ void fl__faults_init(fl_faults *f, fl_transport *rt, fl_nodes *nodes, const fl_s
   f->duration_ns = duration_ns;
   f->rng = fl_rng_new(seed, "fault", 0);
   f->not_applied = 0;
+  f->seed = seed;
+  f->nemesis = NULL;
 }
 
 void fl__faults_clear(fl_faults *f) {
   fl_rng_free(f->rng);
   f->rng = NULL;
+  fl_nemesis_free(f->nemesis);
+  f->nemesis = NULL;
+}
+
+const fl_action *fl__fault_action(const fl_faults *f, size_t index) {
+  guint n = f->scn->timeline ? f->scn->timeline->len : 0;
+  if (index < n) return &g_array_index(f->scn->timeline, fl_action, index);
+  return &g_array_index(f->nemesis, fl_action, index - n);
 }
 
 void fl__fault_partition(fl_faults *f, const int *group_of_node) {
@@ -56,6 +67,12 @@ void fl__fault_schedule(fl_faults *f) {
     if (at[order[k]] <= f->duration_ns) fl_sched_at(f->rt->sched, at[order[k]], FL_EV_FAULT, order[k]);
   g_free(at);
   g_free(order);
+  /* Without generators nothing is expanded and no stream is made. */
+  f->nemesis = fl_nemesis_expand(f->scn, f->seed, f->duration_ns);
+  for (guint k = 0; k < f->nemesis->len; k++) {
+    int64_t t = g_array_index(f->nemesis, fl_action, k).at_ns;
+    if (t <= f->duration_ns) fl_sched_at(f->rt->sched, t, FL_EV_FAULT, n + k);
+  }
 }
 
 static fl_link_prop prop_of(fl_action_kind kind) {
@@ -549,7 +566,7 @@ void fl__faults_note(fl_faults *f, int line, const char *what) {
 }
 
 void fl__fault_apply(fl_faults *f, size_t index) {
-  const fl_action *a = &g_array_index(f->scn->timeline, fl_action, index);
+  const fl_action *a = fl__fault_action(f, index);
   uint64_t not_applied_before = f->not_applied;
   f->line = a->pos.line;
   if (a->at_dist) { /* the trace says which time was drawn */

@@ -28,14 +28,21 @@ typedef struct fl_faults {
   /* Link properties (bit FL_LINK_* and FL_FAULT_LATENCY_BIT) the timeline last set away from
    * [network]'s value: part of what makes a fault window (measure.h). */
   uint32_t degraded;
+  uint64_t seed;          /* the run's master seed: the [nemesis] generators' streams */
+  /* The [nemesis] generators' actions (nemesis.h), expanded by fl__fault_schedule; FL_EV_FAULT
+   * index timeline->len + k is action k. Owned; NULL before. */
+  GArray *nemesis;
 } fl_faults;
 #define FL_FAULT_LATENCY_BIT 31
 
 void fl__faults_init(fl_faults *f, fl_transport *rt, fl_nodes *nodes, const fl_scenario *scn,
                      uint64_t seed, int64_t duration_ns);
 void fl__faults_clear(fl_faults *f);
-/* Schedules every timeline action within the duration as an FL_EV_FAULT event. */
+/* Schedules every timeline action within the duration as an FL_EV_FAULT event, then every
+ * action the [nemesis] generators expand to (after the timeline's at equal times). */
 void fl__fault_schedule(fl_faults *f);
+/* The action of FL_EV_FAULT index `index`: the timeline's, or a generator's. Borrowed. */
+const fl_action *fl__fault_action(const fl_faults *f, size_t index);
 void fl__fault_apply(fl_faults *f, size_t index);
 /* Tells the measurements whether the system is disturbed now (after an action, or a pause that
  * ended by itself): opens or closes a fault window. */

@@ -35,6 +35,7 @@ typedef enum section {
   SEC_TIMELINE,
   SEC_EXPECT,
   SEC_GROUPS,
+  SEC_NEMESIS,
   SEC_OTHER /* a protocol's options, or a mistake: decided at the end */
 } section;
 
@@ -68,6 +69,7 @@ typedef struct parser {
   fl_node_model *node_model; /* the [node nX] section being read */
   GArray *others;        /* other_section */
   bool has_cluster, has_nodes, has_protocol, has_duration;
+  bool has_nemesis; /* a [nemesis] section was read */
   int nodes_line;
   GArray *lines;          /* pending_line, file order */
   int64_t timeline_total; /* actions the lines so far expand to */
@@ -232,6 +234,7 @@ static bool section_header(parser *p) {
   else if (strcmp(name, "timeline") == 0) p->sec = SEC_TIMELINE;
   else if (strcmp(name, "expect") == 0) p->sec = SEC_EXPECT;
   else if (strcmp(name, "groups") == 0) p->sec = SEC_GROUPS;
+  else if (strcmp(name, "nemesis") == 0) p->sec = SEC_NEMESIS, p->has_nemesis = true;
   else {
     p->sec = SEC_OTHER;
     other_section o = {g_strdup(name), here(p, at), g_array_new(FALSE, TRUE, sizeof(fl_scn_option))};
@@ -968,6 +971,7 @@ static bool section_line(parser *p, const char *key, int at) {
   case SEC_NODES:
   case SEC_NODE: return nodes_line(p, key, at);
   case SEC_WORKLOAD: return workload_line(p, key, at);
+  case SEC_NEMESIS: return fl__nemesis_line(&p->c, p->s, key, at);
   default: return other_line(p, key, at);
   }
 }
@@ -1245,7 +1249,7 @@ static bool node_models_check(parser *p) {
 
 static const char known_sections[] =
     "[cluster], [network], [link ...], [clocks], [nodes], [node nX], [workload], [groups], "
-    "[timeline], [expect]";
+    "[timeline], [nemesis], [expect]";
 
 static GPtrArray *known_protocols; /* of const char *, borrowed: fl__scenario_know_protocol */
 
@@ -1363,6 +1367,7 @@ static bool finish(parser *p) {
       return false;
   if (!zero_delay_loops(p)) return false;
   if (!node_models_check(p)) return false;
+  if (p->has_nemesis && !fl__nemesis_check(c, s)) return false;
   expand_timeline(p);
   return true;
 }
@@ -1384,6 +1389,7 @@ static fl_scenario *scenario_new(const char *path) {
   s->options = g_array_new(FALSE, TRUE, sizeof(fl_scn_option));
   s->expects = g_array_new(FALSE, TRUE, sizeof(fl_expect));
   s->groups = g_array_new(FALSE, TRUE, sizeof(fl_node_group));
+  s->nemesis = g_array_new(FALSE, TRUE, sizeof(fl_nemesis_gen));
   fl_workload_init_defaults(&s->workload);
   return s;
 }
@@ -1420,6 +1426,9 @@ void fl_scenario_free(fl_scenario *s) {
   g_array_free(s->expects, TRUE);
   for (guint i = 0; i < s->groups->len; i++) fl__group_clear(&g_array_index(s->groups, fl_node_group, i));
   g_array_free(s->groups, TRUE);
+  for (guint i = 0; i < s->nemesis->len; i++)
+    fl__nemesis_gen_clear(&g_array_index(s->nemesis, fl_nemesis_gen, i));
+  g_array_free(s->nemesis, TRUE);
   options_free(s->options);
   g_strfreev(s->sets);
   fl_dist_clear(&s->net_defaults.latency);

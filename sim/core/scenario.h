@@ -78,6 +78,11 @@
  *   33s  join n6                     # membership ([cluster] members = n1 n2 n3 n4 n5)
  *   34s  leave n2
  *
+ *   [nemesis]                    # fault generators (scenario_nemesis.c, nemesis.h)
+ *   partitions = halves|bridge, every exponential(mean=3s), for uniform(500ms, 2s)
+ *   crashes    = random 1, every 5s, for 1s
+ *   from       = 1s
+ *
  *   [expect]
  *   invariants   = hold
  *   linearizable = yes                    # or no, or skip
@@ -273,6 +278,42 @@ typedef struct fl_expect {
   fl_srcpos pos;
 } fl_expect;
 
+/* A [nemesis] generator (scenarios/README.md, [nemesis]): a fault drawn again and again from
+ * its own stream ("nemesis", kind), expanded into ordinary timeline actions when a run starts
+ * (nemesis.h). One generator of each kind at most. */
+typedef enum fl_nemesis_kind {
+  FL_NEM_PARTITIONS, /* a partition of a drawn shape, healed after `for` */
+  FL_NEM_CRASHES,    /* crash `count` drawn nodes, restart them after `for` */
+  FL_NEM_PAUSES,     /* pause `count` drawn nodes for `for` */
+  FL_NEM_CLOCK,      /* jump `count` drawn nodes' clocks by a draw in jump_lo_ns..jump_hi_ns */
+  FL_NEM_LOSS,       /* loss = `fraction` on every link, set back to [network]'s after `for` */
+  FL_NEM_KINDS
+} fl_nemesis_kind;
+
+/* The partition shapes a partitions generator draws from. */
+typedef enum fl_nemesis_shape {
+  FL_NEM_HALVES,         /* a shuffled split: n/2 nodes against the rest */
+  FL_NEM_MINORITY,       /* a drawn minority (1..(n-1)/2 nodes) against the rest */
+  FL_NEM_MAJORITY_RING,  /* a shuffled ring: each node sees itself and its nearest neighbours,
+                          * a majority, and no two nodes see the same majority (Jepsen's) */
+  FL_NEM_ISOLATE_LEADER, /* {leader} against the rest, resolved when it happens */
+  FL_NEM_BRIDGE,         /* two halves sharing one drawn node */
+  FL_NEM_SHAPES
+} fl_nemesis_shape;
+
+typedef struct fl_nemesis_gen {
+  fl_nemesis_kind kind;
+  fl_nemesis_shape shapes[FL_NEM_SHAPES]; /* PARTITIONS: the shapes as written, n_shapes */
+  int n_shapes;
+  int count;        /* CRASHES, PAUSES, CLOCK: the nodes each fault draws */
+  double fraction;  /* LOSS */
+  fl_dist every;    /* the quiet time before each fault (from the previous one's end) */
+  bool has_for;     /* PARTITIONS, CRASHES, PAUSES, LOSS */
+  fl_dist for_;     /* how long each fault lasts */
+  int64_t jump_lo_ns, jump_hi_ns; /* CLOCK: the step, uniform over lo..hi (equal: constant) */
+  fl_srcpos pos;    /* the key */
+} fl_nemesis_gen;
+
 /* A protocol option as written: checked later against the protocol's schema. */
 typedef struct fl_scn_option {
   char *name, *value; /* owned */
@@ -304,6 +345,12 @@ typedef struct fl_scenario {
   GArray *options;  /* of fl_scn_option, file order */
   GArray *expects;  /* of fl_expect, file order */
   GArray *groups;   /* of fl_node_group, file order ([groups]) */
+  /* [nemesis]: generators in file order (fl_nemesis_gen), and the window they act in
+   * (nemesis_to_ns: the run's duration unless has_nemesis_to). Owned. */
+  GArray *nemesis;
+  int64_t nemesis_from_ns, nemesis_to_ns;
+  bool has_nemesis_to;
+  fl_srcpos nemesis_from_pos, nemesis_to_pos;
   /* The command line's overrides as given ("raft.heartbeat=50ms"), NULL-terminated, for the
    * reproduce lines; NULL when there were none. Owned. */
   char **sets;

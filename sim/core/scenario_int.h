@@ -66,4 +66,13 @@ void fl__group_clear(fl_node_group *g);
 /* Whether an action of this kind owns a distribution in its `latency` field. */
 bool fl__action_has_dist(fl_action_kind kind);
 
+/* [nemesis] (scenario_nemesis.c): one `KEY = VALUE` line into s (a generator appended to
+ * s->nemesis, or the window's from / to); `at` is the key's offset. fl__nemesis_check, when
+ * the file ends, checks the window against the duration. */
+bool fl__nemesis_line(fl__cur *c, fl_scenario *s, const char *key, int at);
+bool fl__nemesis_check(fl__cur *c, const fl_scenario *s);
+void fl__nemesis_gen_clear(fl_nemesis_gen *g);
+/* "majority-ring" for FL_NEM_MAJORITY_RING: the shape as written. Static storage. */
+const char *fl__nemesis_shape_word(fl_nemesis_shape s);
+
 #endif

@@ -363,7 +363,7 @@ static void describe_recent(const fl_world *w, GString *out) {
     case FL_EV_CLIENT_RESEND: g_string_append_printf(out, " c%d resend", r->a + 1); break;
     case FL_EV_FAULT:
       g_string_append_printf(out, " timeline line %d",
-                             g_array_index(w->scn->timeline, fl_action, r->a).pos.line);
+                             fl__fault_action(&w->faults, (size_t)r->a)->pos.line);
       break;
     case FL_EV_AUTO_RESUME: g_string_append_printf(out, " pause of n%d ends", r->a + 1); break;
     case FL_EV_NODE_READY: g_string_append_printf(out, " n%d done processing", r->a + 1); break;

@@ -18,6 +18,7 @@
 #define FL_LIMIT_TXN_CHECK 100000        /* txn check: transactions of one history it searches */
 #define FL_LIMIT_REPEAT_PER_LINE 100000  /* "FROM..TO every P": repetitions of one line */
 #define FL_LIMIT_TIMELINE_ACTIONS 1000000 /* [timeline] actions in all, repetitions expanded */
+#define FL_LIMIT_NEMESIS_ACTIONS 1000000 /* actions one run's [nemesis] generators expand to */
 #define FL_LIMIT_SCENARIO_MIB 16         /* a scenario file's size, in MiB... */
 #define FL_LIMIT_SCENARIO_BYTES (FL_LIMIT_SCENARIO_MIB * 1024 * 1024) /* ...and in bytes */
 /* Any duration written in a scenario, option or command line (1000000h, 3.6e18 ns): two of

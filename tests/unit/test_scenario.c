@@ -475,7 +475,7 @@ START_TEST(long_tokens_are_echoed_cut) {
        "found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n[%s]\n",
        "t.fl:4:1: expected a section [cluster], [network], [link ...], [clocks], [nodes], "
-       "[node nX], [workload], [groups], [timeline], [expect] or [rbcast], found [%s...]"},
+       "[node nX], [workload], [groups], [timeline], [nemesis], [expect] or [rbcast], found [%s...]"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\n%s = 1\n",
        "t.fl:4:1: expected a key of [cluster] (protocol, nodes, seed, duration, members), found '%s...'"},
       {"[cluster]\nprotocol = rbcast\nnodes = 3\nduration = 1%s\n",
