@@ -12,7 +12,8 @@
  * same chunk, and blame would call every crash necessary.
  *
  * The steps, each greedy and each keeping what the last one found (Zeller's ddmin for the
- * lines, bisection for times; a step's trials are sequential, in a fixed order):
+ * lines, bisection for times; a step's trials are sequential, in a fixed order), in rounds
+ * until a round changes nothing (at most FL_LIMIT_SHRINK_ROUNDS):
  *   1. lines: ddmin over the timeline lines (subsets, then complements, at each granularity,
  *      as Zeller and Hildebrandt's);
  *   2. windows: each end of a fault (heal, restart, resume, uncut) moved as early as it can
@@ -401,20 +402,33 @@ int fl_cli_shrink(int argc, char **argv) {
   } steps[] = {{"lines", ddmin},     {"windows", windows}, {"duration", duration},
                {"clients", clients}, {"operations", operations}, {"nodes", nodes}};
   gint64 t0 = g_get_monotonic_time();
-  for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
-    sizes before = measure(d, s.path);
-    uint64_t trials = s.trials;
-    steps[i].fn(&s, &d);
-    sizes after = measure(d, s.path);
-    GString *l = g_string_new(NULL);
-    g_string_append_printf(l, "  %-10s ", steps[i].name);
-    print_sizes(l, &before);
-    g_string_append(l, " -> ");
-    print_sizes(l, &after);
-    g_string_append_printf(l, " (%" G_GUINT64_FORMAT " trials)", s.trials - trials);
-    printf("%s\n", l->str);
-    g_string_free(l, TRUE);
+  /* A later step can open the way for an earlier one (fewer clients fail sooner, and the
+   * faults before then may no longer be needed): the steps run again until a round changes
+   * nothing. */
+  char *last = fl_xp_doc_render(d);
+  for (int round = 1; round <= FL_LIMIT_SHRINK_ROUNDS && !s.out_of_trials; round++) {
+    if (round > 1) printf("round %d\n", round);
+    for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
+      sizes before = measure(d, s.path);
+      uint64_t trials = s.trials;
+      steps[i].fn(&s, &d);
+      sizes after = measure(d, s.path);
+      GString *l = g_string_new(NULL);
+      g_string_append_printf(l, "  %-10s ", steps[i].name);
+      print_sizes(l, &before);
+      g_string_append(l, " -> ");
+      print_sizes(l, &after);
+      g_string_append_printf(l, " (%" G_GUINT64_FORMAT " trials)", s.trials - trials);
+      printf("%s\n", l->str);
+      g_string_free(l, TRUE);
+    }
+    char *now = fl_xp_doc_render(d);
+    bool same = strcmp(now, last) == 0;
+    g_free(last);
+    last = now;
+    if (same) break;
   }
+  g_free(last);
   if (s.out_of_trials)
     printf("shrink: stopped at %d trials (FL_LIMIT_SHRINK_TRIALS); the scenario is smaller, "
            "perhaps not minimal\n", FL_LIMIT_SHRINK_TRIALS);
