@@ -43,6 +43,7 @@ fl_xp_doc *fl_xp_doc_load(const char *path, GError **error) {
   d->path = g_strdup(path);
   d->lines = g_ptr_array_new_with_free_func(g_free);
   d->timeline = g_ptr_array_new_with_free_func(g_free);
+  d->file_lines = g_array_new(FALSE, FALSE, sizeof(int));
   d->timeline_at = -1;
   char **v = g_strsplit(text, "\n", -1);
   guint n = g_strv_length(v);
@@ -54,8 +55,13 @@ fl_xp_doc *fl_xp_doc_load(const char *path, GError **error) {
     if (sec && in_timeline) d->timeline_at = (int)d->lines->len;
     if (in_timeline && !sec) {
       char *b = bare(v[i]);
-      if (*b) g_ptr_array_add(d->timeline, b); /* comments inside the timeline go */
-      else g_free(b);
+      if (*b) { /* comments inside the timeline go */
+        g_ptr_array_add(d->timeline, b);
+        int line = (int)i + 1;
+        g_array_append_val(d->file_lines, line);
+      } else {
+        g_free(b);
+      }
     } else {
       g_ptr_array_add(d->lines, g_strdup(v[i]));
     }
@@ -83,6 +89,7 @@ void fl_xp_doc_free(fl_xp_doc *d) {
   g_free(d->path);
   g_ptr_array_free(d->lines, TRUE);
   g_ptr_array_free(d->timeline, TRUE);
+  if (d->file_lines) g_array_free(d->file_lines, TRUE);
   g_free(d);
 }
 
@@ -491,7 +498,12 @@ int fl_cli_explore(int argc, char **argv) {
     fprintf(stderr, "faultline explore: %s\n", error->message);
     goto out;
   }
-  text = fl_xp_doc_render(doc);
+  /* The file's own text, not the doc's: its line numbers are the ones the trace notes and
+   * messages give. */
+  if (!g_file_get_contents(argv[1], &text, NULL, &error)) {
+    fprintf(stderr, "faultline explore: %s\n", error->message);
+    goto out;
+  }
   if (duration) { /* the concrete files carry it: they run without the option */
     GString *d = g_string_new(NULL);
     fl_xp_exact_duration(d, opts.duration_ns);

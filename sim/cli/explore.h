@@ -28,6 +28,9 @@ typedef struct fl_xp_doc {
   GPtrArray *lines;    /* of char *, owned */
   GPtrArray *timeline; /* of char *, owned */
   int timeline_at;     /* index in `lines` of the [timeline] header; -1: none */
+  /* Of int: each timeline line's line number in the file, as loaded; NULL in a copy (whose
+   * timeline may have changed). Owned. */
+  GArray *file_lines;
 } fl_xp_doc;
 
 fl_xp_doc *fl_xp_doc_load(const char *path, GError **error);

@@ -338,11 +338,17 @@ static fl_xp_doc *load_failing(const char *cmd, const char *path, fl_world_opts 
     g_error_free(error);
     return NULL;
   }
-  char *text = fl_xp_doc_render(d);
-  fl_xp_outcome o = fl_xp_trial(path, text, opts, want, NULL, &error);
+  /* The file's own text, so that an error's position is the file's. */
+  char *text = NULL;
+  fl_xp_outcome o = FL_XP_INVALID;
+  if (g_file_get_contents(path, &text, NULL, &error))
+    o = fl_xp_trial(path, text, opts, want, NULL, &error);
   g_free(text);
   if (o == FL_XP_FAIL) return d;
-  if (o == FL_XP_INVALID) fprintf(stderr, "%s\n", error->message);
+  if (o == FL_XP_INVALID && error->domain == G_FILE_ERROR)
+    fprintf(stderr, "faultline %s: %s\n", cmd, error->message);
+  else if (o == FL_XP_INVALID)
+    fprintf(stderr, "%s\n", error->message);
   else
     fprintf(stderr, "faultline %s: %s: expected a scenario that fails, found one that %s\n",
             cmd, path, o == FL_XP_PASS ? "passes" : "runs away (a run budget stopped it)");
@@ -482,8 +488,8 @@ int fl_cli_blame(int argc, char **argv) {
     guint before = c->timeline->len;
     bool still = fails(&s, c);
     necessary += !still;
-    printf("  %-13s line %d: %s", still ? "not necessary" : "necessary", d->timeline_at + 2 + (int)k,
-           (const char *)d->timeline->pdata[k]);
+    printf("  %-13s line %d: %s", still ? "not necessary" : "necessary",
+           g_array_index(d->file_lines, int, k), (const char *)d->timeline->pdata[k]);
     if (c->timeline->len < before)
       printf("  (and %u later line%s that could no longer apply)", before - c->timeline->len,
              before - c->timeline->len == 1 ? "" : "s");

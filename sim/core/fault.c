@@ -70,8 +70,9 @@ static void observe_groups(fl_faults *f, const bool *member, int stride, int n_g
   int nn = f->rt->n_nodes;
   r->n_groups = n_groups;
   r->groups = g_new0(bool, (size_t)n_groups * (size_t)nn);
-  for (int g = 0; g < n_groups; g++)
-    for (int i = 0; i < nn; i++) r->groups[(size_t)g * (size_t)nn + (size_t)i] = member[(size_t)i * (size_t)stride + (size_t)g];
+  for (size_t g = 0; g < (size_t)n_groups; g++)
+    for (size_t i = 0; i < (size_t)nn; i++)
+      r->groups[g * (size_t)nn + i] = member[i * (size_t)stride + g];
 }
 
 void fl__fault_partition(fl_faults *f, const int *group_of_node) {
@@ -615,7 +616,8 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   uint64_t not_applied_before = f->not_applied;
   f->line = a->pos.line;
   if (f->applied) {
-    fl_fault_applied r = {.index = (guint)index, .at_ns = fl_sched_now(f->rt->sched), .kind = a->kind};
+    fl_fault_applied r = {.index = (guint)index, .at_ns = fl_sched_now(f->rt->sched),
+                          .kind = a->kind};
     g_array_append_val(f->applied, r);
   }
   if (a->at_dist) { /* the trace says which time was drawn */

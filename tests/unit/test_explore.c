@@ -293,6 +293,22 @@ START_TEST(shrink_and_blame_the_concrete_scenario) {
                             "could no longer apply)\n"), "got: %s", out);
   ck_assert_msg(strstr(out, "  not necessary line 41: 2900ms restart n5\n"
                             "blame: 17 of 19 timeline lines necessary\n"), "got: %s", out);
+  g_free(out);
+  g_free(err);
+  /* lines are numbered as in the file, comments inside the timeline counted */
+  char *orig = read_text(file), *commented = g_build_filename(dir, "commented.fl", NULL);
+  GString *c = g_string_new(orig);
+  g_string_replace(c, "[timeline]\n", "[timeline]\n# the faults as applied\n\n", 1);
+  ck_assert(g_file_set_contents(commented, c->str, -1, NULL));
+  g_free(blame);
+  blame = g_strdup_printf("blame %s", commented);
+  ck_assert_int_eq(fl_test_cli(blame, &out, &err), 0);
+  ck_assert_msg(strstr(out, "  necessary     line 25: 500ms partition {n1 n2} {n3 n4 n5}\n"),
+                "got: %s", out);
+  ck_assert_msg(strstr(out, "  not necessary line 43: 2900ms restart n5\n"), "got: %s", out);
+  g_string_free(c, TRUE);
+  g_free(commented);
+  g_free(orig);
   fl_test_rm_rf(dir);
   g_free(blame);
   g_free(run);
