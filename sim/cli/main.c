@@ -1,6 +1,7 @@
 /* faultline: the command line. main() dispatches to one subcommand per file and is the only
  * place, with the subcommands, that turns errors into exit codes. */
 #include "cli.h"
+#include "explore.h"
 #include "builtin.h"
 #include "rng.h"
 
@@ -26,6 +27,9 @@ static const command commands[] = {
     {"cap", fl_cli_cap, "the CAP / PACELC report: one scenario across protocols and seeds"},
     {"plot", fl_cli_plot, "plot distributions from CSV files (sweep --csv) as PNG or SVG"},
     {"digest-check", fl_cli_digest_check, "compare runs' digests with a golden file"},
+    {"explore", fl_cli_explore, "run random faults seed by seed; write failures as concrete scenarios"},
+    {"shrink", fl_cli_shrink, "reduce a failing concrete scenario to a minimal one that still fails"},
+    {"blame", fl_cli_blame, "which timeline lines a failing scenario needs to fail"},
 };
 
 static void usage(FILE *out) {

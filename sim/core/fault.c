@@ -20,6 +20,20 @@ void fl__faults_init(fl_faults *f, fl_transport *rt, fl_nodes *nodes, const fl_s
   f->not_applied = 0;
   f->seed = seed;
   f->nemesis = NULL;
+  f->applied = NULL;
+}
+
+static void applied_clear(gpointer p) {
+  fl_fault_applied *r = p;
+  g_free(r->nodes);
+  if (r->pairs) g_array_free(r->pairs, TRUE);
+  g_free(r->groups);
+}
+
+void fl__faults_record(fl_faults *f) {
+  if (f->applied) return;
+  f->applied = g_array_new(FALSE, TRUE, sizeof(fl_fault_applied));
+  g_array_set_clear_func(f->applied, applied_clear);
 }
 
 void fl__faults_clear(fl_faults *f) {
@@ -27,12 +41,49 @@ void fl__faults_clear(fl_faults *f) {
   f->rng = NULL;
   fl_nemesis_free(f->nemesis);
   f->nemesis = NULL;
+  if (f->applied) g_array_free(f->applied, TRUE);
+  f->applied = NULL;
 }
 
 const fl_action *fl__fault_action(const fl_faults *f, size_t index) {
   guint n = f->scn->timeline ? f->scn->timeline->len : 0;
   if (index < n) return &g_array_index(f->scn->timeline, fl_action, index);
   return &g_array_index(f->nemesis, fl_action, index - n);
+}
+
+/* ---- The record of what was applied (fl__faults_record): the action being applied is the
+ * array's last element while it applies. */
+
+static fl_fault_applied *recording(fl_faults *f) {
+  return f->applied && f->line ? &g_array_index(f->applied, fl_fault_applied, f->applied->len - 1)
+                               : NULL;
+}
+
+static void observe_node(fl_faults *f, int node) {
+  fl_fault_applied *r = recording(f);
+  if (!r) return;
+  if (!r->nodes) r->nodes = g_new0(bool, f->rt->n_nodes);
+  r->nodes[node] = true;
+}
+
+static void observe_pair(fl_faults *f, int src, int dst) {
+  fl_fault_applied *r = recording(f);
+  if (!r) return;
+  if (!r->pairs) r->pairs = g_array_new(FALSE, FALSE, sizeof(int));
+  g_array_append_val(r->pairs, src);
+  g_array_append_val(r->pairs, dst);
+}
+
+/* member: n_nodes rows of `stride` flags, row i's flag g set when node i is in group g. */
+static void observe_groups(fl_faults *f, const bool *member, int stride, int n_groups) {
+  fl_fault_applied *r = recording(f);
+  if (!r) return;
+  int nn = f->rt->n_nodes;
+  r->n_groups = n_groups;
+  r->groups = g_new0(bool, (size_t)n_groups * (size_t)nn);
+  for (size_t g = 0; g < (size_t)n_groups; g++)
+    for (size_t i = 0; i < (size_t)nn; i++)
+      r->groups[g * (size_t)nn + i] = member[i * (size_t)stride + g];
 }
 
 void fl__fault_partition(fl_faults *f, const int *group_of_node) {
@@ -152,6 +203,12 @@ static void random_halves(fl_faults *f) {
     order[j] = t;
   }
   for (int i = 0; i < n; i++) group_of[order[i]] = i < n / 2 ? 0 : 1;
+  if (recording(f)) {
+    bool *member = g_new0(bool, (size_t)n * 2);
+    for (int i = 0; i < n; i++) member[(size_t)i * 2 + (size_t)group_of[i]] = true;
+    observe_groups(f, member, 2, 2);
+    g_free(member);
+  }
   fl__fault_partition(f, group_of);
   g_free(order);
   g_free(group_of);
@@ -365,8 +422,11 @@ static void node_action(fl_faults *f, const fl_action *a, const char *verb) {
     else not_applied(f, what->str, "it names no node now");
   } else {
     int applied = 0, last = -1;
-    for (int i = 0; i < nn; i++)
-      if (set[i]) applied += node_do(f, a, i), last = i;
+    for (int i = 0; i < nn; i++) {
+      if (!set[i]) continue;
+      last = i;
+      if (node_do(f, a, i)) applied++, observe_node(f, i);
+    }
     if (applied == 0 && (t->kind == FL_TARGET_NODE || t->kind == FL_TARGET_LEADER))
       not_applied(f, what->str, "n%d %s", last + 1, why_not(f, a->kind, last));
     else if (applied == 0)
@@ -391,6 +451,7 @@ static void link_action(fl_faults *f, const fl_action *a, const char *verb) {
     for (int d = 0; s < ne && src[s] && d < ne; d++) {
       if (!dst[d] || s == d) continue;
       pairs++;
+      observe_pair(f, s, d);
       if (a->kind == FL_ACT_CUT || a->kind == FL_ACT_UNCUT) fl__fault_cut(f, s, d, a->kind == FL_ACT_CUT);
       else link_change(f, a, s, d);
     }
@@ -436,6 +497,7 @@ static void partition(fl_faults *f, const fl_action *a) {
     if (in == 0) member[(size_t)i * (size_t)ng + (size_t)a->n_groups] = true;
     overlap |= in > 1;
   }
+  observe_groups(f, member, ng, ng);
   if (!overlap) {
     fl__fault_partition(f, group_of);
   } else {
@@ -497,6 +559,7 @@ static void node_change(fl_faults *f, const fl_action *a) {
     for (int i = 0; i < nn; i++) {
       if (!set[i]) continue;
       fl_node *n = &f->nodes->v[i];
+      if (a->target.kind != FL_TARGET_NONE) observe_node(f, i);
       if (a->kind == FL_ACT_CLOCK_JUMP) fl__node_clock_jump(n, a->for_ns);
       else if (a->kind == FL_ACT_SET_DISK) fl__node_set_disk(n, &a->latency);
       else fl__node_set_processing(n, &a->latency);
@@ -569,6 +632,11 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   const fl_action *a = fl__fault_action(f, index);
   uint64_t not_applied_before = f->not_applied;
   f->line = a->pos.line;
+  if (f->applied) {
+    fl_fault_applied r = {.index = (guint)index, .at_ns = fl_sched_now(f->rt->sched),
+                          .kind = a->kind};
+    g_array_append_val(f->applied, r);
+  }
   if (a->at_dist) { /* the trace says which time was drawn */
     GString *m = g_string_new(NULL);
     g_string_append_printf(m, "timeline line %d at ", a->pos.line);

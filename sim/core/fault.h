@@ -17,6 +17,26 @@
 #include "scenario.h"
 #include "transport.h"
 
+/* One timeline action as the fault layer applied it, every target resolved (recorded only when
+ * asked: fl__faults_record), for `faultline explore` to write the run's faults out
+ * concretely. Node and link sets hold what the action changed, not what it named: a node an
+ * action could not apply to (crash of a crashed node) is not in them. */
+typedef struct fl_fault_applied {
+  guint index;         /* the action's index in the scenario's timeline */
+  int64_t at_ns;       /* when it applied */
+  fl_action_kind kind; /* the action's kind (its parameters are the timeline action's) */
+  /* Node actions and node changes with a target: n_nodes flags, the nodes it applied to;
+   * NULL otherwise. Owned. */
+  bool *nodes;
+  /* Link actions with a target: the endpoint pairs (src, dst) it changed, in the order it
+   * changed them, two ints per pair; NULL otherwise. Owned. */
+  GArray *pairs;
+  /* PARTITION: n_groups groups of n_nodes flags (group g's at g * n_nodes), the groups as
+   * they were resolved (random halves: the smaller half first); NULL otherwise. Owned. */
+  bool *groups;
+  int n_groups;
+} fl_fault_applied;
+
 typedef struct fl_faults {
   fl_transport *rt;       /* borrowed */
   fl_nodes *nodes;        /* borrowed */
@@ -32,12 +52,17 @@ typedef struct fl_faults {
   /* The [nemesis] generators' actions (nemesis.h), expanded by fl__fault_schedule; FL_EV_FAULT
    * index timeline->len + k is action k. Owned; NULL before. */
   GArray *nemesis;
+  /* Of fl_fault_applied, every action as applied, in order; NULL: not recording (the default,
+   * recording changes nothing in the run). Owned. */
+  GArray *applied;
 } fl_faults;
 #define FL_FAULT_LATENCY_BIT 31
 
 void fl__faults_init(fl_faults *f, fl_transport *rt, fl_nodes *nodes, const fl_scenario *scn,
                      uint64_t seed, int64_t duration_ns);
 void fl__faults_clear(fl_faults *f);
+/* Starts recording every action as it is applied (fl_faults.applied). */
+void fl__faults_record(fl_faults *f);
 /* Schedules every timeline action within the duration as an FL_EV_FAULT event, then every
  * action the [nemesis] generators expand to (after the timeline's at equal times). */
 void fl__fault_schedule(fl_faults *f);

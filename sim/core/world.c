@@ -213,6 +213,7 @@ fl_world *fl_world_new(const fl_scenario *scn, const fl_world_opts *opts, GError
   rt->describe_msg = fl__actor_describe_msg;
   rt->describe_user = &w->nodes;
   fl__faults_init(&w->faults, rt, &w->nodes, scn, w->seed, w->duration_ns);
+  if (opts->record_faults) fl__faults_record(&w->faults);
   for (guint i = 0; scn->clocks && i < scn->clocks->len; i++) {
     const fl_clock_spec *c = &g_array_index(scn->clocks, fl_clock_spec, i);
     w->nodes.v[c->node].skew_ns = c->skew_ns;
@@ -529,6 +530,8 @@ bool fl_world_final_ok(const fl_world *w, const char **why) {
 }
 
 /* ---- Faults. */
+
+const GArray *fl_world_faults_applied(const fl_world *w) { return w->faults.applied; }
 
 void fl_world_partition(fl_world *w, const int *group_of_node) {
   fl__fault_partition(&w->faults, group_of_node);

@@ -51,6 +51,8 @@ typedef struct fl_world_opts {
    * for a linearizability verdict (the CAP report and --plots read both). */
   bool keep_ops;
   bool record_history;
+  /* Observation only: record every timeline action as applied (fl_world_faults_applied). */
+  bool record_faults;
 } fl_world_opts;
 
 /* Zero, with the default budgets of fl_limits.h. */
@@ -92,6 +94,10 @@ uint64_t fl_world_digest(const fl_world *w);
 fl_net *fl_world_net(fl_world *w);
 int fl_world_node_count(const fl_world *w);
 int fl_world_client_count(const fl_world *w);
+
+/* Every timeline action as it was applied, targets resolved (an array of fl_fault_applied,
+ * fault.h), when fl_world_opts.record_faults was set; else NULL. Borrowed until fl_world_free. */
+const GArray *fl_world_faults_applied(const fl_world *w);
 
 /* ---- Faults, as the timeline applies them (tests may call them directly). */
 void fl_world_partition(fl_world *w, const int *group_of_node);

@@ -32,6 +32,8 @@
 #define FL_LIMIT_METRIC_NAME 48          /* bytes of a metric's name ([a-z0-9_]) */
 #define FL_LIMIT_EXPECT_DETAIL_FAULTS 8  /* faults an [expect] detail or summary line lists by name */
 #define FL_LIMIT_MSG_TYPE_NAME 64        /* bytes of a message type in `loss type NAME` */
+#define FL_LIMIT_SHRINK_TRIALS 20000    /* runs one `faultline shrink` or `blame` may make */
+#define FL_LIMIT_SHRINK_ROUNDS 4         /* rounds of every shrink step, until one changes nothing */
 
 /* ---- Run budgets: what stops a runaway run (FL_STOP_RUNAWAY, exit status 4). */
 /* The stall guard: a run whose simulated time advances less than FL_LIMIT_STALL_NS over any

@@ -51,7 +51,8 @@ START_TEST(unknown_command_exits_two) {
   char *out = NULL, *err = NULL;
   ck_assert_int_eq(run("frobnicate", &out, &err), 2);
   ck_assert_str_eq(err, "faultline: unknown command 'frobnicate' (expected one of: run, "
-                        "sweep, merge, validate, list, lincheck, dump, viz, cap, plot, digest-check)\n");
+                        "sweep, merge, validate, list, lincheck, dump, viz, cap, plot, digest-check, "
+                        "explore, shrink, blame)\n");
   g_free(out);
   g_free(err);
 }
