@@ -23,6 +23,15 @@ static char *bare(const char *line) {
 }
 
 /* The section a line opens ("cluster" for "[cluster]"), newly allocated; NULL if none. */
+static char *section_of(const char *line);
+
+static bool section_of_is(const char *line, const char *section) {
+  char *sec = section_of(line);
+  bool is = sec && strcmp(sec, section) == 0;
+  g_free(sec);
+  return is;
+}
+
 static char *section_of(const char *line) {
   char *b = bare(line);
   size_t n = strlen(b);
@@ -237,7 +246,7 @@ fl_xp_outcome fl_xp_trial(const char *path, const char *text, const fl_world_opt
       failure->detail = g_strdup(fl_world_stop_message(w) ? fl_world_stop_message(w) : "");
     }
   }
-  if (applied) *applied = fl_xp_concrete_timeline(w, scn);
+  if (applied) *applied = fl_xp_concrete_timeline(w);
   fl_verdict_free(v);
   fl_world_free(w);
   fl_scenario_free(scn);
@@ -343,13 +352,13 @@ static char *action_line(const fl_action *a, int64_t at_ns, int node, int src, i
   return g_string_free(l, FALSE);
 }
 
-char **fl_xp_concrete_timeline(const fl_world *w, const fl_scenario *scn) {
+char **fl_xp_concrete_timeline(const fl_world *w) {
   const GArray *rec = fl_world_faults_applied(w);
   GPtrArray *out = g_ptr_array_new();
   int nn = fl_world_node_count(w);
   for (guint k = 0; rec && k < rec->len; k++) {
     const fl_fault_applied *r = &g_array_index(rec, fl_fault_applied, k);
-    const fl_action *a = &g_array_index(scn->timeline, fl_action, r->index);
+    const fl_action *a = fl_world_fault_action(w, r->index); /* the timeline's or a generator's */
     if (r->kind == FL_ACT_PARTITION) {
       GString *l = g_string_new(NULL);
       fl_xp_exact_duration(l, r->at_ns);
@@ -417,9 +426,34 @@ static char *scenario_stem(const char *path) {
 /* Writes the concrete scenario of a failing seed: the file's text with its timeline replaced
  * and `seed = N` in [cluster]. Returns the path written (newly allocated), or NULL after
  * printing why. */
+/* Removes [SECTION] (its header and every line up to the next section), leaving a comment in
+ * its place; the timeline's position follows. */
+static void drop_section(fl_xp_doc *d, const char *section, const char *why) {
+  GPtrArray *kept = g_ptr_array_new_with_free_func(g_free);
+  bool in = false;
+  int at = d->timeline_at;
+  for (guint i = 0; i < d->lines->len; i++) {
+    const char *line = d->lines->pdata[i];
+    char *sec = section_of(line);
+    if (sec) in = strcmp(sec, section) == 0;
+    g_free(sec);
+    if (in) {
+      if (section_of_is(line, section)) g_ptr_array_add(kept, g_strdup(why)); /* 1 for 1 */
+      else if ((int)i < d->timeline_at) at--;
+      continue;
+    }
+    g_ptr_array_add(kept, g_strdup(line));
+  }
+  g_ptr_array_free(d->lines, TRUE);
+  d->lines = kept;
+  d->timeline_at = at;
+}
+
 static char *write_concrete(const fl_xp_doc *doc, const char *dir, uint64_t seed,
                             char *const *timeline) {
   fl_xp_doc *d = fl_xp_doc_copy(doc);
+  /* The generators' faults are in the timeline now: run again, they would add more. */
+  drop_section(d, "nemesis", "# [nemesis]: its generators' faults are spelled out in [timeline]");
   char *seed_text = g_strdup_printf("%" G_GUINT64_FORMAT, seed);
   fl_xp_doc_set(d, "cluster", "seed", seed_text);
   fl_xp_doc_set_timeline(d, timeline);

@@ -77,7 +77,7 @@ bool fl_xp_same_failure(const fl_xp_failure *want, const fl_xp_failure *got);
  * ("partition {n1 n2} {n3 n4 n5}"), every link pair spelled out; no `random`, `leader`,
  * `every` or random times. An action that applied to nothing (crash leader with no leader)
  * has no line. NULL-terminated, newly allocated (g_strfreev). */
-char **fl_xp_concrete_timeline(const fl_world *w, const fl_scenario *scn);
+char **fl_xp_concrete_timeline(const fl_world *w);
 
 /* "1500ms": the largest of s, ms, us and ns that states `ns` exactly. */
 void fl_xp_exact_duration(GString *out, int64_t ns);

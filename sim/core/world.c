@@ -533,6 +533,10 @@ bool fl_world_final_ok(const fl_world *w, const char **why) {
 
 const GArray *fl_world_faults_applied(const fl_world *w) { return w->faults.applied; }
 
+const fl_action *fl_world_fault_action(const fl_world *w, size_t index) {
+  return fl__fault_action(&w->faults, index);
+}
+
 void fl_world_partition(fl_world *w, const int *group_of_node) {
   fl__fault_partition(&w->faults, group_of_node);
 }

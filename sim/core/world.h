@@ -98,6 +98,9 @@ int fl_world_client_count(const fl_world *w);
 /* Every timeline action as it was applied, targets resolved (an array of fl_fault_applied,
  * fault.h), when fl_world_opts.record_faults was set; else NULL. Borrowed until fl_world_free. */
 const GArray *fl_world_faults_applied(const fl_world *w);
+/* The action a record's `index` names: the timeline's, or one the [nemesis] generators expanded
+ * to (after the timeline's). Borrowed until fl_world_free. */
+const fl_action *fl_world_fault_action(const fl_world *w, size_t index);
 
 /* ---- Faults, as the timeline applies them (tests may call them directly). */
 void fl_world_partition(fl_world *w, const int *group_of_node);

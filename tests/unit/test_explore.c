@@ -197,6 +197,31 @@ START_TEST(explore_writes_a_concrete_scenario_that_reproduces) {
 }
 END_TEST
 
+/* A scenario whose faults come from [nemesis] generators: the concrete file spells them out in
+ * [timeline] and drops the [nemesis] section (run again, its generators would add faults), and
+ * reproduces the failure. */
+START_TEST(explore_spells_out_nemesis_generators) {
+  char *dir = tmpdir(), *out = NULL, *err = NULL;
+  char *fx = fl_test_source_path("tests/data/explore/vote-twice-generators.fl");
+  char *args = g_strdup_printf("explore %s --seeds 1..5 --out %s", fx, dir);
+  ck_assert_int_eq(fl_test_cli(args, &out, &err), 1);
+  char *file = g_build_filename(dir, "vote-twice-generators-seed3.fl", NULL);
+  char *want = g_strdup_printf("seed 3: FAIL invariants   = hold: protocol raft, at 11.04s (event "
+                               "16404): invariant violated: election safety: n2 and n1 were both "
+                               "leaders of term 16\n  wrote %s (15 timeline lines): reproduces the "
+                               "failure\n", file);
+  ck_assert_msg(g_str_has_prefix(out, want), "got: %s", out);
+  char *text = read_text(file);
+  ck_assert_ptr_null(strstr(text, "\n[nemesis]"));
+  ck_assert_ptr_nonnull(strstr(text, "\n# [nemesis]: its generators' faults are spelled out in "
+                                     "[timeline]\n"));
+  ck_assert_ptr_nonnull(strstr(text, "\n3011406003ns crash n3\n4011406003ns restart n3\n"));
+  fl_test_rm_rf(dir);
+  g_free(text), g_free(want), g_free(file), g_free(args), g_free(fx), g_free(out), g_free(err);
+  g_free(dir);
+}
+END_TEST
+
 /* --all goes on past the first failure; a seed that fails before any fault gets an empty
  * timeline. */
 START_TEST(explore_all_collects_every_failing_seed) {
@@ -360,6 +385,7 @@ int main(void) {
   tcase_add_test(tc, recorder_resolves_every_target);
   tcase_add_test(tc, explore_writes_a_concrete_scenario_that_reproduces);
   tcase_add_test(tc, explore_all_collects_every_failing_seed);
+  tcase_add_test(tc, explore_spells_out_nemesis_generators);
   tcase_add_test(tc, shrink_and_blame_the_concrete_scenario);
   tcase_add_test(tc, input_errors);
   suite_add_tcase(s, tc);
