@@ -287,29 +287,6 @@ static void endpoint(GString *out, int e, int n_nodes) {
   else g_string_append_printf(out, "c%d", e - n_nodes + 1);
 }
 
-static const char *verb_of(fl_action_kind k) {
-  switch (k) {
-  case FL_ACT_PARTITION: return "partition";
-  case FL_ACT_HEAL: return "heal";
-  case FL_ACT_CUT: return "cut";
-  case FL_ACT_UNCUT: return "uncut";
-  case FL_ACT_CRASH: return "crash";
-  case FL_ACT_RESTART: return "restart";
-  case FL_ACT_PAUSE: return "pause";
-  case FL_ACT_RESUME: return "resume";
-  case FL_ACT_SET_LOSS: return "loss";
-  case FL_ACT_SET_LATENCY: return "latency";
-  case FL_ACT_SET_CORRUPT: return "corrupt";
-  case FL_ACT_SET_DUPLICATE: return "duplicate";
-  case FL_ACT_SET_REORDER: return "reorder";
-  case FL_ACT_CLOCK_JUMP: return "clock";
-  case FL_ACT_SET_PROCESSING: return "processing";
-  case FL_ACT_SET_DISK: return "disk";
-  case FL_ACT_JOIN: return "join";
-  case FL_ACT_LEAVE: return "leave";
-  }
-  return "fault";
-}
 
 static bool is_link_param(fl_action_kind k) {
   return k == FL_ACT_SET_LOSS || k == FL_ACT_SET_LATENCY || k == FL_ACT_SET_CORRUPT ||
@@ -330,7 +307,7 @@ static void param_value(GString *l, const fl_action *a) {
 static char *action_line(const fl_action *a, int64_t at_ns, int node, int src, int dst, int nn) {
   GString *l = g_string_new(NULL);
   fl_xp_exact_duration(l, at_ns);
-  g_string_append_printf(l, " %s", verb_of(a->kind));
+  g_string_append_printf(l, " %s", fl_action_verb(a->kind));
   if (is_link_param(a->kind) && a->msg_type) g_string_append_printf(l, " type %s", a->msg_type);
   if (node >= 0) g_string_append_printf(l, " n%d", node + 1);
   if (src >= 0) {

@@ -570,29 +570,6 @@ static void node_change(fl_faults *f, const fl_action *a) {
   g_free(set);
 }
 
-static const char *action_word(fl_action_kind k) {
-  switch (k) {
-  case FL_ACT_PARTITION: return "partition";
-  case FL_ACT_HEAL: return "heal";
-  case FL_ACT_CUT: return "cut";
-  case FL_ACT_UNCUT: return "uncut";
-  case FL_ACT_CRASH: return "crash";
-  case FL_ACT_RESTART: return "restart";
-  case FL_ACT_PAUSE: return "pause";
-  case FL_ACT_RESUME: return "resume";
-  case FL_ACT_SET_LOSS: return "loss";
-  case FL_ACT_SET_LATENCY: return "latency";
-  case FL_ACT_SET_CORRUPT: return "corrupt";
-  case FL_ACT_SET_DUPLICATE: return "duplicate";
-  case FL_ACT_SET_REORDER: return "reorder";
-  case FL_ACT_CLOCK_JUMP: return "clock";
-  case FL_ACT_SET_PROCESSING: return "processing";
-  case FL_ACT_SET_DISK: return "disk";
-  case FL_ACT_JOIN: return "join";
-  case FL_ACT_LEAVE: return "leave";
-  }
-  return "fault";
-}
 
 /* A link property set away from the [network] value degrades the network until an action sets
  * it back (per property, whatever links the actions named: the window is the system's). */
@@ -670,7 +647,7 @@ void fl__fault_apply(fl_faults *f, size_t index) {
   case FL_ACT_LEAVE: node_action(f, a, "leave"); break;
   }
   track_degraded(f, a);
-  fl__faults_note(f, a->pos.line, action_word(a->kind));
+  fl__faults_note(f, a->pos.line, fl_action_verb(a->kind));
   /* A fault that took something away (a node, a link) starts a recovery the report measures:
    * a partition applies even when its `leader` found no node. */
   bool disruptive = a->kind == FL_ACT_CRASH || a->kind == FL_ACT_PAUSE ||

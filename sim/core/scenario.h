@@ -167,6 +167,10 @@ typedef enum fl_action_kind {
   FL_ACT_LEAVE           /* target: each stops being a member */
 } fl_action_kind;
 
+/* The action's first word as a timeline line writes it: "partition", "crash", "loss", "clock",
+ * "processing", ... (static). */
+const char *fl_action_verb(fl_action_kind k);
+
 /* A node an action names by role: the node that most recently became leader, among those
  * whose state line (the protocol's describe) starts with the word "leader", resolved when the
  * action happens. */

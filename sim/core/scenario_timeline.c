@@ -461,3 +461,29 @@ void fl__action_clear(fl_action *a) {
 bool fl__action_has_dist(fl_action_kind kind) {
   return kind == FL_ACT_SET_LATENCY || kind == FL_ACT_SET_PROCESSING || kind == FL_ACT_SET_DISK;
 }
+
+/* One table for the verbs, used where a record names its action (fault windows, explore's
+ * concrete timelines). */
+const char *fl_action_verb(fl_action_kind k) {
+  switch (k) {
+  case FL_ACT_PARTITION: return "partition";
+  case FL_ACT_HEAL: return "heal";
+  case FL_ACT_CUT: return "cut";
+  case FL_ACT_UNCUT: return "uncut";
+  case FL_ACT_CRASH: return "crash";
+  case FL_ACT_RESTART: return "restart";
+  case FL_ACT_PAUSE: return "pause";
+  case FL_ACT_RESUME: return "resume";
+  case FL_ACT_SET_LOSS: return "loss";
+  case FL_ACT_SET_LATENCY: return "latency";
+  case FL_ACT_SET_CORRUPT: return "corrupt";
+  case FL_ACT_SET_DUPLICATE: return "duplicate";
+  case FL_ACT_SET_REORDER: return "reorder";
+  case FL_ACT_CLOCK_JUMP: return "clock";
+  case FL_ACT_SET_PROCESSING: return "processing";
+  case FL_ACT_SET_DISK: return "disk";
+  case FL_ACT_JOIN: return "join";
+  case FL_ACT_LEAVE: return "leave";
+  }
+  return "fault";
+}
