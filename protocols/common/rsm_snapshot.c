@@ -68,3 +68,18 @@ bool fl_rsm_snapshot_index(const void *blob, size_t len, uint64_t *index) {
   memcpy(index, blob, sizeof *index);
   return true;
 }
+
+uint64_t fl_rsm_snapshot_durable_floor(const fl_cluster_view *v, int node, uint64_t key_a,
+                                       uint64_t key_b) {
+  const uint64_t keys[2] = {key_a, key_b};
+  uint64_t low = UINT64_MAX;
+  for (int i = 0; i < 2; i++) {
+    size_t len = 0;
+    const void *blob = fl_view_load(v, node, keys[i], &len);
+    uint64_t index = 0;
+    if (!blob) continue;
+    fl_rsm_snapshot_index(blob, len, &index);
+    low = MIN(low, index);
+  }
+  return low == UINT64_MAX ? 0 : low;
+}

@@ -71,5 +71,11 @@ bool fl_rsm_snapshot_peek(const void *blob, size_t len, size_t prefix_len, uint3
 /* The index a blob covers: its first 8 bytes, by the prefix convention above. False (and
  * *index untouched) if the blob is shorter than an index and the counts. */
 bool fl_rsm_snapshot_index(const void *blob, size_t len, uint64_t *index);
+/* For invariant checks of a crashed node: the index its restart can count on from the snapshot
+ * kept in two slots (durable_slots keys key_a and key_b). It restarts from the newer whole one;
+ * a torn one may claim any index, so the lower index of those present is the safe floor (0 with
+ * none). */
+uint64_t fl_rsm_snapshot_durable_floor(const fl_cluster_view *v, int node, uint64_t key_a,
+                                       uint64_t key_b);
 
 #endif

@@ -266,29 +266,15 @@ static bool check_node(ghost *g, const fl_cluster_view *v, int i, const paxos_st
 
 static uint64_t live_base(const void *state) { return ((const paxos_state *)state)->base; }
 
-/* A crashed node restarts from the newer whole snapshot of its two slots; a torn one may claim
- * any index, so the lower index of the two present is the safe floor (0 with none). */
-static uint64_t durable_base(const fl_cluster_view *v, int node) {
-  const uint64_t keys[2] = {PAXOS_KEY_SNAPSHOT, PAXOS_KEY_SNAPSHOT_ALT};
-  uint64_t low = UINT64_MAX;
-  for (int i = 0; i < 2; i++) {
-    size_t len = 0;
-    const void *blob = fl_view_load(v, node, keys[i], &len);
-    uint64_t index = 0;
-    if (!blob) continue;
-    fl_rsm_snapshot_index(blob, len, &index);
-    low = MIN(low, index);
-  }
-  return low == UINT64_MAX ? 0 : low;
-}
-
 static void prune(ghost *g, const fl_cluster_view *v) {
   /* The lowest snapshot index over every node, up or down (a crashed node restarts from its
    * durable snapshot, and its slots after it are examined again). */
   uint64_t low = UINT64_MAX;
   for (int i = 0; i < g->n; i++) {
     const void *st = fl_view_state(v, i);
-    low = MIN(low, st ? live_base(st) : durable_base(v, i));
+    uint64_t base = st ? live_base(st)
+                     : fl_rsm_snapshot_durable_floor(v, i, PAXOS_KEY_SNAPSHOT, PAXOS_KEY_SNAPSHOT_ALT);
+    low = MIN(low, base);
   }
   if (low <= g->floor) return;
   guint drop = (guint)MIN(low - g->floor, (uint64_t)g->slots->len);

@@ -329,29 +329,15 @@ static bool check_completeness(ghost *g, int i, const raft_state *s, GString *wh
 
 static uint64_t live_base(const void *state) { return ((const raft_state *)state)->log.base; }
 
-/* A crashed node restarts from the newer whole snapshot of its two slots; a torn one may claim
- * any index, so the lower index of the two present is the safe floor (0 with none). */
-static uint64_t durable_base(const fl_cluster_view *v, int node) {
-  const uint64_t keys[2] = {RAFT_KEY_SNAPSHOT, RAFT_KEY_SNAPSHOT_ALT};
-  uint64_t low = UINT64_MAX;
-  for (int i = 0; i < 2; i++) {
-    size_t len = 0;
-    const void *blob = fl_view_load(v, node, keys[i], &len);
-    uint64_t index = 0;
-    if (!blob) continue;
-    fl_rsm_snapshot_index(blob, len, &index);
-    low = MIN(low, index);
-  }
-  return low == UINT64_MAX ? 0 : low;
-}
-
 static void prune(ghost *g, const fl_cluster_view *v) {
   /* The lowest snapshot index over every node, up or down (a crashed node restarts from its
    * durable snapshot, and its log after it is examined again). */
   uint64_t low = UINT64_MAX;
   for (int i = 0; i < g->n; i++) {
     const void *s = fl_view_state(v, i);
-    low = MIN(low, s ? live_base(s) : durable_base(v, i));
+    uint64_t base = s ? live_base(s)
+                     : fl_rsm_snapshot_durable_floor(v, i, RAFT_KEY_SNAPSHOT, RAFT_KEY_SNAPSHOT_ALT);
+    low = MIN(low, base);
   }
   if (low <= g->floor) return;
   guint drop = (guint)MIN(low - g->floor, (uint64_t)g->slots->len);
